@@ -1,0 +1,1 @@
+"""mishap's model and its persistence; importable without Textual."""

@@ -1,0 +1,495 @@
+"""The incident model: dataclasses, their invariants, and every change they allow.
+
+Each change is a method that takes the instant it happens (``now``) and who made
+it (``by``), applies itself, and appends one entry to the incident's timeline.
+Nothing here touches the disk; :mod:`storage.store` persists whole incidents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pendulum import DateTime, Duration
+import pendulum
+
+from .clock import from_iso, to_iso, to_utc
+
+SCHEMA_VERSION = 1
+
+STATUSES = ("open", "contained", "resolved", "closed")
+DAMAGE_STATES = ("suspected", "confirmed", "contained", "resolved", "ruled out")
+SEVERITIES = (1, 2, 3, 4)
+SEVERITY_NAMES = {1: "critical", 2: "major", 3: "moderate", 4: "minor"}
+LEARNED_FROM = ("us", "client")
+
+# Minutes between promised client updates, by severity (1 = critical).
+DEFAULT_CADENCE_MINUTES = {1: 30, 2: 60, 3: 240, 4: 1440}
+# The first client contact is due fast: get to the client before they find out.
+FIRST_CONTACT_MINUTES = {1: 15, 2: 30, 3: 120, 4: 480}
+
+
+class ValidationError(ValueError):
+    """A document does not hold a valid incident; the message says where and why."""
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValidationError(message)
+
+
+def _text(data: dict, key: str, where: str, default: str | None = None) -> str:
+    value = data.get(key, default)
+    _require(isinstance(value, str), f"{where}.{key} must be text, found {type(value).__name__}")
+    return value
+
+
+def _instant(data: dict, key: str, where: str, optional: bool = True) -> DateTime | None:
+    value = data.get(key)
+    if value is None:
+        _require(optional, f"{where}.{key} is missing")
+        return None
+    _require(isinstance(value, str), f"{where}.{key} must be an ISO-8601 instant")
+    try:
+        return from_iso(value)
+    except Exception as exc:  # pendulum raises several parser errors
+        raise ValidationError(f"{where}.{key} is not an instant: {value!r}") from exc
+
+
+def _list(data: dict, key: str, where: str) -> list:
+    value = data.get(key, [])
+    _require(isinstance(value, list), f"{where}.{key} must be a list")
+    for i, item in enumerate(value):
+        _require(isinstance(item, dict), f"{where}.{key}[{i}] must be an object")
+    return value
+
+
+def _number(data: dict, key: str, where: str, default: float = 0) -> float:
+    value = data.get(key, default)
+    _require(
+        isinstance(value, (int, float)) and not isinstance(value, bool),
+        f"{where}.{key} must be a number",
+    )
+    return value
+
+
+@dataclass
+class TimelineEntry:
+    """One thing that changed, when, and who did it."""
+
+    at: DateTime
+    kind: str
+    text: str
+    by: str = ""
+
+    def to_dict(self) -> dict:
+        return {"at": to_iso(self.at), "kind": self.kind, "text": self.text, "by": self.by}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "TimelineEntry":
+        return cls(_instant(d, "at", where, optional=False), _text(d, "kind", where),
+                   _text(d, "text", where), _text(d, "by", where, ""))
+
+
+@dataclass
+class ClientUpdate:
+    """An update sent to the client and the time it promised for the next one."""
+
+    sent_at: DateTime
+    channel: str
+    summary: str
+    next_promised: DateTime | None = None
+    by: str = ""
+
+    def to_dict(self) -> dict:
+        return {"sent_at": to_iso(self.sent_at), "channel": self.channel, "summary": self.summary,
+                "next_promised": to_iso(self.next_promised), "by": self.by}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "ClientUpdate":
+        return cls(_instant(d, "sent_at", where, optional=False), _text(d, "channel", where),
+                   _text(d, "summary", where), _instant(d, "next_promised", where),
+                   _text(d, "by", where, ""))
+
+
+@dataclass
+class DamageItem:
+    """Something the mistake reached, how badly, and how far we are with it."""
+
+    what: str
+    impact: str = ""
+    severity: int = 3
+    state: str = "suspected"
+
+    def to_dict(self) -> dict:
+        return {"what": self.what, "impact": self.impact, "severity": self.severity, "state": self.state}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "DamageItem":
+        item = cls(_text(d, "what", where), _text(d, "impact", where, ""),
+                   int(_number(d, "severity", where, 3)), _text(d, "state", where, "suspected"))
+        _require(item.severity in SEVERITIES, f"{where}.severity must be 1-4, found {item.severity}")
+        _require(item.state in DAMAGE_STATES, f"{where}.state must be one of {', '.join(DAMAGE_STATES)}")
+        return item
+
+
+@dataclass
+class OpenQuestion:
+    """A ripple we cannot see yet: something still to verify."""
+
+    text: str
+    answer: str = ""
+    answered_at: DateTime | None = None
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "answer": self.answer, "answered_at": to_iso(self.answered_at)}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "OpenQuestion":
+        return cls(_text(d, "text", where), _text(d, "answer", where, ""), _instant(d, "answered_at", where))
+
+
+@dataclass
+class ChecklistStep:
+    """One step of the response playbook and who completed it, when."""
+
+    phase: str
+    text: str
+    done_at: DateTime | None = None
+    done_by: str = ""
+    note: str = ""
+
+    @property
+    def done(self) -> bool:
+        """Whether the step is completed."""
+        return self.done_at is not None
+
+    def to_dict(self) -> dict:
+        return {"phase": self.phase, "text": self.text, "done_at": to_iso(self.done_at),
+                "done_by": self.done_by, "note": self.note}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "ChecklistStep":
+        return cls(_text(d, "phase", where), _text(d, "text", where), _instant(d, "done_at", where),
+                   _text(d, "done_by", where, ""), _text(d, "note", where, ""))
+
+
+@dataclass
+class PreventionAction:
+    """A change so the mistake cannot happen again, with its owner and due date."""
+
+    text: str
+    owner: str = ""
+    due: DateTime | None = None
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "owner": self.owner, "due": to_iso(self.due)}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "PreventionAction":
+        return cls(_text(d, "text", where), _text(d, "owner", where, ""), _instant(d, "due", where))
+
+
+@dataclass
+class Cost:
+    """What the mistake cost us: unbilled remediation hours, credits, our share."""
+
+    unbilled_hours: float = 0
+    credits: float = 0
+    our_share_percent: float = 100
+
+    def to_dict(self) -> dict:
+        return {"unbilled_hours": self.unbilled_hours, "credits": self.credits,
+                "our_share_percent": self.our_share_percent}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "Cost":
+        cost = cls(_number(d, "unbilled_hours", where), _number(d, "credits", where),
+                   _number(d, "our_share_percent", where, 100))
+        _require(0 <= cost.our_share_percent <= 100, f"{where}.our_share_percent must be 0-100")
+        return cost
+
+
+@dataclass
+class Incident:
+    """A client-facing incident caused by our own mistake, and all work on it."""
+
+    number: int
+    title: str
+    client_org: str
+    created_at: DateTime
+    discovered_at: DateTime
+    severity: int = 2
+    client_contact: str = ""
+    status: str = "open"
+    owner: str = ""
+    happened_at: DateTime | None = None
+    acknowledged_at: DateTime | None = None
+    first_learned_by: str | None = None
+    cadence_minutes: int = 60
+    next_update_due: DateTime | None = None
+    updates: list[ClientUpdate] = field(default_factory=list)
+    damage: list[DamageItem] = field(default_factory=list)
+    questions: list[OpenQuestion] = field(default_factory=list)
+    steps: list[ChecklistStep] = field(default_factory=list)
+    root_cause: str = ""
+    fix: str = ""
+    prevention: list[PreventionAction] = field(default_factory=list)
+    cost: Cost = field(default_factory=Cost)
+    lessons: str = ""
+    closed_at: DateTime | None = None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    revision: int = 0
+
+    # -- identity and derived views -------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        """The short, typeable id: ``M-12``."""
+        return f"M-{self.number}"
+
+    @property
+    def cadence(self) -> Duration:
+        """Time between promised client updates."""
+        return pendulum.duration(minutes=self.cadence_minutes)
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the incident is closed (kept apart in the closed store)."""
+        return self.status == "closed"
+
+    def progress(self) -> tuple[int, int]:
+        """Checklist progress as (done, total)."""
+        return sum(1 for s in self.steps if s.done), len(self.steps)
+
+    def next_step_index(self) -> int | None:
+        """Index of the first step not yet done, if any."""
+        return next((i for i, s in enumerate(self.steps) if not s.done), None)
+
+    def damage_summary(self) -> str:
+        """One line: how many damage items in each state, worst first."""
+        if not self.damage:
+            return "not assessed"
+        counts = {state: 0 for state in DAMAGE_STATES}
+        for item in self.damage:
+            counts[item.state] += 1
+        parts = [f"{n} {state}" for state, n in counts.items() if n]
+        open_questions = sum(1 for q in self.questions if not q.answered_at)
+        if open_questions:
+            parts.append(f"{open_questions} open question" + ("s" if open_questions > 1 else ""))
+        return ", ".join(parts)
+
+    # -- changes: each appends to the timeline ----------------------------------------
+
+    def record(self, now: DateTime, kind: str, text: str, by: str = "") -> None:
+        """Append a timeline entry (the only way the timeline grows)."""
+        self.timeline.append(TimelineEntry(to_utc(now), kind, text, by))
+
+    def add_note(self, text: str, now: DateTime, by: str = "") -> None:
+        """A free-text note on the timeline."""
+        _require(text.strip() != "", "a note cannot be empty")
+        self.record(now, "note", text, by)
+
+    def complete_step(self, index: int, now: DateTime, by: str = "", note: str = "") -> None:
+        """Mark a checklist step done by ``by`` at ``now``."""
+        step = self._step(index)
+        _require(not step.done, f"step {index + 1} is already done")
+        step.done_at, step.done_by, step.note = to_utc(now), by, note
+        self.record(now, "step", f"Done: {step.phase} — {step.text}", by)
+
+    def reopen_step(self, index: int, now: DateTime, by: str = "") -> None:
+        """Undo a completed checklist step."""
+        step = self._step(index)
+        _require(step.done, f"step {index + 1} is not done")
+        step.done_at, step.done_by, step.note = None, "", ""
+        self.record(now, "step", f"Reopened: {step.phase} — {step.text}", by)
+
+    def toggle_step(self, index: int, now: DateTime, by: str = "") -> bool:
+        """Complete an open step or reopen a done one; returns whether it is now done."""
+        if self._step(index).done:
+            self.reopen_step(index, now, by)
+            return False
+        self.complete_step(index, now, by)
+        return True
+
+    def _step(self, index: int) -> ChecklistStep:
+        _require(0 <= index < len(self.steps), f"there is no step {index + 1} (1-{len(self.steps)})")
+        return self.steps[index]
+
+    def log_update(self, channel: str, summary: str, next_promised: DateTime | None,
+                   now: DateTime, by: str = "") -> ClientUpdate:
+        """Record a client update; the countdown now runs to the next promised instant."""
+        _require(summary.strip() != "", "say what was told to the client")
+        _require(next_promised is None or next_promised > now, "the next update must be in the future")
+        update = ClientUpdate(to_utc(now), channel or "email", summary,
+                              to_utc(next_promised) if next_promised else None, by)
+        self.updates.append(update)
+        self.next_update_due = update.next_promised
+        if self.first_learned_by is None:
+            self.first_learned_by = "us"
+        promise = f"; next by {to_iso(update.next_promised)}" if update.next_promised else ""
+        self.record(now, "update", f"Client update ({update.channel}): {summary}{promise}", by)
+        return update
+
+    def set_status(self, status: str, now: DateTime, by: str = "") -> None:
+        """Move the incident to another status."""
+        _require(status in STATUSES, f"unknown status {status!r}: use {', '.join(STATUSES)}")
+        if status == self.status:
+            return
+        old, self.status = self.status, status
+        if status == "closed":
+            self.closed_at = to_utc(now)
+            self.next_update_due = None
+        elif old == "closed":
+            self.closed_at = None
+            self.next_update_due = to_utc(now) + self.cadence
+        self.record(now, "status", f"Status {old} → {status}", by)
+
+    def acknowledge(self, now: DateTime, by: str = "") -> None:
+        """Record that we owned the mistake."""
+        if self.acknowledged_at is None:
+            self.acknowledged_at = to_utc(now)
+            self.record(now, "ack", "Mistake acknowledged", by)
+
+    def add_damage(self, item: DamageItem, now: DateTime, by: str = "") -> int:
+        """Add a damage item; returns its index."""
+        _require(item.what.strip() != "", "say what was damaged")
+        DamageItem.from_dict(item.to_dict(), "damage")  # validates severity and state
+        self.damage.append(item)
+        self.record(now, "damage", f"Damage added: {item.what} ({item.state})", by)
+        return len(self.damage) - 1
+
+    def edit_damage(self, index: int, item: DamageItem, now: DateTime, by: str = "") -> None:
+        """Replace a damage item's fields."""
+        _require(0 <= index < len(self.damage), f"there is no damage item {index + 1}")
+        _require(item.what.strip() != "", "say what was damaged")
+        DamageItem.from_dict(item.to_dict(), "damage")
+        self.damage[index] = item
+        self.record(now, "damage", f"Damage edited: {item.what} ({item.state})", by)
+
+    def set_damage_state(self, index: int, state: str, now: DateTime, by: str = "") -> None:
+        """Move a damage item to another state."""
+        _require(0 <= index < len(self.damage), f"there is no damage item {index + 1}")
+        _require(state in DAMAGE_STATES, f"unknown damage state {state!r}")
+        item = self.damage[index]
+        old, item.state = item.state, state
+        self.record(now, "damage", f"Damage {item.what}: {old} → {state}", by)
+
+    def add_question(self, text: str, now: DateTime, by: str = "") -> None:
+        """An open question: a ripple still to verify."""
+        _require(text.strip() != "", "a question cannot be empty")
+        self.questions.append(OpenQuestion(text))
+        self.record(now, "question", f"Open question: {text}", by)
+
+    def answer_question(self, index: int, answer: str, now: DateTime, by: str = "") -> None:
+        """Close an open question with what was found."""
+        _require(0 <= index < len(self.questions), f"there is no question {index + 1}")
+        q = self.questions[index]
+        q.answer, q.answered_at = answer, to_utc(now)
+        self.record(now, "question", f"Answered: {q.text} — {answer}", by)
+
+    # -- persistence --------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready document (instants as UTC ISO-8601, with the schema version)."""
+        return {
+            "schema": SCHEMA_VERSION,
+            "number": self.number,
+            "title": self.title,
+            "client_org": self.client_org,
+            "client_contact": self.client_contact,
+            "severity": self.severity,
+            "status": self.status,
+            "owner": self.owner,
+            "created_at": to_iso(self.created_at),
+            "happened_at": to_iso(self.happened_at),
+            "discovered_at": to_iso(self.discovered_at),
+            "acknowledged_at": to_iso(self.acknowledged_at),
+            "first_learned_by": self.first_learned_by,
+            "cadence_minutes": self.cadence_minutes,
+            "next_update_due": to_iso(self.next_update_due),
+            "updates": [u.to_dict() for u in self.updates],
+            "damage": [d.to_dict() for d in self.damage],
+            "questions": [q.to_dict() for q in self.questions],
+            "steps": [s.to_dict() for s in self.steps],
+            "root_cause": self.root_cause,
+            "fix": self.fix,
+            "prevention": [p.to_dict() for p in self.prevention],
+            "cost": self.cost.to_dict(),
+            "lessons": self.lessons,
+            "closed_at": to_iso(self.closed_at),
+            "timeline": [t.to_dict() for t in self.timeline],
+            "revision": self.revision,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str = "incident") -> "Incident":
+        """Build an incident from a stored document, or raise ValidationError saying what is wrong."""
+        _require(isinstance(d, dict), f"{where} must be an object")
+        schema = d.get("schema")
+        _require(isinstance(schema, int), f"{where}.schema is missing")
+        number = d.get("number")
+        _require(isinstance(number, int) and number > 0, f"{where}.number must be a positive integer")
+        where = f"M-{number}"
+        severity = d.get("severity")
+        _require(severity in SEVERITIES, f"{where}.severity must be 1-4, found {severity!r}")
+        status = _text(d, "status", where)
+        _require(status in STATUSES, f"{where}.status must be one of {', '.join(STATUSES)}")
+        learned = d.get("first_learned_by")
+        _require(learned is None or learned in LEARNED_FROM, f"{where}.first_learned_by must be us or client")
+        cadence = d.get("cadence_minutes")
+        _require(isinstance(cadence, int) and cadence > 0, f"{where}.cadence_minutes must be a positive integer")
+        cost = d.get("cost", {})
+        _require(isinstance(cost, dict), f"{where}.cost must be an object")
+        return cls(
+            number=number,
+            title=_text(d, "title", where),
+            client_org=_text(d, "client_org", where),
+            client_contact=_text(d, "client_contact", where, ""),
+            severity=severity,
+            status=status,
+            owner=_text(d, "owner", where, ""),
+            created_at=_instant(d, "created_at", where, optional=False),
+            happened_at=_instant(d, "happened_at", where),
+            discovered_at=_instant(d, "discovered_at", where, optional=False),
+            acknowledged_at=_instant(d, "acknowledged_at", where),
+            first_learned_by=learned,
+            cadence_minutes=cadence,
+            next_update_due=_instant(d, "next_update_due", where),
+            updates=[ClientUpdate.from_dict(x, f"{where}.updates[{i}]") for i, x in enumerate(_list(d, "updates", where))],
+            damage=[DamageItem.from_dict(x, f"{where}.damage[{i}]") for i, x in enumerate(_list(d, "damage", where))],
+            questions=[OpenQuestion.from_dict(x, f"{where}.questions[{i}]") for i, x in enumerate(_list(d, "questions", where))],
+            steps=[ChecklistStep.from_dict(x, f"{where}.steps[{i}]") for i, x in enumerate(_list(d, "steps", where))],
+            root_cause=_text(d, "root_cause", where, ""),
+            fix=_text(d, "fix", where, ""),
+            prevention=[PreventionAction.from_dict(x, f"{where}.prevention[{i}]") for i, x in enumerate(_list(d, "prevention", where))],
+            cost=Cost.from_dict(cost, f"{where}.cost"),
+            lessons=_text(d, "lessons", where, ""),
+            closed_at=_instant(d, "closed_at", where),
+            timeline=[TimelineEntry.from_dict(x, f"{where}.timeline[{i}]") for i, x in enumerate(_list(d, "timeline", where))],
+            revision=int(_number(d, "revision", where, 0)),
+        )
+
+
+def new_incident(number: int, title: str, client_org: str, severity: int, now: DateTime,
+                 steps: list[ChecklistStep], *, by: str = "", client_contact: str = "",
+                 discovered_at: DateTime | None = None, happened_at: DateTime | None = None,
+                 first_learned_by: str | None = None, cadence_minutes: int | None = None) -> Incident:
+    """A fresh open incident with the playbook's checklist and its first client deadline."""
+    _require(title.strip() != "", "an incident needs a title")
+    _require(client_org.strip() != "", "an incident needs a client")
+    _require(severity in SEVERITIES, f"severity must be 1-4 (1 = critical), found {severity!r}")
+    _require(first_learned_by is None or first_learned_by in LEARNED_FROM, "first learned by: us or client")
+    discovered = to_utc(discovered_at or now)
+    cadence = cadence_minutes or DEFAULT_CADENCE_MINUTES[severity]
+    _require(cadence > 0, "the update cadence must be positive")
+    incident = Incident(
+        number=number, title=title, client_org=client_org, client_contact=client_contact,
+        severity=severity, owner=by, created_at=to_utc(now), discovered_at=discovered,
+        happened_at=to_utc(happened_at) if happened_at else None, first_learned_by=first_learned_by,
+        cadence_minutes=cadence,
+        next_update_due=discovered + pendulum.duration(minutes=FIRST_CONTACT_MINUTES[severity]),
+        steps=[ChecklistStep(s.phase, s.text) for s in steps],
+    )
+    incident.record(now, "created", f"Incident opened: {title} (severity {severity})", by)
+    return incident

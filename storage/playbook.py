@@ -1,0 +1,150 @@
+"""The response playbook: the default checklist and the loader for a team's own file.
+
+A team replaces the default by putting ``playbook.toml`` in the store folder::
+
+    [[phase]]
+    name = "Stop"
+    steps = ["Halt the job that produced the mistake", "Breathe before acting"]
+
+A file that cannot be used is rejected with the file, line and problem; the
+default playbook stays in force.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import ChecklistStep
+
+PLAYBOOK_FILE = "playbook.toml"
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A named group of ordered steps."""
+
+    name: str
+    steps: tuple[str, ...]
+
+
+DEFAULT_PHASES: tuple[Phase, ...] = (
+    Phase("Stop", (
+        "Halt the job, send or process that produced the mistake",
+        "Make sure nothing else goes out until it is understood",
+        "Take a breath before the next action",
+    )),
+    Phase("Own", (
+        "Write down in plain words what we got wrong",
+        "Accept responsibility, even where the fault is shared",
+    )),
+    Phase("Assess", (
+        "Find the point where the breakdown happened",
+        "List every system, person and downstream party it may reach",
+        "Write the ripples not yet visible as open questions to verify",
+    )),
+    Phase("Escalate", (
+        "Tell our own management, with specifics",
+        "Ask them to carry the word inside the client organisation where it may spread",
+    )),
+    Phase("Contain", (
+        "Stop the faulty process and fence off the affected area",
+        "Record the interim measures in place",
+    )),
+    Phase("Tell the client first", (
+        "Reach the client before they find it themselves",
+        "Explain what happened, the interim measures and how it will be fixed",
+        "Apologise and own it, with no 'if you were upset'",
+    )),
+    Phase("Keep them in the loop", (
+        "Agree an update cadence with the client",
+        "Send every update on time, each naming the time of the next",
+    )),
+    Phase("Fix", (
+        "Find the root cause: the moment that created the problem",
+        "Correct the error and verify the correction",
+        "Make it right: credit, no charge for the remediation, a fair split where shared",
+    )),
+    Phase("Prevent", (
+        "Plan the safety net so it cannot happen again (review before send, data audit)",
+        "Change our own habits, with the person who made the mistake involved",
+    )),
+    Phase("Debrief and close", (
+        "Confirm with the client that everything works again",
+        "Apologise one last time",
+        "Record the lessons learned",
+        "Close the incident and let it go",
+    )),
+)
+
+
+class PlaybookError(ValueError):
+    """A playbook file that cannot be used; the message names file, line and problem."""
+
+
+def steps_of(phases: tuple[Phase, ...] | list[Phase]) -> list[ChecklistStep]:
+    """Flatten phases into fresh, undone checklist steps."""
+    return [ChecklistStep(phase.name, text) for phase in phases for text in phase.steps]
+
+
+def _phase_lines(text: str) -> list[int]:
+    """1-based line numbers of each ``[[phase]]`` header, in order."""
+    return [n for n, line in enumerate(text.splitlines(), start=1) if line.strip().startswith("[[phase]]")]
+
+
+def parse_playbook(text: str, source: str) -> tuple[Phase, ...]:
+    """Read a playbook from TOML text, or raise PlaybookError naming ``source`` and the line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        where = f"{source}, line {line}" if line else source
+        reason = getattr(exc, "msg", str(exc))
+        raise PlaybookError(f"{where}: not valid TOML ({reason})") from None
+    headers = _phase_lines(text)
+    phases = data.get("phase")
+    if not isinstance(phases, list) or not phases:
+        raise PlaybookError(f"{source}, line 1: no [[phase]] tables: each phase needs a name and steps")
+    result = []
+    for i, raw in enumerate(phases):
+        line = headers[i] if i < len(headers) else 1
+        where = f"{source}, line {line}"
+        name = raw.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise PlaybookError(f"{where}: phase {i + 1} has no name")
+        steps = raw.get("steps")
+        if not isinstance(steps, list) or not steps:
+            raise PlaybookError(f"{where}: phase {name!r} has no steps (steps = [\"...\"])")
+        for step in steps:
+            if not isinstance(step, str) or not step.strip():
+                raise PlaybookError(f"{where}: phase {name!r} has a step that is not text")
+        unknown = set(raw) - {"name", "steps"}
+        if unknown:
+            raise PlaybookError(f"{where}: phase {name!r} has unknown keys: {', '.join(sorted(unknown))}")
+        result.append(Phase(name, tuple(steps)))
+    return tuple(result)
+
+
+@dataclass(frozen=True)
+class LoadedPlaybook:
+    """The playbook in force, where it came from, and why a team file was refused."""
+
+    phases: tuple[Phase, ...]
+    source: str
+    problem: str | None = None
+
+
+def load_playbook(folder: Path) -> LoadedPlaybook:
+    """The team's playbook from ``folder`` if present and valid, else the default."""
+    path = Path(folder) / PLAYBOOK_FILE
+    if not path.exists():
+        return LoadedPlaybook(DEFAULT_PHASES, "default")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return LoadedPlaybook(DEFAULT_PHASES, "default", f"{path}: cannot read ({exc}); using the default playbook")
+    try:
+        return LoadedPlaybook(parse_playbook(text, str(path)), str(path))
+    except PlaybookError as exc:
+        return LoadedPlaybook(DEFAULT_PHASES, "default", f"{exc}; using the default playbook")

@@ -1,0 +1,361 @@
+"""The incident store: TinyDB documents in a folder, safe for crashes and for two processes.
+
+Layout of a store folder::
+
+    open.json       TinyDB: table "incidents" (open ones) and table "meta"
+    closed.json     TinyDB: table "incidents" (closed ones), read only when asked for
+    *.bak           copy of the last good version of each file
+    playbook.toml   optional team playbook
+    .mishap.lock    the lock every writer holds (never the data file: renames swap its inode)
+
+Every change holds the lock, re-reads the file if another process changed it,
+applies itself to the freshly read incident, and is on disk before it returns.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+from pathlib import Path
+from typing import Callable, Iterator, TypeVar
+
+import filelock
+from pendulum import DateTime
+from tinydb import TinyDB
+from tinydb.table import Document
+
+from .clock import Clock, system_clock
+from .files import (AtomicJSONStorage, CorruptFile, StoreError, backup_path, file_signature,
+                    read_tinydb_file, remove_stale_temps)
+from .model import SCHEMA_VERSION, Incident, ValidationError, new_incident
+from .playbook import LoadedPlaybook, load_playbook, steps_of
+
+OPEN_FILE = "open.json"
+CLOSED_FILE = "closed.json"
+LOCK_FILE = ".mishap.lock"
+LOCK_TIMEOUT_SECONDS = 10
+
+T = TypeVar("T")
+
+__all__ = ["Store", "StoreError", "CorruptFile", "ReadOnlyStore", "NotFound", "default_folder",
+           "parse_id"]
+
+
+class ReadOnlyStore(StoreError):
+    """The store can be read but not written (newer schema, or no write permission)."""
+
+
+class NotFound(StoreError):
+    """No incident with that id."""
+
+
+def default_folder(cli_value: str | None = None) -> Path:
+    """Where the store lives: ``--db``, else ``MISHAP_HOME``, else the platform's user data dir."""
+    if cli_value:
+        return Path(cli_value).expanduser()
+    env = os.environ.get("MISHAP_HOME")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("mishap", appauthor=False))
+
+
+def parse_id(text: str) -> int:
+    """``M-12``, ``m12`` or ``12`` → 12."""
+    cleaned = text.strip().upper().removeprefix("M").removeprefix("-")
+    if not cleaned.isdigit() or int(cleaned) <= 0:
+        raise NotFound(f"{text!r} is not an incident id (like M-12)")
+    return int(cleaned)
+
+
+def current_user() -> str:
+    """Who is at the keyboard, for 'done by' and the timeline."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return "me"
+
+
+class Store:
+    """Open and closed incidents in a folder; every method's change is durable on return."""
+
+    def __init__(self, folder: Path | str, *, clock: Clock = system_clock, user: str | None = None):
+        self.folder = Path(folder)
+        self.clock = clock
+        self.user = user or current_user()
+        self.read_only_reason: str | None = None
+        self._lock = filelock.FileLock(str(self.folder / LOCK_FILE), timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
+        self._open_db: TinyDB | None = None
+        self._open: dict[int, Incident] = {}
+        self._open_seen: tuple | None = None
+        self._closed: dict[int, Incident] | None = None
+        self._closed_seen: tuple | None = None
+        self.playbook: LoadedPlaybook = load_playbook(self.folder)
+
+    # -- opening -----------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, folder: Path | str, *, clock: Clock = system_clock, user: str | None = None) -> "Store":
+        """Open (creating if needed) the store in ``folder``; raises CorruptFile for bad files."""
+        folder = Path(folder)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        store = cls(folder, clock=clock, user=user)
+        if not os.access(folder, os.W_OK):
+            store.read_only_reason = f"{folder} is not writable by you: read-only"
+            store._load_open()
+            return store
+        with store._locked():
+            remove_stale_temps(folder)
+            store._load_open()
+            if store.read_only_reason is None:
+                store._finish_pending_moves()
+        store._refresh_backup(store.open_path)
+        return store
+
+    @property
+    def open_path(self) -> Path:
+        """The file of open incidents."""
+        return self.folder / OPEN_FILE
+
+    @property
+    def closed_path(self) -> Path:
+        """The file of closed incidents."""
+        return self.folder / CLOSED_FILE
+
+    @property
+    def read_only(self) -> bool:
+        """Whether writes are refused (see ``read_only_reason``)."""
+        return self.read_only_reason is not None
+
+    def _locked(self) -> "_LockGuard":
+        return _LockGuard(self._lock, self.folder)
+
+    def _refresh_backup(self, path: Path) -> None:
+        if path.exists() and not self.read_only:
+            bak = backup_path(path)
+            shutil.copyfile(path, bak)
+            os.chmod(bak, 0o600)
+
+    def _check_schema(self, path: Path, data: dict) -> None:
+        for table in data.values():
+            for doc in table.values():
+                version = doc.get("schema")
+                if isinstance(version, int) and version > SCHEMA_VERSION:
+                    self.read_only_reason = (
+                        f"{path} was written by a newer mishap (schema {version}, this one knows "
+                        f"{SCHEMA_VERSION}): opened read-only; upgrade mishap to change it")
+                    return
+
+    def _parse(self, path: Path, data: dict | None) -> dict[int, Incident]:
+        if data is None:
+            return {}
+        self._check_schema(path, data)
+        incidents = {}
+        for key, doc in data.get("incidents", {}).items():
+            try:
+                incident = Incident.from_dict(doc)
+            except ValidationError as exc:
+                if self.read_only:
+                    continue  # a newer schema may hold what this version cannot read
+                raise CorruptFile(path, f"document {key} is not a valid incident ({exc})") from None
+            if incident.number != int(key):
+                raise CorruptFile(path, f"document {key} holds incident {incident.id}")
+            incidents[incident.number] = incident
+        return incidents
+
+    def _load_open(self) -> None:
+        signature = file_signature(self.open_path)
+        self._open = self._parse(self.open_path, read_tinydb_file(self.open_path))
+        self._open_seen = signature
+        self._open_db = TinyDB(self.open_path, storage=AtomicJSONStorage)
+
+    def _load_closed(self) -> dict[int, Incident]:
+        signature = file_signature(self.closed_path)
+        if self._closed is None or signature != self._closed_seen:
+            first = self._closed is None
+            self._closed = self._parse(self.closed_path, read_tinydb_file(self.closed_path))
+            self._closed_seen = signature
+            if first:
+                self._refresh_backup(self.closed_path)
+        return self._closed
+
+    # -- seeing other processes' changes ------------------------------------------------
+
+    def changed(self) -> bool:
+        """Whether another process changed the store since we last read it (an os.stat, no parse)."""
+        if file_signature(self.open_path) != self._open_seen:
+            return True
+        return self._closed is not None and file_signature(self.closed_path) != self._closed_seen
+
+    def refresh(self) -> bool:
+        """Re-read what changed on disk; returns whether anything did."""
+        changed = False
+        if file_signature(self.open_path) != self._open_seen:
+            self._load_open()
+            changed = True
+        if self._closed is not None and file_signature(self.closed_path) != self._closed_seen:
+            self._load_closed()
+            changed = True
+        return changed
+
+    # -- reading -----------------------------------------------------------------------
+
+    def open_incidents(self) -> list[Incident]:
+        """Every incident not closed, as last read."""
+        return list(self._open.values())
+
+    def closed_incidents(self) -> list[Incident]:
+        """Every closed incident (reads the closed file the first time)."""
+        closed = self._load_closed()
+        return [inc for number, inc in closed.items() if number not in self._open]
+
+    def get(self, incident_id: str | int) -> Incident:
+        """One incident, open or closed."""
+        number = incident_id if isinstance(incident_id, int) else parse_id(incident_id)
+        if number in self._open:
+            return self._open[number]
+        closed = self._load_closed()
+        if number in closed:
+            return closed[number]
+        raise NotFound(f"no incident M-{number}")
+
+    # -- writing -----------------------------------------------------------------------
+
+    def _writable(self) -> None:
+        if self.read_only_reason:
+            raise ReadOnlyStore(self.read_only_reason)
+
+    def _sync_locked(self) -> None:
+        """Under the lock: make sure we act on what is on disk now."""
+        if file_signature(self.open_path) != self._open_seen:
+            self._load_open()
+
+    def _open_table(self):
+        assert self._open_db is not None
+        return self._open_db.table("incidents")
+
+    def _after_open_write(self) -> None:
+        self._open_seen = file_signature(self.open_path)
+
+    def create(self, title: str, client_org: str, severity: int, **details) -> Incident:
+        """A new open incident with the playbook's checklist; returns it as stored."""
+        self._writable()
+        now = self.clock()
+        steps = steps_of(self.playbook.phases)
+        with self._locked():
+            self._sync_locked()
+            meta = self._open_db.table("meta")
+            record = meta.get(doc_id=1) or {}
+            number = max([record.get("next_number", 1), *(n + 1 for n in self._open)])
+            incident = new_incident(number, title, client_org, severity, now, steps, by=self.user, **details)
+            # The counter first: a crash between the two writes only skips a number.
+            meta.upsert(Document({"schema": SCHEMA_VERSION, "next_number": number + 1}, doc_id=1))
+            self._open_table().insert(Document(incident.to_dict(), doc_id=number))
+            self._after_open_write()
+            self._open[number] = incident
+        return incident
+
+    def change(self, incident_id: str | int, apply: Callable[[Incident, DateTime, str], T]) -> T:
+        """Apply ``apply(incident, now, user)`` to the incident as it is on disk now, and save it.
+
+        A ValidationError from ``apply`` leaves the store untouched.
+        """
+        self._writable()
+        number = incident_id if isinstance(incident_id, int) else parse_id(incident_id)
+        with self._locked():
+            self._sync_locked()
+            if number in self._open:
+                incident = Incident.from_dict(self._open[number].to_dict())
+                was_closed = False
+            else:
+                closed = self._load_closed()
+                if number not in closed:
+                    raise NotFound(f"no incident M-{number}")
+                incident = Incident.from_dict(closed[number].to_dict())
+                was_closed = True
+            before = len(incident.timeline)
+            old_entries = [t.to_dict() for t in incident.timeline]
+            result = apply(incident, self.clock(), self.user)
+            if [t.to_dict() for t in incident.timeline[:before]] != old_entries:
+                raise StoreError("the timeline is append-only: a change tried to rewrite it")
+            incident.revision += 1
+            self._save_locked(incident, was_closed)
+        return result
+
+    def _save_locked(self, incident: Incident, was_closed: bool) -> None:
+        doc = incident.to_dict()
+        number = incident.number
+        if not was_closed:
+            # Written to the open file first, closed or not: if we die before the move
+            # below, the next open finishes it.
+            table = self._open_table()
+
+            def replace(stored: dict) -> None:
+                stored.clear()
+                stored.update(doc)
+
+            table.update(replace, doc_ids=[number])
+            self._after_open_write()
+            self._open[number] = incident
+            if incident.is_closed:
+                self._move_to_closed([number])
+        elif incident.is_closed:
+            self._write_closed({number: incident})
+        else:
+            # Reopened: into the open file first, then out of the closed file.
+            self._open_table().insert(Document(doc, doc_id=number))
+            self._after_open_write()
+            self._open[number] = incident
+            self._write_closed({}, remove=[number])
+
+    def _write_closed(self, upserts: dict[int, Incident], remove: list[int] = ()) -> None:
+        closed = dict(self._load_closed())
+        closed.update(upserts)
+        for number in remove:
+            closed.pop(number, None)
+        for number in list(closed):
+            if number in self._open and not self._open[number].is_closed:
+                closed.pop(number)  # a reopen that was cut short: the open copy wins
+        db = TinyDB(self.closed_path, storage=AtomicJSONStorage)
+        db.storage.write({"incidents": {str(n): inc.to_dict() for n, inc in sorted(closed.items())}})
+        self._closed = closed
+        self._closed_seen = file_signature(self.closed_path)
+
+    def _move_to_closed(self, numbers: list[int]) -> None:
+        self._write_closed({n: self._open[n] for n in numbers})
+        self._open_table().remove(doc_ids=numbers)
+        self._after_open_write()
+        for n in numbers:
+            self._open.pop(n, None)
+
+    def _finish_pending_moves(self) -> None:
+        pending = [n for n, inc in self._open.items() if inc.is_closed]
+        if pending:
+            self._move_to_closed(pending)
+
+    # -- conveniences used by the CLI and the console -------------------------------------
+
+    def __iter__(self) -> Iterator[Incident]:
+        return iter(self.open_incidents())
+
+
+class _LockGuard:
+    """Hold the store's lock; a timeout becomes a StoreError a person can act on."""
+
+    def __init__(self, lock: filelock.FileLock, folder: Path):
+        self._lock = lock
+        self._folder = folder
+
+    def __enter__(self):
+        try:
+            self._lock.acquire()
+        except filelock.Timeout:
+            raise StoreError(
+                f"the store {self._folder} is locked by another mishap for over "
+                f"{LOCK_TIMEOUT_SECONDS} s; try again, or check for a stuck process") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._lock.release()
