@@ -1,0 +1,238 @@
+"""The mishap console: the App, its global keys, the once-a-second tick, and store plumbing."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from storage.alerts import OverdueWatch
+from storage.clock import Clock, system_clock
+from storage.files import StoreError
+from storage.model import ValidationError
+from storage.settings import load_settings, save_settings
+from storage.store import Store
+
+from .screens.board import BoardScreen
+from .screens.problem import StoreProblemScreen
+
+TICK_SECONDS = 1.0
+
+
+class MishapApp(App):
+    """Full-screen console over one store folder."""
+
+    CSS_PATH = "mishap.tcss"
+    TITLE = "mishap"
+    BINDINGS = [
+        Binding("question_mark", "help", "Keys", key_display="?", tooltip="Show every key", id="app.help"),
+        Binding("ctrl+p", "command_palette", "Commands", tooltip="Every action, searchable", id="app.palette"),
+    ]
+
+    def __init__(self, folder: Path | str, *, clock: Clock = system_clock, user: str | None = None,
+                 offer_demo: bool = True):
+        super().__init__()
+        self.folder = Path(folder)
+        self.clock = clock
+        self.user = user
+        self.offer_demo = offer_demo
+        self.store: Store | None = None
+        self.watch_overdue = OverdueWatch()
+        self._settings_ok = True
+
+    # -- start-up ------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        try:
+            self.store = Store.open(self.folder, clock=self.clock, user=self.user)
+        except (StoreError, OSError) as exc:
+            self.push_screen(StoreProblemScreen(str(exc)))
+            return
+        self._restore_theme()
+        self.push_screen(BoardScreen())
+        if self.store.read_only:
+            self.notify(self.store.read_only_reason, title="Read-only", severity="warning", timeout=10, markup=False)
+        if self.store.playbook.problem:
+            self.notify(self.store.playbook.problem, title="Playbook", severity="warning", timeout=10, markup=False)
+        self.watch_overdue.crossed(self.store.open_incidents(), self.now())  # primes the watch
+        late = sorted(n for n, _ in self.watch_overdue.overdue)
+        if late:
+            ids = ", ".join(f"M-{n}" for n in late)
+            self.notify(f"Client update overdue: {ids}", title="Overdue", severity="error", timeout=8, markup=False)
+        self.set_interval(TICK_SECONDS, self.tick)
+        if self.offer_demo and self.store_is_empty() and not self.store.read_only:
+            from .screens.modals import ConfirmModal
+
+            self.push_screen(ConfirmModal("The store is empty. Load the demo set to look around?"),
+                             self._demo_answered)
+
+    def store_is_empty(self) -> bool:
+        """No open incidents and no closed file yet (never reads the closed file)."""
+        return not self.store.open_incidents() and not self.store.closed_path.exists()
+
+    def _demo_answered(self, yes: bool | None) -> None:
+        if not yes:
+            return
+        from storage.demo import fill_demo
+
+        try:
+            fill_demo(self.store)
+        except (StoreError, ValidationError, OSError) as exc:
+            self.notify(f"Demo data not loaded: {exc}", severity="error", markup=False)
+        self.reload_screens()
+
+    # -- theme, remembered in the store folder -------------------------------------------------
+
+    def _restore_theme(self) -> None:
+        try:
+            theme = load_settings(self.folder).get("theme")
+        except ValueError as exc:
+            self._settings_ok = False
+            self.notify(f"{exc}; the theme will not be saved", severity="warning", markup=False)
+            theme = None
+        if isinstance(theme, str) and theme in self.available_themes:
+            self.theme = theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme) -> None:
+        if not self._settings_ok or self.store is None or self.store.read_only:
+            return
+        try:
+            settings = load_settings(self.folder)
+            settings["theme"] = theme.name
+            save_settings(self.folder, settings)
+        except (ValueError, OSError) as exc:
+            self.notify(f"Theme not saved: {exc}", severity="warning", markup=False)
+
+    # -- time and the tick ---------------------------------------------------------------------
+
+    def now(self):
+        """The current instant from the injected clock."""
+        return self.clock()
+
+    def tick(self) -> None:
+        """Once a second: pick up other processes' writes, redraw countdowns, ring on overdue."""
+        if self.store is None:
+            return
+        if self.store.changed():
+            try:
+                self.store.refresh()
+            except (StoreError, OSError) as exc:
+                self.notify(f"Could not re-read the store: {exc}", severity="error", markup=False)
+                return
+            self.reload_screens()
+        now = self.now()
+        for screen in self.screen_stack:
+            tick = getattr(screen, "tick", None)
+            if tick is not None:
+                tick(now)
+        for incident in self.watch_overdue.crossed(self.store.open_incidents(), now):
+            self.bell()
+            self.notify(f"{incident.id} client update is overdue: {incident.title}",
+                        title="Overdue", severity="error", timeout=10, markup=False)
+
+    def reload_screens(self) -> None:
+        """Redraw every screen in the stack from the store."""
+        for screen in self.screen_stack:
+            reload = getattr(screen, "reload", None)
+            if reload is not None:
+                try:
+                    reload()
+                except StoreError as exc:  # e.g. the incident was removed by another process
+                    self.notify(str(exc), severity="error", markup=False)
+                    if screen is self.screen and not isinstance(screen, BoardScreen):
+                        self.pop_screen()
+
+    # -- the one way a change is made ----------------------------------------------------------
+
+    def apply_change(self, number: int, apply: Callable, done: str | None = None, *,
+                     raise_errors: bool = False) -> Any:
+        """Write a change through the store, then redraw; a failure is shown and the disk state redrawn."""
+        try:
+            result = self.store.change(number, apply)
+        except (ValidationError, StoreError, OSError) as exc:
+            message = str(exc) if not isinstance(exc, OSError) else f"could not write to {self.folder}: {exc}"
+            if isinstance(exc, OSError):
+                self._resync()
+            if raise_errors:
+                raise StoreError(message) from exc
+            self.notify(f"Not saved: {message}", severity="error", markup=False)
+            return None
+        self.reload_screens()
+        if done:
+            self.notify(done, timeout=3, markup=False)
+        return result if result is not None else True
+
+    def _resync(self) -> None:
+        try:
+            self.store.refresh()
+        except (StoreError, OSError):
+            pass
+        self.reload_screens()
+
+    # -- navigation ----------------------------------------------------------------------------
+
+    def open_incident(self, number: int) -> None:
+        """Show the workspace of one incident."""
+        from .screens.incident import IncidentScreen
+
+        self.push_screen(IncidentScreen(number))
+
+    def action_new_incident(self) -> None:
+        """Open the new-incident form."""
+        from .screens.modals import NewIncidentForm
+
+        def submit(title, client, severity, contact, learned):
+            if self.store.read_only:
+                raise StoreError(self.store.read_only_reason)
+            try:
+                return self.store.create(title, client, severity, client_contact=contact, first_learned_by=learned)
+            except OSError as exc:
+                raise StoreError(f"could not write to {self.folder}: {exc}") from exc
+
+        def created(incident) -> None:
+            if incident is not None:
+                self.reload_screens()
+                self.notify(f"{incident.id} opened — first client contact due soon", markup=False)
+                self.open_incident(incident.number)
+
+        self.push_screen(NewIncidentForm(submit), created)
+
+    def action_review(self) -> None:
+        """Closed incidents (the review screen)."""
+        from .screens.closed import ClosedScreen
+
+        self.push_screen(ClosedScreen())
+
+    def action_help(self) -> None:
+        """Show every key."""
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette lists every action the current screen's keys offer, then the system ones."""
+        seen = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or not active.enabled or binding.action in seen:
+                continue
+            if binding.action in ("command_palette", "app.command_palette"):
+                continue
+            seen.add(binding.action)
+            shown = binding.key_display or self.get_key_display(binding)
+            yield SystemCommand(f"{binding.description}  ({shown})", binding.tooltip or binding.description,
+                                partial(self.run_action, binding.action, active.node))
+        yield from super().get_system_commands(screen)
+
+
+def run(folder: Path | str) -> int:
+    """Start the console on the store in ``folder``; returns the exit code."""
+    app = MishapApp(folder)
+    app.run()
+    return app.return_code or 0

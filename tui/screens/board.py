@@ -1,0 +1,188 @@
+"""The board: every open incident, most urgent first, with a live countdown each."""
+
+from __future__ import annotations
+
+from pendulum import DateTime
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from storage.alerts import by_urgency
+from storage.clock import Countdown, CountdownState
+from storage.model import Incident
+
+from ..text import clip
+from ..widgets.tables import fit_columns
+
+STATE_STYLE = {
+    CountdownState.NONE: "dim",
+    CountdownState.CALM: "",
+    CountdownState.SOON: "bold yellow",
+    CountdownState.DUE: "bold reverse yellow",
+    CountdownState.OVERDUE: "bold red",
+}
+
+COLUMNS = [("due", "Next update", 24), ("sev", "Sev", 3), ("title", "Incident", 0.5),
+           ("client", "Client", 0.2), ("status", "Status", 9), ("steps", "Steps", 5), ("damage", "Damage", 0.3)]
+
+EMPTY_TEXT = ("No open incidents.\n\nPress  n  to open one, or run  mishap demo  in a shell to see a "
+              "realistic demo set.  ?  shows every key.")
+
+
+def due_cell(countdown: Countdown) -> Text:
+    """The countdown cell: words and local due time, coloured by urgency."""
+    if countdown.state is CountdownState.NONE:
+        return Text("—", style="dim")
+    return Text(f"{countdown.relative} ({countdown.due_local})", style=STATE_STYLE[countdown.state])
+
+
+class BoardScreen(Screen):
+    """Open incidents as rows; enter opens one."""
+
+    BINDINGS = [
+        Binding("n", "new_incident", "New", tooltip="Open a new incident", id="board.new"),
+        Binding("enter", "open_incident", "Open", tooltip="Work the highlighted incident", id="board.open"),
+        Binding("r", "review", "Closed", tooltip="Review closed incidents", id="board.review"),
+        Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter by id, title or client", id="board.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
+        Binding("q", "app.quit", "Quit", tooltip="Leave mishap (everything is already saved)", id="board.quit"),
+    ]
+
+    def __init__(self):
+        super().__init__(name="board")
+        self.filter_text = ""
+        self._order: list[int] = []
+        self._states: dict[int, CountdownState] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="filter: id, title or client — enter to keep, escape to clear", id="filter")
+        yield Static(Text(EMPTY_TEXT), id="empty")
+        yield DataTable(id="board-table", cursor_type="row", zebra_stripes=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.title = "mishap"
+        self.sub_title = "open incidents"
+        self.query_one("#filter").display = False
+        self.reload()
+        self.query_one("#board-table").focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def on_resize(self) -> None:
+        self.reload()
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#board-table", DataTable)
+
+    def visible_incidents(self, now: DateTime) -> list[Incident]:
+        """Open incidents passing the filter, most urgent first."""
+        needle = self.filter_text.casefold()
+        incidents = self.app.store.open_incidents()
+        if needle:
+            incidents = [i for i in incidents
+                         if needle in f"{i.id} {i.title} {i.client_org} {i.client_contact}".casefold()]
+        return by_urgency(incidents, now)
+
+    def reload(self) -> None:
+        """Rebuild every row from the store (after a change, or another process's change)."""
+        now = self.app.now()
+        incidents = self.visible_incidents(now)
+        table = self.table
+        selected = self.selected_number()
+        fit_columns(table, COLUMNS, self.size.width)
+        table.clear()
+        self._states = {}
+        for incident in incidents:
+            table.add_row(*self._cells(incident, now), key=str(incident.number))
+        self._order = [i.number for i in incidents]
+        empty = not self.app.store.open_incidents()
+        self.query_one("#empty").display = empty
+        table.display = not empty
+        if selected in self._order:
+            table.move_cursor(row=self._order.index(selected), animate=False)
+
+    def _cells(self, incident: Incident, now: DateTime) -> list[Text]:
+        countdown = Countdown.at(incident.next_update_due, now, incident.cadence)
+        self._states[incident.number] = countdown.state
+        overdue = countdown.state is CountdownState.OVERDUE
+        row_style = "red" if overdue else ""
+        done, total = incident.progress()
+        return [
+            due_cell(countdown),
+            Text(str(incident.severity), style="bold red" if incident.severity == 1 else row_style),
+            Text(clip(f"{incident.id}  {incident.title}", 80), style=row_style),
+            Text(clip(incident.client_org, 40), style=row_style),
+            Text(incident.status, style=row_style),
+            Text(f"{done}/{total}", style=row_style),
+            Text(clip(incident.damage_summary(), 60), style=row_style),
+        ]
+
+    def tick(self, now: DateTime) -> None:
+        """Once a second: redraw countdowns; re-sort if the order or a row's urgency changed."""
+        incidents = self.visible_incidents(now)
+        order = [i.number for i in incidents]
+        if order != self._order:
+            self.reload()
+            return
+        table = self.table
+        for incident in incidents:
+            countdown = Countdown.at(incident.next_update_due, now, incident.cadence)
+            if countdown.state != self._states.get(incident.number):
+                self.reload()  # the whole row changes colour
+                return
+            table.update_cell(str(incident.number), "due", due_cell(countdown))
+
+    def selected_number(self) -> int | None:
+        """The incident number under the cursor."""
+        table = self.table
+        if not table.row_count or not self._order:
+            return None
+        row = min(table.cursor_row, len(self._order) - 1)
+        return self._order[row] if row >= 0 else None
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_open_incident(self) -> None:
+        number = self.selected_number()
+        if number is not None:
+            self.app.open_incident(number)
+
+    @on(DataTable.RowSelected, "#board-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.app.open_incident(int(event.row_key.value))
+
+    def action_new_incident(self) -> None:
+        self.app.action_new_incident()
+
+    def action_review(self) -> None:
+        self.app.action_review()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self.table.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self.reload()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if not event.value:
+            event.input.display = False
+        self.table.focus()

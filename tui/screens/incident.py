@@ -1,0 +1,271 @@
+"""The incident workspace: header strip with the countdown, damage, checklist and timeline panes."""
+
+from __future__ import annotations
+
+from pendulum import DateTime
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label
+
+from storage.clock import human_span, local_clock
+from storage.model import DAMAGE_STATES, SEVERITY_NAMES, Incident
+
+from ..text import clip
+from ..widgets.countdown import CountdownBadge
+from ..widgets.tables import fit_columns
+from .modals import ClientUpdateForm, DamageForm, QuestionForm, TextForm, status_picker
+
+DAMAGE_COLUMNS = [("what", "What", 0.55), ("impact", "Impact", 0.45), ("sev", "Sev", 3), ("state", "State", 9)]
+CHECKLIST_COLUMNS = [("mark", " ", 1), ("n", "#", 2), ("step", "Step", 1.0), ("done", "Done", 14)]
+TIMELINE_COLUMNS = [("at", "When", 9), ("what", "What", 1.0), ("by", "By", 6)]
+
+DAMAGE_STYLE = {"suspected": "yellow", "confirmed": "bold red", "contained": "cyan",
+                "resolved": "green", "ruled out": "dim"}
+
+
+class IncidentScreen(Screen):
+    """Work one incident: every change goes to the store first, then the panes redraw."""
+
+    BINDINGS = [
+        Binding("space", "toggle_step", "Done/undo", tooltip="Complete or reopen the highlighted step", id="incident.toggle_step"),
+        Binding("u", "log_update", "Client update", tooltip="Log an update sent to the client", id="incident.update"),
+        Binding("a", "add_damage", "Add damage", tooltip="Add a damage item", id="incident.add_damage"),
+        Binding("A", "add_question", "Add question", key_display="shift+a", show=False, tooltip="Add an open question to verify", id="incident.add_question"),
+        Binding("e", "edit", "Edit", tooltip="Edit the focused damage item, question or step note", id="incident.edit"),
+        Binding("right_square_bracket", "damage_state(1)", "State →", key_display="]", tooltip="Move the damage item to its next state", id="incident.state_next"),
+        Binding("left_square_bracket", "damage_state(-1)", "State ←", key_display="[", show=False, tooltip="Move the damage item back a state", id="incident.state_prev"),
+        Binding("s", "status", "Status", tooltip="Change the incident's status", id="incident.status"),
+        Binding("o", "note", "Note", tooltip="Add a note to the timeline", id="incident.note"),
+        Binding("escape", "back", "Board", tooltip="Back to the board", id="incident.back"),
+    ]
+
+    def __init__(self, number: int):
+        super().__init__(name=f"incident-{number}")
+        self.number = number
+        self.incident: Incident | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="strip"):
+            with Vertical(id="strip-info"):
+                yield Label("", id="strip-title")
+                yield Label("", id="strip-client")
+                yield Label("", id="strip-meta")
+            yield CountdownBadge(id="countdown")
+        with Horizontal(id="panes"):
+            with Vertical(id="checklist-pane", classes="pane"):
+                yield Label("", id="checklist-title", classes="pane-title")
+                yield DataTable(id="checklist-table", cursor_type="row")
+            with Vertical(id="side-panes"):
+                with Vertical(id="damage-pane", classes="pane"):
+                    yield Label("Damage assessment", classes="pane-title")
+                    yield DataTable(id="damage-table", cursor_type="row")
+                with Vertical(id="timeline-pane", classes="pane"):
+                    yield Label("Timeline (newest first)", classes="pane-title")
+                    yield DataTable(id="timeline-table", cursor_type="row")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        checklist = self.query_one("#checklist-table", DataTable)
+        self.reload()
+        next_step = self.incident.next_step_index() if self.incident else None
+        if next_step is not None:
+            checklist.move_cursor(row=checklist.get_row_index(str(next_step)), animate=False)
+        checklist.focus()
+
+    def on_resize(self) -> None:
+        if self.incident is not None:
+            self.reload()
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Redraw every pane from the incident as the store holds it."""
+        incident = self.incident = self.app.store.get(self.number)
+        now = self.app.now()
+        self.title = f"{incident.id}"
+        self.sub_title = "closed" if incident.is_closed else incident.status
+        self.query_one("#strip-title", Label).update(Text(clip(f"{incident.id}  {incident.title}", 200), style="bold"))
+        contact = f" — {incident.client_contact}" if incident.client_contact else ""
+        self.query_one("#strip-client", Label).update(Text(clip(f"{incident.client_org}{contact}", 200)))
+        self._draw_damage(incident)
+        self._draw_checklist(incident, now)
+        self._draw_timeline(incident, now)
+        self.tick(now)
+
+    def tick(self, now: DateTime) -> None:
+        """Once a second: the countdown and the time since discovery."""
+        incident = self.incident
+        if incident is None:
+            return
+        since = human_span((now - incident.discovered_at).total_seconds())
+        owner = f" · owner {incident.owner}" if incident.owner else ""
+        meta = (f"severity {incident.severity} {SEVERITY_NAMES[incident.severity]} · {incident.status} · "
+                f"discovered {since} ago{owner}")
+        self.query_one("#strip-meta", Label).update(Text(meta))
+        self.query_one(CountdownBadge).show(incident.next_update_due, now, incident.cadence)
+
+    def _draw_damage(self, incident: Incident) -> None:
+        table = self.query_one("#damage-table", DataTable)
+        row = table.cursor_row
+        fit_columns(table, DAMAGE_COLUMNS, self.size.width * 2 // 5)
+        table.clear()
+        for i, item in enumerate(incident.damage):
+            style = DAMAGE_STYLE[item.state]
+            table.add_row(Text(clip(item.what, 60)), Text(clip(item.impact, 60)), Text(str(item.severity)),
+                          Text(item.state, style=style), key=f"d{i}")
+        for i, q in enumerate(incident.questions):
+            answered = q.answered_at is not None
+            table.add_row(Text(clip(f"? {q.text}", 60), style="dim" if answered else "italic"),
+                          Text(clip(q.answer, 60)), Text(""),
+                          Text("answered" if answered else "open ?", style="dim" if answered else "bold yellow"),
+                          key=f"q{i}")
+        if not incident.damage and not incident.questions:
+            table.add_row(Text("nothing assessed yet: a adds an item, shift+a a question", style="dim"),
+                          "", "", "", key="empty")
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1), animate=False)
+
+    def _draw_checklist(self, incident: Incident, now: DateTime) -> None:
+        table = self.query_one("#checklist-table", DataTable)
+        row = table.cursor_row
+        fit_columns(table, CHECKLIST_COLUMNS, self.size.width * 3 // 5)
+        table.clear()
+        next_step = incident.next_step_index()
+        last_phase = None
+        for i, step in enumerate(incident.steps):
+            if step.phase != last_phase:
+                table.add_row(Text(""), Text(""), Text(clip(step.phase, 60), style="bold underline"), Text(""),
+                              key=f"phase{i}")
+                last_phase = step.phase
+            if step.done:
+                mark, style = Text("✓", style="green"), "dim"
+                done = f"{step.done_by} {local_clock(step.done_at, now)}"
+            elif i == next_step:
+                mark, style, done = Text("▶", style="bold yellow"), "bold", "next"
+            else:
+                mark, style, done = Text("·"), "", ""
+            table.add_row(mark, Text(str(i + 1)),
+                          Text(clip(step.text + (f" — {step.note}" if step.note else ""), 160), style=style),
+                          Text(clip(done, 30), style="dim"), key=str(i))
+        done_count, total = incident.progress()
+        self.query_one("#checklist-title", Label).update(Text(f"Checklist {done_count}/{total}"))
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1), animate=False)
+
+    def _draw_timeline(self, incident: Incident, now: DateTime) -> None:
+        table = self.query_one("#timeline-table", DataTable)
+        fit_columns(table, TIMELINE_COLUMNS, self.size.width * 2 // 5)
+        table.clear()
+        for i, entry in enumerate(reversed(incident.timeline)):
+            table.add_row(Text(local_clock(entry.at, now)), Text(clip(entry.text, 120)),
+                          Text(clip(entry.by, 16), style="dim"), key=str(i))
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _cursor_key(self, table_id: str) -> str | None:
+        table = self.query_one(f"#{table_id}", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+
+    def _change(self, apply, done: str | None = None):
+        return self.app.apply_change(self.number, apply, done)
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_toggle_step(self) -> None:
+        key = self._cursor_key("checklist-table")
+        if key is None or not key.isdigit():
+            return
+        index = int(key)
+        now_done = self._change(lambda inc, now, by: inc.toggle_step(index, now, by))
+        if now_done is not None:
+            self.app.notify(f"Step {index + 1} {'done' if now_done else 'reopened'}", timeout=2, markup=False)
+
+    def action_log_update(self) -> None:
+        def submit(channel, summary, due):
+            return self.app.apply_change(
+                self.number, lambda inc, now, by: inc.log_update(channel, summary, due, now, by),
+                raise_errors=True)
+
+        self.app.push_screen(ClientUpdateForm(submit, self.incident, self.app.now),
+                             lambda result: result and self.app.notify("Client update logged; countdown reset", markup=False))
+
+    def action_add_damage(self) -> None:
+        def submit(item):
+            return self.app.apply_change(self.number, lambda inc, now, by: inc.add_damage(item, now, by),
+                                         raise_errors=True)
+
+        self.app.push_screen(DamageForm(submit))
+
+    def action_add_question(self) -> None:
+        def submit(text):
+            return self.app.apply_change(self.number, lambda inc, now, by: inc.add_question(text, now, by),
+                                         raise_errors=True)
+
+        self.app.push_screen(QuestionForm(submit))
+
+    def action_edit(self) -> None:
+        focused = self.focused
+        if focused is not None and focused.id == "damage-table":
+            key = self._cursor_key("damage-table")
+            if key and key[0] == "d":
+                index = int(key[1:])
+
+                def submit(item):
+                    return self.app.apply_change(
+                        self.number, lambda inc, now, by: inc.edit_damage(index, item, now, by), raise_errors=True)
+
+                self.app.push_screen(DamageForm(submit, self.incident.damage[index]))
+            elif key and key[0] == "q":
+                index = int(key[1:])
+
+                def answer(text):
+                    return self.app.apply_change(
+                        self.number, lambda inc, now, by: inc.answer_question(index, text, now, by), raise_errors=True)
+
+                self.app.push_screen(QuestionForm(answer, self.incident.questions[index]))
+            return
+        key = self._cursor_key("checklist-table")
+        if key is None or not key.isdigit():
+            return
+        index = int(key)
+        step = self.incident.steps[index]
+
+        def note(text):
+            return self.app.apply_change(
+                self.number, lambda inc, now, by: inc.set_step_note(index, text, now, by), raise_errors=True)
+
+        self.app.push_screen(TextForm(note, f"Note on step {index + 1}", step.text, step.note,
+                                      multiline=False, required=False))
+
+    def action_damage_state(self, direction: int) -> None:
+        key = self._cursor_key("damage-table")
+        if not key or key[0] != "d":
+            self.app.notify("Highlight a damage item first (tab to the damage pane)", severity="warning", markup=False)
+            return
+        index = int(key[1:])
+        current = DAMAGE_STATES.index(self.incident.damage[index].state)
+        target = DAMAGE_STATES[(current + direction) % len(DAMAGE_STATES)]
+        self._change(lambda inc, now, by: inc.set_damage_state(index, target, now, by))
+
+    def action_status(self) -> None:
+        def picked(status: str | None) -> None:
+            if status and status != self.incident.status:
+                self._change(lambda inc, now, by: inc.set_status(status, now, by), f"Status is now {status}")
+
+        self.app.push_screen(status_picker(self.incident.status), picked)
+
+    def action_note(self) -> None:
+        def submit(text):
+            return self.app.apply_change(self.number, lambda inc, now, by: inc.add_note(text, now, by),
+                                         raise_errors=True)
+
+        self.app.push_screen(TextForm(submit, "Add a note", "Note for the timeline"))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

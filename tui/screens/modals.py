@@ -1,0 +1,291 @@
+"""Modal forms: new incident, client update, damage item, question, note, status, confirm.
+
+Every form saves with ctrl+s and cancels with escape. A form is given a ``submit``
+callable that writes to the store; if it raises, the form stays open with the
+reason shown inline and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from pendulum import DateTime
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Select, TextArea
+from textual.widgets.option_list import Option
+
+from storage.clock import local_clock, parse_when
+from storage.files import StoreError
+from storage.model import DAMAGE_STATES, STATUSES, DamageItem, Incident, OpenQuestion, ValidationError
+
+CHANNELS = ("email", "phone", "video call", "meeting", "chat", "other")
+
+
+class FormModal(ModalScreen[Any]):
+    """A dialog with fields, an inline error line, ctrl+s to save and escape to cancel."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True, tooltip="Save and close the form", id="form.save"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without saving", id="form.cancel"),
+    ]
+    TITLE_TEXT = ""
+
+    def __init__(self, submit: Callable[..., Any]):
+        super().__init__()
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.TITLE_TEXT), classes="dialog-title")
+            yield from self.fields()
+            yield Label("", id="form-error", classes="form-error")
+            yield Label(Text("ctrl+s save  ·  escape cancel"), classes="dialog-hint")
+
+    def fields(self) -> ComposeResult:
+        """The form's widgets."""
+        yield from ()
+
+    def collect(self) -> tuple:
+        """The arguments for ``submit``, or raise ValueError with what to fix."""
+        return ()
+
+    def show_error(self, message: str) -> None:
+        """Show why the form was not saved."""
+        label = self.query_one("#form-error", Label)
+        label.update(Text(message))
+        label.add_class("-shown")
+
+    def action_save(self) -> None:
+        try:
+            args = self.collect()
+            result = self.submit(*args)
+        except (ValueError, ValidationError, StoreError) as exc:
+            self.show_error(str(exc))
+            return
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def value(self, widget_id: str) -> str:
+        """The text of an Input or TextArea in the form."""
+        widget = self.query_one(f"#{widget_id}")
+        return widget.text if isinstance(widget, TextArea) else widget.value
+
+
+def _severity(text: str) -> int:
+    text = text.strip()
+    if text not in {"1", "2", "3", "4"}:
+        raise ValueError(f"severity must be 1, 2, 3 or 4 (1 = critical), not {text!r}")
+    return int(text)
+
+
+def _labelled(label: str, widget) -> Vertical:
+    return Vertical(Label(Text(label), classes="field-label"), widget, classes="field")
+
+
+class NewIncidentForm(FormModal):
+    """Open a new incident."""
+
+    TITLE_TEXT = "New incident"
+
+    def fields(self) -> ComposeResult:
+        yield _labelled("What went wrong (title)", Input(id="title", placeholder="Payroll file sent with last month's rates"))
+        with Horizontal(classes="field-row"):
+            yield _labelled("Client organisation", Input(id="client", placeholder="Acme Ltd"))
+            yield _labelled("Client contact", Input(id="contact", placeholder="Dana Reyes"))
+        with Horizontal(classes="field-row"):
+            yield _labelled("Severity 1-4 (1 = critical)", Input("2", id="severity"))
+            yield _labelled("Who found it first", Select(
+                [("We did", "us"), ("The client told us", "client")], value="us", allow_blank=False,
+                id="learned"))
+
+    def collect(self) -> tuple:
+        title, client = self.value("title"), self.value("client")
+        if not title.strip():
+            raise ValueError("give the incident a title: what went wrong")
+        if not client.strip():
+            raise ValueError("name the client organisation")
+        severity = _severity(self.value("severity"))
+        learned = self.query_one("#learned", Select).value
+        return title, client, severity, self.value("contact"), learned
+
+
+class ClientUpdateForm(FormModal):
+    """Log an update sent to the client and the time promised for the next one."""
+
+    TITLE_TEXT = "Log a client update"
+
+    def __init__(self, submit: Callable[..., Any], incident: Incident, now: Callable[[], DateTime]):
+        super().__init__(submit)
+        self.incident = incident
+        self.now = now
+
+    def fields(self) -> ComposeResult:
+        contact = self.incident.client_contact or self.incident.client_org
+        yield Label(Text(f"To {contact} — {self.incident.title}"), classes="field-label")
+        yield _labelled("Channel", Select([(c, c) for c in CHANNELS], value="email", allow_blank=False, id="channel"))
+        yield _labelled("What was said", TextArea(id="summary", soft_wrap=True))
+        yield _labelled("Next update (30m, 2h, 17:30 or an ISO time)",
+                        Input(f"{self.incident.cadence_minutes}m", id="next"))
+        yield Label("", id="next-hint", classes="field-hint")
+
+    def on_mount(self) -> None:
+        self._update_hint()
+        self.query_one("#summary").focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "next":
+            self._update_hint()
+
+    def _update_hint(self) -> None:
+        hint = self.query_one("#next-hint", Label)
+        now = self.now()
+        try:
+            due = parse_when(self.value("next"), now)
+        except ValueError as exc:
+            hint.update(Text(str(exc)))
+            return
+        hint.update(Text(f"the client will be told to expect the next update at {local_clock(due, now)}"))
+
+    def collect(self) -> tuple:
+        summary = self.value("summary")
+        if not summary.strip():
+            raise ValueError("write what was said to the client")
+        now = self.now()
+        due = parse_when(self.value("next"), now) if self.value("next").strip() else None
+        if due is not None and due <= now:
+            raise ValueError("the next update time is in the past")
+        return self.query_one("#channel", Select).value, summary, due
+
+
+class DamageForm(FormModal):
+    """Add or edit a damage item."""
+
+    TITLE_TEXT = "Damage item"
+
+    def __init__(self, submit: Callable[..., Any], item: DamageItem | None = None):
+        super().__init__(submit)
+        self.item = item or DamageItem("")
+
+    def fields(self) -> ComposeResult:
+        yield _labelled("What the mistake reached", Input(self.item.what, id="what", placeholder="March invoices for 212 customers"))
+        yield _labelled("Impact", Input(self.item.impact, id="impact", placeholder="customers billed twice"))
+        with Horizontal(classes="field-row"):
+            yield _labelled("Severity 1-4", Input(str(self.item.severity), id="severity"))
+            yield _labelled("State", Select([(s, s) for s in DAMAGE_STATES], value=self.item.state,
+                                            allow_blank=False, id="state"))
+
+    def collect(self) -> tuple:
+        what = self.value("what")
+        if not what.strip():
+            raise ValueError("say what the mistake reached")
+        return (DamageItem(what, self.value("impact"), _severity(self.value("severity")),
+                           self.query_one("#state", Select).value),)
+
+
+class QuestionForm(FormModal):
+    """Add an open question, or answer one."""
+
+    TITLE_TEXT = "Open question"
+
+    def __init__(self, submit: Callable[..., Any], question: OpenQuestion | None = None):
+        super().__init__(submit)
+        self.question = question
+
+    def fields(self) -> ComposeResult:
+        if self.question is None:
+            yield _labelled("What we still have to verify", Input(id="text", placeholder="Did the file reach their bank?"))
+        else:
+            yield Label(Text(self.question.text), classes="field-label")
+            yield _labelled("What we found", Input(self.question.answer, id="answer"))
+
+    def collect(self) -> tuple:
+        field = "text" if self.question is None else "answer"
+        text = self.value(field)
+        if not text.strip():
+            raise ValueError("write the question" if self.question is None else "write what was found")
+        return (text,)
+
+
+class TextForm(FormModal):
+    """One free-text field: a note, or a checklist step's note."""
+
+    def __init__(self, submit: Callable[..., Any], title: str, label: str, initial: str = "",
+                 multiline: bool = True, required: bool = True):
+        super().__init__(submit)
+        self.TITLE_TEXT = title
+        self.label = label
+        self.initial = initial
+        self.multiline = multiline
+        self.required = required
+
+    def fields(self) -> ComposeResult:
+        widget = TextArea(self.initial, id="text", soft_wrap=True) if self.multiline else Input(self.initial, id="text")
+        yield _labelled(self.label, widget)
+
+    def collect(self) -> tuple:
+        text = self.value("text")
+        if self.required and not text.strip():
+            raise ValueError("nothing written yet")
+        return (text,)
+
+
+class PickerModal(ModalScreen[str | None]):
+    """Pick one value from a short list (enter picks, escape cancels)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel")]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]], current: str | None = None):
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog picker"):
+            yield Label(Text(self.title_text), classes="dialog-title")
+            yield OptionList(*[Option(Text(label), id=value) for value, label in self.choices], id="choices")
+            yield Label(Text("enter pick  ·  escape cancel"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        values = [value for value, _ in self.choices]
+        if self.current in values:
+            options.highlighted = values.index(self.current)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def status_picker(current: str) -> PickerModal:
+    """The status choices, the current one highlighted."""
+    return PickerModal("Change status", [(s, s) for s in STATUSES], current)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A yes/no question (y / n, enter = yes, escape = no)."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str):
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog confirm"):
+            yield Label(Text(self.question), classes="dialog-title")
+            yield Label(Text("y yes  ·  n no"), classes="dialog-hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -1,0 +1,56 @@
+"""CountdownBadge: the large countdown to the next promised client update."""
+
+from __future__ import annotations
+
+from pendulum import DateTime
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Digits, Label
+
+from storage.clock import Countdown, CountdownState
+
+STATE_CLASSES = {state: f"-{state.value}" for state in CountdownState}
+
+STATE_WORDS = {
+    CountdownState.NONE: "no client update promised",
+    CountdownState.CALM: "next client update",
+    CountdownState.SOON: "client update soon",
+    CountdownState.DUE: "client update DUE NOW",
+    CountdownState.OVERDUE: "client update OVERDUE",
+}
+
+
+class CountdownBadge(Vertical):
+    """A big H:MM:SS clock face, the time in words and the local time it is due."""
+
+    DEFAULT_CSS = """
+    CountdownBadge { width: auto; height: auto; padding: 0 1; }
+    CountdownBadge > Digits { width: auto; }
+    CountdownBadge > Label { width: 100%; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.countdown: Countdown | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="countdown-caption")
+        yield Digits("-:--:--", id="countdown-face")
+        yield Label("", id="countdown-words")
+
+    def show(self, due: DateTime | None, now: DateTime, cadence=None) -> Countdown:
+        """Redraw for ``now``; returns the countdown drawn."""
+        countdown = Countdown.at(due, now, cadence)
+        if countdown == self.countdown:
+            return countdown
+        previous = self.countdown
+        self.countdown = countdown
+        if previous is None or previous.state != countdown.state:
+            for state, cls in STATE_CLASSES.items():
+                self.set_class(state == countdown.state, cls)
+            self.query_one("#countdown-caption", Label).update(Text(STATE_WORDS[countdown.state]))
+        self.query_one("#countdown-face", Digits).update(countdown.face)
+        words = countdown.relative if due is None else f"{countdown.relative}  ·  due {countdown.due_local}"
+        self.query_one("#countdown-words", Label).update(Text(words))
+        return countdown

@@ -1,0 +1,28 @@
+"""Column widths that fill a DataTable's width, recomputed when the terminal is resized."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+CELL_PADDING = 2  # DataTable pads each cell by one on each side
+SCROLLBAR = 2
+
+
+def fit_columns(table: DataTable, spec: list[tuple[str, str, int | float]], fallback_width: int) -> bool:
+    """Give ``table`` the columns in ``spec``: (key, label, width) with an int for a fixed width
+    and a float for a share of what is left. Rebuilds (clearing rows) only when widths change;
+    returns whether it did.
+    """
+    total = table.size.width or fallback_width
+    fixed = sum(w for _, _, w in spec if isinstance(w, int))
+    shares = sum(w for _, _, w in spec if isinstance(w, float)) or 1.0
+    free = max(10, total - fixed - CELL_PADDING * len(spec) - SCROLLBAR)
+    widths = [w if isinstance(w, int) else max(4, int(free * w / shares)) for _, _, w in spec]
+    current = [(str(c.key.value), c.width) for c in table.ordered_columns]
+    wanted = [(key, width) for (key, _, _), width in zip(spec, widths)]
+    if current == wanted:
+        return False
+    table.clear(columns=True)
+    for (key, label, _), width in zip(spec, widths):
+        table.add_column(label, width=width, key=key)
+    return True
