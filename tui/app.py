@@ -30,7 +30,6 @@ class MishapApp(App):
     TITLE = "mishap"
     BINDINGS = [
         Binding("question_mark", "help", "Keys", key_display="?", tooltip="Show every key", id="app.help"),
-        Binding("ctrl+p", "command_palette", "Commands", tooltip="Every action, searchable", id="app.palette"),
     ]
 
     def __init__(self, folder: Path | str, *, clock: Clock = system_clock, user: str | None = None,

@@ -25,8 +25,8 @@ STATE_STYLE = {
     CountdownState.OVERDUE: "bold red",
 }
 
-COLUMNS = [("due", "Next update", 24), ("sev", "Sev", 3), ("title", "Incident", 0.5),
-           ("client", "Client", 0.2), ("status", "Status", 9), ("steps", "Steps", 5), ("damage", "Damage", 0.3)]
+COLUMNS = [("due", "Next update", 22), ("sev", "Sev", 3), ("title", "Incident", 0.55),
+           ("client", "Client", 0.2), ("status", "Status", 9), ("steps", "Steps", 5), ("damage", "Damage", 0.25)]
 
 EMPTY_TEXT = ("No open incidents.\n\nPress  n  to open one, or run  mishap demo  in a shell to see a "
               "realistic demo set.  ?  shows every key.")
@@ -75,7 +75,7 @@ class BoardScreen(Screen):
         self.reload()
 
     def on_resize(self) -> None:
-        self.reload()
+        self.call_after_refresh(self.reload)
 
     @property
     def table(self) -> DataTable:

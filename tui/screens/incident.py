@@ -19,7 +19,7 @@ from ..widgets.tables import fit_columns
 from .modals import ClientUpdateForm, DamageForm, QuestionForm, TextForm, status_picker
 
 DAMAGE_COLUMNS = [("what", "What", 0.55), ("impact", "Impact", 0.45), ("sev", "Sev", 3), ("state", "State", 9)]
-CHECKLIST_COLUMNS = [("mark", " ", 1), ("n", "#", 2), ("step", "Step", 1.0), ("done", "Done", 14)]
+CHECKLIST_COLUMNS = [("mark", " ", 1), ("n", "#", 2), ("step", "Step", 1.0), ("done", "Done", 10)]
 TIMELINE_COLUMNS = [("at", "When", 9), ("what", "What", 1.0), ("by", "By", 6)]
 
 DAMAGE_STYLE = {"suspected": "yellow", "confirmed": "bold red", "contained": "cyan",
@@ -77,8 +77,8 @@ class IncidentScreen(Screen):
         checklist.focus()
 
     def on_resize(self) -> None:
-        if self.incident is not None:
-            self.reload()
+        # Column widths follow the panes' real sizes, known only after this layout pass.
+        self.call_after_refresh(self.reload)
 
     # -- drawing -------------------------------------------------------------------------
 
@@ -124,8 +124,8 @@ class IncidentScreen(Screen):
                           Text("answered" if answered else "open ?", style="dim" if answered else "bold yellow"),
                           key=f"q{i}")
         if not incident.damage and not incident.questions:
-            table.add_row(Text("nothing assessed yet: a adds an item, shift+a a question", style="dim"),
-                          "", "", "", key="empty")
+            table.add_row(Text("none yet: a adds", style="dim"), Text("shift+a: question", style="dim"),
+                          "", "", key="empty")
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1), animate=False)
 

@@ -1,0 +1,133 @@
+"""The board: urgency order, live countdowns, empty state, filter, other processes' writes."""
+
+from __future__ import annotations
+
+import pendulum
+from textual.widgets import DataTable, Static
+
+from storage.store import Store
+from tui.screens.board import BoardScreen
+from tui.screens.modals import ConfirmModal
+
+from tui_support import reread, table_rows, toasts
+
+
+async def test_board_lists_most_urgent_first(store, make_app, clock):
+    calm = store.create("Typo in newsletter", "Calm Co", 4)          # first contact in 8 h
+    urgent = store.create("Payroll sent twice", "Urgent Ltd", 1)     # first contact in 15 min
+    store.change(calm.number, lambda inc, now, by: inc.log_update("email", "sorry", now.add(hours=9), now, by))
+    late = store.create("Wrong report", "Late plc", 2)               # made overdue below
+    store.change(late.number, lambda inc, now, by: inc.log_update("phone", "on it", now.add(minutes=5), now, by))
+    clock.advance(minutes=7)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+        rows = table_rows(app.screen.query_one("#board-table", DataTable))
+        assert [r[2].split()[0] for r in rows] == [late.id, urgent.id, calm.id]
+        assert rows[0][0].startswith("2 min late")
+        assert rows[1][0].startswith("in 8 min")
+        assert rows[1][5] == "0/26"
+        assert rows[2][6] == "not assessed"
+
+
+async def test_countdown_ticks_from_the_clock_and_reorders(store, make_app, clock):
+    first = store.create("First", "A", 1)   # due at +15 min
+    second = store.create("Second", "B", 2)  # due at +30 min
+    store.change(first.number, lambda inc, now, by: inc.log_update("email", "x", now.add(minutes=40), now, by))
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#board-table", DataTable)
+        assert table_rows(table)[0][2].startswith(second.id)
+        assert table_rows(table)[0][0].startswith("in 30 min")
+        clock.advance(minutes=31)
+        app.tick()
+        await pilot.pause()
+        rows = table_rows(table)
+        assert rows[0][0].startswith("1 min late")
+        assert rows[1][0].startswith("in 9 min")
+
+
+async def test_empty_store_says_how_to_start_and_offers_demo(folder, make_app):
+    app = make_app(offer_demo=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+        empty = app.screen.query_one("#empty", Static)
+        assert empty.display
+        assert "mishap demo" in str(empty.render())
+        assert not app.screen.query_one("#board-table").display
+    assert reread(folder).open_incidents() == []
+
+
+async def test_filter_narrows_rows_and_escape_clears(store, make_app):
+    store.create("Payroll sent twice", "Acme", 1)
+    store.create("Doubled purchase order", "Beta GmbH", 3)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#board-table", DataTable)
+        await pilot.press("slash", *"beta")
+        await pilot.pause()
+        rows = table_rows(table)
+        assert len(rows) == 1 and rows[0][3] == "Beta GmbH"
+        await pilot.press("enter")  # keep the filter, back to the table
+        await pilot.pause()
+        assert app.screen.focused is table
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(table_rows(table)) == 2
+
+
+async def test_change_from_another_process_appears(store, make_app, folder, clock):
+    store.create("Existing", "Acme", 2)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        other = Store.open(folder, clock=clock, user="bob")
+        other.create("Added elsewhere", "Other Co", 3)
+        # The app's own once-a-second timer picks it up: wait a little over one tick.
+        await pilot.pause(1.5)
+        rows = table_rows(app.screen.query_one("#board-table", DataTable))
+        assert any("Added elsewhere" in r[2] for r in rows)
+
+
+async def test_overdue_rings_once_and_turns_row_red(store, make_app, clock):
+    incident = store.create("Wrong invoice run", "Acme", 1)  # first contact due in 15 min
+    app = make_app()
+    rings = []
+    app.bell = lambda: rings.append(clock())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        clock.advance(minutes=14)
+        app.tick()
+        assert rings == []
+        clock.advance(minutes=2)
+        app.tick()
+        await pilot.pause()
+        assert len(rings) == 1
+        assert any(incident.id in t and "overdue" in t for t in toasts(app))
+        table = app.screen.query_one("#board-table", DataTable)
+        cell = table.get_row(str(incident.number))[2]
+        assert "red" in str(cell.style)
+        clock.advance(minutes=1)
+        app.tick()
+        assert len(rings) == 1  # once per crossing
+
+
+async def test_enter_opens_workspace_and_escape_returns(store, make_app):
+    incident = store.create("Wrong invoice run", "Acme", 1)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "IncidentScreen"
+        assert app.screen.number == incident.number
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)

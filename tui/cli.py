@@ -1,0 +1,474 @@
+"""The ``mishap`` command: starts the console, or runs one headless subcommand.
+
+Start-up time matters (it is measured), so only argparse, sys and pathlib are
+imported here at module level; the store and the console load inside the
+functions that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_ERROR = 2
+NOT_THERE_YET = "the console is not there yet; use the subcommands (mishap --help)"
+
+DESCRIPTION = ("A console for the hours after your own mistake hurt a client. "
+               "Without a subcommand, starts the full-screen console.")
+EPILOG = ("WHEN is 30m, 2h, 1d, 17:30 (next occurrence, local time) or an ISO instant such as "
+          "2026-11-23T17:30. The store is --db DIR, else $MISHAP_HOME, else the user data folder.")
+
+
+class UserError(Exception):
+    """A mistake in what was asked; reported on one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr, exit status 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's API
+        self.exit(EXIT_ERROR, f"mishap: {message} (see {self.prog} --help)\n")
+
+
+def _text(value: str) -> str:
+    """A text argument; refuses bytes that are not UTF-8 (they could not be stored or shown)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError("the text is not valid UTF-8") from None
+    return value
+
+
+def _severity(value: str) -> int:
+    """1-4, or its name (critical, major, moderate, minor)."""
+    names = {"critical": 1, "major": 2, "moderate": 3, "minor": 4}
+    text = value.strip().lower()
+    if text in names:
+        return names[text]
+    if text in ("1", "2", "3", "4"):
+        return int(text)
+    raise argparse.ArgumentTypeError(
+        f"severity must be 1-4 (1 = critical) or critical/major/moderate/minor, not {value!r}")
+
+
+def _step_number(value: str) -> int:
+    """A 1-based checklist step number."""
+    if not value.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"STEP must be a step number such as 4, not {value!r}")
+    return int(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for ``mishap`` and its subcommands."""
+    parser = _Parser(prog="mishap", description=DESCRIPTION, epilog=EPILOG)
+    db_help = "store folder (default: $MISHAP_HOME, else the user data folder)"
+    parser.add_argument("--db", metavar="DIR", default=None, help=db_help)
+    # The same option on every subcommand, so it works after the subcommand too;
+    # SUPPRESS keeps a value given before the subcommand from being reset.
+    db_parent = _Parser(add_help=False)
+    db_parent.add_argument("--db", metavar="DIR", default=argparse.SUPPRESS, help=db_help)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text, parents=[db_parent])
+
+    p = command("new", "open a new incident and print its id")
+    p.add_argument("title", metavar="TITLE", type=_text, help="what went wrong, in a line")
+    p.add_argument("--client", metavar="NAME", type=_text, required=True, help="client organisation")
+    p.add_argument("--severity", metavar="N", type=_severity, required=True, help="1 (critical) to 4 (minor)")
+    p.add_argument("--contact", metavar="C", type=_text, default="", help="who at the client")
+    p.add_argument("--first", choices=("us", "client"), default=None,
+                   help="who learned of it first: us, or the client told us")
+
+    p = command("list", "open incidents, most urgent first")
+    p.add_argument("--closed", action="store_true", help="list closed incidents instead")
+    p.add_argument("--json", action="store_true", help="a JSON array of full incident documents")
+
+    p = command("show", "everything about one incident")
+    p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
+    p.add_argument("--json", action="store_true", help="the stored JSON document")
+
+    p = command("update", "log an update sent to the client")
+    p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
+    p.add_argument("summary", metavar="SUMMARY", type=_text, help="what the client was told")
+    p.add_argument("--channel", metavar="C", type=_text, default="email", help="email, phone, … (default email)")
+    p.add_argument("--next", metavar="WHEN", dest="next_when", type=_text, default=None,
+                   help="when the next update is promised (default: now + the cadence; 'none' for no promise)")
+
+    p = command("done", "complete a checklist step")
+    p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
+    p.add_argument("step", metavar="STEP", type=_step_number, help="step number, as `mishap show` numbers them")
+
+    p = command("close", "close an incident")
+    p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
+
+    p = command("export", "export an incident as JSON or a Markdown post-incident report")
+    p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
+    p.add_argument("--format", choices=("json", "md"), required=True, dest="fmt")
+    p.add_argument("--audience", choices=("internal", "client"), default="internal",
+                   help="client leaves out internal notes and the cost split (default internal)")
+    p.add_argument("--output", metavar="FILE", default=None, help="write here instead of stdout")
+
+    p = command("demo", "fill the store with a realistic demo set")
+    p.add_argument("--force", action="store_true", help="add the demo set even if the store holds incidents")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``mishap`` with ``argv`` (default: the process arguments); returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already reported on one line
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    if args.command is None:
+        return _start_console(args.db)
+    handler = _HANDLERS[args.command]
+    from storage.files import StoreError
+    from storage.model import ValidationError
+
+    try:
+        return handler(args)
+    except (UserError, StoreError, ValidationError, ValueError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        return _fail(f"{exc.strerror or exc}{where}")
+
+
+def _fail(message: str) -> int:
+    """Report an expected error on one line of stderr; returns the exit status."""
+    one_line = " ".join(message.split())
+    print(f"mishap: {one_line}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _start_console(db: str | None) -> int:
+    from storage.store import default_folder
+
+    folder = default_folder(db)
+    try:
+        from tui.app import run
+    except ImportError as exc:
+        if exc.name != "tui.app":
+            raise
+        print(NOT_THERE_YET)
+        return 0
+    return run(folder)
+
+
+def _open_store(args):
+    from storage.store import Store, default_folder
+
+    return Store.open(default_folder(args.db))
+
+
+# -- the subcommands ------------------------------------------------------------------------
+
+
+def _cmd_new(args) -> int:
+    store = _open_store(args)
+    if store.playbook.problem:
+        print(f"mishap: warning: {' '.join(store.playbook.problem.split())}", file=sys.stderr)
+    incident = store.create(args.title, args.client, args.severity,
+                            client_contact=args.contact, first_learned_by=args.first)
+    print(incident.id)
+    return 0
+
+
+def _cmd_list(args) -> int:
+    store = _open_store(args)
+    if args.closed:
+        incidents = sorted(store.closed_incidents(), key=_recently_closed)
+    else:
+        incidents = sorted(store.open_incidents(), key=urgency)
+    if args.json:
+        _print_json([i.to_dict() for i in incidents])
+        return 0
+    now = store.clock()
+    lines = _closed_table(incidents, now) if args.closed else _open_table(incidents, now)
+    print("\n".join(lines))
+    return 0
+
+
+def _cmd_show(args) -> int:
+    store = _open_store(args)
+    incident = store.get(args.id)
+    if args.json:
+        _print_json(incident.to_dict())
+    else:
+        print("\n".join(_show_lines(incident, store.clock())))
+    return 0
+
+
+def _cmd_update(args) -> int:
+    from storage.clock import Countdown, parse_when
+    from storage.model import ValidationError
+
+    store = _open_store(args)
+    target = store.get(args.id)
+    wanted = None
+    no_promise = args.next_when is not None and args.next_when.strip().lower() == "none"
+    if args.next_when is not None and not no_promise:
+        wanted = parse_when(args.next_when, store.clock())
+        if target.is_closed:
+            raise UserError(f"{target.id} is closed: there is no next update to promise")
+
+    def log(incident, now, by):
+        if no_promise or incident.is_closed:
+            promised = None  # a closed incident has no countdown
+        else:
+            promised = wanted or now + incident.cadence
+        if wanted is not None and wanted <= now:
+            raise ValidationError(f"the next update must be in the future, not {args.next_when.strip()!r}")
+        return incident.log_update(args.channel, args.summary, promised, now, by)
+
+    update = store.change(args.id, log)
+    if update.next_promised is None:
+        print(f"{target.id}: update logged; no next update promised")
+    else:
+        countdown = Countdown.at(update.next_promised, store.clock())
+        print(f"{target.id}: update logged; next update due {countdown.due_local} ({countdown.relative})")
+    return 0
+
+
+def _cmd_done(args) -> int:
+    store = _open_store(args)
+
+    def complete(incident, now, by):
+        incident.complete_step(args.step - 1, now, by)
+        return incident.steps[args.step - 1]
+
+    step = store.change(args.id, complete)
+    incident = store.get(args.id)
+    done, total = incident.progress()
+    print(f"{incident.id}: step {args.step} done ({step.phase}: {step.text}); {done}/{total} done")
+    return 0
+
+
+def _cmd_close(args) -> int:
+    from storage.model import ValidationError
+
+    store = _open_store(args)
+
+    def close(incident, now, by):
+        if incident.is_closed:
+            raise ValidationError(f"{incident.id} is already closed")
+        incident.set_status("closed", now, by)
+        return incident.id
+
+    print(f"{store.change(args.id, close)}: closed")
+    return 0
+
+
+def _cmd_export(args) -> int:
+    store = _open_store(args)
+    incident = store.get(args.id)
+    if args.fmt == "json":
+        import json
+
+        doc = incident.to_dict()
+        if args.audience == "client":
+            from storage.export import INTERNAL_KINDS
+
+            doc["timeline"] = [t for t in doc["timeline"] if t["kind"] not in INTERNAL_KINDS]
+            doc["steps"] = [{**s, "note": ""} for s in doc["steps"]]
+            doc["cost"] = {k: v for k, v in doc["cost"].items() if k != "our_share_percent"}
+        text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    else:
+        from storage.export import render_markdown
+
+        text = render_markdown(incident, args.audience)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    from storage.files import write_atomically
+
+    path = Path(args.output).expanduser()
+    if path.is_dir():
+        raise UserError(f"{path} is a folder: give a file name")
+    write_atomically(path, text)
+    print(f"{incident.id}: report written to {path}", file=sys.stderr)
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from storage.demo import fill_demo
+
+    store = _open_store(args)
+    created = fill_demo(store, force=args.force)
+    open_n = sum(1 for i in created if not i.is_closed)
+    print(f"demo set added to {store.folder}: {open_n} open and {len(created) - open_n} closed incidents "
+          f"({', '.join(i.id for i in created)})")
+    return 0
+
+
+def _print_json(value) -> None:
+    import json
+
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+# -- text views --------------------------------------------------------------------------
+# User text is printed as typed (no markup is interpreted anywhere in the command);
+# only the one-row-per-incident list folds line breaks so each incident stays one line.
+
+
+def urgency(incident) -> tuple:
+    """Sort key, most urgent first: overdue, then the soonest promised update; none last."""
+    due = incident.next_update_due
+    return (due is None, due.timestamp() if due else 0.0, incident.severity, incident.number)
+
+
+def _recently_closed(incident) -> tuple:
+    closed = incident.closed_at
+    return (closed is None, -closed.timestamp() if closed else 0.0, incident.number)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.splitlines())
+
+
+def _columns(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Left-aligned columns; the last one is not padded."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    return ["  ".join([*(c.ljust(w) for c, w in zip(r, widths)), r[-1]]).rstrip() for r in [header, *rows]]
+
+
+def _open_table(incidents, now) -> list[str]:
+    from storage.clock import Countdown
+
+    if not incidents:
+        return ["No open incidents."]
+    rows = []
+    for inc in incidents:
+        countdown = Countdown.at(inc.next_update_due, now, inc.cadence)
+        due = f"{countdown.relative} ({countdown.due_local})" if inc.next_update_due else countdown.relative
+        done, total = inc.progress()
+        rows.append([inc.id, due, str(inc.severity), inc.status, f"{done}/{total}",
+                     _one_line(inc.client_org), _one_line(inc.title)])
+    return _columns(["ID", "NEXT UPDATE", "SEV", "STATUS", "DONE", "CLIENT", "TITLE"], rows)
+
+
+def _closed_table(incidents, now) -> list[str]:
+    from storage.clock import human_span
+
+    if not incidents:
+        return ["No closed incidents."]
+    rows = []
+    for inc in incidents:
+        took = human_span((inc.closed_at - inc.discovered_at).total_seconds()) if inc.closed_at else "?"
+        done, total = inc.progress()
+        rows.append([inc.id, _stamp(inc.closed_at), took, str(inc.severity), f"{done}/{total}",
+                     _one_line(inc.client_org), _one_line(inc.title)])
+    return _columns(["ID", "CLOSED", "OPEN FOR", "SEV", "DONE", "CLIENT", "TITLE"], rows)
+
+
+def _stamp(instant) -> str:
+    """An instant on the user's wall clock, with the date."""
+    from storage.clock import local_zone
+
+    return "—" if instant is None else instant.in_timezone(local_zone()).format("YYYY-MM-DD HH:mm")
+
+
+def _indented(text: str, prefix: str = "    ") -> list[str]:
+    lines = text.splitlines() or [""]
+    return [prefix + line for line in lines]
+
+
+def _show_lines(inc, now) -> list[str]:
+    """Everything about one incident, as lines of plain text."""
+    from storage.clock import Countdown, human_span
+    from storage.export import punctuality
+    from storage.model import SEVERITY_NAMES
+
+    countdown = Countdown.at(inc.next_update_due, now, inc.cadence)
+    if inc.next_update_due:
+        next_update = f"{countdown.relative} ({_stamp(inc.next_update_due)}), {countdown.state.value}"
+    else:
+        next_update = countdown.relative
+    learned = {"us": "us", "client": "the client (they told us)", None: "not recorded"}[inc.first_learned_by]
+    contact = f" — {inc.client_contact}" if inc.client_contact else ""
+    out = [f"{inc.id}  {inc.title}", ""]
+    fields = [
+        ("Client", f"{inc.client_org}{contact}"),
+        ("Severity", f"{inc.severity} ({SEVERITY_NAMES.get(inc.severity, '?')})"),
+        ("Status", inc.status),
+        ("Owner", inc.owner or "—"),
+        ("Next update", next_update),
+        ("Cadence", f"every {human_span(inc.cadence_minutes * 60)}"),
+        ("Happened", _stamp(inc.happened_at)),
+        ("Discovered", _stamp(inc.discovered_at)),
+        ("Acknowledged", _stamp(inc.acknowledged_at)),
+        ("First to know", learned),
+        ("Closed", _stamp(inc.closed_at)),
+    ]
+    out += [f"  {name:<14}{value}" for name, value in fields]
+
+    done, total = inc.progress()
+    out += ["", f"Checklist ({done}/{total} done)"]
+    phase = None
+    for number, step in enumerate(inc.steps, start=1):
+        if step.phase != phase:
+            phase = step.phase
+            out.append(f"  {phase}")
+        mark = "x" if step.done else " "
+        line = f"    [{mark}] {number:>2}. {step.text}"
+        if step.done:
+            line += f" — {step.done_by or 'someone'}, {_stamp(step.done_at)}"
+            if step.note:
+                line += f" ({step.note})"
+        out.append(line)
+
+    out += ["", f"Damage: {inc.damage_summary()}"]
+    for number, item in enumerate(inc.damage, start=1):
+        impact = f" — {item.impact}" if item.impact else ""
+        out.append(f"  {number:>2}. [{item.state}] {item.what}{impact} (severity {item.severity})")
+    if inc.questions:
+        out.append("Open questions")
+        for number, q in enumerate(inc.questions, start=1):
+            status = f"answered: {q.answer}" if q.answered_at else "open"
+            out.append(f"  {number:>2}. {q.text} — {status}")
+
+    out += ["", "Client updates" if inc.updates else "Client updates: none yet"]
+    for update, check in zip(inc.updates, punctuality(inc)):
+        promise = f"; next promised {_stamp(update.next_promised)}" if update.next_promised else ""
+        out.append(f"  {_stamp(update.sent_at)}  {update.channel}, {check.describe()}{promise}")
+        out += _indented(update.summary)
+
+    for title, text in (("Root cause", inc.root_cause), ("Fix", inc.fix)):
+        out += ["", title] + (_indented(text, "  ") if text else ["  —"])
+    out += ["", "Prevention"]
+    for action in inc.prevention:
+        who = f", {action.owner}" if action.owner else ""
+        due = f", due {_stamp(action.due)}" if action.due else ""
+        out.append(f"  - {action.text}{who}{due}")
+    if not inc.prevention:
+        out.append("  —")
+    cost = inc.cost
+    out += ["", f"Cost: {cost.unbilled_hours:g} h unbilled, credits {cost.credits:,.2f}, "
+                f"our share {cost.our_share_percent:g} %"]
+    out += ["", "Lessons"] + (_indented(inc.lessons, "  ") if inc.lessons else ["  —"])
+
+    out += ["", "Timeline"]
+    for entry in inc.timeline:
+        by = f" ({entry.by})" if entry.by else ""
+        out.append(f"  {_stamp(entry.at)}  {entry.kind:<8} {entry.text}{by}")
+    return out
+
+
+_HANDLERS = {
+    "new": _cmd_new,
+    "list": _cmd_list,
+    "show": _cmd_show,
+    "update": _cmd_update,
+    "done": _cmd_done,
+    "close": _cmd_close,
+    "export": _cmd_export,
+    "demo": _cmd_demo,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Export README screenshots (SVG) from the real app on the demo data: ``python -m tui.screenshots``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from pathlib import Path
+
+import pendulum
+
+from storage.demo import fill_demo
+from storage.store import Store
+
+from .app import MishapApp
+
+# A fixed instant and zone, so regenerating changes a picture only when the UI changed.
+MOMENT = pendulum.datetime(2026, 11, 23, 14, 0, tz="UTC")
+ZONE = "Europe/London"
+SIZE = (120, 36)
+
+
+async def _shoot(folder: Path, out: Path) -> list[Path]:
+    app = MishapApp(folder, clock=lambda: MOMENT, user="ana", offer_demo=False)
+    app.bell = lambda: None
+    shots: list[Path] = []
+
+    async def save(pilot, name: str) -> None:
+        for widget in app.screen.query("Input, TextArea"):
+            widget.cursor_blink = False
+        await pilot.pause()
+        app.clear_notifications()
+        await pilot.pause()
+        path = out / f"{name}.svg"
+        app.save_screenshot(filename=path.name, path=str(out))
+        shots.append(path)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await save(pilot, "board")
+        await pilot.press("enter")
+        await pilot.pause()
+        await save(pilot, "workspace-overdue")
+        await pilot.press("escape", "down", "down", "enter")
+        await pilot.pause()
+        await save(pilot, "workspace")
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press(*"Resend is stopped; corrected file goes out by 15:00, checked by Priya.")
+        await save(pilot, "client-update")
+        await pilot.press("escape", "escape", "question_mark")
+        await pilot.pause()
+        await save(pilot, "help")
+    return shots
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the screenshots into ``screenshots/`` (or --out)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "screenshots"))
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    pendulum.set_local_timezone(pendulum.timezone(ZONE))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "store"
+        fill_demo(Store.open(folder, clock=lambda: MOMENT, user="ana"))
+        for path in asyncio.run(_shoot(folder, out)):
+            print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
