@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from storage.alerts import OverdueWatch
@@ -26,7 +27,7 @@ TICK_SECONDS = 1.0
 class MishapApp(App):
     """Full-screen console over one store folder."""
 
-    CSS_PATH = "mishap.tcss"
+    CSS_PATH = Path(__file__).resolve().parent / "mishap.tcss"
     TITLE = "mishap"
     BINDINGS = [
         Binding("question_mark", "help", "Keys", key_display="?", tooltip="Show every key", id="app.help"),
@@ -125,18 +126,30 @@ class MishapApp(App):
                 return
             self.reload_screens()
         now = self.now()
-        for screen in self.screen_stack:
+        for screen in self.visible_screens():
             tick = getattr(screen, "tick", None)
             if tick is not None:
-                tick(now)
+                try:
+                    tick(now)
+                except NoMatches:  # the screen is being torn down (quitting)
+                    return
         for incident in self.watch_overdue.crossed(self.store.open_incidents(), now):
             self.bell()
             self.notify(f"{incident.id} client update is overdue: {incident.title}",
                         title="Overdue", severity="error", timeout=10, markup=False)
 
+    def visible_screens(self) -> list[Screen]:
+        """The top screen and, under modals, the screens still showing through."""
+        visible = []
+        for screen in reversed(self.screen_stack):
+            visible.append(screen)
+            if not screen.is_modal:
+                break
+        return visible
+
     def reload_screens(self) -> None:
-        """Redraw every screen in the stack from the store."""
-        for screen in self.screen_stack:
+        """Redraw the visible screens from the store (the others redraw when they come back)."""
+        for screen in self.visible_screens():
             reload = getattr(screen, "reload", None)
             if reload is not None:
                 try:

@@ -68,14 +68,17 @@ class BoardScreen(Screen):
         self.title = "mishap"
         self.sub_title = "open incidents"
         self.query_one("#filter").display = False
-        self.reload()
         self.query_one("#board-table").focus()
 
     def on_screen_resume(self) -> None:
         self.reload()
 
     def on_resize(self) -> None:
-        self.call_after_refresh(self.reload)
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        if fit_columns(self.table, COLUMNS, self.size.width):
+            self.reload()
 
     @property
     def table(self) -> DataTable:
@@ -137,7 +140,10 @@ class BoardScreen(Screen):
             if countdown.state != self._states.get(incident.number):
                 self.reload()  # the whole row changes colour
                 return
-            table.update_cell(str(incident.number), "due", due_cell(countdown))
+            cell = due_cell(countdown)
+            key = str(incident.number)
+            if table.get_cell(key, "due") != cell:  # words change once a minute, not every tick
+                table.update_cell(key, "due", cell)
 
     def selected_number(self) -> int | None:
         """The incident number under the cursor."""

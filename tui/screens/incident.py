@@ -15,7 +15,7 @@ from storage.model import DAMAGE_STATES, SEVERITY_NAMES, Incident
 
 from ..text import clip
 from ..widgets.countdown import CountdownBadge
-from ..widgets.tables import fit_columns
+from ..widgets.tables import fit_columns, sync_rows
 from .modals import ClientUpdateForm, DamageForm, QuestionForm, TextForm, status_picker
 
 DAMAGE_COLUMNS = [("what", "What", 0.55), ("impact", "Impact", 0.45), ("sev", "Sev", 3), ("state", "State", 9)]
@@ -80,6 +80,10 @@ class IncidentScreen(Screen):
         # Column widths follow the panes' real sizes, known only after this layout pass.
         self.call_after_refresh(self.reload)
 
+    def on_screen_resume(self) -> None:
+        if self.incident is not None:
+            self.reload()
+
     # -- drawing -------------------------------------------------------------------------
 
     def reload(self) -> None:
@@ -111,35 +115,36 @@ class IncidentScreen(Screen):
     def _draw_damage(self, incident: Incident) -> None:
         table = self.query_one("#damage-table", DataTable)
         row = table.cursor_row
-        fit_columns(table, DAMAGE_COLUMNS, self.size.width * 2 // 5)
-        table.clear()
+        if fit_columns(table, DAMAGE_COLUMNS, self.size.width * 2 // 5):
+            row = 0
+        rows = []
         for i, item in enumerate(incident.damage):
             style = DAMAGE_STYLE[item.state]
-            table.add_row(Text(clip(item.what, 60)), Text(clip(item.impact, 60)), Text(str(item.severity)),
-                          Text(item.state, style=style), key=f"d{i}")
+            rows.append((f"d{i}", [Text(clip(item.what, 60)), Text(clip(item.impact, 60)), Text(str(item.severity)),
+                                   Text(item.state, style=style)]))
         for i, q in enumerate(incident.questions):
             answered = q.answered_at is not None
-            table.add_row(Text(clip(f"? {q.text}", 60), style="dim" if answered else "italic"),
-                          Text(clip(q.answer, 60)), Text(""),
-                          Text("answered" if answered else "open ?", style="dim" if answered else "bold yellow"),
-                          key=f"q{i}")
-        if not incident.damage and not incident.questions:
-            table.add_row(Text("none yet: a adds", style="dim"), Text("shift+a: question", style="dim"),
-                          "", "", key="empty")
-        if table.row_count:
+            rows.append((f"q{i}", [Text(clip(f"? {q.text}", 60), style="dim" if answered else "italic"),
+                                   Text(clip(q.answer, 60)), Text(""),
+                                   Text("answered" if answered else "open ?",
+                                        style="dim" if answered else "bold yellow")]))
+        if not rows:
+            rows.append(("empty", [Text("none yet: a adds", style="dim"), Text("shift+a: question", style="dim"),
+                                   Text(""), Text("")]))
+        if sync_rows(table, rows) and table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1), animate=False)
 
     def _draw_checklist(self, incident: Incident, now: DateTime) -> None:
         table = self.query_one("#checklist-table", DataTable)
         row = table.cursor_row
         fit_columns(table, CHECKLIST_COLUMNS, self.size.width * 3 // 5)
-        table.clear()
         next_step = incident.next_step_index()
         last_phase = None
+        rows = []
         for i, step in enumerate(incident.steps):
             if step.phase != last_phase:
-                table.add_row(Text(""), Text(""), Text(clip(step.phase, 60), style="bold underline"), Text(""),
-                              key=f"phase{i}")
+                rows.append((f"phase{i}", [Text(""), Text(""), Text(clip(step.phase, 60), style="bold underline"),
+                                           Text("")]))
                 last_phase = step.phase
             if step.done:
                 mark, style = Text("✓", style="green"), "dim"
@@ -148,21 +153,21 @@ class IncidentScreen(Screen):
                 mark, style, done = Text("▶", style="bold yellow"), "bold", "next"
             else:
                 mark, style, done = Text("·"), "", ""
-            table.add_row(mark, Text(str(i + 1)),
-                          Text(clip(step.text + (f" — {step.note}" if step.note else ""), 160), style=style),
-                          Text(clip(done, 30), style="dim"), key=str(i))
+            rows.append((str(i), [mark, Text(str(i + 1)),
+                                  Text(clip(step.text + (f" — {step.note}" if step.note else ""), 160), style=style),
+                                  Text(clip(done, 30), style="dim")]))
+        if sync_rows(table, rows) and table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1), animate=False)
         done_count, total = incident.progress()
         self.query_one("#checklist-title", Label).update(Text(f"Checklist {done_count}/{total}"))
-        if table.row_count:
-            table.move_cursor(row=min(row, table.row_count - 1), animate=False)
 
     def _draw_timeline(self, incident: Incident, now: DateTime) -> None:
         table = self.query_one("#timeline-table", DataTable)
         fit_columns(table, TIMELINE_COLUMNS, self.size.width * 2 // 5)
-        table.clear()
-        for i, entry in enumerate(reversed(incident.timeline)):
-            table.add_row(Text(local_clock(entry.at, now)), Text(clip(entry.text, 120)),
-                          Text(clip(entry.by, 16), style="dim"), key=str(i))
+        count = len(incident.timeline)
+        sync_rows(table, [(str(count - i), [Text(local_clock(entry.at, now)), Text(clip(entry.text, 120)),
+                                            Text(clip(entry.by, 16), style="dim")])
+                          for i, entry in enumerate(reversed(incident.timeline))])
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -182,9 +187,8 @@ class IncidentScreen(Screen):
         if key is None or not key.isdigit():
             return
         index = int(key)
-        now_done = self._change(lambda inc, now, by: inc.toggle_step(index, now, by))
-        if now_done is not None:
-            self.app.notify(f"Step {index + 1} {'done' if now_done else 'reopened'}", timeout=2, markup=False)
+        # No toast: the tick mark and the timeline entry are the confirmation.
+        self._change(lambda inc, now, by: inc.toggle_step(index, now, by))
 
     def action_log_update(self) -> None:
         def submit(channel, summary, due):

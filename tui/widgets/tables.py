@@ -26,3 +26,23 @@ def fit_columns(table: DataTable, spec: list[tuple[str, str, int | float]], fall
     for (key, label, _), width in zip(spec, widths):
         table.add_column(label, width=width, key=key)
     return True
+
+
+def sync_rows(table: DataTable, rows: list[tuple[str, list]]) -> bool:
+    """Make ``table`` show ``rows`` (key, cells), touching only cells that changed when the keys
+    are the same as before; otherwise rebuild. Returns whether it rebuilt.
+    """
+    keys = [key for key, _ in rows]
+    current = [str(k.value) for k in table.rows]
+    if keys != current:
+        table.clear()
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+        return True
+    columns = [str(c.key.value) for c in table.ordered_columns]
+    for key, cells in rows:
+        old = table.get_row(key)
+        for column, new, before in zip(columns, cells, old):
+            if new != before:
+                table.update_cell(key, column, new)
+    return False
