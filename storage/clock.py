@@ -81,8 +81,15 @@ def parse_when(text: str, now: DateTime, tz: str | pendulum.Timezone | None = No
             raise ValueError(f"not a time of day: {text.strip()!r}")
         local_now = now.in_timezone(zone)
         candidate = local_now.set(hour=hour, minute=minute, second=0, microsecond=0)
-        if candidate <= local_now:
-            candidate = candidate.add(days=1).set(hour=hour, minute=minute)
+        # Compared in UTC: two datetimes in the same zone compare by wall time, fold ignored.
+        if to_utc(candidate) <= to_utc(now):
+            # When clocks fall back the wall time happens twice: the second one
+            # (fold=1) may still be ahead today, before tomorrow's.
+            second = pendulum.instance(candidate.replace(fold=1))
+            if to_utc(second) > to_utc(now):
+                candidate = second
+            else:
+                candidate = candidate.add(days=1).set(hour=hour, minute=minute)
         return to_utc(candidate)
     try:
         parsed = pendulum.parse(text.strip(), tz=zone, strict=False)

@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from tinydb.storages import Storage
 
@@ -59,13 +59,18 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file."""
+def write_atomically(path: Path, text: str | bytes) -> None:
+    """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file.
+
+    The new file is created 0600 (``mkstemp``) and never exists half-written under
+    its real name. ``text`` may be ``str`` (written as UTF-8) or ``bytes``.
+    """
     path = Path(path)
+    data = text.encode("utf-8") if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -78,14 +83,17 @@ def write_atomically(path: Path, text: str) -> None:
     fsync_folder(path.parent)
 
 
-def remove_stale_temps(folder: Path) -> list[Path]:
+def remove_stale_temps(folder: Path, names: Iterable[str] | None = None) -> list[Path]:
     """Delete temp files a killed writer left behind (full copies of client data).
 
     Call only while holding the store lock: a live writer holds it for as long
-    as its temp file exists.
+    as its temp file exists. With ``names``, only the temp files of those files
+    are removed (others, like the settings file's, are not written under the lock).
     """
     removed = []
-    for candidate in Path(folder).glob(f".*{TEMP_SUFFIX}"):
+    patterns = [f".*{TEMP_SUFFIX}"] if names is None else [f".{name}.*{TEMP_SUFFIX}" for name in names]
+    candidates = {c for pattern in patterns for c in Path(folder).glob(pattern)}
+    for candidate in sorted(candidates):
         try:
             candidate.unlink()
             removed.append(candidate)
@@ -94,12 +102,24 @@ def remove_stale_temps(folder: Path) -> list[Path]:
     return removed
 
 
-def read_tinydb_file(path: Path) -> dict[str, dict[str, Any]] | None:
-    """Parse a TinyDB JSON file and check its shape; None if it does not exist."""
+def read_bytes(path: Path) -> bytes | None:
+    """The file's bytes, or None if it does not exist."""
     try:
-        raw = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         return None
+
+
+def read_tinydb_file(path: Path) -> dict[str, dict[str, Any]] | None:
+    """Parse a TinyDB JSON file and check its shape; None if it does not exist."""
+    raw = read_bytes(path)
+    if raw is None:
+        return None
+    return parse_tinydb_bytes(path, raw)
+
+
+def parse_tinydb_bytes(path: Path, raw: bytes) -> dict[str, dict[str, Any]]:
+    """Parse the bytes of a TinyDB JSON file read from ``path`` and check their shape."""
     if not raw.strip():
         raise CorruptFile(path, "the file is empty")
     try:
@@ -114,7 +134,8 @@ def read_tinydb_file(path: Path) -> dict[str, dict[str, Any]] | None:
         if not isinstance(docs, dict):
             raise CorruptFile(path, f"not a TinyDB document file (table {table!r} is not an object)")
         for key, doc in docs.items():
-            if not key.isdigit() or not isinstance(doc, dict):
+            # isascii: str.isdigit() accepts "²" and other digits int() refuses.
+            if not (key.isascii() and key.isdigit()) or not isinstance(doc, dict):
                 raise CorruptFile(path, f"not a TinyDB document file (table {table!r}, document {key!r})")
     return data
 

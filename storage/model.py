@@ -40,6 +40,7 @@ def _require(condition: bool, message: str) -> None:
 
 def _text(data: dict, key: str, where: str, default: str | None = None) -> str:
     value = data.get(key, default)
+    _require(value is not None or key in data, f"{where}.{key} is missing")
     _require(isinstance(value, str), f"{where}.{key} must be text, found {type(value).__name__}")
     return value
 
@@ -312,6 +313,12 @@ class Incident:
         self.complete_step(index, now, by)
         return True
 
+    def set_step_note(self, index: int, note: str, now: DateTime, by: str = "") -> None:
+        """Attach (or clear) a note on a checklist step."""
+        step = self._step(index)
+        step.note = note
+        self.record(now, "step", f"Note on step {index + 1}: {note}" if note else f"Note cleared on step {index + 1}", by)
+
     def _step(self, index: int) -> ChecklistStep:
         _require(0 <= index < len(self.steps), f"there is no step {index + 1} (1-{len(self.steps)})")
         return self.steps[index]
@@ -320,7 +327,9 @@ class Incident:
                    now: DateTime, by: str = "") -> ClientUpdate:
         """Record a client update; the countdown now runs to the next promised instant."""
         _require(summary.strip() != "", "say what was told to the client")
-        _require(next_promised is None or next_promised > now, "the next update must be in the future")
+        # In UTC: two datetimes in one zone compare by wall time, wrong in the hour clocks fall back.
+        _require(next_promised is None or to_utc(next_promised) > to_utc(now),
+                 "the next update must be in the future")
         update = ClientUpdate(to_utc(now), channel or "email", summary,
                               to_utc(next_promised) if next_promised else None, by)
         self.updates.append(update)

@@ -12,6 +12,7 @@ default playbook stays in force.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +91,20 @@ def steps_of(phases: tuple[Phase, ...] | list[Phase]) -> list[ChecklistStep]:
 
 def _phase_lines(text: str) -> list[int]:
     """1-based line numbers of each ``[[phase]]`` header, in order."""
-    return [n for n, line in enumerate(text.splitlines(), start=1) if line.strip().startswith("[[phase]]")]
+    return [n for n, line in enumerate(text.splitlines(), start=1)
+            if re.match(r"^\s*\[\[\s*phase\s*\]\]", line)]
+
+
+def _key_line(lines: list[str], key: str, first: int, last: int) -> int | None:
+    """The 1-based line in ``first..last`` where ``key = ...`` is written, if found."""
+    pattern = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*[=.]")
+    for number in range(first, min(last, len(lines)) + 1):
+        if pattern.match(lines[number - 1]):
+            return number
+    return None
+
+
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 
 def parse_playbook(text: str, source: str) -> tuple[Phase, ...]:
@@ -98,30 +112,56 @@ def parse_playbook(text: str, source: str) -> tuple[Phase, ...]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        reason = getattr(exc, "msg", None) or str(exc)
         line = getattr(exc, "lineno", None)
+        at = _TOML_AT.search(reason)  # Python < 3.14 only puts the line in the message
+        if at:
+            line = line or int(at.group(1))
+            reason = reason[:at.start()]
+        elif reason.endswith("(at end of document)"):
+            line = line or max(1, len(text.splitlines()))
+            reason = reason[:-len("(at end of document)")].rstrip() + " at the end of the file"
         where = f"{source}, line {line}" if line else source
-        reason = getattr(exc, "msg", str(exc))
         raise PlaybookError(f"{where}: not valid TOML ({reason})") from None
+    lines = text.splitlines()
     headers = _phase_lines(text)
+    first_header = headers[0] if headers else len(lines) + 1
+    unknown_top = sorted(set(data) - {"phase"})
+    if unknown_top:
+        line = _key_line(lines, unknown_top[0], 1, first_header - 1) or 1
+        raise PlaybookError(f"{source}, line {line}: unknown key {unknown_top[0]!r}: "
+                            f"a playbook holds only [[phase]] tables")
     phases = data.get("phase")
     if not isinstance(phases, list) or not phases:
-        raise PlaybookError(f"{source}, line 1: no [[phase]] tables: each phase needs a name and steps")
+        line = _key_line(lines, "phase", 1, len(lines)) or 1
+        raise PlaybookError(f"{source}, line {line}: no [[phase]] tables: each phase needs a name and steps")
     result = []
     for i, raw in enumerate(phases):
-        line = headers[i] if i < len(headers) else 1
-        where = f"{source}, line {line}"
+        header = headers[i] if i < len(headers) else 1
+        block_end = headers[i + 1] - 1 if i + 1 < len(headers) else len(lines)
+
+        def where(key: str | None = None) -> str:
+            line = (_key_line(lines, key, header, block_end) if key else None) or header
+            return f"{source}, line {line}"
+
+        if not isinstance(raw, dict):
+            raise PlaybookError(f"{where()}: phase {i + 1} is not a table (write it as [[phase]])")
         name = raw.get("name")
+        if name is None:
+            raise PlaybookError(f"{where()}: phase {i + 1} has no name (name = \"...\")")
         if not isinstance(name, str) or not name.strip():
-            raise PlaybookError(f"{where}: phase {i + 1} has no name")
+            raise PlaybookError(f"{where('name')}: phase {i + 1} has no name (name must be text)")
         steps = raw.get("steps")
+        if steps is None:
+            raise PlaybookError(f"{where()}: phase {name!r} has no steps (steps = [\"...\"])")
         if not isinstance(steps, list) or not steps:
-            raise PlaybookError(f"{where}: phase {name!r} has no steps (steps = [\"...\"])")
-        for step in steps:
+            raise PlaybookError(f"{where('steps')}: phase {name!r} has no steps (steps = [\"...\"])")
+        for n, step in enumerate(steps, start=1):
             if not isinstance(step, str) or not step.strip():
-                raise PlaybookError(f"{where}: phase {name!r} has a step that is not text")
-        unknown = set(raw) - {"name", "steps"}
+                raise PlaybookError(f"{where('steps')}: phase {name!r}, step {n} is not text")
+        unknown = sorted(set(raw) - {"name", "steps"})
         if unknown:
-            raise PlaybookError(f"{where}: phase {name!r} has unknown keys: {', '.join(sorted(unknown))}")
+            raise PlaybookError(f"{where(unknown[0])}: phase {name!r} has unknown keys: {', '.join(unknown)}")
         result.append(Phase(name, tuple(steps)))
     return tuple(result)
 

@@ -10,13 +10,20 @@ Layout of a store folder::
 
 Every change holds the lock, re-reads the file if another process changed it,
 applies itself to the freshly read incident, and is on disk before it returns.
+
+Under the lock, "changed since we last read it" is decided on the file's content,
+not on its (inode, mtime, size): an atomic rename frees the old inode and ext4
+hands it to the next temporary file, so two versions of a file can share a
+signature when they have the same size and the clock did not tick between them.
+The cheap ``changed()`` poll for readers still uses the signature alone.
 """
 
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
-import shutil
+import re
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
@@ -27,7 +34,7 @@ from tinydb.table import Document
 
 from .clock import Clock, system_clock
 from .files import (AtomicJSONStorage, CorruptFile, StoreError, backup_path, file_signature,
-                    read_tinydb_file, remove_stale_temps)
+                    parse_tinydb_bytes, read_bytes, remove_stale_temps, write_atomically)
 from .model import SCHEMA_VERSION, Incident, ValidationError, new_incident
 from .playbook import LoadedPlaybook, load_playbook, steps_of
 
@@ -35,6 +42,8 @@ OPEN_FILE = "open.json"
 CLOSED_FILE = "closed.json"
 LOCK_FILE = ".mishap.lock"
 LOCK_TIMEOUT_SECONDS = 10
+# Files written only under the lock; their temp files are removed as stale when the store opens.
+DATA_FILES = (OPEN_FILE, CLOSED_FILE, OPEN_FILE + ".bak", CLOSED_FILE + ".bak")
 
 T = TypeVar("T")
 
@@ -90,8 +99,11 @@ class Store:
         self._open_db: TinyDB | None = None
         self._open: dict[int, Incident] = {}
         self._open_seen: tuple | None = None
+        self._open_raw: bytes | None = None  # open.json's bytes as we last read or wrote them
         self._closed: dict[int, Incident] | None = None
         self._closed_seen: tuple | None = None
+        self._closed_digest: bytes | None = None  # hash of closed.json as last read or written
+        self._closed_docs: dict[int, dict] = {}  # closed.json's documents, to write back unchanged
         self.playbook: LoadedPlaybook = load_playbook(self.folder)
 
     # -- opening -----------------------------------------------------------------------
@@ -107,11 +119,12 @@ class Store:
             store._load_open()
             return store
         with store._locked():
-            remove_stale_temps(folder)
+            remove_stale_temps(folder, DATA_FILES)
             store._load_open()
             if store.read_only_reason is None:
                 store._finish_pending_moves()
-        store._refresh_backup(store.open_path)
+            # Under the lock: another process's open would delete our temp file as stale.
+            store._refresh_backup(store.open_path, store._open_raw)
         return store
 
     @property
@@ -132,11 +145,22 @@ class Store:
     def _locked(self) -> "_LockGuard":
         return _LockGuard(self._lock, self.folder)
 
-    def _refresh_backup(self, path: Path) -> None:
-        if path.exists() and not self.read_only:
-            bak = backup_path(path)
-            shutil.copyfile(path, bak)
-            os.chmod(bak, 0o600)
+    def _refresh_backup(self, path: Path, raw: bytes | None) -> None:
+        """Keep ``raw`` (content that just parsed and validated) as ``path``'s ``.bak``.
+
+        Written atomically, 0600 from the start: a crash mid-copy must not destroy
+        the last good copy, and the copy holds client data.
+        """
+        if raw is None or self.read_only:
+            return
+        bak = backup_path(path)
+        with self._locked():
+            try:
+                if bak.stat().st_size == len(raw) and bak.read_bytes() == raw:
+                    return  # already the last good copy: spare a write and two fsyncs
+            except FileNotFoundError:
+                pass
+            write_atomically(bak, raw)
 
     def _check_schema(self, path: Path, data: dict) -> None:
         for table in data.values():
@@ -165,20 +189,53 @@ class Store:
             incidents[incident.number] = incident
         return incidents
 
-    def _load_open(self) -> None:
-        signature = file_signature(self.open_path)
-        self._open = self._parse(self.open_path, read_tinydb_file(self.open_path))
+    def _check_meta(self, data: dict | None) -> None:
+        if data is None or self.read_only:
+            return
+        record = data.get("meta", {}).get("1")
+        if record is None:
+            return
+        number = record.get("next_number")
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            raise CorruptFile(self.open_path, f"meta.next_number must be a positive integer, found {number!r}")
+
+    def _load_open(self, raw: bytes | None = None, signature: tuple | None = None) -> None:
+        if raw is None:
+            # The signature before the bytes: if a write slips in between, the next
+            # look sees a different signature and reads again (never the reverse).
+            signature = file_signature(self.open_path)
+            raw = read_bytes(self.open_path)
+        data = parse_tinydb_bytes(self.open_path, raw) if raw is not None else None
+        self._open = self._parse(self.open_path, data)
+        self._check_meta(data)
         self._open_seen = signature
+        self._open_raw = raw
         self._open_db = TinyDB(self.open_path, storage=AtomicJSONStorage)
+
+    def _read_closed(self, signature: tuple | None, raw: bytes | None) -> None:
+        first = self._closed is None
+        data = parse_tinydb_bytes(self.closed_path, raw) if raw is not None else None
+        self._closed = self._parse(self.closed_path, data)
+        self._closed_docs = {int(k): doc for k, doc in (data or {}).get("incidents", {}).items()}
+        self._closed_seen = signature
+        self._closed_digest = _digest(raw)
+        if first:
+            self._refresh_backup(self.closed_path, raw)
 
     def _load_closed(self) -> dict[int, Incident]:
         signature = file_signature(self.closed_path)
         if self._closed is None or signature != self._closed_seen:
-            first = self._closed is None
-            self._closed = self._parse(self.closed_path, read_tinydb_file(self.closed_path))
+            self._read_closed(signature, read_bytes(self.closed_path))
+        return self._closed
+
+    def _sync_closed_locked(self) -> dict[int, Incident]:
+        """Under the lock: the closed incidents exactly as on disk now (compared by content)."""
+        signature = file_signature(self.closed_path)
+        raw = read_bytes(self.closed_path)
+        if self._closed is None or _digest(raw) != self._closed_digest:
+            self._read_closed(signature, raw)
+        else:
             self._closed_seen = signature
-            if first:
-                self._refresh_backup(self.closed_path)
         return self._closed
 
     # -- seeing other processes' changes ------------------------------------------------
@@ -228,9 +285,23 @@ class Store:
             raise ReadOnlyStore(self.read_only_reason)
 
     def _sync_locked(self) -> None:
-        """Under the lock: make sure we act on what is on disk now."""
-        if file_signature(self.open_path) != self._open_seen:
-            self._load_open()
+        """Under the lock: make sure we act on what is on disk now.
+
+        Compares bytes, not the stat signature (see the module note on inode reuse);
+        open.json holds only open incidents, so reading it is cheap.
+        """
+        signature = file_signature(self.open_path)
+        raw = read_bytes(self.open_path)
+        if raw != self._open_raw or self._open_db is None:
+            self._load_open(raw, signature)
+        else:
+            self._open_seen = signature
+        if self.read_only_reason is None and any(inc.is_closed for inc in self._open.values()):
+            # Another writer died between the two writes of a close: finish it.
+            try:
+                self._finish_pending_moves()
+            except StoreError:
+                pass  # closed.json unusable: the error surfaces when it is read
 
     def _open_table(self):
         assert self._open_db is not None
@@ -238,6 +309,7 @@ class Store:
 
     def _after_open_write(self) -> None:
         self._open_seen = file_signature(self.open_path)
+        self._open_raw = read_bytes(self.open_path)
 
     def create(self, title: str, client_org: str, severity: int, **details) -> Incident:
         """A new open incident with the playbook's checklist; returns it as stored."""
@@ -246,9 +318,14 @@ class Store:
         steps = steps_of(self.playbook.phases)
         with self._locked():
             self._sync_locked()
+            self._writable()  # another process may have written a newer schema meanwhile
             meta = self._open_db.table("meta")
             record = meta.get(doc_id=1) or {}
-            number = max([record.get("next_number", 1), *(n + 1 for n in self._open)])
+            # The counter alone is not enough: open.json may have been moved aside or
+            # restored from its .bak, and reusing a closed incident's number would make
+            # closing the new one overwrite the old one.
+            number = max([record.get("next_number", 1), *(n + 1 for n in self._open),
+                          self._max_closed_number() + 1])
             incident = new_incident(number, title, client_org, severity, now, steps, by=self.user, **details)
             # The counter first: a crash between the two writes only skips a number.
             meta.upsert(Document({"schema": SCHEMA_VERSION, "next_number": number + 1}, doc_id=1))
@@ -266,23 +343,73 @@ class Store:
         number = incident_id if isinstance(incident_id, int) else parse_id(incident_id)
         with self._locked():
             self._sync_locked()
+            self._writable()  # another process may have written a newer schema meanwhile
             if number in self._open:
-                incident = Incident.from_dict(self._open[number].to_dict())
+                stored = self._open[number].to_dict()
                 was_closed = False
             else:
-                closed = self._load_closed()
+                closed = self._sync_closed_locked()
+                self._writable()
                 if number not in closed:
                     raise NotFound(f"no incident M-{number}")
-                incident = Incident.from_dict(closed[number].to_dict())
+                stored = closed[number].to_dict()
                 was_closed = True
+            incident = Incident.from_dict(stored)
             before = len(incident.timeline)
-            old_entries = [t.to_dict() for t in incident.timeline]
-            result = apply(incident, self.clock(), self.user)
-            if [t.to_dict() for t in incident.timeline[:before]] != old_entries:
+            now = self.clock()
+            result = apply(incident, now, self.user)
+            if [t.to_dict() for t in incident.timeline[:before]] != stored["timeline"]:
                 raise StoreError("the timeline is append-only: a change tried to rewrite it")
+            if incident.number != number:
+                raise StoreError(f"a change cannot renumber M-{number}")
+            changed = incident.to_dict()
+            if changed == stored:
+                return result  # nothing changed: nothing to write
+            if len(incident.timeline) == before:
+                # Every change leaves a timeline entry, even a direct edit of a field.
+                fields = [key.replace("_", " ") for key, value in changed.items()
+                          if key not in ("timeline", "revision") and value != stored.get(key)]
+                incident.record(now, "edit", f"Edited: {', '.join(fields) or 'revision'}", self.user)
             incident.revision += 1
+            if incident.is_closed or was_closed:
+                # Everything that can refuse the closed file (corrupt, newer schema, a
+                # different incident under this number) refuses before the first write.
+                closed = self._sync_closed_locked()
+                self._writable()
+                if not was_closed:
+                    self._check_no_collision(incident, closed)
             self._save_locked(incident, was_closed)
         return result
+
+    def _max_closed_number(self) -> int:
+        """Under the lock: the highest number in closed.json, cheaply.
+
+        closed.json is written with its documents sorted by number, so the last
+        document key in its tail is the highest; a full read is the fallback.
+        """
+        try:
+            handle = open(self.closed_path, "rb")
+        except FileNotFoundError:
+            return 0
+        with handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - _TAIL_BYTES))
+            tail = handle.read()
+        # Text inside documents is JSON-escaped (\"), so this only matches document keys.
+        keys = _DOC_KEY.findall(tail)
+        if keys:
+            return max(int(k) for k in keys)
+        closed = self._sync_closed_locked()
+        self._writable()
+        return max(closed, default=0)
+
+    def _check_no_collision(self, incident: Incident, closed: dict[int, Incident]) -> None:
+        other = closed.get(incident.number)
+        if other is not None and other.created_at != incident.created_at:
+            raise StoreError(
+                f"{self.closed_path} already holds a different {incident.id} (opened "
+                f"{other.created_at.to_iso8601_string()}): closing this one would overwrite it; "
+                f"was {self.open_path.name} restored from an old copy?")
 
     def _save_locked(self, incident: Incident, was_closed: bool) -> None:
         doc = incident.to_dict()
@@ -311,17 +438,26 @@ class Store:
             self._write_closed({}, remove=[number])
 
     def _write_closed(self, upserts: dict[int, Incident], remove: list[int] = ()) -> None:
-        closed = dict(self._load_closed())
-        closed.update(upserts)
+        """Under the lock: rewrite closed.json from what is on disk now plus these changes."""
+        closed = dict(self._sync_closed_locked())
+        docs = dict(self._closed_docs)  # untouched incidents are written back as read, not re-serialised
+        self._writable()  # a newer schema in closed.json: rewriting it would drop what we cannot read
+        for number, incident in upserts.items():
+            closed[number] = incident
+            docs[number] = incident.to_dict()
         for number in remove:
             closed.pop(number, None)
+            docs.pop(number, None)
         for number in list(closed):
             if number in self._open and not self._open[number].is_closed:
                 closed.pop(number)  # a reopen that was cut short: the open copy wins
-        db = TinyDB(self.closed_path, storage=AtomicJSONStorage)
-        db.storage.write({"incidents": {str(n): inc.to_dict() for n, inc in sorted(closed.items())}})
+                docs.pop(number, None)
+        storage = AtomicJSONStorage(self.closed_path)
+        storage.write({"incidents": {str(n): docs[n] for n in sorted(docs)}})
         self._closed = closed
+        self._closed_docs = docs
         self._closed_seen = file_signature(self.closed_path)
+        self._closed_digest = _digest(storage._text.encode("utf-8"))
 
     def _move_to_closed(self, numbers: list[int]) -> None:
         self._write_closed({n: self._open[n] for n in numbers})
@@ -331,7 +467,16 @@ class Store:
             self._open.pop(n, None)
 
     def _finish_pending_moves(self) -> None:
+        """Under the lock: move closed incidents a crash left in open.json to closed.json."""
         pending = [n for n, inc in self._open.items() if inc.is_closed]
+        if not pending:
+            return
+        closed = self._sync_closed_locked()
+        if self.read_only:
+            return  # closed.json is from a newer mishap: leave both files as they are
+        # One that would overwrite a different closed incident stays where it is, visible.
+        pending = [n for n in pending
+                   if n not in closed or closed[n].created_at == self._open[n].created_at]
         if pending:
             self._move_to_closed(pending)
 
@@ -339,6 +484,14 @@ class Store:
 
     def __iter__(self) -> Iterator[Incident]:
         return iter(self.open_incidents())
+
+
+_TAIL_BYTES = 256 * 1024
+_DOC_KEY = re.compile(rb'[{,]"(\d+)":\{')
+
+
+def _digest(raw: bytes | None) -> bytes | None:
+    return None if raw is None else hashlib.blake2b(raw, digest_size=20).digest()
 
 
 class _LockGuard:

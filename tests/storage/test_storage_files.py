@@ -1,0 +1,308 @@
+"""Bad files are refused untouched; backups, newer schemas, permissions, change detection, temp files."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from storage.files import CorruptFile, file_signature, write_atomically
+from storage.model import SCHEMA_VERSION
+from storage.store import ReadOnlyStore, Store, StoreError
+
+
+def _doc(store_folder: Path, clock, **overrides) -> dict:
+    """A valid incident document, as the store writes it, with some fields overridden."""
+    scratch = store_folder.parent / "scratch"
+    doc = Store.open(scratch, clock=clock).create("t", "c", 2).to_dict()
+    doc.update(overrides)
+    return doc
+
+
+def _tinydb(docs: dict, meta_next: int | None = None) -> bytes:
+    data = {"incidents": {str(k): v for k, v in docs.items()}}
+    if meta_next is not None:
+        data["meta"] = {"1": {"schema": SCHEMA_VERSION, "next_number": meta_next}}
+    return json.dumps(data).encode()
+
+
+def _missing(doc: dict, key: str) -> dict:
+    doc = dict(doc)
+    del doc[key]
+    return doc
+
+
+BAD_OPEN = {
+    "not json": (lambda d: b'{"incidents": {"1": {', "not valid JSON"),
+    "empty": (lambda d: b"", "the file is empty"),
+    "blank": (lambda d: b"  \n", "the file is empty"),
+    "not utf-8": (lambda d: b'{"incidents": {"1": "\xff\xfe"}}', "not"),
+    "list at top level": (lambda d: b"[]", "top level is a list"),
+    "string at top level": (lambda d: b'"incidents"', "top level is a str"),
+    "table not a dict": (lambda d: b'{"incidents": [1, 2]}', "table 'incidents' is not an object"),
+    "non-numeric doc key": (lambda d: _tinydb({"abc": d}), "document 'abc'"),
+    "unicode digit doc key": (lambda d: _tinydb({"\u00b2": d}), "document '\u00b2'"),
+    "document not a dict": (lambda d: b'{"incidents": {"1": [1]}}', "document '1'"),
+    "bad severity": (lambda d: _tinydb({1: {**d, "severity": 5}}), "severity must be 1-4, found 5"),
+    "bad status": (lambda d: _tinydb({1: {**d, "status": "done"}}), "status must be one of"),
+    "missing title": (lambda d: _tinydb({1: _missing(d, "title")}), "title is missing"),
+    "missing schema": (lambda d: _tinydb({1: _missing(d, "schema")}), "schema is missing"),
+    "bad instant": (lambda d: _tinydb({1: {**d, "created_at": "yesterday"}}), "created_at is not an instant"),
+    "bad step": (lambda d: _tinydb({1: {**d, "steps": [{"phase": "Stop", "text": 3}]}}), "steps[0].text must be text"),
+    "key and number disagree": (lambda d: _tinydb({2: d}), "document 2 holds incident M-1"),
+    "bad counter": (lambda d: _tinydb({1: d}, meta_next="7"), "next_number must be a positive integer"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_OPEN))
+def test_bad_open_file_is_refused_and_untouched(case, folder, clock):
+    make, problem = BAD_OPEN[case]
+    folder.mkdir()
+    bad = make(_doc(folder, clock))
+    (folder / "open.json").write_bytes(bad)
+    with pytest.raises(CorruptFile) as caught:
+        Store.open(folder, clock=clock)
+    message = str(caught.value)
+    assert str(folder / "open.json") in message
+    assert problem in message
+    assert "Nothing was changed" in message and "move open.json aside" in message
+    assert caught.value.path == folder / "open.json"
+    assert (folder / "open.json").read_bytes() == bad
+    assert not (folder / "open.json.bak").exists()
+
+
+def test_backup_holds_the_last_good_file_and_recovers_it(folder, clock):
+    store = Store.open(folder, clock=clock)
+    assert not (folder / "open.json.bak").exists()  # nothing to back up yet
+    inc = store.create("Doubled order", "ACME", 2)
+    store.change(inc.id, lambda i, now, by: i.add_note("first note", now, by))
+    Store.open(folder, clock=clock)
+    good = (folder / "open.json").read_bytes()
+    assert (folder / "open.json.bak").read_bytes() == good
+    # Later writes do not touch the backup until the next successful open.
+    store.change(inc.id, lambda i, now, by: i.add_note("second note", now, by))
+    assert (folder / "open.json.bak").read_bytes() == good
+
+    (folder / "open.json").write_bytes(b'{"incidents": {"1": {"schema": 1, "title": ')  # cut short
+    with pytest.raises(CorruptFile) as caught:
+        Store.open(folder, clock=clock)
+    assert f"A copy of the last good file is {folder / 'open.json.bak'}" in str(caught.value)
+    assert (folder / "open.json.bak").read_bytes() == good
+    # Following the message's advice recovers the store as of the last open.
+    (folder / "open.json").rename(folder / "open.json.broken")
+    (folder / "open.json.bak").rename(folder / "open.json")
+    notes = [t.text for t in Store.open(folder).get(inc.id).timeline if t.kind == "note"]
+    assert notes == ["first note"]
+
+
+def test_restored_backup_never_reuses_a_closed_number(folder, clock):
+    store = Store.open(folder, clock=clock)
+    store.create("one", "c", 2)
+    Store.open(folder, clock=clock)  # backup: M-1 open, counter at 2
+    two = store.create("two", "c", 2)
+    store.change(two.id, lambda i, now, by: i.set_status("closed", now, by))
+    # open.json is lost and replaced by its backup, which does not know M-2.
+    (folder / "open.json.bak").replace(folder / "open.json")
+    again = Store.open(folder, clock=clock)
+    three = again.create("three", "c", 2)
+    assert three.number == 3
+    again.change(three.id, lambda i, now, by: i.set_status("closed", now, by))
+    closed = {inc.number: inc.title for inc in Store.open(folder).closed_incidents()}
+    assert closed == {2: "two", 3: "three"}
+
+
+def test_moved_aside_open_file_never_reuses_a_closed_number(folder, clock):
+    store = Store.open(folder, clock=clock)
+    for title in ("one", "two"):
+        inc = store.create(title, "c", 2)
+        store.change(inc.id, lambda i, now, by: i.set_status("closed", now, by))
+    (folder / "open.json").rename(folder / "open.json.aside")
+    fresh = Store.open(folder, clock=clock).create("three", "c", 2)
+    assert fresh.number == 3
+
+
+def test_corrupt_closed_file_is_reported_when_closed_incidents_are_read(folder, clock):
+    store = Store.open(folder, clock=clock)
+    a, b = store.create("a", "c", 2), store.create("b", "c", 2)
+    store.change(a.id, lambda i, now, by: i.set_status("closed", now, by))
+    bad = b'{"incidents": {"1": {"schema": 1, "number": 1, '
+    (folder / "closed.json").write_bytes(bad)
+    open_before = (folder / "open.json").read_bytes()
+
+    again = Store.open(folder, clock=clock)  # open incidents do not need closed.json
+    assert [i.number for i in again.open_incidents()] == [b.number]
+    for read in (again.closed_incidents, lambda: again.get(a.id)):
+        with pytest.raises(CorruptFile) as caught:
+            read()
+        assert str(folder / "closed.json") in str(caught.value)
+        assert "not valid JSON" in str(caught.value)
+    # Closing needs closed.json: refused before anything is written.
+    with pytest.raises(CorruptFile):
+        again.change(b.id, lambda i, now, by: i.set_status("closed", now, by))
+    assert (folder / "closed.json").read_bytes() == bad
+    assert (folder / "open.json").read_bytes() == open_before
+    assert Store.open(folder).get(b.id).status == "open"
+    # Work on open incidents goes on.
+    again.change(b.id, lambda i, now, by: i.add_note("still working", now, by))
+
+
+def test_closed_backup_is_kept_when_closed_incidents_are_first_read(folder, clock):
+    store = Store.open(folder, clock=clock)
+    a = store.create("a", "c", 2)
+    store.change(a.id, lambda i, now, by: i.set_status("closed", now, by))
+    assert not (folder / "closed.json.bak").exists()
+    good = (folder / "closed.json").read_bytes()
+    reader = Store.open(folder, clock=clock)
+    assert not (folder / "closed.json.bak").exists()  # opening does not read closed.json
+    reader.closed_incidents()
+    assert (folder / "closed.json.bak").read_bytes() == good
+
+
+def _newer(doc: dict) -> dict:
+    return {**doc, "schema": SCHEMA_VERSION + 1, "severity": "urgent", "sla": {"tier": "gold"}}
+
+
+def test_newer_schema_opens_read_only_and_refuses_writes(folder, clock):
+    store = Store.open(folder, clock=clock)
+    old = store.create("old", "c", 2)
+    folder_doc = json.loads((folder / "open.json").read_text())
+    folder_doc["incidents"]["2"] = _newer({**old.to_dict(), "number": 2})
+    content = json.dumps(folder_doc).encode()
+    (folder / "open.json").write_bytes(content)
+    bak = (folder / "open.json.bak")
+    assert not bak.exists()
+
+    ro = Store.open(folder, clock=clock)
+    assert ro.read_only
+    assert "newer" in ro.read_only_reason and str(folder / "open.json") in ro.read_only_reason
+    assert [i.number for i in ro.open_incidents()] == [1]  # what this version can read is shown
+    with pytest.raises(ReadOnlyStore, match="newer"):
+        ro.create("x", "c", 2)
+    with pytest.raises(ReadOnlyStore):
+        ro.change(old.id, lambda i, now, by: i.add_note("n", now, by))
+    with pytest.raises(ReadOnlyStore):
+        store.change(old.id, lambda i, now, by: i.add_note("n", now, by))  # an older, open Store too
+    with pytest.raises(ReadOnlyStore):
+        store.create("x", "c", 2)
+    assert (folder / "open.json").read_bytes() == content
+    assert not bak.exists()
+
+
+def test_newer_schema_in_closed_file_is_never_rewritten(folder, clock):
+    store = Store.open(folder, clock=clock)
+    a, b = store.create("a", "c", 2), store.create("b", "c", 2)
+    store.change(a.id, lambda i, now, by: i.set_status("closed", now, by))
+    closed = json.loads((folder / "closed.json").read_text())
+    closed["incidents"]["1"] = _newer(closed["incidents"]["1"])
+    newer = json.dumps(closed).encode()
+    (folder / "closed.json").write_bytes(newer)
+    open_before = (folder / "open.json").read_bytes()
+
+    again = Store.open(folder, clock=clock)
+    with pytest.raises(ReadOnlyStore, match="newer"):
+        again.change(b.id, lambda i, now, by: i.set_status("closed", now, by))
+    assert (folder / "closed.json").read_bytes() == newer  # M-1 as the newer mishap wrote it
+    assert (folder / "open.json").read_bytes() == open_before
+    assert again.read_only
+
+
+def test_folder_is_0700_and_files_0600(tmp_path, clock):
+    old_umask = os.umask(0o022)
+    try:
+        folder = tmp_path / "deep" / "store"
+        store = Store.open(folder, clock=clock)
+        inc = store.create("a", "c", 2)
+        store.change(inc.id, lambda i, now, by: i.set_status("closed", now, by))
+        store.create("b", "c", 2)
+        Store.open(folder, clock=clock).closed_incidents()
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == [".mishap.lock", "closed.json", "closed.json.bak", "open.json", "open.json.bak"]
+    for path in folder.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+def test_changed_is_a_cheap_signal_and_refresh_clears_it(folder, clock):
+    watcher = Store.open(folder, clock=clock)
+    writer = Store.open(folder, clock=clock)
+    assert not watcher.changed()
+    inc = writer.create("a", "c", 2)
+    assert not writer.changed()  # its own writes do not count
+    assert watcher.changed()
+    assert watcher.refresh() is True
+    assert not watcher.changed()
+    assert watcher.refresh() is False
+    assert [i.title for i in watcher.open_incidents()] == ["a"]
+
+    writer.change(inc.id, lambda i, now, by: i.add_note("n", now, by))
+    assert watcher.changed()
+    watcher.refresh()
+    assert watcher.get(inc.id).timeline[-1].text == "n"
+
+    # Once the watcher has read the closed incidents, closed.json counts too.
+    other = writer.create("b", "c", 2)
+    writer.change(other.id, lambda i, now, by: i.set_status("closed", now, by))
+    watcher.refresh()
+    assert [i.title for i in watcher.closed_incidents()] == ["b"]
+    writer.change(other.id, lambda i, now, by: i.add_note("after closing", now, by))
+    assert watcher.changed()
+    watcher.refresh()
+    assert not watcher.changed()
+    assert watcher.get(other.id).timeline[-1].text == "after closing"
+
+
+def test_writes_see_a_change_even_when_the_file_signature_repeats(folder, clock):
+    """ext4 reuses a freed inode for the next temp file; with the same size and mtime the
+    (inode, mtime, size) signature repeats although the content changed."""
+    store = Store.open(folder, clock=clock)
+    inc = store.create("aaaa", "c", 2)
+    path = folder / "open.json"
+    seen = file_signature(path)
+    text = path.read_text()
+    other = text.replace('"title":"aaaa"', '"title":"bbbb"')
+    assert other != text and len(other) == len(text)
+    for _ in range(200):  # another writer's atomic replace, until it lands on the old inode
+        write_atomically(path, other)
+        if file_signature(path)[0] == seen[0]:
+            break
+    else:
+        pytest.skip("this file system did not reuse the inode")
+    os.utime(path, ns=(seen[1], seen[1]))
+    assert file_signature(path) == seen  # a different file that looks the same to os.stat
+    store.change(inc.id, lambda i, now, by: i.add_note("n", now, by))
+    assert Store.open(folder).get(inc.id).title == "bbbb"  # the other writer's change survived
+
+
+def test_stale_temp_files_are_removed_on_open(folder, clock):
+    store = Store.open(folder, clock=clock)
+    store.create("a", "c", 2)
+    stale = [folder / ".open.json.k2j3h4.tmp", folder / ".closed.json.x9.tmp",
+             folder / ".open.json.bak.abc.tmp"]
+    for path in stale:
+        path.write_text('{"incidents": {"1": "a full copy of client data"}}')
+    unrelated = [folder / ".settings.json.q1.tmp", folder / "notes.tmp", folder / "playbook.toml"]
+    for path in unrelated:
+        path.write_text("not ours to delete")
+    Store.open(folder, clock=clock)
+    assert not any(p.exists() for p in stale)
+    assert all(p.exists() for p in unrelated)
+
+
+def test_write_atomically_leaves_no_temp_file_when_it_fails(tmp_path):
+    target = tmp_path / "missing-dir" / "f.json"
+    with pytest.raises(FileNotFoundError):
+        write_atomically(target, "x")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "f.json").mkdir()  # a folder where the file should go: the rename fails
+    with pytest.raises(OSError):
+        write_atomically(tmp_path / "d" / "f.json", "x")
+    assert [p.name for p in (tmp_path / "d").iterdir()] == ["f.json"]
+
+
+def test_store_error_hierarchy():
+    assert issubclass(CorruptFile, StoreError) and issubclass(ReadOnlyStore, StoreError)
