@@ -132,6 +132,14 @@ def main(argv: list[str] | None = None) -> int:
         return handler(args)
     except (UserError, StoreError, ValidationError, ValueError) as exc:
         return _fail(str(exc))
+    except BrokenPipeError:
+        # The reader went away (``mishap show M-3 | head``): not an error worth a message.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return 130  # every write is atomic: an interrupt leaves the store as it was
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         return _fail(f"{exc.strerror or exc}{where}")
@@ -208,20 +216,23 @@ def _cmd_update(args) -> int:
 
     store = _open_store(args)
     target = store.get(args.id)
-    wanted = None
-    no_promise = args.next_when is not None and args.next_when.strip().lower() == "none"
-    if args.next_when is not None and not no_promise:
-        wanted = parse_when(args.next_when, store.clock())
+    when = args.next_when
+    no_promise = when is not None and when.strip().lower() == "none"
+    if when is not None and not no_promise:
+        parse_when(when, store.clock())  # a bad WHEN fails here, before the store is locked
         if target.is_closed:
             raise UserError(f"{target.id} is closed: there is no next update to promise")
 
     def log(incident, now, by):
         if no_promise or incident.is_closed:
             promised = None  # a closed incident has no countdown
+        elif when is not None:
+            # Read against the instant the update is logged at, so "2h" is exactly 2 h after it.
+            promised = parse_when(when, now)
+            if promised <= now:
+                raise ValidationError(f"the next update must be in the future, not {when.strip()!r}")
         else:
-            promised = wanted or now + incident.cadence
-        if wanted is not None and wanted <= now:
-            raise ValidationError(f"the next update must be in the future, not {args.next_when.strip()!r}")
+            promised = now + incident.cadence
         return incident.log_update(args.channel, args.summary, promised, now, by)
 
     update = store.change(args.id, log)
@@ -270,9 +281,9 @@ def _cmd_export(args) -> int:
 
         doc = incident.to_dict()
         if args.audience == "client":
-            from storage.export import INTERNAL_KINDS
+            from storage.export import is_internal
 
-            doc["timeline"] = [t for t in doc["timeline"] if t["kind"] not in INTERNAL_KINDS]
+            doc["timeline"] = [t for t in doc["timeline"] if not is_internal(t["kind"], t["text"])]
             doc["steps"] = [{**s, "note": ""} for s in doc["steps"]]
             doc["cost"] = {k: v for k, v in doc["cost"].items() if k != "our_share_percent"}
         text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,50 @@
+"""Fixtures for the command's tests: a real store folder in tmp_path and a runner for main()."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from storage.store import Store
+from tui.cli import main
+
+from cli_support import Result
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """Never touch the real user data folder, and pin the zone times are shown in."""
+    monkeypatch.setenv("MISHAP_HOME", str(tmp_path / "home-store"))
+    pendulum.set_local_timezone(pendulum.timezone("Europe/Berlin"))
+    yield
+    pendulum.set_local_timezone()
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    return tmp_path / "store"
+
+
+@pytest.fixture
+def run(folder, capsys):
+    """Run ``mishap --db FOLDER ARGS...`` in-process; returns code, stdout and stderr."""
+
+    def runner(*args: str, db: bool = True) -> Result:
+        argv = [*args, "--db", str(folder)] if db else list(args)
+        code = main(argv)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return runner
+
+
+@pytest.fixture
+def store_at(folder):
+    """Re-open the store on the folder, as another process would."""
+
+    def opener() -> Store:
+        return Store.open(folder)
+
+    return opener
