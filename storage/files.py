@@ -83,6 +83,12 @@ def write_atomically(path: Path, text: str | bytes) -> None:
     fsync_folder(path.parent)
 
 
+def stale_temps(folder: Path, names: Iterable[str] | None = None) -> list[Path]:
+    """Temp files of ``names`` (or any) in ``folder``: left by a killed writer, or a live one's."""
+    patterns = [f".*{TEMP_SUFFIX}"] if names is None else [f".{name}.*{TEMP_SUFFIX}" for name in names]
+    return sorted({c for pattern in patterns for c in Path(folder).glob(pattern)})
+
+
 def remove_stale_temps(folder: Path, names: Iterable[str] | None = None) -> list[Path]:
     """Delete temp files a killed writer left behind (full copies of client data).
 
@@ -91,9 +97,7 @@ def remove_stale_temps(folder: Path, names: Iterable[str] | None = None) -> list
     are removed (others, like the settings file's, are not written under the lock).
     """
     removed = []
-    patterns = [f".*{TEMP_SUFFIX}"] if names is None else [f".{name}.*{TEMP_SUFFIX}" for name in names]
-    candidates = {c for pattern in patterns for c in Path(folder).glob(pattern)}
-    for candidate in sorted(candidates):
+    for candidate in stale_temps(folder, names):
         try:
             candidate.unlink()
             removed.append(candidate)

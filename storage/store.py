@@ -27,14 +27,13 @@ import re
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
-import filelock
 from pendulum import DateTime
 from tinydb import TinyDB
 from tinydb.table import Document
 
 from .clock import Clock, system_clock
 from .files import (AtomicJSONStorage, CorruptFile, StoreError, backup_path, file_signature,
-                    parse_tinydb_bytes, read_bytes, remove_stale_temps, write_atomically)
+                    parse_tinydb_bytes, read_bytes, remove_stale_temps, stale_temps, write_atomically)
 from .model import SCHEMA_VERSION, Incident, ValidationError, new_incident
 from .playbook import LoadedPlaybook, load_playbook, steps_of
 
@@ -95,7 +94,7 @@ class Store:
         self.clock = clock
         self.user = user or current_user()
         self.read_only_reason: str | None = None
-        self._lock = filelock.FileLock(str(self.folder / LOCK_FILE), timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
+        self._lock = None  # made on first use: importing filelock is start-up time
         self._open_db: TinyDB | None = None
         self._open: dict[int, Incident] = {}
         self._open_seen: tuple | None = None
@@ -118,6 +117,9 @@ class Store:
             store.read_only_reason = f"{folder} is not writable by you: read-only"
             store._load_open()
             return store
+        store._load_open()
+        if not store._needs_upkeep():
+            return store  # the common case: nothing to clean, so no lock to wait for
         with store._locked():
             remove_stale_temps(folder, DATA_FILES)
             store._load_open()
@@ -142,7 +144,26 @@ class Store:
         """Whether writes are refused (see ``read_only_reason``)."""
         return self.read_only_reason is not None
 
+    def _needs_upkeep(self) -> bool:
+        """Whether opening must take the lock: stale temp files, a cut-short close, or an old .bak."""
+        if stale_temps(self.folder, DATA_FILES):
+            return True
+        if self.read_only_reason is None and any(inc.is_closed for inc in self._open.values()):
+            return True
+        raw = self._open_raw
+        if raw is None or self.read_only:
+            return False
+        bak = backup_path(self.open_path)
+        try:
+            return not (bak.stat().st_size == len(raw) and bak.read_bytes() == raw)
+        except FileNotFoundError:
+            return True
+
     def _locked(self) -> "_LockGuard":
+        if self._lock is None:
+            import filelock
+
+            self._lock = filelock.FileLock(str(self.folder / LOCK_FILE), timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
         return _LockGuard(self._lock, self.folder)
 
     def _refresh_backup(self, path: Path, raw: bytes | None) -> None:
@@ -497,14 +518,14 @@ def _digest(raw: bytes | None) -> bytes | None:
 class _LockGuard:
     """Hold the store's lock; a timeout becomes a StoreError a person can act on."""
 
-    def __init__(self, lock: filelock.FileLock, folder: Path):
+    def __init__(self, lock, folder: Path):
         self._lock = lock
         self._folder = folder
 
     def __enter__(self):
         try:
             self._lock.acquire()
-        except filelock.Timeout:
+        except TimeoutError:  # filelock.Timeout is a TimeoutError
             raise StoreError(
                 f"the store {self._folder} is locked by another mishap for over "
                 f"{LOCK_TIMEOUT_SECONDS} s; try again, or check for a stuck process") from None

@@ -46,14 +46,23 @@ class MishapApp(App):
 
     # -- start-up ------------------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    def on_load(self) -> None:
+        # Before the first screen is built, so the board is the default screen (one screen
+        # rendered at start, not an empty one and then the board).
         try:
             self.store = Store.open(self.folder, clock=self.clock, user=self.user)
         except (StoreError, OSError) as exc:
-            self.push_screen(StoreProblemScreen(str(exc)))
+            self._open_problem = str(exc)
+
+    def get_default_screen(self) -> Screen:
+        if self.store is None:
+            return StoreProblemScreen(getattr(self, "_open_problem", "the store was not opened"))
+        return BoardScreen()
+
+    def on_mount(self) -> None:
+        if self.store is None:
             return
         self._restore_theme()
-        self.push_screen(BoardScreen())
         if self.store.read_only:
             self.notify(self.store.read_only_reason, title="Read-only", severity="warning", timeout=10, markup=False)
         if self.store.playbook.problem:
