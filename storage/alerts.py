@@ -13,7 +13,7 @@ from .model import Incident
 
 def urgency_key(incident: Incident, now: DateTime) -> tuple:
     """Sort key for the board: overdue first (most late first), then soonest due, then none."""
-    due = incident.next_update_due
+    due = incident.next_deadline
     if due is None:
         return (2, 0.0, -incident.severity, incident.number)
     left = (due - now).total_seconds()
@@ -41,7 +41,7 @@ class OverdueWatch:
         """
         current: dict[tuple[int, str], Incident] = {}
         for incident in incidents:
-            due = incident.next_update_due
+            due = incident.next_deadline
             if due is not None and countdown_state(due, now) is CountdownState.OVERDUE:
                 current[(incident.number, due.isoformat())] = incident
         fresh = [] if not self.primed else [inc for key, inc in current.items() if key not in self.overdue]

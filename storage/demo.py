@@ -91,28 +91,20 @@ def _update(channel: str, summary: str, next_minute: float | None) -> Action:
 
 def _review(root_cause: str = "", fix: str = "", prevention: tuple = (), cost: tuple | None = None,
             lessons: str = "") -> Action:
-    """Record root cause, fix, prevention actions (text, owner, due in days), cost and lessons.
-
-    The model has no methods for these fields yet, so they are set here and each
-    leaves its own timeline entry.
-    """
+    """Record root cause, fix, prevention actions (text, owner, due in days), cost and lessons,
+    and the client's confirmation that everything works again."""
     def apply(inc, at, by):
         if root_cause:
-            inc.root_cause = root_cause
-            inc.record(at, "cause", f"Root cause recorded: {root_cause}", by)
+            inc.set_text("root_cause", root_cause, at, by)
         if fix:
-            inc.fix = fix
-            inc.record(at, "fix", f"Fix recorded: {fix}", by)
+            inc.set_text("fix", fix, at, by)
         for text, owner, due_days in prevention:
-            inc.prevention.append(PreventionAction(text, owner, at + pendulum.duration(days=due_days)))
-            inc.record(at, "prevention", f"Prevention: {text} ({owner})", by)
+            inc.add_prevention(PreventionAction(text, owner, at + pendulum.duration(days=due_days)), at, by)
         if cost:
-            inc.cost = Cost(*cost)
-            inc.record(at, "cost", f"Cost: {cost[0]:g} h unbilled, credits {cost[1]:,.2f}, "
-                                   f"our share {cost[2]:g} %", by)
+            inc.set_cost(Cost(*cost), at, by)
         if lessons:
-            inc.lessons = lessons
-            inc.record(at, "lessons", "Lessons recorded", by)
+            inc.set_text("lessons", lessons, at, by)
+        inc.confirm_client(at, by)
     return apply
 
 

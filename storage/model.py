@@ -18,201 +18,25 @@ from .clock import from_iso, to_iso, to_utc
 SCHEMA_VERSION = 1
 
 STATUSES = ("open", "contained", "resolved", "closed")
-DAMAGE_STATES = ("suspected", "confirmed", "contained", "resolved", "ruled out")
-SEVERITIES = (1, 2, 3, 4)
 SEVERITY_NAMES = {1: "critical", 2: "major", 3: "moderate", 4: "minor"}
 LEARNED_FROM = ("us", "client")
 
-# Minutes between promised client updates, by severity (1 = critical).
-DEFAULT_CADENCE_MINUTES = {1: 30, 2: 60, 3: 240, 4: 1440}
+# Minutes between promised client updates, by severity (1 = critical); 0 = next working morning.
+DEFAULT_CADENCE_MINUTES = {1: 30, 2: 60, 3: 240, 4: 0}
 # The first client contact is due fast: get to the client before they find out.
 FIRST_CONTACT_MINUTES = {1: 15, 2: 30, 3: 120, 4: 480}
 
 
-class ValidationError(ValueError):
-    """A document does not hold a valid incident; the message says where and why."""
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ValidationError(message)
-
-
-def _text(data: dict, key: str, where: str, default: str | None = None) -> str:
-    value = data.get(key, default)
-    _require(value is not None or key in data, f"{where}.{key} is missing")
-    _require(isinstance(value, str), f"{where}.{key} must be text, found {type(value).__name__}")
-    return value
-
-
-def _instant(data: dict, key: str, where: str, optional: bool = True) -> DateTime | None:
-    value = data.get(key)
-    if value is None:
-        _require(optional, f"{where}.{key} is missing")
-        return None
-    _require(isinstance(value, str), f"{where}.{key} must be an ISO-8601 instant")
-    try:
-        return from_iso(value)
-    except Exception as exc:  # pendulum raises several parser errors
-        raise ValidationError(f"{where}.{key} is not an instant: {value!r}") from exc
-
-
-def _list(data: dict, key: str, where: str) -> list:
-    value = data.get(key, [])
-    _require(isinstance(value, list), f"{where}.{key} must be a list")
-    for i, item in enumerate(value):
-        _require(isinstance(item, dict), f"{where}.{key}[{i}] must be an object")
-    return value
-
-
-def _number(data: dict, key: str, where: str, default: float = 0) -> float:
-    value = data.get(key, default)
-    _require(
-        isinstance(value, (int, float)) and not isinstance(value, bool),
-        f"{where}.{key} must be a number",
-    )
-    return value
+from .closing import CloseOut
+from .ledger import NEXT_MORNING, PromiseLedger
+from .parts import (  # noqa: F401  (re-exported: the model's public names)
+    DAMAGE_STATES, SEVERITIES, ChecklistStep, ClientUpdate, Cost, DamageItem, OpenQuestion,
+    PreventionAction, Promise, Renegotiation, TimelineEntry, ValidationError, _instant, _list, _number,
+    _require, _text)
 
 
 @dataclass
-class TimelineEntry:
-    """One thing that changed, when, and who did it."""
-
-    at: DateTime
-    kind: str
-    text: str
-    by: str = ""
-
-    def to_dict(self) -> dict:
-        return {"at": to_iso(self.at), "kind": self.kind, "text": self.text, "by": self.by}
-
-    @classmethod
-    def from_dict(cls, d: dict, where: str) -> "TimelineEntry":
-        return cls(_instant(d, "at", where, optional=False), _text(d, "kind", where),
-                   _text(d, "text", where), _text(d, "by", where, ""))
-
-
-@dataclass
-class ClientUpdate:
-    """An update sent to the client and the time it promised for the next one."""
-
-    sent_at: DateTime
-    channel: str
-    summary: str
-    next_promised: DateTime | None = None
-    by: str = ""
-
-    def to_dict(self) -> dict:
-        return {"sent_at": to_iso(self.sent_at), "channel": self.channel, "summary": self.summary,
-                "next_promised": to_iso(self.next_promised), "by": self.by}
-
-    @classmethod
-    def from_dict(cls, d: dict, where: str) -> "ClientUpdate":
-        return cls(_instant(d, "sent_at", where, optional=False), _text(d, "channel", where),
-                   _text(d, "summary", where), _instant(d, "next_promised", where),
-                   _text(d, "by", where, ""))
-
-
-@dataclass
-class DamageItem:
-    """Something the mistake reached, how badly, and how far we are with it."""
-
-    what: str
-    impact: str = ""
-    severity: int = 3
-    state: str = "suspected"
-
-    def to_dict(self) -> dict:
-        return {"what": self.what, "impact": self.impact, "severity": self.severity, "state": self.state}
-
-    @classmethod
-    def from_dict(cls, d: dict, where: str) -> "DamageItem":
-        item = cls(_text(d, "what", where), _text(d, "impact", where, ""),
-                   int(_number(d, "severity", where, 3)), _text(d, "state", where, "suspected"))
-        _require(item.severity in SEVERITIES, f"{where}.severity must be 1-4, found {item.severity}")
-        _require(item.state in DAMAGE_STATES, f"{where}.state must be one of {', '.join(DAMAGE_STATES)}")
-        return item
-
-
-@dataclass
-class OpenQuestion:
-    """A ripple we cannot see yet: something still to verify."""
-
-    text: str
-    answer: str = ""
-    answered_at: DateTime | None = None
-
-    def to_dict(self) -> dict:
-        return {"text": self.text, "answer": self.answer, "answered_at": to_iso(self.answered_at)}
-
-    @classmethod
-    def from_dict(cls, d: dict, where: str) -> "OpenQuestion":
-        return cls(_text(d, "text", where), _text(d, "answer", where, ""), _instant(d, "answered_at", where))
-
-
-@dataclass
-class ChecklistStep:
-    """One step of the response playbook and who completed it, when."""
-
-    phase: str
-    text: str
-    done_at: DateTime | None = None
-    done_by: str = ""
-    note: str = ""
-
-    @property
-    def done(self) -> bool:
-        """Whether the step is completed."""
-        return self.done_at is not None
-
-    def to_dict(self) -> dict:
-        return {"phase": self.phase, "text": self.text, "done_at": to_iso(self.done_at),
-                "done_by": self.done_by, "note": self.note}
-
-    @classmethod
-    def from_dict(cls, d: dict, where: str) -> "ChecklistStep":
-        return cls(_text(d, "phase", where), _text(d, "text", where), _instant(d, "done_at", where),
-                   _text(d, "done_by", where, ""), _text(d, "note", where, ""))
-
-
-@dataclass
-class PreventionAction:
-    """A change so the mistake cannot happen again, with its owner and due date."""
-
-    text: str
-    owner: str = ""
-    due: DateTime | None = None
-
-    def to_dict(self) -> dict:
-        return {"text": self.text, "owner": self.owner, "due": to_iso(self.due)}
-
-    @classmethod
-    def from_dict(cls, d: dict, where: str) -> "PreventionAction":
-        return cls(_text(d, "text", where), _text(d, "owner", where, ""), _instant(d, "due", where))
-
-
-@dataclass
-class Cost:
-    """What the mistake cost us: unbilled remediation hours, credits, our share."""
-
-    unbilled_hours: float = 0
-    credits: float = 0
-    our_share_percent: float = 100
-
-    def to_dict(self) -> dict:
-        return {"unbilled_hours": self.unbilled_hours, "credits": self.credits,
-                "our_share_percent": self.our_share_percent}
-
-    @classmethod
-    def from_dict(cls, d: dict, where: str) -> "Cost":
-        cost = cls(_number(d, "unbilled_hours", where), _number(d, "credits", where),
-                   _number(d, "our_share_percent", where, 100))
-        _require(0 <= cost.our_share_percent <= 100, f"{where}.our_share_percent must be 0-100")
-        return cost
-
-
-@dataclass
-class Incident:
+class Incident(PromiseLedger, CloseOut):
     """A client-facing incident caused by our own mistake, and all work on it."""
 
     number: int
@@ -229,6 +53,7 @@ class Incident:
     first_learned_by: str | None = None
     cadence_minutes: int = 60
     next_update_due: DateTime | None = None
+    promises: list[Promise] = field(default_factory=list)
     updates: list[ClientUpdate] = field(default_factory=list)
     damage: list[DamageItem] = field(default_factory=list)
     questions: list[OpenQuestion] = field(default_factory=list)
@@ -238,6 +63,8 @@ class Incident:
     prevention: list[PreventionAction] = field(default_factory=list)
     cost: Cost = field(default_factory=Cost)
     lessons: str = ""
+    client_confirmed_at: DateTime | None = None
+    close_reason: str = ""
     closed_at: DateTime | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
     revision: int = 0
@@ -251,8 +78,8 @@ class Incident:
 
     @property
     def cadence(self) -> Duration:
-        """Time between promised client updates."""
-        return pendulum.duration(minutes=self.cadence_minutes)
+        """Time between promised client updates (a day for "next working morning")."""
+        return pendulum.duration(minutes=self.cadence_minutes or 24 * 60)
 
     @property
     def is_closed(self) -> bool:
@@ -333,10 +160,13 @@ class Incident:
         update = ClientUpdate(to_utc(now), channel or "email", summary,
                               to_utc(next_promised) if next_promised else None, by)
         self.updates.append(update)
-        self.next_update_due = update.next_promised
+        self.settle_update_promise(now)
+        if update.next_promised is not None:
+            self.promise_update(update.next_promised, now)
         if self.first_learned_by is None:
             self.first_learned_by = "us"
-        promise = f"; next by {to_iso(update.next_promised)}" if update.next_promised else ""
+        promise = (f"; next by {to_iso(update.next_promised.replace(microsecond=0))}"
+                   if update.next_promised else "")
         self.record(now, "update", f"Client update ({update.channel}): {summary}{promise}", by)
         return update
 
@@ -345,13 +175,14 @@ class Incident:
         _require(status in STATUSES, f"unknown status {status!r}: use {', '.join(STATUSES)}")
         if status == self.status:
             return
-        old, self.status = self.status, status
         if status == "closed":
-            self.closed_at = to_utc(now)
-            self.next_update_due = None
-        elif old == "closed":
-            self.closed_at = None
-            self.next_update_due = to_utc(now) + self.cadence
+            self.close(now, by)  # the close-out gate applies
+            return
+        if self.status == "closed":
+            self.reopen(now, by)
+            if status == "open":
+                return
+        old, self.status = self.status, status
         self.record(now, "status", f"Status {old} → {status}", by)
 
     def acknowledge(self, now: DateTime, by: str = "") -> None:
@@ -417,6 +248,7 @@ class Incident:
             "first_learned_by": self.first_learned_by,
             "cadence_minutes": self.cadence_minutes,
             "next_update_due": to_iso(self.next_update_due),
+            "promises": [p.to_dict() for p in self.promises],
             "updates": [u.to_dict() for u in self.updates],
             "damage": [d.to_dict() for d in self.damage],
             "questions": [q.to_dict() for q in self.questions],
@@ -426,6 +258,8 @@ class Incident:
             "prevention": [p.to_dict() for p in self.prevention],
             "cost": self.cost.to_dict(),
             "lessons": self.lessons,
+            "client_confirmed_at": to_iso(self.client_confirmed_at),
+            "close_reason": self.close_reason,
             "closed_at": to_iso(self.closed_at),
             "timeline": [t.to_dict() for t in self.timeline],
             "revision": self.revision,
@@ -447,7 +281,8 @@ class Incident:
         learned = d.get("first_learned_by")
         _require(learned is None or learned in LEARNED_FROM, f"{where}.first_learned_by must be us or client")
         cadence = d.get("cadence_minutes")
-        _require(isinstance(cadence, int) and cadence > 0, f"{where}.cadence_minutes must be a positive integer")
+        _require(isinstance(cadence, int) and not isinstance(cadence, bool) and cadence >= 0,
+                 f"{where}.cadence_minutes must be a whole number of minutes (0 = next working morning)")
         cost = d.get("cost", {})
         _require(isinstance(cost, dict), f"{where}.cost must be an object")
         return cls(
@@ -465,6 +300,7 @@ class Incident:
             first_learned_by=learned,
             cadence_minutes=cadence,
             next_update_due=_instant(d, "next_update_due", where),
+            promises=[Promise.from_dict(x, f"{where}.promises[{i}]") for i, x in enumerate(_list(d, "promises", where))],
             updates=[ClientUpdate.from_dict(x, f"{where}.updates[{i}]") for i, x in enumerate(_list(d, "updates", where))],
             damage=[DamageItem.from_dict(x, f"{where}.damage[{i}]") for i, x in enumerate(_list(d, "damage", where))],
             questions=[OpenQuestion.from_dict(x, f"{where}.questions[{i}]") for i, x in enumerate(_list(d, "questions", where))],
@@ -474,6 +310,8 @@ class Incident:
             prevention=[PreventionAction.from_dict(x, f"{where}.prevention[{i}]") for i, x in enumerate(_list(d, "prevention", where))],
             cost=Cost.from_dict(cost, f"{where}.cost"),
             lessons=_text(d, "lessons", where, ""),
+            client_confirmed_at=_instant(d, "client_confirmed_at", where),
+            close_reason=_text(d, "close_reason", where, ""),
             closed_at=_instant(d, "closed_at", where),
             timeline=[TimelineEntry.from_dict(x, f"{where}.timeline[{i}]") for i, x in enumerate(_list(d, "timeline", where))],
             revision=int(_number(d, "revision", where, 0)),
@@ -483,22 +321,27 @@ class Incident:
 def new_incident(number: int, title: str, client_org: str, severity: int, now: DateTime,
                  steps: list[ChecklistStep], *, by: str = "", client_contact: str = "",
                  discovered_at: DateTime | None = None, happened_at: DateTime | None = None,
-                 first_learned_by: str | None = None, cadence_minutes: int | None = None) -> Incident:
-    """A fresh open incident with the playbook's checklist and its first client deadline."""
+                 first_learned_by: str | None = None, cadence_minutes: int | None = None,
+                 first_contact_minutes: int | None = None) -> Incident:
+    """A fresh open incident with the playbook's checklist and its first client deadline.
+
+    The first deadline runs from discovery: reach the client before they find out.
+    """
     _require(title.strip() != "", "an incident needs a title")
     _require(client_org.strip() != "", "an incident needs a client")
     _require(severity in SEVERITIES, f"severity must be 1-4 (1 = critical), found {severity!r}")
     _require(first_learned_by is None or first_learned_by in LEARNED_FROM, "first learned by: us or client")
     discovered = to_utc(discovered_at or now)
-    cadence = cadence_minutes or DEFAULT_CADENCE_MINUTES[severity]
-    _require(cadence > 0, "the update cadence must be positive")
+    cadence = DEFAULT_CADENCE_MINUTES[severity] if cadence_minutes is None else cadence_minutes
+    _require(isinstance(cadence, int) and cadence >= 0, "the update cadence is a number of minutes (0 = next working morning)")
+    first = FIRST_CONTACT_MINUTES[severity] if first_contact_minutes is None else first_contact_minutes
+    _require(first > 0, "the first-contact window must be positive")
     incident = Incident(
         number=number, title=title, client_org=client_org, client_contact=client_contact,
         severity=severity, owner=by, created_at=to_utc(now), discovered_at=discovered,
         happened_at=to_utc(happened_at) if happened_at else None, first_learned_by=first_learned_by,
-        cadence_minutes=cadence,
-        next_update_due=discovered + pendulum.duration(minutes=FIRST_CONTACT_MINUTES[severity]),
-        steps=[ChecklistStep(s.phase, s.text) for s in steps],
+        cadence_minutes=cadence, steps=[ChecklistStep(s.phase, s.text) for s in steps],
     )
+    incident.promise_update(discovered + pendulum.duration(minutes=first), now, "First contact with the client")
     incident.record(now, "created", f"Incident opened: {title} (severity {severity})", by)
     return incident

@@ -100,8 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
     p.add_argument("step", metavar="STEP", type=_step_number, help="step number, as `mishap show` numbers them")
 
-    p = command("close", "close an incident")
+    p = command("close", "close an incident (root cause, fix, prevention, debrief, cost and lessons first)")
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
+    p.add_argument("--reason", metavar="WHY", help="close anyway with parts of the close-out missing, and why")
 
     p = command("export", "export an incident as JSON or a Markdown post-incident report")
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
@@ -266,10 +267,11 @@ def _cmd_close(args) -> int:
     def close(incident, now, by):
         if incident.is_closed:
             raise ValidationError(f"{incident.id} is already closed")
-        incident.set_status("closed", now, by)
-        return incident.id
+        incident.close(now, by, reason=args.reason or "")
+        return incident.id, incident.close_reason
 
-    print(f"{store.change(args.id, close)}: closed")
+    number, reason = store.change(args.id, close)
+    print(f"{number}: closed" + (f" (without a full close-out: {reason})" if reason else ""))
     return 0
 
 
@@ -328,7 +330,7 @@ def _print_json(value) -> None:
 
 def urgency(incident) -> tuple:
     """Sort key, most urgent first: overdue, then the soonest promised update; none last."""
-    due = incident.next_update_due
+    due = incident.next_deadline
     return (due is None, due.timestamp() if due else 0.0, incident.severity, incident.number)
 
 
@@ -354,8 +356,8 @@ def _open_table(incidents, now) -> list[str]:
         return ["No open incidents."]
     rows = []
     for inc in incidents:
-        countdown = Countdown.at(inc.next_update_due, now, inc.cadence)
-        due = f"{countdown.relative} ({countdown.due_local})" if inc.next_update_due else countdown.relative
+        countdown = Countdown.at(inc.next_deadline, now, inc.cadence)
+        due = f"{countdown.relative} ({countdown.due_local})" if inc.next_deadline else countdown.relative
         done, total = inc.progress()
         rows.append([inc.id, due, str(inc.severity), inc.status, f"{done}/{total}",
                      _one_line(inc.client_org), _one_line(inc.title)])
@@ -394,9 +396,9 @@ def _show_lines(inc, now) -> list[str]:
     from storage.export import punctuality
     from storage.model import SEVERITY_NAMES
 
-    countdown = Countdown.at(inc.next_update_due, now, inc.cadence)
-    if inc.next_update_due:
-        next_update = f"{countdown.relative} ({_stamp(inc.next_update_due)}), {countdown.state.value}"
+    countdown = Countdown.at(inc.next_deadline, now, inc.cadence)
+    if inc.next_deadline:
+        next_update = f"{countdown.relative} ({_stamp(inc.next_deadline)}), {countdown.state.value}"
     else:
         next_update = countdown.relative
     learned = {"us": "us", "client": "the client (they told us)", None: "not recorded"}[inc.first_learned_by]

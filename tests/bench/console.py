@@ -76,7 +76,7 @@ def build_store(folder: Path, open_count: int, closed_count: int) -> None:
     store.change(template.number, lambda inc, now, by: inc.add_damage(DamageItem("invoices", "sent twice"), now, by))
     for i in range(4):
         store.change(template.number, lambda inc, now, by: inc.complete_step(i, now, by))
-    store.change(template.number, lambda inc, now, by: inc.set_status("closed", now, by))
+    store.change(template.number, lambda inc, now, by: inc.close(now, by, reason="closed without a close-out in this test"))
     doc = store.get(template.number).to_dict()
     closed = {}
     for n in range(1000, 1000 + closed_count):

@@ -74,8 +74,8 @@ def test_list_closed_and_empty_lists(run):
     assert json.loads(run("list", "--json").out) == []
     run("new", "First", "--client", "A", "--severity", "3")
     run("new", "Second", "--client", "B", "--severity", "3")
-    run("close", "M-1")
-    run("close", "M-2")
+    run("close", "M-1", "--reason", "test: no close-out")
+    run("close", "M-2", "--reason", "test: no close-out")
     closed = run("list", "--closed")
     rows = closed.out.splitlines()[1:]
     assert [r.split()[0] for r in rows] == ["M-2", "M-1"]  # most recently closed first
@@ -148,7 +148,7 @@ def test_done_completes_a_step_by_number(run, store_at):
 
 def test_close_moves_the_incident_to_the_closed_file(run, folder, store_at):
     run("new", "T", "--client", "C", "--severity", "2")
-    assert run("close", "M-1").out == "M-1: closed\n"
+    assert run("close", "M-1", "--reason", "duplicate").out == "M-1: closed (without a full close-out: duplicate)\n"
     store = store_at()
     assert store.open_incidents() == []
     (closed,) = store.closed_incidents()
@@ -159,7 +159,7 @@ def test_close_moves_the_incident_to_the_closed_file(run, folder, store_at):
 
 def test_update_on_a_closed_incident_promises_nothing(run, store_at):
     run("new", "T", "--client", "C", "--severity", "2")
-    run("close", "M-1")
+    run("close", "M-1", "--reason", "test: no close-out")
     result = run("update", "M-1", "Final apology sent")
     assert result.code == 0 and "no next update promised" in result.out
     incident = store_at().get("M-1")

@@ -45,7 +45,8 @@ def test_error_is_one_line_and_nothing_is_written(run, folder, one_incident, arg
 
 
 def test_closing_twice_is_an_error(run, folder, one_incident):
-    assert run("close", "M-1").code == 0
+    assert_one_line_error(run("close", "M-1"), "cannot close yet, missing: root cause")
+    assert run("close", "M-1", "--reason", "opened by mistake").code == 0
     before = snapshot(folder)
     assert_one_line_error(run("close", "M-1"), "M-1 is already closed")
     assert_one_line_error(run("update", "M-1", "x", "--next", "1h"), "M-1 is closed")

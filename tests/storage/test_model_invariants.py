@@ -37,7 +37,7 @@ def _ids(path) -> list[int]:
     ({"severity": 5}, "severity must be 1-4"),
     ({"severity": 0}, "severity must be 1-4"),
     ({"first_learned_by": "press"}, "us or client"),
-    ({"cadence_minutes": -5}, "cadence must be positive"),
+    ({"cadence_minutes": -5}, "cadence is a number of minutes"),
 ])
 def test_create_refuses_invalid_incidents(store, folder, kwargs, message):
     args = {"title": "t", "client_org": "c", "severity": 2} | kwargs
@@ -101,7 +101,7 @@ CHANGES = [
     lambda i, now, by: i.set_status("contained", now, by),
     lambda i, now, by: setattr(i, "root_cause", "a copied formula"),
     lambda i, now, by: (setattr(i, "fix", "corrected"), setattr(i, "lessons", "check twice")),
-    lambda i, now, by: i.set_status("closed", now, by),
+    lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"),
     lambda i, now, by: i.add_note("note on a closed incident", now, by),
     lambda i, now, by: i.set_status("open", now, by),
 ]
@@ -163,7 +163,7 @@ def test_a_change_cannot_renumber(store, folder):
 def test_close_moves_to_closed_file_and_reopen_moves_back(store, folder, clock):
     a, b = store.create("a", "c", 2), store.create("b", "c", 2)
     clock.advance(hours=1)
-    store.change(a.id, lambda i, now, by: i.set_status("closed", now, by))
+    store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     assert _ids(folder / "open.json") == [b.number]
     assert _ids(folder / "closed.json") == [a.number]
     fresh = Store.open(folder, clock=clock)
@@ -191,7 +191,7 @@ def _crash_mid_close(folder, clock, *, closed_written: bool) -> tuple[int, int]:
     a, b = store.create("a", "c", 2), store.create("b", "c", 2)
     store.change(a.id, lambda i, now, by: i.add_note("before closing", now, by))
     closing = store.get(a.id)
-    closing.set_status("closed", clock.now, "ana")
+    closing.close(clock.now, "ana", reason="closed without a close-out in this test")
     data = json.loads((folder / "open.json").read_text())
     data["incidents"][str(a.number)] = closing.to_dict()  # first write: status closed, still in open.json
     (folder / "open.json").write_text(json.dumps(data))
@@ -223,7 +223,7 @@ def test_a_close_cut_short_is_finished_by_a_running_store(folder, clock):
 
 def test_a_reopen_cut_short_keeps_the_open_copy(store, folder, clock):
     a = store.create("a", "c", 2)
-    store.change(a.id, lambda i, now, by: i.set_status("closed", now, by))
+    store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     closed_copy = (folder / "closed.json").read_bytes()
     store.change(a.id, lambda i, now, by: i.set_status("open", now, by))
     (folder / "closed.json").write_bytes(closed_copy)  # the removal from closed.json never happened
@@ -231,14 +231,14 @@ def test_a_reopen_cut_short_keeps_the_open_copy(store, folder, clock):
     assert again.get(a.id).status == "open"
     assert again.closed_incidents() == []
     b = again.create("b", "c", 2)
-    again.change(b.id, lambda i, now, by: i.set_status("closed", now, by))
+    again.change(b.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     assert _ids(folder / "closed.json") == [b.number]  # the stale closed copy of M-1 is gone
     assert again.get(a.id).status == "open"
 
 
 def test_closed_incidents_stay_changeable(store, folder, clock):
     a = store.create("a", "c", 2)
-    store.change(a.id, lambda i, now, by: i.set_status("closed", now, by))
+    store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     open_before = (folder / "open.json").read_bytes()
     store.change(a.id, lambda i, now, by: setattr(i, "lessons", "review before send"))
     assert (folder / "open.json").read_bytes() == open_before  # only closed.json was rewritten
@@ -270,7 +270,7 @@ def test_new_incident_defaults(clock):
 def test_from_dict_refuses_what_to_dict_never_writes(clock):
     doc = new_incident(1, "t", "c", 2, clock.now, []).to_dict()
     assert Incident.from_dict(doc).to_dict() == doc
-    for key, value in [("number", 0), ("cadence_minutes", 0), ("first_learned_by", "boss"),
+    for key, value in [("number", 0), ("cadence_minutes", -1), ("first_learned_by", "boss"),
                        ("cost", []), ("updates", {}), ("timeline", [1])]:
         with pytest.raises(ValidationError):
             Incident.from_dict({**doc, key: value})

@@ -41,7 +41,7 @@ while True:
         print(f"create {inc.number} s{seed}-c{k}", flush=True)
     elif r < 0.22:
         n = rng.choice(opened).number
-        store.change(n, lambda i, now, by: i.set_status("closed", now, by))
+        store.change(n, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
         print(f"close {n}", flush=True)
     elif r < 0.27 and store.closed_incidents():
         n = rng.choice(store.closed_incidents()).number

@@ -103,13 +103,13 @@ def test_restored_backup_never_reuses_a_closed_number(folder, clock):
     store.create("one", "c", 2)
     Store.open(folder, clock=clock)  # backup: M-1 open, counter at 2
     two = store.create("two", "c", 2)
-    store.change(two.id, lambda i, now, by: i.set_status("closed", now, by))
+    store.change(two.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     # open.json is lost and replaced by its backup, which does not know M-2.
     (folder / "open.json.bak").replace(folder / "open.json")
     again = Store.open(folder, clock=clock)
     three = again.create("three", "c", 2)
     assert three.number == 3
-    again.change(three.id, lambda i, now, by: i.set_status("closed", now, by))
+    again.change(three.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     closed = {inc.number: inc.title for inc in Store.open(folder).closed_incidents()}
     assert closed == {2: "two", 3: "three"}
 
@@ -118,7 +118,7 @@ def test_moved_aside_open_file_never_reuses_a_closed_number(folder, clock):
     store = Store.open(folder, clock=clock)
     for title in ("one", "two"):
         inc = store.create(title, "c", 2)
-        store.change(inc.id, lambda i, now, by: i.set_status("closed", now, by))
+        store.change(inc.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     (folder / "open.json").rename(folder / "open.json.aside")
     fresh = Store.open(folder, clock=clock).create("three", "c", 2)
     assert fresh.number == 3
@@ -127,7 +127,7 @@ def test_moved_aside_open_file_never_reuses_a_closed_number(folder, clock):
 def test_corrupt_closed_file_is_reported_when_closed_incidents_are_read(folder, clock):
     store = Store.open(folder, clock=clock)
     a, b = store.create("a", "c", 2), store.create("b", "c", 2)
-    store.change(a.id, lambda i, now, by: i.set_status("closed", now, by))
+    store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     bad = b'{"incidents": {"1": {"schema": 1, "number": 1, '
     (folder / "closed.json").write_bytes(bad)
     open_before = (folder / "open.json").read_bytes()
@@ -141,7 +141,7 @@ def test_corrupt_closed_file_is_reported_when_closed_incidents_are_read(folder, 
         assert "not valid JSON" in str(caught.value)
     # Closing needs closed.json: refused before anything is written.
     with pytest.raises(CorruptFile):
-        again.change(b.id, lambda i, now, by: i.set_status("closed", now, by))
+        again.change(b.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     assert (folder / "closed.json").read_bytes() == bad
     assert (folder / "open.json").read_bytes() == open_before
     assert Store.open(folder).get(b.id).status == "open"
@@ -152,7 +152,7 @@ def test_corrupt_closed_file_is_reported_when_closed_incidents_are_read(folder, 
 def test_closed_backup_is_kept_when_closed_incidents_are_first_read(folder, clock):
     store = Store.open(folder, clock=clock)
     a = store.create("a", "c", 2)
-    store.change(a.id, lambda i, now, by: i.set_status("closed", now, by))
+    store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     assert not (folder / "closed.json.bak").exists()
     good = (folder / "closed.json").read_bytes()
     reader = Store.open(folder, clock=clock)
@@ -194,7 +194,7 @@ def test_newer_schema_opens_read_only_and_refuses_writes(folder, clock):
 def test_newer_schema_in_closed_file_is_never_rewritten(folder, clock):
     store = Store.open(folder, clock=clock)
     a, b = store.create("a", "c", 2), store.create("b", "c", 2)
-    store.change(a.id, lambda i, now, by: i.set_status("closed", now, by))
+    store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     closed = json.loads((folder / "closed.json").read_text())
     closed["incidents"]["1"] = _newer(closed["incidents"]["1"])
     newer = json.dumps(closed).encode()
@@ -203,7 +203,7 @@ def test_newer_schema_in_closed_file_is_never_rewritten(folder, clock):
 
     again = Store.open(folder, clock=clock)
     with pytest.raises(ReadOnlyStore, match="newer"):
-        again.change(b.id, lambda i, now, by: i.set_status("closed", now, by))
+        again.change(b.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     assert (folder / "closed.json").read_bytes() == newer  # M-1 as the newer mishap wrote it
     assert (folder / "open.json").read_bytes() == open_before
     assert again.read_only
@@ -215,7 +215,7 @@ def test_folder_is_0700_and_files_0600(tmp_path, clock):
         folder = tmp_path / "deep" / "store"
         store = Store.open(folder, clock=clock)
         inc = store.create("a", "c", 2)
-        store.change(inc.id, lambda i, now, by: i.set_status("closed", now, by))
+        store.change(inc.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
         store.create("b", "c", 2)
         Store.open(folder, clock=clock).closed_incidents()
     finally:
@@ -246,7 +246,7 @@ def test_changed_is_a_cheap_signal_and_refresh_clears_it(folder, clock):
 
     # Once the watcher has read the closed incidents, closed.json counts too.
     other = writer.create("b", "c", 2)
-    writer.change(other.id, lambda i, now, by: i.set_status("closed", now, by))
+    writer.change(other.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     watcher.refresh()
     assert [i.title for i in watcher.closed_incidents()] == ["b"]
     writer.change(other.id, lambda i, now, by: i.add_note("after closing", now, by))

@@ -62,6 +62,8 @@ def _every_field(store: Store, clock, text: str, big: str | None = None) -> Inci
         i.lessons = text
         i.prevention.append(PreventionAction(text, text, now.add(days=7)))
         i.cost = Cost(12.5, 300.0, 50)
+        i.confirm_client(now, by)
+        i.add_promise(text or "credit note", now.add(days=1), now, by)
 
     store.change(inc.id, edit)
     return store.get(inc.id)
@@ -91,7 +93,7 @@ def test_every_field_round_trips(folder, clock):
     store = Store.open(folder, clock=clock, user="ana")
     inc = _every_field(store, clock, "Invoices for ACME [bold]doubled[/]")
     # Every field carries a non-default value, except the ones only closing sets.
-    assert _non_default(inc) == ["closed_at"]
+    assert _non_default(inc) == ["close_reason", "closed_at"]
     expected = inc.to_dict()
 
     again = Store.open(folder, clock=clock)
@@ -100,7 +102,7 @@ def test_every_field_round_trips(folder, clock):
 
     # Closed: closed_at is set and the incident now lives in closed.json.
     clock.advance(hours=2)
-    again.change(inc.id, lambda i, now, by: i.set_status("closed", now, by))
+    again.change(inc.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     closed = Store.open(folder, clock=clock).get(inc.id)
     assert _non_default(closed) == ["next_update_due"]  # closing clears the promise
     assert closed.closed_at == clock.now

@@ -112,7 +112,7 @@ class BoardScreen(Screen):
             table.move_cursor(row=self._order.index(selected), animate=False)
 
     def _cells(self, incident: Incident, now: DateTime) -> list[Text]:
-        countdown = Countdown.at(incident.next_update_due, now, incident.cadence)
+        countdown = Countdown.at(incident.next_deadline, now, incident.cadence)
         self._states[incident.number] = countdown.state
         overdue = countdown.state is CountdownState.OVERDUE
         row_style = "red" if overdue else ""
@@ -136,7 +136,7 @@ class BoardScreen(Screen):
             return
         table = self.table
         for incident in incidents:
-            countdown = Countdown.at(incident.next_update_due, now, incident.cadence)
+            countdown = Countdown.at(incident.next_deadline, now, incident.cadence)
             if countdown.state != self._states.get(incident.number):
                 self.reload()  # the whole row changes colour
                 return

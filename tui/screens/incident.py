@@ -110,7 +110,7 @@ class IncidentScreen(Screen):
         meta = (f"severity {incident.severity} {SEVERITY_NAMES[incident.severity]} · {incident.status} · "
                 f"discovered {since} ago{owner}")
         self.query_one("#strip-meta", Label).update(Text(meta))
-        self.query_one(CountdownBadge).show(incident.next_update_due, now, incident.cadence)
+        self.query_one(CountdownBadge).show(incident.next_deadline, now, incident.cadence)
 
     def _draw_damage(self, incident: Incident) -> None:
         table = self.query_one("#damage-table", DataTable)

@@ -1,0 +1,164 @@
+"""The promise ledger: every time we told the client to expect something, and whether we kept it.
+
+Mixed into :class:`storage.model.Incident`; each method records itself on the timeline.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pendulum
+from pendulum import DateTime
+
+from .clock import local_zone, to_iso, to_utc
+from .parts import Promise, Renegotiation, _require
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import Incident
+
+# cadence_minutes == NEXT_MORNING means "the next working morning" rather than a fixed span.
+NEXT_MORNING = 0
+WORKDAY_START_HOUR = 9
+
+
+def next_working_morning(now: DateTime, tz=None) -> DateTime:
+    """09:00 local on the next weekday after ``now`` (Monday after a Friday), as a UTC instant."""
+    zone = tz if tz is not None else local_zone()
+    day = now.in_timezone(zone).add(days=1)
+    while day.day_of_week in (pendulum.SATURDAY, pendulum.SUNDAY):
+        day = day.add(days=1)
+    return to_utc(day.set(hour=WORKDAY_START_HOUR, minute=0, second=0, microsecond=0))
+
+
+def cadence_words(minutes: int) -> str:
+    """``30 min``, ``1 h``, ``4 h``, ``next working morning``."""
+    if minutes == NEXT_MORNING:
+        return "next working morning"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} h"
+    return f"{minutes} min"
+
+
+def _when(instant: DateTime) -> str:
+    return to_iso(instant.replace(microsecond=0))
+
+
+class PromiseLedger:
+    """Promise-keeping behaviour of an incident."""
+
+    def next_update_after(self: "Incident", now: DateTime, tz=None) -> DateTime:
+        """When the next client update is due if one is sent at ``now``, by the cadence."""
+        if self.cadence_minutes == NEXT_MORNING:
+            return next_working_morning(now, tz)
+        return to_utc(now) + pendulum.duration(minutes=self.cadence_minutes)
+
+    def open_promises(self: "Incident") -> list[Promise]:
+        """Promises still owed, soonest first."""
+        return sorted((p for p in self.promises if p.is_open), key=lambda p: p.due)
+
+    def nearest_promise(self: "Incident") -> Promise | None:
+        """The open promise due first: what the countdown runs to."""
+        owed = self.open_promises()
+        return owed[0] if owed else None
+
+    @property
+    def next_deadline(self: "Incident") -> DateTime | None:
+        """The instant of the nearest open promise (the next update or a commitment)."""
+        nearest = self.nearest_promise()
+        if nearest is not None:
+            return nearest.due
+        return self.next_update_due
+
+    def update_promise(self: "Incident") -> Promise | None:
+        """The open promise of the next client update, if any."""
+        return next((p for p in self.promises if p.is_open and p.kind == "update"), None)
+
+    def promise_update(self: "Incident", due: DateTime, now: DateTime, text: str = "Next client update") -> Promise:
+        """Owe the client an update at ``due`` (used when an update is sent, and at opening)."""
+        promise = Promise(text, to_utc(due), to_utc(now), kind="update")
+        self.promises.append(promise)
+        self.next_update_due = promise.due
+        return promise
+
+    def _settle(self: "Incident", promise: Promise, now: DateTime) -> None:
+        promise.kept_at = to_utc(now)
+        if promise.kept_at > promise.due and promise.broken_at is None:
+            promise.broken_at = promise.due
+
+    def settle_update_promise(self: "Incident", now: DateTime) -> Promise | None:
+        """An update went out: the promise of it is kept (late if after its time)."""
+        promise = self.update_promise()
+        if promise is not None:
+            self._settle(promise, now)
+        self.next_update_due = None
+        return promise
+
+    def add_promise(self: "Incident", text: str, due: DateTime, now: DateTime, by: str = "") -> Promise:
+        """Record a commitment made to the client ("credit note by Monday")."""
+        _require(text.strip() != "", "say what was promised")
+        _require(to_utc(due) > to_utc(now), "a promise must be due in the future")
+        promise = Promise(text, to_utc(due), to_utc(now), kind="commitment")
+        self.promises.append(promise)
+        self.record(now, "promise", f"Promised: {text} by {_when(promise.due)}", by)
+        return promise
+
+    def keep_promise(self: "Incident", index: int, now: DateTime, by: str = "") -> None:
+        """Mark a commitment kept; after its time it is kept late and stays broken."""
+        promise = self._promise(index)
+        _require(promise.is_open, f"promise {index + 1} is not open")
+        _require(promise.kind == "commitment", "an update promise is kept by sending the update")
+        self._settle(promise, now)
+        late = " (late: broken)" if promise.broken_at else ""
+        self.record(now, "promise", f"Kept: {promise.text}{late}", by)
+
+    def renegotiate(self: "Incident", index: int, new_due: DateTime, reason: str, now: DateTime,
+                    by: str = "") -> None:
+        """Move a promise's time; only with a reason, and a promise already missed stays broken."""
+        promise = self._promise(index)
+        _require(promise.is_open, f"promise {index + 1} is not open")
+        _require(reason.strip() != "", "a promise moves only with a reason (the client agreed to ...)")
+        _require(to_utc(new_due) > to_utc(now), "the new time must be in the future")
+        old = promise.due
+        if to_utc(now) > old and promise.broken_at is None:
+            promise.broken_at = old
+        promise.renegotiations.append(Renegotiation(to_utc(now), old, to_utc(new_due), reason, by))
+        promise.due = to_utc(new_due)
+        if promise.kind == "update":
+            self.next_update_due = promise.due
+        self.record(now, "promise",
+                    f"Renegotiated: {promise.text} from {_when(old)} to {_when(promise.due)} — {reason}", by)
+
+    def mark_broken(self: "Incident", now: DateTime, by: str = "mishap") -> list[Promise]:
+        """Every open promise whose time has passed is marked broken (once); returns those."""
+        broken = []
+        for promise in self.promises:
+            if promise.is_open and promise.broken_at is None and to_utc(now) > promise.due:
+                promise.broken_at = promise.due
+                broken.append(promise)
+                self.record(now, "promise", f"Broken: {promise.text} was due {_when(promise.due)}", by)
+        return broken
+
+    def release_promises(self: "Incident", now: DateTime) -> None:
+        """The incident closed: nothing more is owed (a missed one stays broken)."""
+        for promise in self.promises:
+            if promise.is_open:
+                if to_utc(now) > promise.due and promise.broken_at is None:
+                    promise.broken_at = promise.due
+                promise.released_at = to_utc(now)
+        self.next_update_due = None
+
+    def set_cadence(self: "Incident", minutes: int, now: DateTime, by: str = "") -> None:
+        """Change how often the client gets an update (0 = next working morning)."""
+        _require(isinstance(minutes, int) and minutes >= 0, "the cadence is a number of minutes")
+        old, self.cadence_minutes = self.cadence_minutes, minutes
+        if old != minutes:
+            self.record(now, "cadence", f"Update cadence {cadence_words(old)} → {cadence_words(minutes)}", by)
+
+    def _promise(self: "Incident", index: int) -> Promise:
+        _require(0 <= index < len(self.promises), f"there is no promise {index + 1}")
+        return self.promises[index]
+
+    @property
+    def first_contact_at(self: "Incident") -> DateTime | None:
+        """When the client first heard from us (the first logged update)."""
+        return self.updates[0].sent_at if self.updates else None

@@ -1,0 +1,275 @@
+"""The parts of an incident: timeline entries, client updates, damage, steps, promises, cost.
+
+Each part converts to and from a JSON-ready dict and validates what it reads,
+naming where a bad value sits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pendulum import DateTime
+
+from .clock import from_iso, to_iso
+
+SEVERITIES = (1, 2, 3, 4)
+DAMAGE_STATES = ("suspected", "confirmed", "contained", "resolved", "ruled out")
+
+
+class ValidationError(ValueError):
+    """A document does not hold a valid incident; the message says where and why."""
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValidationError(message)
+
+
+def _text(data: dict, key: str, where: str, default: str | None = None) -> str:
+    value = data.get(key, default)
+    _require(value is not None or key in data, f"{where}.{key} is missing")
+    _require(isinstance(value, str), f"{where}.{key} must be text, found {type(value).__name__}")
+    return value
+
+
+def _instant(data: dict, key: str, where: str, optional: bool = True) -> DateTime | None:
+    value = data.get(key)
+    if value is None:
+        _require(optional, f"{where}.{key} is missing")
+        return None
+    _require(isinstance(value, str), f"{where}.{key} must be an ISO-8601 instant")
+    try:
+        return from_iso(value)
+    except Exception as exc:  # pendulum raises several parser errors
+        raise ValidationError(f"{where}.{key} is not an instant: {value!r}") from exc
+
+
+def _list(data: dict, key: str, where: str) -> list:
+    value = data.get(key, [])
+    _require(isinstance(value, list), f"{where}.{key} must be a list")
+    for i, item in enumerate(value):
+        _require(isinstance(item, dict), f"{where}.{key}[{i}] must be an object")
+    return value
+
+
+def _number(data: dict, key: str, where: str, default: float = 0) -> float:
+    value = data.get(key, default)
+    _require(
+        isinstance(value, (int, float)) and not isinstance(value, bool),
+        f"{where}.{key} must be a number",
+    )
+    return value
+
+
+@dataclass
+class TimelineEntry:
+    """One thing that changed, when, and who did it."""
+
+    at: DateTime
+    kind: str
+    text: str
+    by: str = ""
+
+    def to_dict(self) -> dict:
+        return {"at": to_iso(self.at), "kind": self.kind, "text": self.text, "by": self.by}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "TimelineEntry":
+        return cls(_instant(d, "at", where, optional=False), _text(d, "kind", where),
+                   _text(d, "text", where), _text(d, "by", where, ""))
+
+
+@dataclass
+class ClientUpdate:
+    """An update sent to the client and the time it promised for the next one."""
+
+    sent_at: DateTime
+    channel: str
+    summary: str
+    next_promised: DateTime | None = None
+    by: str = ""
+
+    def to_dict(self) -> dict:
+        return {"sent_at": to_iso(self.sent_at), "channel": self.channel, "summary": self.summary,
+                "next_promised": to_iso(self.next_promised), "by": self.by}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "ClientUpdate":
+        return cls(_instant(d, "sent_at", where, optional=False), _text(d, "channel", where),
+                   _text(d, "summary", where), _instant(d, "next_promised", where),
+                   _text(d, "by", where, ""))
+
+
+@dataclass
+class DamageItem:
+    """Something the mistake reached, how badly, and how far we are with it."""
+
+    what: str
+    impact: str = ""
+    severity: int = 3
+    state: str = "suspected"
+
+    def to_dict(self) -> dict:
+        return {"what": self.what, "impact": self.impact, "severity": self.severity, "state": self.state}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "DamageItem":
+        item = cls(_text(d, "what", where), _text(d, "impact", where, ""),
+                   int(_number(d, "severity", where, 3)), _text(d, "state", where, "suspected"))
+        _require(item.severity in SEVERITIES, f"{where}.severity must be 1-4, found {item.severity}")
+        _require(item.state in DAMAGE_STATES, f"{where}.state must be one of {', '.join(DAMAGE_STATES)}")
+        return item
+
+
+@dataclass
+class OpenQuestion:
+    """A ripple we cannot see yet: something still to verify."""
+
+    text: str
+    answer: str = ""
+    answered_at: DateTime | None = None
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "answer": self.answer, "answered_at": to_iso(self.answered_at)}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "OpenQuestion":
+        return cls(_text(d, "text", where), _text(d, "answer", where, ""), _instant(d, "answered_at", where))
+
+
+@dataclass
+class ChecklistStep:
+    """One step of the response playbook and who completed it, when."""
+
+    phase: str
+    text: str
+    done_at: DateTime | None = None
+    done_by: str = ""
+    note: str = ""
+
+    @property
+    def done(self) -> bool:
+        """Whether the step is completed."""
+        return self.done_at is not None
+
+    def to_dict(self) -> dict:
+        return {"phase": self.phase, "text": self.text, "done_at": to_iso(self.done_at),
+                "done_by": self.done_by, "note": self.note}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "ChecklistStep":
+        return cls(_text(d, "phase", where), _text(d, "text", where), _instant(d, "done_at", where),
+                   _text(d, "done_by", where, ""), _text(d, "note", where, ""))
+
+
+@dataclass
+class PreventionAction:
+    """A change so the mistake cannot happen again, with its owner and due date."""
+
+    text: str
+    owner: str = ""
+    due: DateTime | None = None
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "owner": self.owner, "due": to_iso(self.due)}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "PreventionAction":
+        return cls(_text(d, "text", where), _text(d, "owner", where, ""), _instant(d, "due", where))
+
+
+@dataclass
+class Cost:
+    """What the mistake cost us: unbilled remediation hours, credits, our share."""
+
+    unbilled_hours: float = 0
+    credits: float = 0
+    our_share_percent: float = 100
+    recorded_at: DateTime | None = None  # None until someone has actually entered the cost
+
+    def to_dict(self) -> dict:
+        return {"unbilled_hours": self.unbilled_hours, "credits": self.credits,
+                "our_share_percent": self.our_share_percent, "recorded_at": to_iso(self.recorded_at)}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "Cost":
+        cost = cls(_number(d, "unbilled_hours", where), _number(d, "credits", where),
+                   _number(d, "our_share_percent", where, 100), _instant(d, "recorded_at", where))
+        _require(0 <= cost.our_share_percent <= 100, f"{where}.our_share_percent must be 0-100")
+        return cost
+
+
+PROMISE_KINDS = ("update", "commitment")
+
+
+@dataclass
+class Renegotiation:
+    """A promise's time moved, with the client's agreement as the reason."""
+
+    at: DateTime
+    old_due: DateTime
+    new_due: DateTime
+    reason: str
+    by: str = ""
+
+    def to_dict(self) -> dict:
+        return {"at": to_iso(self.at), "old_due": to_iso(self.old_due), "new_due": to_iso(self.new_due),
+                "reason": self.reason, "by": self.by}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "Renegotiation":
+        return cls(_instant(d, "at", where, optional=False), _instant(d, "old_due", where, optional=False),
+                   _instant(d, "new_due", where, optional=False), _text(d, "reason", where),
+                   _text(d, "by", where, ""))
+
+
+@dataclass
+class Promise:
+    """Something we told the client we would do by a time: the next update, or a commitment.
+
+    A promise not kept by its time is broken, and stays broken on the record even if
+    it is kept late or renegotiated afterwards.
+    """
+
+    text: str
+    due: DateTime
+    made_at: DateTime
+    kind: str = "commitment"
+    kept_at: DateTime | None = None
+    broken_at: DateTime | None = None  # the due time that was missed
+    released_at: DateTime | None = None  # no longer owed (the incident closed first)
+    renegotiations: list[Renegotiation] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        """Still owed to the client."""
+        return self.kept_at is None and self.released_at is None
+
+    def state(self, now: DateTime | None = None) -> str:
+        """``open``, ``overdue``, ``kept``, ``kept late``, ``broken`` or ``released``."""
+        if self.kept_at is not None:
+            return "kept late" if self.broken_at is not None else "kept"
+        if self.broken_at is not None:
+            return "broken"
+        if self.released_at is not None:
+            return "released"
+        if now is not None and now > self.due:
+            return "overdue"
+        return "open"
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "due": to_iso(self.due), "made_at": to_iso(self.made_at), "kind": self.kind,
+                "kept_at": to_iso(self.kept_at), "broken_at": to_iso(self.broken_at),
+                "released_at": to_iso(self.released_at),
+                "renegotiations": [r.to_dict() for r in self.renegotiations]}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str) -> "Promise":
+        promise = cls(_text(d, "text", where), _instant(d, "due", where, optional=False),
+                      _instant(d, "made_at", where, optional=False), _text(d, "kind", where, "commitment"),
+                      _instant(d, "kept_at", where), _instant(d, "broken_at", where),
+                      _instant(d, "released_at", where),
+                      [Renegotiation.from_dict(x, f"{where}.renegotiations[{i}]")
+                       for i, x in enumerate(_list(d, "renegotiations", where))])
+        _require(promise.kind in PROMISE_KINDS, f"{where}.kind must be update or commitment")
+        return promise
