@@ -38,6 +38,7 @@ from .model import SCHEMA_VERSION, Incident, ValidationError, new_incident
 from .playbook import LoadedPlaybook, load_playbook, steps_of
 
 OPEN_FILE = "open.json"
+DRAFTS_TABLE = "drafts"
 CLOSED_FILE = "closed.json"
 LOCK_FILE = ".mishap.lock"
 LOCK_TIMEOUT_SECONDS = 10
@@ -505,6 +506,43 @@ class Store:
 
     def __iter__(self) -> Iterator[Incident]:
         return iter(self.open_incidents())
+
+    # -- drafts of client updates: kept so a crash or quit loses nothing, but not part of
+    # -- the incident's record (saving one leaves no timeline entry) ------------------------
+
+    def draft(self, incident_id: str | int) -> dict | None:
+        """The saved draft of the next client update for an incident, if any."""
+        number = incident_id if isinstance(incident_id, int) else parse_id(incident_id)
+        if self._open_db is None:
+            return None
+        doc = self._open_db.table(DRAFTS_TABLE).get(doc_id=number)
+        if doc is None:
+            return None
+        fields = doc.get("fields")
+        return dict(fields) if isinstance(fields, dict) else None
+
+    def save_draft(self, incident_id: str | int, fields: dict[str, str]) -> None:
+        """Keep the draft on disk (durable on return, like every write)."""
+        self._writable()
+        number = incident_id if isinstance(incident_id, int) else parse_id(incident_id)
+        with self._locked():
+            self._sync_locked()
+            self._writable()
+            doc = {"schema": SCHEMA_VERSION, "number": number, "saved_at": self.clock().isoformat(),
+                   "fields": dict(fields)}
+            self._open_db.table(DRAFTS_TABLE).upsert(Document(doc, doc_id=number))
+            self._after_open_write()
+
+    def discard_draft(self, incident_id: str | int) -> None:
+        """Forget the draft (it was sent, or thrown away)."""
+        self._writable()
+        number = incident_id if isinstance(incident_id, int) else parse_id(incident_id)
+        with self._locked():
+            self._sync_locked()
+            table = self._open_db.table(DRAFTS_TABLE)
+            if table.contains(doc_id=number):
+                table.remove(doc_ids=[number])
+                self._after_open_write()
 
 
 _TAIL_BYTES = 256 * 1024
