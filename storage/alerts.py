@@ -1,10 +1,11 @@
-"""Which promised client updates just went overdue: the logic behind the bell, without a terminal."""
+"""Board order and overdue reminders: the logic behind the bell, without a terminal."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Iterable
 
+import pendulum
 from pendulum import DateTime
 
 from .clock import CountdownState, countdown_state
@@ -25,26 +26,47 @@ def by_urgency(incidents: Iterable[Incident], now: DateTime) -> list[Incident]:
     return sorted(incidents, key=lambda inc: urgency_key(inc, now))
 
 
+REMIND_EVERY = pendulum.duration(minutes=10)
+
+
 @dataclass
 class OverdueWatch:
-    """Remembers which incidents were overdue at the last look, to alert once per crossing."""
+    """Decides when to ring for a missed promise: when it goes overdue, then every 10 minutes.
 
-    overdue: set[tuple[int, str]] = field(default_factory=set)
+    Keyed by incident and the promised instant, so a new promise (an update sent,
+    a renegotiation) arms the alert afresh.
+    """
+
+    last_alert: dict[tuple[int, str], DateTime] = field(default_factory=dict)
     primed: bool = False
 
-    def crossed(self, incidents: Iterable[Incident], now: DateTime) -> list[Incident]:
-        """Incidents that went overdue since the last call.
+    @property
+    def overdue(self) -> set[tuple[int, str]]:
+        """(incident number, promised instant) of every promise seen overdue at the last look."""
+        return set(self.last_alert)
 
-        The first call only primes the watch: an incident already overdue when the
-        console starts is shown red, but does not ring as if it had just crossed.
-        A new promised time (a logged update) arms the alert again.
+    def crossed(self, incidents: Iterable[Incident], now: DateTime) -> list[Incident]:
+        """Incidents to alert about now: just went overdue, or overdue 10 more minutes.
+
+        The first call only primes the watch: a promise already overdue when the
+        console starts is shown red, and its first reminder comes 10 minutes later.
         """
         current: dict[tuple[int, str], Incident] = {}
         for incident in incidents:
             due = incident.next_deadline
             if due is not None and countdown_state(due, now) is CountdownState.OVERDUE:
                 current[(incident.number, due.isoformat())] = incident
-        fresh = [] if not self.primed else [inc for key, inc in current.items() if key not in self.overdue]
-        self.overdue = set(current)
+        alerts = []
+        remembered = {}
+        for key, incident in current.items():
+            last = self.last_alert.get(key)
+            if last is None and not self.primed:
+                remembered[key] = now
+            elif last is None or now - last >= REMIND_EVERY:
+                alerts.append(incident)
+                remembered[key] = now
+            else:
+                remembered[key] = last
+        self.last_alert = remembered
         self.primed = True
-        return fresh
+        return alerts

@@ -154,6 +154,14 @@ class PromiseLedger:
         if old != minutes:
             self.record(now, "cadence", f"Update cadence {cadence_words(old)} → {cadence_words(minutes)}", by)
 
+    def set_first_learned(self: "Incident", who: str, now: DateTime, by: str = "") -> None:
+        """Record who learned of the mistake first: ``us`` or ``client``."""
+        _require(who in ("us", "client"), "who learned first: us or client")
+        if self.first_learned_by != who:
+            self.first_learned_by = who
+            words = "we found it" if who == "us" else "the client told us"
+            self.record(now, "first", f"Who learned first: {words}", by)
+
     def _promise(self: "Incident", index: int) -> Promise:
         _require(0 <= index < len(self.promises), f"there is no promise {index + 1}")
         return self.promises[index]

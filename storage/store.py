@@ -35,6 +35,7 @@ from .clock import Clock, system_clock
 from .files import (AtomicJSONStorage, CorruptFile, StoreError, backup_path, file_signature,
                     parse_tinydb_bytes, read_bytes, remove_stale_temps, stale_temps, write_atomically)
 from .model import SCHEMA_VERSION, Incident, ValidationError, new_incident
+from .config import StoreConfig, load_config
 from .playbook import LoadedPlaybook, load_playbook, steps_of
 
 OPEN_FILE = "open.json"
@@ -105,6 +106,7 @@ class Store:
         self._closed_digest: bytes | None = None  # hash of closed.json as last read or written
         self._closed_docs: dict[int, dict] = {}  # closed.json's documents, to write back unchanged
         self.playbook: LoadedPlaybook = load_playbook(self.folder)
+        self.config: StoreConfig = load_config(self.folder)
 
     # -- opening -----------------------------------------------------------------------
 
@@ -348,6 +350,9 @@ class Store:
             # closing the new one overwrite the old one.
             number = max([record.get("next_number", 1), *(n + 1 for n in self._open),
                           self._max_closed_number() + 1])
+            if severity in self.config.cadence:
+                details.setdefault("cadence_minutes", self.config.cadence[severity])
+                details.setdefault("first_contact_minutes", self.config.first_contact[severity])
             incident = new_incident(number, title, client_org, severity, now, steps, by=self.user, **details)
             # The counter first: a crash between the two writes only skips a number.
             meta.upsert(Document({"schema": SCHEMA_VERSION, "next_number": number + 1}, doc_id=1))

@@ -12,7 +12,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from storage.alerts import OverdueWatch
-from storage.clock import Clock, system_clock
+from storage.clock import Clock, relative, system_clock
 from storage.files import StoreError
 from storage.model import ValidationError
 from storage.settings import load_settings, save_settings
@@ -143,9 +143,19 @@ class MishapApp(App):
                 except NoMatches:  # the screen is being torn down (quitting)
                     return
         for incident in self.watch_overdue.crossed(self.store.open_incidents(), now):
-            self.bell()
-            self.notify(f"{incident.id} client update is overdue: {incident.title}",
-                        title="Overdue", severity="error", timeout=10, markup=False)
+            self.remind(incident, now)
+
+    def remind(self, incident, now) -> None:
+        """Ring and say which promise to the client is late; the first time, mark it broken."""
+        promise = incident.nearest_promise()
+        what = promise.text if promise else "Client update"
+        late = relative(incident.next_deadline, now) if incident.next_deadline else "late"
+        self.bell()
+        self.notify(f"{incident.id} {what}: {late} — {incident.title}",
+                    title="Promise overdue", severity="error", timeout=10, markup=False)
+        if promise is not None and promise.broken_at is None and not self.store.read_only:
+            # Recorded, so the review knows; a second console finds nothing left to mark.
+            self.apply_change(incident.number, lambda inc, at, by: inc.mark_broken(at, "mishap"))
 
     def visible_screens(self) -> list[Screen]:
         """The top screen and, under modals, the screens still showing through."""

@@ -14,7 +14,8 @@ from tui.app import MishapApp
 from tui.screens.board import BoardScreen
 from tui.screens.help import HelpScreen
 from tui.screens.incident import IncidentScreen
-from tui.screens.modals import ClientUpdateForm, NewIncidentForm
+from tui.screens.composer import ComposerScreen
+from tui.screens.modals import NewIncidentForm
 from tui.screens.problem import StoreProblemScreen
 from tui_support import reread, table_rows, toasts
 
@@ -79,7 +80,10 @@ async def test_hostile_text_in_every_field_is_shown_literally(store, make_app, f
         await pilot.pause()
         await pilot.press("u")
         await pilot.pause()
-        app.screen.query_one("#summary").text = HOSTILE
+        for area in app.screen.query("TextArea.section"):
+            area.text = ""
+        app.screen.query_one("#greeting").value = HOSTILE
+        app.screen.query_one("#section-happened").text = HOSTILE
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, IncidentScreen)
@@ -88,12 +92,13 @@ async def test_hostile_text_in_every_field_is_shown_literally(store, make_app, f
         assert damage[1][0] == f"? {SHOWN}"
         timeline = [row[1] for row in table_rows(screen.query_one("#timeline-table", DataTable))]
         assert timeline[1] == SHOWN  # the note
-        assert timeline[0].startswith(f"Client update (email): {SHOWN}")
+        assert timeline[0].startswith(f"Client update (email): {SHOWN}␊␊What happened:␊{SHOWN[:30]}")
         app.notify(HOSTILE, markup=False)  # toasts take the same path as every user-text toast
         await pilot.pause()
     stored = reread(folder).get(incident.id)
     assert stored.title == HOSTILE and stored.damage[0].what == HOSTILE
-    assert stored.questions[0].text == HOSTILE and stored.updates[0].summary == HOSTILE
+    assert stored.questions[0].text == HOSTILE
+    assert stored.updates[0].summary.startswith(f"{HOSTILE}\n\nWhat happened:\n{HOSTILE}\n\n")
 
 
 async def test_a_megabyte_paste_stays_literal_and_short_on_screen(store, make_app, folder):
@@ -180,7 +185,7 @@ async def test_every_workspace_action_is_in_the_palette(store, make_app):
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause(0.3)
-        assert isinstance(app.screen, ClientUpdateForm)
+        assert isinstance(app.screen, ComposerScreen)
 
 
 async def test_theme_is_remembered(store, make_app, folder):

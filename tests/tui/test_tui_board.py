@@ -96,7 +96,7 @@ async def test_change_from_another_process_appears(store, make_app, folder, cloc
         assert any("Added elsewhere" in r[2] for r in rows)
 
 
-async def test_overdue_rings_once_and_turns_row_red(store, make_app, clock):
+async def test_overdue_rings_marks_broken_and_reminds_every_10_minutes(store, make_app, clock, folder):
     incident = store.create("Wrong invoice run", "Acme", 1)  # first contact due in 15 min
     app = make_app()
     rings = []
@@ -110,13 +110,24 @@ async def test_overdue_rings_once_and_turns_row_red(store, make_app, clock):
         app.tick()
         await pilot.pause()
         assert len(rings) == 1
-        assert any(incident.id in t and "overdue" in t for t in toasts(app))
+        assert any(t.startswith(f"{incident.id} First contact with the client: 1 min late") for t in toasts(app))
         table = app.screen.query_one("#board-table", DataTable)
         cell = table.get_row(str(incident.number))[2]
         assert "red" in str(cell.style)
+        stored = reread(folder).get(incident.id)
+        assert stored.promises[0].state() == "broken"
+        assert stored.timeline[-1].text.startswith("Broken: First contact with the client")
+        for _ in range(9):  # still overdue, but the next reminder is 10 minutes after the first
+            clock.advance(minutes=1)
+            app.tick()
+        assert len(rings) == 1
         clock.advance(minutes=1)
         app.tick()
-        assert len(rings) == 1  # once per crossing
+        await pilot.pause()
+        assert len(rings) == 2
+        assert any("11 min late" in t for t in toasts(app))
+        # Broken once: the reminder does not write the record again.
+        assert len(reread(folder).get(incident.id).timeline) == len(stored.timeline)
 
 
 async def test_enter_opens_workspace_and_escape_returns(store, make_app):

@@ -40,7 +40,7 @@ def test_workspace_overdue(snap_compare, store, clock, make_app):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=overdue)
 
 
-def test_client_update_form(snap_compare, store, clock, make_app):
+def test_composer_with_a_flagged_phrase(snap_compare, store, clock, make_app):
     seed(store, clock)
 
     async def form(pilot):
@@ -48,7 +48,9 @@ def test_client_update_form(snap_compare, store, clock, make_app):
         await pilot.pause()
         await pilot.press("u")
         await pilot.pause()
-        await pilot.press(*"Stopped the resend; corrected file by 14:00")
+        await pilot.press(*"Stopped the resend; corrected file by 14:00. ")
+        apology = pilot.app.screen.query_one("#section-apology")
+        apology.text = "We are sorry if this caused any inconvenience."
         await steady(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=form)

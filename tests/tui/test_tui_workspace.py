@@ -7,7 +7,8 @@ from textual.widgets import DataTable, Digits, Input, Label, TextArea
 
 from storage.store import Store
 from tui.screens.incident import IncidentScreen
-from tui.screens.modals import ClientUpdateForm, DamageForm, PickerModal, QuestionForm, TextForm
+from tui.screens.composer import ComposerScreen
+from tui.screens.modals import DamageForm, PickerModal, QuestionForm, TextForm
 from tui.widgets.countdown import CountdownBadge
 from tui_support import reread, table_rows, toasts
 
@@ -103,16 +104,21 @@ async def test_log_client_update_resets_countdown(incident, make_app, folder, cl
         await pilot.press("u")
         await pilot.pause()
         form = app.screen
-        assert isinstance(form, ClientUpdateForm)
+        assert isinstance(form, ComposerScreen)
         assert form.query_one("#next", Input).value == "30m"  # severity 1 cadence
-        await pilot.press(*"Called Dana: resend under way")
+        form.query_one("#section-happened", TextArea).text = "Called Dana: resend under way"
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is screen
         stored = reread(folder).get(incident.id)
-        assert stored.updates[-1].summary == "Called Dana: resend under way"
+        summary = stored.updates[-1].summary
+        assert summary.startswith("Hello Dana,\n\nWhat happened:\nCalled Dana: resend under way")
+        assert "You will hear from us again by 10:40 (Europe/Berlin)" in summary  # 09:40 UTC
         assert stored.next_update_due == clock().add(minutes=30)
         assert stored.first_learned_by == "us"
+        first_contact = stored.promises[0]
+        assert first_contact.text == "First contact with the client" and first_contact.state() == "kept"
+        assert stored.promises[1].due == clock().add(minutes=30) and stored.promises[1].is_open
         assert screen.query_one("#countdown-face", Digits).value == "0:30:00"
         assert table_rows(screen.query_one("#timeline-table", DataTable))[0][1].startswith("Client update (email)")
 
@@ -124,11 +130,13 @@ async def test_update_form_validates_and_saves_nothing(incident, make_app, folde
         await pilot.press("u")
         await pilot.pause()
         form = app.screen
+        for area in form.query("TextArea.section"):
+            area.text = ""
         await pilot.press("ctrl+s")  # nothing said yet
         await pilot.pause()
         assert app.screen is form
-        assert "write what was said" in label_text(form, "#form-error")
-        form.query_one("#summary", TextArea).text = "Told them"
+        assert "the update is empty" in label_text(form, "#form-error")
+        form.query_one("#section-happened", TextArea).text = "Told them"
         form.query_one("#next", Input).value = "2020-01-01T10:00"
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -242,10 +250,10 @@ async def test_tab_moves_between_panes(incident, make_app):
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_workspace(app, pilot)
         seen = []
-        for _ in range(3):
+        for _ in range(4):
             seen.append(screen.focused.id)
             await pilot.press("tab")
-        assert seen == ["checklist-table", "damage-table", "timeline-table"]
+        assert seen == ["checklist-table", "damage-table", "promises-table", "timeline-table"]
 
 
 async def test_write_failure_is_shown_and_screen_shows_disk(incident, make_app, folder, monkeypatch):

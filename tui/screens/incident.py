@@ -16,7 +16,8 @@ from storage.model import DAMAGE_STATES, SEVERITY_NAMES, Incident
 from ..text import clip
 from ..widgets.countdown import CountdownBadge
 from ..widgets.tables import fit_columns, sync_rows
-from .modals import ClientUpdateForm, DamageForm, QuestionForm, TextForm, status_picker
+from .modals import DamageForm, QuestionForm, TextForm, status_picker
+from .promises import PromiseActions
 
 DAMAGE_COLUMNS = [("what", "What", 0.55), ("impact", "Impact", 0.45), ("sev", "Sev", 3), ("state", "State", 9)]
 CHECKLIST_COLUMNS = [("mark", " ", 1), ("n", "#", 2), ("step", "Step", 1.0), ("done", "Done", 10)]
@@ -26,12 +27,17 @@ DAMAGE_STYLE = {"suspected": "yellow", "confirmed": "bold red", "contained": "cy
                 "resolved": "green", "ruled out": "dim"}
 
 
-class IncidentScreen(Screen):
+class IncidentScreen(PromiseActions, Screen):
     """Work one incident: every change goes to the store first, then the panes redraw."""
 
     BINDINGS = [
         Binding("space", "toggle_step", "Done/undo", tooltip="Complete or reopen the highlighted step", id="incident.toggle_step"),
-        Binding("u", "log_update", "Client update", tooltip="Log an update sent to the client", id="incident.update"),
+        Binding("u", "log_update", "Client update", tooltip="Compose, check and send a client update", id="incident.update"),
+        Binding("p", "add_promise", "Promise", tooltip="Record a commitment made to the client", id="incident.promise"),
+        Binding("x", "keep_promise", "Kept", show=False, tooltip="Mark the highlighted promise kept", id="incident.keep_promise"),
+        Binding("m", "renegotiate", "Move promise", show=False, tooltip="Renegotiate the highlighted promise (with a reason)", id="incident.renegotiate"),
+        Binding("U", "cadence", "Cadence", key_display="shift+u", show=False, tooltip="Change how often the client gets an update", id="incident.cadence"),
+        Binding("F", "first_learned", "Who found it", key_display="shift+f", show=False, tooltip="Record who learned of the mistake first", id="incident.first_learned"),
         Binding("a", "add_damage", "Add damage", tooltip="Add a damage item", id="incident.add_damage"),
         Binding("A", "add_question", "Add question", key_display="shift+a", show=False, tooltip="Add an open question to verify", id="incident.add_question"),
         Binding("e", "edit", "Edit", tooltip="Edit the focused damage item, question or step note", id="incident.edit"),
@@ -63,6 +69,9 @@ class IncidentScreen(Screen):
                 with Vertical(id="damage-pane", classes="pane"):
                     yield Label("Damage assessment", classes="pane-title")
                     yield DataTable(id="damage-table", cursor_type="row")
+                with Vertical(id="promises-pane", classes="pane"):
+                    yield Label("Promises", id="promises-title", classes="pane-title")
+                    yield DataTable(id="promises-table", cursor_type="row")
                 with Vertical(id="timeline-pane", classes="pane"):
                     yield Label("Timeline (newest first)", classes="pane-title")
                     yield DataTable(id="timeline-table", cursor_type="row")
@@ -97,6 +106,7 @@ class IncidentScreen(Screen):
         self.query_one("#strip-client", Label).update(Text(clip(f"{incident.client_org}{contact}", 200)))
         self._draw_damage(incident)
         self._draw_checklist(incident, now)
+        self.draw_promises(incident, now)
         self._draw_timeline(incident, now)
         self.tick(now)
 
@@ -110,7 +120,9 @@ class IncidentScreen(Screen):
         meta = (f"severity {incident.severity} {SEVERITY_NAMES[incident.severity]} · {incident.status} · "
                 f"discovered {since} ago{owner}")
         self.query_one("#strip-meta", Label).update(Text(meta))
-        self.query_one(CountdownBadge).show(incident.next_deadline, now, incident.cadence)
+        nearest = incident.nearest_promise()
+        self.query_one(CountdownBadge).show(incident.next_deadline, now, incident.cadence,
+                                            nearest.text if nearest else None)
 
     def _draw_damage(self, incident: Incident) -> None:
         table = self.query_one("#damage-table", DataTable)
@@ -191,13 +203,11 @@ class IncidentScreen(Screen):
         self._change(lambda inc, now, by: inc.toggle_step(index, now, by))
 
     def action_log_update(self) -> None:
-        def submit(channel, summary, due):
-            return self.app.apply_change(
-                self.number, lambda inc, now, by: inc.log_update(channel, summary, due, now, by),
-                raise_errors=True)
+        from .composer import ComposerScreen
 
-        self.app.push_screen(ClientUpdateForm(submit, self.incident, self.app.now),
-                             lambda result: result and self.app.notify("Client update logged; countdown reset", markup=False))
+        self.app.push_screen(ComposerScreen(self.incident),
+                             lambda sent: sent and self.app.notify("Client update logged; countdown reset",
+                                                                   markup=False))
 
     def action_add_damage(self) -> None:
         def submit(item):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from pendulum import DateTime
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,7 +17,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, TextArea
 from textual.widgets.option_list import Option
 
-from storage.clock import local_clock, parse_when
 from storage.files import StoreError
 from storage.model import DAMAGE_STATES, STATUSES, DamageItem, Incident, OpenQuestion, ValidationError
 
@@ -113,54 +111,6 @@ class NewIncidentForm(FormModal):
         severity = _severity(self.value("severity"))
         learned = self.query_one("#learned", Select).value
         return title, client, severity, self.value("contact"), learned
-
-
-class ClientUpdateForm(FormModal):
-    """Log an update sent to the client and the time promised for the next one."""
-
-    TITLE_TEXT = "Log a client update"
-
-    def __init__(self, submit: Callable[..., Any], incident: Incident, now: Callable[[], DateTime]):
-        super().__init__(submit)
-        self.incident = incident
-        self.now = now
-
-    def fields(self) -> ComposeResult:
-        contact = self.incident.client_contact or self.incident.client_org
-        yield Label(Text(f"To {contact} — {self.incident.title}"), classes="field-label")
-        yield _labelled("Channel", Select([(c, c) for c in CHANNELS], value="email", allow_blank=False, id="channel"))
-        yield _labelled("What was said", TextArea(id="summary", soft_wrap=True))
-        yield _labelled("Next update (30m, 2h, 17:30 or an ISO time)",
-                        Input(f"{self.incident.cadence_minutes}m", id="next"))
-        yield Label("", id="next-hint", classes="field-hint")
-
-    def on_mount(self) -> None:
-        self._update_hint()
-        self.query_one("#summary").focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "next":
-            self._update_hint()
-
-    def _update_hint(self) -> None:
-        hint = self.query_one("#next-hint", Label)
-        now = self.now()
-        try:
-            due = parse_when(self.value("next"), now)
-        except ValueError as exc:
-            hint.update(Text(str(exc)))
-            return
-        hint.update(Text(f"the client will be told to expect the next update at {local_clock(due, now)}"))
-
-    def collect(self) -> tuple:
-        summary = self.value("summary")
-        if not summary.strip():
-            raise ValueError("write what was said to the client")
-        now = self.now()
-        due = parse_when(self.value("next"), now) if self.value("next").strip() else None
-        if due is not None and due <= now:
-            raise ValueError("the next update time is in the past")
-        return self.query_one("#channel", Select).value, summary, due
 
 
 class DamageForm(FormModal):

@@ -10,6 +10,8 @@ from textual.widgets import Digits, Label
 
 from storage.clock import Countdown, CountdownState
 
+from ..text import clip
+
 STATE_CLASSES = {state: f"-{state.value}" for state in CountdownState}
 
 STATE_WORDS = {
@@ -19,6 +21,9 @@ STATE_WORDS = {
     CountdownState.DUE: "client update DUE NOW",
     CountdownState.OVERDUE: "client update OVERDUE",
 }
+
+STATE_PREFIX = {CountdownState.CALM: "next", CountdownState.SOON: "soon", CountdownState.DUE: "DUE NOW",
+                CountdownState.OVERDUE: "OVERDUE"}
 
 
 class CountdownBadge(Vertical):
@@ -33,23 +38,27 @@ class CountdownBadge(Vertical):
     def __init__(self, *, id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
         self.countdown: Countdown | None = None
+        self.promise: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("", id="countdown-caption")
         yield Digits("-:--:--", id="countdown-face")
         yield Label("", id="countdown-words")
 
-    def show(self, due: DateTime | None, now: DateTime, cadence=None) -> Countdown:
-        """Redraw for ``now``; returns the countdown drawn."""
+    def show(self, due: DateTime | None, now: DateTime, cadence=None, promise: str | None = None) -> Countdown:
+        """Redraw for ``now``; ``promise`` names what is due. Returns the countdown drawn."""
         countdown = Countdown.at(due, now, cadence)
-        if countdown == self.countdown:
+        if countdown == self.countdown and promise == self.promise:
             return countdown
-        previous = self.countdown
-        self.countdown = countdown
-        if previous is None or previous.state != countdown.state:
+        previous, previous_promise = self.countdown, self.promise
+        self.countdown, self.promise = countdown, promise
+        if previous is None or previous.state != countdown.state or previous_promise != promise:
             for state, cls in STATE_CLASSES.items():
                 self.set_class(state == countdown.state, cls)
-            self.query_one("#countdown-caption", Label).update(Text(STATE_WORDS[countdown.state]))
+            caption = STATE_WORDS[countdown.state]
+            if promise and countdown.state is not CountdownState.NONE:
+                caption = f"{STATE_PREFIX[countdown.state]}: {promise}"
+            self.query_one("#countdown-caption", Label).update(Text(clip(caption, 42)))
         self.query_one("#countdown-face", Digits).update(countdown.face)
         words = countdown.relative if due is None else f"{countdown.relative}  ·  due {countdown.due_local}"
         self.query_one("#countdown-words", Label).update(Text(words))

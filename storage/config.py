@@ -1,0 +1,105 @@
+"""The store's config file: update cadence and first-contact window per severity.
+
+``config.toml`` in the store folder, all keys optional::
+
+    [cadence]          # time between client updates, by severity
+    1 = "30m"
+    2 = "1h"
+    3 = "4h"
+    4 = "morning"      # the next working morning, 09:00 local
+
+    [first_contact]    # from discovery to the first client contact
+    1 = "15m"
+
+A file that cannot be used is refused with the file, line and problem, and the
+defaults stay in force.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .ledger import NEXT_MORNING
+from .model import DEFAULT_CADENCE_MINUTES, FIRST_CONTACT_MINUTES
+
+CONFIG_FILE = "config.toml"
+_SPAN = re.compile(r"^\s*(\d+)\s*(m|min|h|d)\s*$", re.I)
+
+
+def parse_span(text: object, *, allow_morning: bool) -> int:
+    """``30m`` / ``2h`` / ``1d`` (or ``morning``) → minutes; ValueError says what is accepted."""
+    if isinstance(text, int) and not isinstance(text, bool) and text > 0:
+        return text
+    if isinstance(text, str):
+        if allow_morning and text.strip().lower() in ("morning", "next working morning"):
+            return NEXT_MORNING
+        match = _SPAN.match(text)
+        if match and int(match.group(1)) > 0:
+            amount, unit = int(match.group(1)), match.group(2).lower()
+            return amount * {"m": 1, "min": 1, "h": 60, "d": 1440}[unit]
+    accepted = "30m, 2h, 1d" + (" or morning" if allow_morning else "")
+    raise ValueError(f"{text!r} is not a span of time (use {accepted})")
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Cadence and first-contact minutes by severity, and why a config file was refused."""
+
+    cadence: dict[int, int] = field(default_factory=lambda: dict(DEFAULT_CADENCE_MINUTES))
+    first_contact: dict[int, int] = field(default_factory=lambda: dict(FIRST_CONTACT_MINUTES))
+    problem: str | None = None
+
+
+def _line_of(text: str, table: str, key: str) -> int:
+    in_table = False
+    for n, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_table = stripped.strip("[] ") == table
+        elif in_table and re.match(rf'^"?{re.escape(key)}"?\s*=', stripped):
+            return n
+    return 1
+
+
+def parse_config(text: str, source: str) -> StoreConfig:
+    """Read config TOML; raises ValueError naming ``source``, the line and the problem."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or 1
+        raise ValueError(f"{source}, line {line}: not valid TOML ({getattr(exc, 'msg', exc)})") from None
+    unknown = set(data) - {"cadence", "first_contact"}
+    if unknown:
+        raise ValueError(f"{source}, line 1: unknown table(s): {', '.join(sorted(unknown))}")
+    result = {"cadence": dict(DEFAULT_CADENCE_MINUTES), "first_contact": dict(FIRST_CONTACT_MINUTES)}
+    for table, values in data.items():
+        if not isinstance(values, dict):
+            raise ValueError(f"{source}, line 1: [{table}] must be a table of severity = span")
+        for key, value in values.items():
+            where = f"{source}, line {_line_of(text, table, key)}"
+            if key not in ("1", "2", "3", "4"):
+                raise ValueError(f"{where}: severity {key!r} is not 1-4")
+            try:
+                result[table][int(key)] = parse_span(value, allow_morning=table == "cadence")
+            except ValueError as exc:
+                raise ValueError(f"{where}: {exc}") from None
+    return StoreConfig(result["cadence"], result["first_contact"])
+
+
+def load_config(folder: Path) -> StoreConfig:
+    """The config in ``folder`` if present and valid; else the defaults (with the problem said)."""
+    path = Path(folder) / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return StoreConfig()
+    except (OSError, UnicodeDecodeError) as exc:
+        return StoreConfig(problem=f"{path}: cannot read ({exc}); using the default cadence")
+    try:
+        return parse_config(text, str(path))
+    except ValueError as exc:
+        return StoreConfig(problem=f"{exc}; using the default cadence")

@@ -1,0 +1,260 @@
+"""The client update composer: a structured update, prefilled, checked, copied, saved, sent.
+
+The draft is saved in the store as you type, so a crash or a quit loses nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Input, Label, Select, Static, TextArea
+
+from storage.apology import check_apology
+from storage.clock import local_clock, parse_when
+from storage.composer import SECTIONS, compose, next_update_line, prefill
+from storage.files import StoreError, write_atomically
+from storage.model import Incident, ValidationError
+
+from ..text import clip, literal
+from .modals import CHANNELS
+
+AUTOSAVE_SECONDS = 1.0
+
+
+def _minutes_text(minutes: int) -> str:
+    if minutes == 0:
+        return "morning"
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
+
+
+class ComposerScreen(ModalScreen[bool]):
+    """Compose, check and send a client update for one incident."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Mark sent", priority=True, tooltip="Log it as sent and reset the countdown", id="composer.send"),
+        Binding("f2", "copy", "Copy", priority=True, tooltip="Copy the update to the clipboard (OSC 52)", id="composer.copy"),
+        Binding("f3", "save_file", "Save file", priority=True, tooltip="Write the update to the file named below", id="composer.save_file"),
+        Binding("escape", "close", "Close (draft kept)", tooltip="Close; the draft stays saved", id="composer.close"),
+    ]
+
+    def __init__(self, incident: Incident):
+        super().__init__()
+        self.incident = incident
+        self._autosave: Timer | None = None
+        self._restored_from: str | None = None
+        self._loading = True
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        inc = self.incident
+        to = inc.client_contact or inc.client_org
+        with Vertical(classes="dialog composer"):
+            yield Label(Text(clip(f"Client update · {inc.id} {inc.title} · to {to}", 110)), classes="dialog-title")
+            with Horizontal(classes="field-row"):
+                with Vertical(classes="field"):
+                    yield Label("Channel", classes="field-label")
+                    yield Select([(c, c) for c in CHANNELS], value="email", allow_blank=False, id="channel")
+                with Vertical(classes="field"):
+                    yield Label("Next update (30m, 2h, 17:30, morning, none)", classes="field-label")
+                    yield Input(id="next")
+            yield Label("", id="next-hint", classes="field-hint")
+            with VerticalScroll(id="sections"):
+                yield Label("Greeting", classes="field-label")
+                yield Input(id="greeting")
+                for key, heading in SECTIONS:
+                    yield Label(heading, classes="field-label")
+                    yield TextArea(id=f"section-{key}", soft_wrap=True, classes="section")
+            yield Static("", id="apology-check")
+            with Horizontal(classes="field-row"):
+                yield Label("Save to file", classes="field-label file-label")
+                yield Input(id="file")
+            yield Label("", id="form-error", classes="form-error")
+            yield Label(Text("ctrl+s mark sent · f2 copy · f3 save to file · escape close (the draft is kept)"),
+                        classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        inc = self.incident
+        draft = self.app.store.draft(inc.number)
+        filled = prefill(inc)
+        number = len(inc.updates) + 1
+        values = {
+            "greeting": filled.greeting,
+            "next": _minutes_text(inc.cadence_minutes),
+            "channel": "email",
+            "file": f"{inc.id}-update-{number}.txt",
+            **{f"section-{key}": text for key, text in filled.sections.items()},
+        }
+        if draft:
+            values.update({k: v for k, v in draft.items() if isinstance(v, str)})
+            self._restored_from = draft.get("_saved_at")
+        for key, value in values.items():
+            if key == "channel":
+                if value in CHANNELS:
+                    self.query_one("#channel", Select).value = value
+                continue
+            widget = self.query(f"#{key}").first() if self.query(f"#{key}") else None
+            if isinstance(widget, TextArea):
+                widget.text = value
+            elif isinstance(widget, Input):
+                widget.value = value
+        self.call_after_refresh(self._loaded)
+        self.query_one("#section-happened", TextArea).focus()
+
+    def _loaded(self) -> None:
+        self._loading = False
+        self.refresh_checks()
+        if self.app.store.draft(self.incident.number):
+            self.app.notify("Draft restored", timeout=3, markup=False)
+
+    # -- reading the form --------------------------------------------------------------------
+
+    def fields(self) -> dict[str, str]:
+        """Every field as text (what a draft holds)."""
+        values = {"channel": str(self.query_one("#channel", Select).value)}
+        for widget_id in ("greeting", "next", "file"):
+            values[widget_id] = self.query_one(f"#{widget_id}", Input).value
+        for key, _ in SECTIONS:
+            values[f"section-{key}"] = self.query_one(f"#section-{key}", TextArea).text
+        return values
+
+    def next_due(self):
+        """The promised time of the next update, or None for "none"; ValueError if unreadable."""
+        text = self.query_one("#next", Input).value.strip()
+        now = self.app.now()
+        if text.lower() in ("none", "no", "-"):
+            return None
+        if text.lower() in ("morning", "next working morning"):
+            from storage.ledger import next_working_morning
+
+            return next_working_morning(now)
+        if not text:
+            raise ValueError("say when the next update comes (or 'none')")
+        due = parse_when(text, now)
+        if due <= now:
+            raise ValueError("the next update time is in the past")
+        return due
+
+    def text(self) -> str:
+        """The finished update as it will be sent."""
+        values = self.fields()
+        try:
+            due = self.next_due()
+        except ValueError:
+            due = None
+        sections = {key: values[f"section-{key}"] for key, _ in SECTIONS}
+        return compose(values["greeting"], sections, next_update_line(due, self.app.now()), self.app.store.user)
+
+    # -- live checks and autosave --------------------------------------------------------------
+
+    def refresh_checks(self) -> None:
+        """Redraw the next-update hint and the apology check."""
+        hint = self.query_one("#next-hint", Label)
+        try:
+            due = self.next_due()
+            hint.update(Text("no next update will be promised" if due is None else
+                             f"the client will be told to expect the next update at {local_clock(due, self.app.now())}"))
+        except ValueError as exc:
+            hint.update(Text(str(exc)))
+        flags = check_apology(self.text())
+        check = self.query_one("#apology-check", Static)
+        check.set_class(bool(flags), "-flagged")
+        if not flags:
+            check.update(Text("✓ apology check: nothing that deflects or doubts the harm", style="green"))
+            return
+        shown = Text()
+        for flag in flags:
+            shown.append("⚠ ", style="bold yellow")
+            shown.append(f"“{literal(flag.phrase, multiline=False)}”", style="bold reverse yellow")
+            shown.append(f" — {flag.why}\n")
+        shown.rstrip()
+        check.update(shown)
+
+    @on(TextArea.Changed)
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _edited(self) -> None:
+        if self._loading:
+            return
+        self.refresh_checks()
+        if self._autosave is not None:
+            self._autosave.stop()
+        self._autosave = self.set_timer(AUTOSAVE_SECONDS, self.save_draft)
+
+    def save_draft(self) -> bool:
+        """Keep the draft in the store; a failure is shown, the form stays open."""
+        if self.app.store.read_only:
+            return False
+        try:
+            self.app.store.save_draft(self.incident.number, self.fields())
+        except (StoreError, OSError) as exc:
+            self.show_error(f"draft not saved: {exc}")
+            return False
+        return True
+
+    def show_error(self, message: str) -> None:
+        """Say why an action did not happen."""
+        label = self.query_one("#form-error", Label)
+        label.update(Text(message))
+        label.add_class("-shown")
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_send(self) -> None:
+        try:
+            due = self.next_due()
+        except ValueError as exc:
+            self.show_error(str(exc))
+            return
+        values = self.fields()
+        if not any(values[f"section-{key}"].strip() for key, _ in SECTIONS):
+            self.show_error("the update is empty: write what you are telling the client")
+            return
+        text, channel = self.text(), values["channel"]
+        try:
+            self.app.apply_change(self.incident.number,
+                                  lambda inc, now, by: inc.log_update(channel, text, due, now, by),
+                                  raise_errors=True)
+        except (ValidationError, StoreError) as exc:
+            self.show_error(str(exc))
+            return
+        if self._autosave is not None:
+            self._autosave.stop()
+        try:
+            self.app.store.discard_draft(self.incident.number)
+        except (StoreError, OSError):
+            pass  # the update is logged; a stale draft is harmless
+        self.dismiss(True)
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.text())
+        self.app.notify("Update copied to the clipboard", timeout=3, markup=False)
+
+    def action_save_file(self) -> None:
+        name = self.query_one("#file", Input).value.strip()
+        if not name:
+            self.show_error("name the file to save to")
+            return
+        path = Path(name).expanduser()
+        if path.exists():
+            self.show_error(f"{path} exists already: choose another name")
+            return
+        try:
+            write_atomically(path, self.text())
+        except OSError as exc:
+            self.show_error(f"could not write {path}: {exc}")
+            return
+        self.app.notify(f"Update saved to {path.resolve()}", timeout=4, markup=False)
+
+    def action_close(self) -> None:
+        if self._autosave is not None:
+            self._autosave.stop()
+        self.save_draft()
+        self.dismiss(False)
