@@ -67,6 +67,8 @@ class MishapApp(App):
             self.notify(self.store.read_only_reason, title="Read-only", severity="warning", timeout=10, markup=False)
         if self.store.playbook.problem:
             self.notify(self.store.playbook.problem, title="Playbook", severity="warning", timeout=10, markup=False)
+        if self.store.config.problem:
+            self.notify(self.store.config.problem, title="Config", severity="warning", timeout=10, markup=False)
         self.watch_overdue.crossed(self.store.open_incidents(), self.now())  # primes the watch
         late = sorted(n for n, _ in self.watch_overdue.overdue)
         if late:
