@@ -23,8 +23,13 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("apology", "Our apology"),
 )
 
-# Steps about our own inner work are not news for the client.
-INTERNAL_PHASES = {"Own", "Escalate", "Debrief and close"}
+# Only these phases' steps are news for the client; the rest is our own inner work.
+CLIENT_NEWS_PHASES = ("Stop", "Contain", "Fix", "Prevent")
+NOT_NEWS = ("Take a breath",)
+
+
+def _is_news(step) -> bool:
+    return step.phase in CLIENT_NEWS_PHASES and not step.text.startswith(NOT_NEWS)
 
 
 @dataclass
@@ -44,9 +49,8 @@ def prefill(incident: Incident) -> Prefill:
     contact = incident.client_contact.split("(")[0].strip() or incident.client_org
     affected = [f"{d.what}: {d.impact}" if d.impact else d.what
                 for d in incident.damage if d.state != "ruled out"]
-    done = [f"{s.text} ({s.note})" if s.note else s.text
-            for s in incident.steps if s.done and s.phase not in INTERNAL_PHASES]
-    upcoming = [s.text for s in incident.steps if not s.done and s.phase not in INTERNAL_PHASES][:2]
+    done = [f"{s.text} ({s.note})" if s.note else s.text for s in incident.steps if s.done and _is_news(s)]
+    upcoming = [s.text for s in incident.steps if not s.done and _is_news(s)][:2]
     prevent = [p.text for p in incident.prevention]
     updates = len(incident.updates)
     happened = incident.title if updates == 0 else f"Update {updates + 1} on: {incident.title}"

@@ -56,7 +56,7 @@ DEFAULT_PHASES: tuple[Phase, ...] = (
     Phase("Tell the client first", (
         "Reach the client before they find it themselves",
         "Explain what happened, the interim measures and how it will be fixed",
-        "Apologise and own it, with no 'if you were upset'",
+        "Apologise and own it: no conditions, no excuses",
     )),
     Phase("Keep them in the loop", (
         "Agree an update cadence with the client",
