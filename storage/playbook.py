@@ -13,7 +13,6 @@ default playbook stays in force.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,6 +108,8 @@ _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 def parse_playbook(text: str, source: str) -> tuple[Phase, ...]:
     """Read a playbook from TOML text, or raise PlaybookError naming ``source`` and the line."""
+    import tomllib  # only when a team playbook exists: start-up time
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -20,8 +20,6 @@ The cheap ``changed()`` poll for readers still uses the signature alone.
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 import os
 import re
 from pathlib import Path
@@ -82,9 +80,15 @@ def parse_id(text: str) -> int:
 
 def current_user() -> str:
     """Who is at the keyboard, for 'done by' and the timeline."""
+    # What getpass.getuser() does, without importing it (and termios) at start-up.
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if os.environ.get(name):
+            return os.environ[name]
     try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry in some containers
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, AttributeError):  # no passwd entry in some containers
         return "me"
 
 
@@ -555,6 +559,9 @@ _DOC_KEY = re.compile(rb'[{,]"(\d+)":\{')
 
 
 def _digest(raw: bytes | None) -> bytes | None:
+    """A short fingerprint of a file's bytes (hashlib imported here: it is not start-up work)."""
+    import hashlib
+
     return None if raw is None else hashlib.blake2b(raw, digest_size=20).digest()
 
 

@@ -69,8 +69,13 @@ class BoardScreen(Screen):
         self.sub_title = "open incidents"
         self.query_one("#filter").display = False
         self.query_one("#board-table").focus()
+        self.reload()  # rows in the very first frame
+        self._fresh = True
 
     def on_screen_resume(self) -> None:
+        if getattr(self, "_fresh", False):
+            self._fresh = False  # just drawn by on_mount
+            return
         self.reload()
 
     def on_resize(self) -> None:

@@ -23,7 +23,7 @@ from storage.files import StoreError, write_atomically
 from storage.model import Incident, ValidationError
 
 from ..text import clip, literal
-from .modals import CHANNELS
+from .modals import CHANNELS, MODALS_CSS
 
 AUTOSAVE_SECONDS = 1.0
 
@@ -36,6 +36,8 @@ def _minutes_text(minutes: int) -> str:
 
 class ComposerScreen(ModalScreen[bool]):
     """Compose, check and send a client update for one incident."""
+
+    CSS_PATH = MODALS_CSS
 
     BINDINGS = [
         Binding("ctrl+s", "send", "Mark sent", priority=True, tooltip="Log it as sent and reset the countdown", id="composer.send"),

@@ -10,11 +10,15 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from .modals import MODALS_CSS
+
 HELP_FILE = Path(__file__).resolve().parent.parent / "help.md"
 
 
 class HelpScreen(ModalScreen[None]):
     """Every key of every screen; escape (or ?) closes it."""
+
+    CSS_PATH = MODALS_CSS
 
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
 

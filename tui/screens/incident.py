@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pendulum import DateTime
 from rich.text import Text
 from textual.app import ComposeResult
@@ -29,6 +31,8 @@ DAMAGE_STYLE = {"suspected": "yellow", "confirmed": "bold red", "contained": "cy
 
 class IncidentScreen(PromiseActions, Screen):
     """Work one incident: every change goes to the store first, then the panes redraw."""
+
+    CSS_PATH = Path(__file__).with_name("incident.tcss")
 
     BINDINGS = [
         Binding("space", "toggle_step", "Done/undo", tooltip="Complete or reopen the highlighted step", id="incident.toggle_step"),

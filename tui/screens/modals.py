@@ -7,6 +7,7 @@ reason shown inline and nothing is saved.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable
 
 from rich.text import Text
@@ -20,11 +21,14 @@ from textual.widgets.option_list import Option
 from storage.files import StoreError
 from storage.model import DAMAGE_STATES, STATUSES, DamageItem, Incident, OpenQuestion, ValidationError
 
+MODALS_CSS = Path(__file__).with_name("modals.tcss")  # absolute: subclasses live in other modules
 CHANNELS = ("email", "phone", "video call", "meeting", "chat", "other")
 
 
 class FormModal(ModalScreen[Any]):
     """A dialog with fields, an inline error line, ctrl+s to save and escape to cancel."""
+
+    CSS_PATH = MODALS_CSS
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True, tooltip="Save and close the form", id="form.save"),
@@ -188,6 +192,8 @@ class TextForm(FormModal):
 class PickerModal(ModalScreen[str | None]):
     """Pick one value from a short list (enter picks, escape cancels)."""
 
+    CSS_PATH = MODALS_CSS
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel")]
 
     def __init__(self, title: str, choices: list[tuple[str, str]], current: str | None = None):
@@ -222,6 +228,8 @@ def status_picker(current: str) -> PickerModal:
 
 class ConfirmModal(ModalScreen[bool]):
     """A yes/no question (y / n, enter = yes, escape = no)."""
+
+    CSS_PATH = MODALS_CSS
 
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
