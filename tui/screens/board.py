@@ -62,13 +62,14 @@ class BoardScreen(Screen):
         yield Input(placeholder="filter: id, title or client — enter to keep, escape to clear", id="filter")
         yield Static(Text(EMPTY_TEXT), id="empty")
         yield DataTable(id="board-table", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.title = "mishap"
         self.sub_title = "open incidents"
         self.query_one("#filter").display = False
         self.query_one("#board-table").focus()
+        # The footer after the focus: composed once with the right keys, not twice (start-up time).
+        self.mount(Footer(compact=True))
         self.reload()  # rows in the very first frame
         self._fresh = True
 
@@ -82,7 +83,7 @@ class BoardScreen(Screen):
         self.call_after_refresh(self._refit)
 
     def _refit(self) -> None:
-        if fit_columns(self.table, COLUMNS, self.size.width):
+        if fit_columns(self.table, COLUMNS):
             self.reload()
 
     @property
@@ -104,7 +105,7 @@ class BoardScreen(Screen):
         incidents = self.visible_incidents(now)
         table = self.table
         selected = self.selected_number()
-        fit_columns(table, COLUMNS, self.size.width)
+        fit_columns(table, COLUMNS)
         table.clear()
         self._states = {}
         for incident in incidents:

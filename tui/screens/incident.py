@@ -131,7 +131,7 @@ class IncidentScreen(PromiseActions, Screen):
     def _draw_damage(self, incident: Incident) -> None:
         table = self.query_one("#damage-table", DataTable)
         row = table.cursor_row
-        if fit_columns(table, DAMAGE_COLUMNS, self.size.width * 2 // 5):
+        if fit_columns(table, DAMAGE_COLUMNS, 0.4, frame=2):
             row = 0
         rows = []
         for i, item in enumerate(incident.damage):
@@ -153,7 +153,7 @@ class IncidentScreen(PromiseActions, Screen):
     def _draw_checklist(self, incident: Incident, now: DateTime) -> None:
         table = self.query_one("#checklist-table", DataTable)
         row = table.cursor_row
-        fit_columns(table, CHECKLIST_COLUMNS, self.size.width * 3 // 5)
+        fit_columns(table, CHECKLIST_COLUMNS, 0.6, frame=2)
         next_step = incident.next_step_index()
         last_phase = None
         rows = []
@@ -179,7 +179,7 @@ class IncidentScreen(PromiseActions, Screen):
 
     def _draw_timeline(self, incident: Incident, now: DateTime) -> None:
         table = self.query_one("#timeline-table", DataTable)
-        fit_columns(table, TIMELINE_COLUMNS, self.size.width * 2 // 5)
+        fit_columns(table, TIMELINE_COLUMNS, 0.4, frame=2)
         count = len(incident.timeline)
         sync_rows(table, [(str(count - i), [Text(local_clock(entry.at, now)), Text(clip(entry.text, 120)),
                                             Text(clip(entry.by, 16), style="dim")])

@@ -76,7 +76,7 @@ class PromiseActions:
     def draw_promises(self, incident: Incident, now: DateTime) -> None:
         """Open promises first (soonest due), then the record of kept and broken ones."""
         table = self.query_one("#promises-table", DataTable)
-        fit_columns(table, PROMISE_COLUMNS, self.size.width * 2 // 5)
+        fit_columns(table, PROMISE_COLUMNS, 0.4, frame=2)
         order = sorted(range(len(incident.promises)),
                        key=lambda i: (not incident.promises[i].is_open, incident.promises[i].due))
         rows = []

@@ -8,12 +8,16 @@ CELL_PADDING = 2  # DataTable pads each cell by one on each side
 SCROLLBAR = 2
 
 
-def fit_columns(table: DataTable, spec: list[tuple[str, str, int | float]], fallback_width: int) -> bool:
+def fit_columns(table: DataTable, spec: list[tuple[str, str, int | float]], share: float = 1.0,
+                frame: int = 0) -> bool:
     """Give ``table`` the columns in ``spec``: (key, label, width) with an int for a fixed width
     and a float for a share of what is left. Rebuilds (clearing rows) only when widths change;
     returns whether it did.
+
+    Before the first layout the table has no size yet: ``share`` of the terminal's width,
+    less ``frame`` columns of borders, is the best guess (right first time avoids a rebuild).
     """
-    total = table.size.width or fallback_width
+    total = table.size.width or int(table.app.size.width * share) - frame
     fixed = sum(w for _, _, w in spec if isinstance(w, int))
     shares = sum(w for _, _, w in spec if isinstance(w, float)) or 1.0
     free = max(10, total - fixed - CELL_PADDING * len(spec) - SCROLLBAR)
