@@ -410,7 +410,7 @@ def _show_lines(inc, now) -> list[str]:
         ("Status", inc.status),
         ("Owner", inc.owner or "—"),
         ("Next update", next_update),
-        ("Cadence", f"every {human_span(inc.cadence_minutes * 60)}"),
+        ("Cadence", "next working morning" if inc.cadence_minutes == 0 else f"every {human_span(inc.cadence_minutes * 60)}"),
         ("Happened", _stamp(inc.happened_at)),
         ("Discovered", _stamp(inc.discovered_at)),
         ("Acknowledged", _stamp(inc.acknowledged_at)),
@@ -449,6 +449,13 @@ def _show_lines(inc, now) -> list[str]:
         promise = f"; next promised {_stamp(update.next_promised)}" if update.next_promised else ""
         out.append(f"  {_stamp(update.sent_at)}  {update.channel}, {check.describe()}{promise}")
         out += _indented(update.summary)
+
+    out += ["", "Promises" if inc.promises else "Promises: none"]
+    for promise in sorted(inc.promises, key=lambda p: p.due):
+        moved = f", moved {len(promise.renegotiations)}×" if promise.renegotiations else ""
+        out.append(f"  [{promise.state(now)}] {promise.text} — due {_stamp(promise.due)}{moved}")
+        for change in promise.renegotiations:
+            out.append(f"      moved from {_stamp(change.old_due)} to {_stamp(change.new_due)}: {change.reason}")
 
     for title, text in (("Root cause", inc.root_cause), ("Fix", inc.fix)):
         out += ["", title] + (_indented(text, "  ") if text else ["  —"])

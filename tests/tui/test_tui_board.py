@@ -142,3 +142,17 @@ async def test_enter_opens_workspace_and_escape_returns(store, make_app):
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
+
+
+async def test_mouse_click_highlights_and_a_second_click_opens(store, make_app):
+    store.create("First", "A", 1)
+    second = store.create("Second", "B", 2)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.click("#board-table", offset=(10, 2))  # header is row 0; second incident on row 2
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+        await pilot.click("#board-table", offset=(10, 2))
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "IncidentScreen" and app.screen.number == second.number
