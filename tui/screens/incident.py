@@ -22,7 +22,7 @@ from .modals import DamageForm, QuestionForm, TextForm, status_picker
 from .promises import PromiseActions
 
 DAMAGE_COLUMNS = [("what", "What", 0.55), ("impact", "Impact", 0.45), ("sev", "Sev", 3), ("state", "State", 9)]
-CHECKLIST_COLUMNS = [("mark", " ", 1), ("n", "#", 2), ("step", "Step", 1.0), ("done", "Done", 10)]
+CHECKLIST_COLUMNS = [("mark", " ", 1), ("n", "#", 2), ("step", "Step", 1.0), ("done", "Done", 12)]
 TIMELINE_COLUMNS = [("at", "When", 9), ("what", "What", 1.0), ("by", "By", 6)]
 
 DAMAGE_STYLE = {"suspected": "yellow", "confirmed": "bold red", "contained": "cyan",
