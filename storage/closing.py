@@ -5,6 +5,7 @@ Mixed into :class:`storage.model.Incident`; each method records itself on the ti
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from pendulum import DateTime
@@ -46,6 +47,12 @@ class CloseOut:
         self.prevention[index] = action
         self.record(now, "prevention", f"Prevention edited: {action.text}", by)
 
+    def remove_prevention(self: "Incident", index: int, now: DateTime, by: str = "") -> None:
+        """Drop a prevention action (the timeline keeps what it was)."""
+        _require(0 <= index < len(self.prevention), f"there is no prevention action {index + 1}")
+        action = self.prevention.pop(index)
+        self.record(now, "prevention", f"Prevention removed: {action.text}", by)
+
     def set_cost(self: "Incident", cost: Cost, now: DateTime, by: str = "") -> None:
         """Record what the mistake cost (unbilled hours, credits, our share)."""
         _require(cost.unbilled_hours >= 0 and cost.credits >= 0, "hours and credits cannot be negative")
@@ -60,6 +67,12 @@ class CloseOut:
         if self.client_confirmed_at is None:
             self.client_confirmed_at = to_utc(now)
             self.record(now, "closeout", "Client confirmed everything works again", by)
+
+    def withdraw_client_confirmation(self: "Incident", now: DateTime, by: str = "") -> None:
+        """The debrief was recorded by mistake: the client has not confirmed yet."""
+        if self.client_confirmed_at is not None:
+            self.client_confirmed_at = None
+            self.record(now, "closeout", "Client confirmation withdrawn: not confirmed yet", by)
 
     def close_gaps(self: "Incident") -> list[str]:
         """What a good close still lacks, in words a person can act on."""
@@ -103,6 +116,58 @@ class CloseOut:
         self.promise_update(self.next_update_after(now), now)
         why = f" — {reason}" if reason.strip() else ""
         self.record(now, "status", f"Reopened (closed → open){why}", by)
+
+
+@dataclass
+class CloseOutDraft:
+    """What a close-out form holds, applied to an incident in one change (nothing half-written).
+
+    ``prevention`` lists each row of the form: the index of the action it edits (None for
+    a new one) and the action (None to remove the one at that index).
+    """
+
+    root_cause: str
+    fix: str
+    lessons: str
+    prevention: list[tuple[int | None, PreventionAction | None]] = field(default_factory=list)
+    client_confirmed: bool = False
+    cost: Cost | None = None  # None: leave the cost as it is
+    reason: str = ""
+
+    def apply_to(self, incident: "Incident", now: DateTime, by: str = "", *, close: bool = False) -> list[str]:
+        """Write the fields (each change on the timeline), then close if asked; returns what is still missing.
+
+        Closing with anything missing raises ValidationError unless a reason is given;
+        raised inside ``Store.change``, nothing at all is saved.
+        """
+        for name in ("root_cause", "fix", "lessons"):
+            incident.set_text(name, getattr(self, name), now, by)
+        removed = []
+        for index, action in self.prevention:
+            if index is None:
+                if action is not None:
+                    incident.add_prevention(action, now, by)
+            elif action is None:
+                removed.append(index)
+            elif incident.prevention[index] != action:
+                incident.edit_prevention(index, action, now, by)
+        for index in sorted(removed, reverse=True):  # from the end: earlier indices stay valid
+            incident.remove_prevention(index, now, by)
+        if self.client_confirmed:
+            incident.confirm_client(now, by)
+        else:
+            incident.withdraw_client_confirmation(now, by)
+        if self.cost is not None and not _same_cost(incident.cost, self.cost):
+            incident.set_cost(replace(self.cost), now, by)
+        if close:
+            incident.close(now, by, self.reason)
+        return incident.close_gaps()
+
+
+def _same_cost(recorded: Cost, entered: Cost) -> bool:
+    return recorded.recorded_at is not None and (
+        (recorded.unbilled_hours, recorded.credits, recorded.our_share_percent)
+        == (entered.unbilled_hours, entered.credits, entered.our_share_percent))
 
 
 def raise_missing(gaps: list[str]) -> None:

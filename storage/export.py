@@ -35,16 +35,28 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&!])")
 _LINE_START = re.compile(r"^([-+=]|\d+(?=[.)]))")
 
 
+# Control characters (an escape sequence pasted into a field) become their visible Unicode
+# pictures (ESC shows as ␛): a report someone cats in a terminal must not drive it.
+_CONTROLS = {code: 0x2400 + code for code in range(0x20) if chr(code) not in "\n\r"}
+_CONTROLS[0x7F] = 0x2421
+_CONTROLS[ord("\t")] = ord(" ")
+_CONTROLS.update({0x85: ord(" "), 0x2028: ord(" "), 0x2029: ord(" ")})  # line breaks splitlines() knows
+
+
+def _visible(text: str) -> str:
+    return text.translate(_CONTROLS)
+
+
 def inline(text: str) -> str:
     """User text made safe inside a table cell, heading or list item (line breaks become <br>)."""
-    lines = [_SPECIAL.sub(r"\\\1", line).strip() for line in text.splitlines()]
+    lines = [_SPECIAL.sub(r"\\\1", line).strip() for line in _visible(text).splitlines()]
     return "<br>".join(lines)
 
 
 def block(text: str) -> str:
     """User text made safe as paragraphs: each line kept, none can start a list, heading or code."""
     out = []
-    for line in text.splitlines():
+    for line in _visible(text).splitlines():
         line = _SPECIAL.sub(r"\\\1", line).strip()
         # "- x" becomes "\\- x"; "1. x" becomes "1\\. x" (the dot is what makes the list).
         line = _LINE_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1), line)
@@ -71,36 +83,93 @@ class Punctuality:
 
     promised: DateTime | None
     late_seconds: float | None  # None when nothing had been promised
+    missed: bool = False  # its time passed before it went out, even if the time was then moved
+    moved: int = 0  # how often its time was renegotiated
 
     @property
     def on_time(self) -> bool | None:
         """Whether the update went out by the promised time (None: nothing was promised)."""
-        return None if self.late_seconds is None else self.late_seconds <= 0
+        if self.late_seconds is None:
+            return None
+        return self.late_seconds <= 0 and not self.missed
 
     def describe(self) -> str:
-        """``on time (3 min early)``, ``12 min late`` or ``nothing promised``."""
+        """``on time (3 min early)``, ``12 min late``, ``late (moved after its time)`` or ``nothing promised``."""
         if self.late_seconds is None:
             return "nothing promised"
-        if self.late_seconds <= 0:
-            return f"on time ({human_span(-self.late_seconds)} early)" if self.late_seconds < 0 else "on time"
-        return f"{human_span(self.late_seconds)} late"
+        moved = f", time moved ×{self.moved}" if self.moved else ""
+        if self.late_seconds > 0:
+            return f"{human_span(self.late_seconds)} late{moved}"
+        if self.missed:
+            return f"late (its time was moved after it had passed{moved})"
+        early = f"{human_span(-self.late_seconds)} early" if self.late_seconds < 0 else ""
+        detail = ", ".join(p for p in (early, moved.lstrip(", ")) if p)
+        return f"on time ({detail})" if detail else "on time"
 
 
 def punctuality(incident: Incident) -> list[Punctuality]:
     """For each client update, when it was due and whether it went out in time.
 
-    The first update is measured against the first-contact deadline the incident
-    was opened with (discovery + the first-contact window of its severity); each
-    later one against the time the previous update promised.
+    Each update is measured against the promise of it in the ledger (the first-contact
+    deadline, then the time each update promised, as renegotiated). An incident without a
+    ledger is measured the old way: the first update against discovery plus the severity's
+    first-contact window, each later one against the time the previous update promised.
     """
+    kept = {p.kept_at: p for p in incident.promises if p.kind == "update" and p.kept_at is not None}
     result = []
     promised: DateTime | None = incident.discovered_at + pendulum.duration(
         minutes=FIRST_CONTACT_MINUTES.get(incident.severity, 60))
     for update in incident.updates:
-        late = None if promised is None else (update.sent_at - promised).total_seconds()
-        result.append(Punctuality(promised, late))
+        promise = kept.get(update.sent_at)
+        if promise is not None:
+            result.append(Punctuality(promise.due, (update.sent_at - promise.due).total_seconds(),
+                                      promise.broken_at is not None, len(promise.renegotiations)))
+        elif kept:
+            result.append(Punctuality(None, None))  # sent with nothing owed: an extra update
+        else:
+            late = None if promised is None else (update.sent_at - promised).total_seconds()
+            result.append(Punctuality(promised, late))
         promised = update.next_promised
     return result
+
+
+def client_text(kind: str, text: str) -> str:
+    """A timeline entry as the client reads it: a close keeps its reason and gaps to us."""
+    if kind == "status" and text.startswith("Closed (") and " without " in text:
+        return text.split(" without ", 1)[0]
+    return text
+
+
+def _keeping_informed(inc: Incident) -> list[str]:
+    """Update punctuality and promises in figures (the same ones the review shows)."""
+    from .metrics import compact_span, review_row
+
+    row = review_row(inc)
+    due = (f"{row.updates_on_time} of {row.updates_due} promised updates went out on time "
+           f"({row.on_time_share:.0%}); a missed or late one counts against."
+           if row.updates_due else "No promised update came due.")
+    return _table(["Measure", "Value"], [
+        ["Time to acknowledge", compact_span(row.ack)],
+        ["Discovery to first client contact", compact_span(row.first_contact)],
+        ["Client heard it from us first", {True: "yes", False: "no: the client found out first",
+                                          None: "not recorded"}[row.us_first]],
+        ["Promised updates on time", due],
+        ["Longest silence while open", compact_span(row.silence)],
+        ["Promises broken", str(row.broken)],
+        ["Promises renegotiated", str(row.renegotiated)],
+    ])
+
+
+def _promises(inc: Incident, zone) -> list[str]:
+    out = ["", "## Promises", ""]
+    if not inc.promises:
+        return out + ["No promises recorded."]
+    rows = []
+    for p in sorted(inc.promises, key=lambda p: p.made_at):
+        moved = "<br>".join(f"{_fmt(r.old_due, zone)} → {_fmt(r.new_due, zone)}: {inline(r.reason)}"
+                            for r in p.renegotiations) or "—"
+        rows.append([cell(p.text), p.kind, _fmt(p.made_at, zone), _fmt(p.due, zone), p.state(), moved])
+    return out + _table(["Promise", "Kind", "Made", "Due", "State", "Renegotiated"], rows)
 
 
 def _fmt(instant: DateTime | None, tz) -> str:
@@ -206,6 +275,8 @@ def render_markdown(incident: Incident, audience: str = "internal", tz=None) -> 
         out += ["", f"{on_time} of {len(measured)} updates went out by the promised time."]
     else:
         out.append("No client update was logged.")
+    out += ["", *_keeping_informed(inc)]
+    out += _promises(inc, zone)
 
     out += ["", "## Root cause", "", block(inc.root_cause) or "Not recorded."]
     out += ["", "## Fix", "", block(inc.fix) or "Not recorded."]
@@ -215,6 +286,10 @@ def render_markdown(incident: Incident, audience: str = "internal", tz=None) -> 
             [cell(p.text), cell(p.owner), _fmt(p.due, zone)] for p in inc.prevention])
     else:
         out.append("No prevention actions recorded.")
+
+    out += ["", "## Client debrief", ""]
+    out.append(f"The client confirmed everything works again: {_fmt(inc.client_confirmed_at, zone)}."
+               if inc.client_confirmed_at else "Not confirmed by the client.")
 
     cost = inc.cost
     if internal:
@@ -229,12 +304,20 @@ def render_markdown(incident: Incident, audience: str = "internal", tz=None) -> 
             out.append(f"- {_hours(cost.unbilled_hours)} of remediation work, not charged.")
 
     out += ["", "## Lessons", "", block(inc.lessons) or "Not recorded."]
+    if internal and inc.close_reason:
+        gaps = inc.close_gaps()
+        out += ["", "## Closed with the close-out incomplete (internal)", ""]
+        if gaps:
+            out.append("Missing at closing: " + inline("; ".join(gaps)) + ".")
+            out.append("")
+        out += ["Reason given:", "", block(inc.close_reason)]
 
     out += ["", "## Timeline", ""]
     entries = [t for t in inc.timeline if internal or not is_internal(t.kind, t.text)]
     if entries:
         out += _table(["When", "Kind", "What", "By"], [
-            [_fmt(t.at, zone), cell(t.kind), cell(t.text), cell(t.by)] for t in entries])
+            [_fmt(t.at, zone), cell(t.kind), cell(t.text if internal else client_text(t.kind, t.text)), cell(t.by)]
+            for t in entries])
     else:
         out.append("Nothing recorded.")
     return "\n".join(out) + "\n"

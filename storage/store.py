@@ -553,6 +553,74 @@ class Store:
                 table.remove(doc_ids=[number])
                 self._after_open_write()
 
+    # -- the review of closed incidents: a fast path that never parses every closed incident
+    # -- (rows of metrics from the raw documents, kept until closed.json changes; see
+    # -- storage.review_index) ----------------------------------------------------------------
+
+    def _review_index(self):
+        index = self.__dict__.get("_review")
+        if index is None:
+            from .review_index import ReviewIndex
+
+            index = self._review = ReviewIndex(self.closed_path)
+        return index
+
+    def review_rows(self) -> list:
+        """Every closed incident as a ``storage.metrics.ReviewRow``, cheaply."""
+        index = self._review_index()
+        index.refresh()
+        return [row for number, row in index.rows.items() if number not in self._open]
+
+    def review_patterns(self) -> dict:
+        """Closed incidents that share a client or a kind of mistake with others, by number."""
+        index = self._review_index()
+        index.refresh()
+        return index.patterns()
+
+    def review_changed(self) -> bool:
+        """Whether closed.json changed since the review rows were read (one stat)."""
+        return not self._review_index().current()
+
+    def save_review_index(self) -> bool:
+        """Keep the review rows on disk for the next process, if they changed; returns whether written.
+
+        Derived data: skipped when read-only, or when another process holds the lock.
+        """
+        index = self._review_index()
+        if not index.dirty or self.read_only or index.signature is None:
+            return False
+        from .review_index import INDEX_FILE
+
+        self._locked()  # makes the lock object
+        try:
+            self._lock.acquire(timeout=0)
+        except TimeoutError:
+            return False  # a writer is busy: the next review writes it
+        try:
+            remove_stale_temps(self.folder, [INDEX_FILE])
+            write_atomically(index.index_path, index.index_text())
+            index.dirty = False
+            return True
+        except OSError:
+            return False
+        finally:
+            self._lock.release()
+
+    def closed_incident(self, incident_id: str | int) -> Incident:
+        """One incident (closed or not), parsing only its own document from closed.json."""
+        number = incident_id if isinstance(incident_id, int) else parse_id(incident_id)
+        if number in self._open:
+            return self._open[number]
+        if self._closed is not None and file_signature(self.closed_path) == self._closed_seen:
+            return self.get(number)  # already parsed and current
+        doc = self._review_index().document(number)
+        if doc is None:
+            raise NotFound(f"no incident M-{number}")
+        try:
+            return Incident.from_dict(doc)
+        except ValidationError as exc:
+            raise CorruptFile(self.closed_path, f"document {number} is not a valid incident ({exc})") from None
+
 
 _TAIL_BYTES = 256 * 1024
 _DOC_KEY = re.compile(rb'[{,]"(\d+)":\{')

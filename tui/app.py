@@ -236,10 +236,10 @@ class MishapApp(App):
         self.push_screen(NewIncidentForm(submit), created)
 
     def action_review(self) -> None:
-        """Closed incidents (the review screen)."""
-        from .screens.closed import ClosedScreen
+        """Closed incidents: the review screen (metrics, sort, filter, patterns)."""
+        from .screens.review import ReviewScreen
 
-        self.push_screen(ClosedScreen())
+        self.push_screen(ReviewScreen())
 
     def action_help(self) -> None:
         """Show every key."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pendulum import DateTime
 from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -49,6 +50,8 @@ class IncidentScreen(PromiseActions, Screen):
         Binding("left_square_bracket", "damage_state(-1)", "State ←", key_display="[", show=False, tooltip="Move the damage item back a state", id="incident.state_prev"),
         Binding("s", "status", "Status", tooltip="Change the incident's status", id="incident.status"),
         Binding("o", "note", "Note", tooltip="Add a note to the timeline", id="incident.note"),
+        Binding("c", "close_incident", "Close", tooltip="Close the incident: root cause, fix, prevention, debrief, cost, lessons", id="incident.close"),
+        Binding("R", "reopen_incident", "Reopen", key_display="shift+r", tooltip="Reopen this closed incident (with a reason)", id="incident.reopen"),
         Binding("escape", "back", "Board", tooltip="Back to the board", id="incident.back"),
     ]
 
@@ -287,3 +290,58 @@ class IncidentScreen(PromiseActions, Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    # -- closing and reopening: a closed incident's workspace is read-only except shift+r ----
+
+    READ_ONLY_ACTIONS = frozenset({"back", "reopen_incident"})
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Hide every key that changes a closed incident (and reopen on an open one)."""
+        closed = self.incident is not None and self.incident.is_closed
+        if action == "reopen_incident":
+            return closed
+        return not closed or action in self.READ_ONLY_ACTIONS
+
+    @on(events.Key)
+    def _refuse_when_closed(self, event: events.Key) -> None:
+        if self.incident is None or not self.incident.is_closed:
+            return
+        actions = {b.action.split("(")[0] for b in self._bindings.key_to_bindings.get(event.key, ())}
+        if actions - self.READ_ONLY_ACTIONS:
+            event.stop()
+            self.app.notify(f"{self.incident.id} is closed and read-only: shift+r reopens it",
+                            severity="warning", markup=False)
+
+    def _show_closed_state(self) -> None:
+        if self.incident is None:
+            return
+        closed = self.incident.is_closed
+        self.sub_title = "closed · read-only · shift+r reopens" if closed else self.incident.status
+        self.set_class(closed, "-closed")
+        self.refresh_bindings()
+
+    @on(events.ScreenResume)
+    def _resumed_closed_state(self) -> None:
+        self.call_after_refresh(self._show_closed_state)
+
+    def action_close_incident(self) -> None:
+        from .close import CloseForm
+
+        def submit(draft, close: bool):
+            return self.app.apply_change(
+                self.number, lambda inc, now, by: draft.apply_to(inc, now, by, close=close), raise_errors=True)
+
+        def finished(result: str | None) -> None:
+            if result == "closed":
+                reason = " (with a reason for what is missing)" if self.incident.close_reason else ""
+                self.app.notify(f"{self.incident.id} closed{reason}. shift+r reopens it", markup=False)
+            elif result == "saved":
+                self.app.notify("Close-out saved; the incident stays open", markup=False)
+            self._show_closed_state()
+
+        self.app.push_screen(CloseForm(self.incident, submit, self.app.now, self.app.store.user), finished)
+
+    def action_reopen_incident(self) -> None:
+        from .closed_view import reopen_incident
+
+        reopen_incident(self.app, self.number, lambda done: self._show_closed_state())

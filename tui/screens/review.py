@@ -1,0 +1,284 @@
+"""The review of closed incidents: one row each with its metrics, sortable, filterable, summarised.
+
+Rows come from the store's fast path (``Store.review_rows``: metrics computed from the raw
+documents and kept on disk), and the table draws only the rows on screen, so 10,000 closed
+incidents open, sort and filter as fast as ten. An incident is parsed in full only when opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label
+
+from storage.clock import local_zone
+from storage.files import StoreError
+from storage.metrics import Pattern, ReviewRow, Summary, compact_span, summarize
+from storage.review_query import SORT_KEYS, ReviewQuery, parse_severities, sort_rows
+
+from ..widgets.row_table import Column, RowTable
+
+FLAG = "⚑"
+LEGEND = (f"{FLAG} client: we hurt this client more than once · {FLAG} title: the same kind of mistake again "
+          "(2+ uncommon words shared by titles or root causes) · Contact: discovery to first update · "
+          "Silence: longest open stretch without an update")
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{share:.0%}"
+
+
+def summary_text(summary: Summary, total: int) -> str:
+    """The summary line over the rows shown."""
+    shown = f"{summary.count:,} shown of {total:,} closed" if summary.count != total else f"{total:,} closed"
+    if not summary.count:
+        return f"{shown} · nothing matches the filter"
+    on_time = (f"updates on time {_percent(summary.on_time_share)} ({summary.updates_on_time} of "
+               f"{summary.updates_due})" if summary.updates_due else "no update came due")
+    return (f"{shown} · medians: open {compact_span(summary.median_duration)}, ack "
+            f"{compact_span(summary.median_ack)}, first contact {compact_span(summary.median_first_contact)}, "
+            f"longest silence {compact_span(summary.median_silence)} · {on_time} · client found out first: "
+            f"{summary.client_first} · promises broken: {summary.broken}")
+
+
+class ReviewScreen(Screen):
+    """Every closed incident with how we handled it; enter opens one, read-only."""
+
+    CSS_PATH = Path(__file__).with_name("review.tcss")
+    BINDINGS = [
+        Binding("enter", "open_incident", "Open", tooltip="Read the whole incident (read-only)", id="review.open"),
+        Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter by text, client and severity", id="review.filter"),
+        Binding("s", "sort(1)", "Sort", tooltip="Sort by the next column", id="review.sort"),
+        Binding("S", "reverse", "Reverse", key_display="shift+s", tooltip="Reverse the sort direction", id="review.reverse"),
+        Binding("p", "patterns", "Patterns only", tooltip="Show only incidents that repeat a client or a kind of mistake", id="review.patterns"),
+        Binding("escape", "back", "Back", tooltip="Clear the filter, or back to the board", id="review.back"),
+    ]
+
+    def __init__(self):
+        super().__init__(name="review")
+        self.query_state = ReviewQuery()
+        self.all_rows: list[ReviewRow] = []
+        self.patterns: dict[int, Pattern] = {}
+        self.shown: list[ReviewRow] = []
+        self._sorted: list[ReviewRow] | None = None
+        self._zone = local_zone()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="review-filter"):
+            yield Label(Text("Filter"), classes="filter-label")
+            yield Input(placeholder="text: id, title, client, root cause", id="filter-text", compact=True)
+            yield Input(placeholder="client", id="filter-client", compact=True)
+            yield Input(placeholder="severity: 1,2 or 1-2", id="filter-sev", compact=True)
+        yield Label("", id="review-summary")
+        yield Label("", id="review-problem")
+        yield RowTable(self._columns(), id="review-table")
+        yield Label(Text(LEGEND), id="review-legend")
+        yield Footer(compact=True)
+
+    # -- columns -----------------------------------------------------------------------------
+
+    def _columns(self) -> list[Column]:
+        patterns = lambda: self.patterns  # noqa: E731 - read at draw time: patterns change on reload
+
+        def closed(r: ReviewRow):
+            if r.closed_at is None:
+                return "—", "dim"
+            return datetime.fromtimestamp(r.closed_at, self._zone).strftime("%Y-%m-%d"), ""
+
+        def title(r: ReviewRow):
+            flagged = patterns().get(r.number)
+            mark = f"{FLAG} " if flagged and flagged.kind else ""
+            return f"{mark}{r.id} {r.title}", ""
+
+        def client(r: ReviewRow):
+            flagged = patterns().get(r.number)
+            return (f"{FLAG} " if flagged and flagged.same_client else "") + r.client, ""
+
+        def first(r: ReviewRow):
+            if r.us_first is None:
+                return "—", "dim"
+            return ("us", "green") if r.us_first else ("client", "yellow")
+
+        def on_time(r: ReviewRow):
+            share = r.on_time_share
+            style = "dim" if share is None else "green" if share == 1 else "red" if share < 0.5 else "yellow"
+            return _percent(share), style
+
+        def cost(r: ReviewRow):
+            if not (r.cost_recorded or r.credits or r.hours):
+                return "—", "dim"
+            return f"{r.credits:g}+{r.hours:g}h", ""
+
+        def span(attr: str):
+            return lambda r: (compact_span(getattr(r, attr)), "" if getattr(r, attr) is not None else "dim")
+
+        return [
+            Column("closed", "Closed", 10, closed),
+            Column("sev", "Sev", 3, lambda r: (str(r.severity), "bold red" if r.severity == 1 else ""), right=True),
+            Column("title", "Incident", 0.6, title),
+            Column("client", "Client", 0.4, client),
+            Column("duration", "Open", 6, span("duration"), right=True),
+            Column("ack", "Ack", 6, span("ack"), right=True),
+            Column("contact", "Contact", 7, span("first_contact"), right=True),
+            Column("first", "First", 6, first),
+            Column("ontime", "OnTime", 6, on_time, right=True),
+            Column("silence", "Silence", 7, span("silence"), right=True),
+            Column("broken", "Broke", 5, lambda r: (str(r.broken), "bold red" if r.broken else "dim"), right=True),
+            Column("cost", "Cost", 9, cost, right=True),
+        ]
+
+    # -- loading and drawing -------------------------------------------------------------------
+
+    @property
+    def table(self) -> RowTable:
+        return self.query_one("#review-table", RowTable)
+
+    def on_mount(self) -> None:
+        self.title = "mishap"
+        self.sub_title = "closed incidents: review"
+        self.query_one("#review-filter").display = False
+        self.query_one("#review-problem").display = False
+        self.reload()
+        self.table.focus()
+        self._save_index()
+
+    def reload(self) -> None:
+        """Re-read the rows (cheap when closed.json did not change) and redraw."""
+        store = self.app.store
+        try:
+            self.all_rows = store.review_rows()
+            self.patterns = store.review_patterns()
+        except (StoreError, OSError) as exc:
+            self._problem(f"Cannot read the closed incidents: {exc}")
+            self.all_rows, self.patterns = [], {}
+        self._zone = local_zone()
+        self._sorted = None
+        self.refresh_rows()
+
+    @work(thread=True, exclusive=True, group="review-index")
+    def _save_index(self) -> None:
+        # Off the event loop: writing the index is for the next process, not for this screen.
+        self.app.store.save_review_index()
+
+    def tick(self, now) -> None:
+        """Once a second: another process may have closed or reopened an incident."""
+        if self.app.store.review_changed():
+            current = self.table.current
+            self.reload()
+            self._keep(current)
+            self._save_index()
+
+    def refresh_rows(self, keep: ReviewRow | None = None) -> None:
+        """Apply the sort and the filters to the rows and redraw the table and the summary."""
+        query = self.query_state
+        if self._sorted is None:
+            self._sorted = sort_rows(self.all_rows, query.sort, query.reverse)
+        self.shown = query.filter(self._sorted, self.patterns)
+        table = self.table
+        table.set_sort(query.sort, query.reverse)
+        table.set_rows(self.shown, keep if keep is not None else table.current)
+        self.query_one("#review-summary", Label).update(Text(summary_text(summarize(self.shown), len(self.all_rows))))
+
+    def _keep(self, row: ReviewRow | None) -> None:
+        if row is None:
+            return
+        for index, shown in enumerate(self.shown):
+            if shown.number == row.number:
+                self.table.cursor = index
+                return
+
+    def _problem(self, message: str | None) -> None:
+        label = self.query_one("#review-problem", Label)
+        label.display = message is not None
+        label.update(Text(message or ""))
+
+    # -- sorting -------------------------------------------------------------------------------
+
+    def _sort(self, query: ReviewQuery) -> None:
+        current = self.table.current
+        self.query_state = query
+        self._sorted = None
+        self.refresh_rows(current)
+
+    def action_sort(self, step: int) -> None:
+        self._sort(self.query_state.next_sort(step))
+
+    def action_reverse(self) -> None:
+        self._sort(self.query_state.with_sort(self.query_state.sort))
+
+    @on(RowTable.HeaderClicked, "#review-table")
+    def _header_clicked(self, event: RowTable.HeaderClicked) -> None:
+        if event.key in SORT_KEYS:
+            self._sort(self.query_state.with_sort(event.key))
+
+    # -- filtering -----------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.query_one("#review-filter").display = True
+        self.query_one("#filter-text", Input).focus()
+
+    def action_patterns(self) -> None:
+        self.query_state = replace(self.query_state, patterns_only=not self.query_state.patterns_only)
+        self.refresh_rows()
+        self.notify("Showing only incidents in a pattern" if self.query_state.patterns_only
+                    else "Showing every closed incident", timeout=2, markup=False)
+
+    @on(Input.Changed)
+    def _filter_changed(self, event: Input.Changed) -> None:
+        try:
+            severities = parse_severities(self.query_one("#filter-sev", Input).value)
+            self._problem(None)
+        except ValueError as exc:
+            self._problem(str(exc))
+            return
+        self.query_state = replace(self.query_state, text=self.query_one("#filter-text", Input).value,
+                                   client=self.query_one("#filter-client", Input).value, severities=severities)
+        self.refresh_rows()
+
+    @on(Input.Submitted)
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.table.focus()
+
+    def clear_filters(self) -> None:
+        """Every filter off, the filter bar hidden."""
+        with self.prevent(Input.Changed):
+            for box in self.query(Input):
+                box.value = ""
+        self.query_state = replace(self.query_state, text="", client="", severities=None, patterns_only=False)
+        self._problem(None)
+        self.query_one("#review-filter").display = False
+        self.refresh_rows()
+        self.table.focus()
+
+    def action_back(self) -> None:
+        filter_bar = self.query_one("#review-filter")
+        if self.query_state.filtered or filter_bar.display or self.query_one("#review-problem").display:
+            self.clear_filters()
+            return
+        self.app.pop_screen()
+
+    # -- opening one ---------------------------------------------------------------------------
+
+    def action_open_incident(self) -> None:
+        row = self.table.current
+        if row is not None:
+            self._open(row)
+
+    @on(RowTable.Selected, "#review-table")
+    def _selected(self, event: RowTable.Selected) -> None:
+        event.stop()
+        self._open(event.row)
+
+    def _open(self, row: ReviewRow) -> None:
+        from .closed_view import ClosedIncidentScreen
+
+        self.app.push_screen(ClosedIncidentScreen(row.number, self.patterns.get(row.number)))
