@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
-from itertools import combinations
-from typing import TYPE_CHECKING, Iterable, Sequence
+from collections import Counter
+from itertools import chain, combinations
+from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Incident
@@ -168,9 +169,12 @@ def kind_words(title: str, root_cause: str) -> tuple[str, ...]:
 
 # -- a row of the review, and the summary over rows -------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class ReviewRow:
-    """One closed incident as the review shows it: identity, metrics and what filters and flags need."""
+class ReviewRow(NamedTuple):
+    """One closed incident as the review shows it: identity, metrics and what filters and flags need.
+
+    A tuple: 10,000 of them are built from the review index on every start, and a tuple is
+    the cheapest Python object to make and to keep.
+    """
 
     number: int
     title: str
@@ -192,7 +196,7 @@ class ReviewRow:
     cost_recorded: bool
     close_reason: str
     root_cause: str  # clipped: for the text filter
-    words: tuple[str, ...]
+    words: str  # kind_words, space-separated
 
     @property
     def id(self) -> str:
@@ -206,14 +210,14 @@ class ReviewRow:
 
     def to_list(self) -> list:
         """A compact JSON-ready form (the review index stores rows like this)."""
-        return [getattr(self, f.name) if f.name != "words" else list(self.words) for f in fields(self)]
+        return list(self)
 
     @classmethod
     def from_list(cls, values: list) -> "ReviewRow":
-        """The row from :meth:`to_list`'s form."""
-        values = list(values)
-        values[-1] = tuple(values[-1])
-        return cls(*values)
+        """The row from :meth:`to_list`'s form (ValueError if it has the wrong length)."""
+        if len(values) != len(cls._fields):
+            raise ValueError(f"a review row has {len(cls._fields)} fields, not {len(values)}")
+        return cls._make(values)
 
 
 ROOT_CAUSE_KEPT = 300
@@ -246,7 +250,7 @@ def row_from_document(doc: dict) -> ReviewRow:
         cost_recorded=bool(cost.get("recorded_at")),
         close_reason=doc.get("close_reason") or "",
         root_cause=root_cause[:ROOT_CAUSE_KEPT],
-        words=kind_words(doc.get("title") or "", root_cause),
+        words=" ".join(kind_words(doc.get("title") or "", root_cause)),
     )
 
 
@@ -334,30 +338,29 @@ def find_patterns(rows: Sequence[ReviewRow]) -> dict[int, Pattern]:
     of its rarest words that occur elsewhere (at most KIND_WORDS of them): linear in the
     number of incidents, not quadratic.
     """
-    clients: dict[str, int] = {}
-    for row in rows:
-        key = client_key(row.client)
-        clients[key] = clients.get(key, 0) + 1
-    frequency: dict[str, int] = {}
-    for row in rows:
-        for word in row.words:
-            frequency[word] = frequency.get(word, 0) + 1
+    clients = Counter(client_key(row.client) for row in rows)
+    words_of = [row.words.split() for row in rows]
+    frequency = Counter(chain.from_iterable(words_of))
     too_common = max(3, len(rows) // 5) if len(rows) >= 20 else len(rows) + 1
-    pairs_of: dict[int, list[tuple[str, str]]] = {}
-    pair_count: dict[tuple[str, str], int] = {}
-    for row in rows:
-        shared = [w for w in row.words if 2 <= frequency[w] <= too_common]
-        shared.sort(key=lambda w: (frequency[w], w))
-        pairs = [tuple(sorted(p)) for p in combinations(shared[:KIND_WORDS], 2)]
-        pairs_of[row.number] = pairs
-        for pair in pairs:
-            pair_count[pair] = pair_count.get(pair, 0) + 1
+    rank = frequency.__getitem__
+    pairs_of = []
+    for words in words_of:
+        shared = [w for w in words if 2 <= frequency[w] <= too_common]
+        if len(shared) > KIND_WORDS:
+            shared.sort(key=rank)  # stable: the rarest first, ties in their order of appearance
+            del shared[KIND_WORDS:]
+        shared.sort()  # pairs come out of combinations already ordered
+        pairs_of.append(list(combinations(shared, 2)))
+    pair_count = Counter(chain.from_iterable(pairs_of))
     result = {}
-    for row in rows:
+    for row, pairs in zip(rows, pairs_of):
         same_client = clients[client_key(row.client)]
-        best = min(pairs_of[row.number], key=lambda p: (-pair_count[p], p), default=None)
-        kind = best if best is not None and pair_count[best] >= 2 else None
-        pattern = Pattern(same_client if same_client >= 2 else 0, kind, pair_count[kind] if kind else 0)
+        kind, same_kind = None, 1
+        for pair in pairs:  # the most shared pair; ties go to the alphabetically first
+            count = pair_count[pair]
+            if count > same_kind or (count == same_kind and kind is not None and pair < kind):
+                kind, same_kind = pair, count
+        pattern = Pattern(same_client if same_client >= 2 else 0, kind, same_kind if kind else 0)
         if pattern:
             result[row.number] = pattern
     return result

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from .files import CorruptFile, file_signature, parse_tinydb_bytes, read_bytes
 from .metrics import Pattern, ReviewRow, find_patterns, row_from_document
 
 INDEX_FILE = "closed.review.json"
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 
 _HEAD = b'{"incidents":{'
 _KEY = re.compile(rb'"(\d+)":\{')
@@ -83,6 +84,9 @@ class ReviewIndex:
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # offsets, valid for ``signature``
     dirty: bool = False  # rows differ from the index file on disk
     _patterns: dict[int, Pattern] | None = None
+    # The index is written from a worker thread: what it writes is taken under this lock, and
+    # the rows, keys and signature are only ever replaced together, never changed in place.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def index_path(self) -> Path:
@@ -94,10 +98,15 @@ class ReviewIndex:
         return self.signature is not None and file_signature(self.path) == self.signature
 
     def patterns(self) -> dict[int, Pattern]:
-        """Patterns over every closed incident (computed once per version of the file)."""
-        if self._patterns is None:
-            self._patterns = find_patterns(list(self.rows.values()))
-        return self._patterns
+        """Patterns over every closed incident (computed once per version of the rows)."""
+        with self._lock:
+            rows, patterns = self.rows, self._patterns
+        if patterns is None:
+            patterns = find_patterns(list(rows.values()))
+            with self._lock:
+                if self.rows is rows:  # not replaced meanwhile by a refresh on another thread
+                    self._patterns = patterns
+        return patterns
 
     # -- bringing the rows up to date ----------------------------------------------------
 
@@ -120,10 +129,11 @@ class ReviewIndex:
 
     def _replace(self, signature, rows, keys, spans) -> None:
         changed = rows != self.rows
-        self.signature, self.rows, self.keys, self.spans = signature, rows, keys, spans
-        self.dirty = True
-        if changed:
-            self._patterns = None
+        with self._lock:
+            self.signature, self.rows, self.keys, self.spans = signature, rows, keys, spans
+            self.dirty = True
+            if changed:
+                self._patterns = None
 
     def _rebuild(self, signature: tuple, raw: bytes) -> None:
         spans = split_documents(raw)
@@ -165,27 +175,45 @@ class ReviewIndex:
             data = json.loads(raw)
             if data.get("format") != INDEX_FORMAT:
                 return False
-            rows, keys = {}, {}
-            for entry in data["rows"]:
-                row = ReviewRow.from_list(entry["row"])
+            make = ReviewRow.from_list
+            rows = {}
+            keys = {}
+            for key, values in data["rows"]:
+                row = make(values)
                 rows[row.number] = row
-                if entry.get("key"):
-                    keys[row.number] = tuple(entry["key"])
+                if key:
+                    keys[row.number] = tuple(key)
             stored = tuple(data["signature"]) if data.get("signature") else None
+            current = stored is not None and stored == signature
+            patterns = None
+            if current and isinstance(data.get("patterns"), dict):
+                patterns = {int(n): Pattern(c, (a, b) if a else None, k)
+                            for n, (c, a, b, k) in data["patterns"].items()}
         except (ValueError, KeyError, TypeError, AttributeError):
             return False  # a broken index is only a slower review: rebuilt from closed.json
-        self.rows, self.keys, self._patterns = rows, keys, None
-        if stored is not None and stored == signature:
-            self.signature, self.spans, self.dirty = signature, {}, False
-            return True
-        return False  # out of date: its rows still spare parsing the documents that did not change
+        with self._lock:
+            self.rows, self.keys, self._patterns = rows, keys, patterns
+            if current:
+                self.signature, self.spans, self.dirty = signature, {}, False
+        # Out of date, its rows still spare parsing the documents that did not change.
+        return current
 
-    def index_text(self) -> str:
-        """The index file's content."""
-        entries = [{"key": list(self.keys[n]) if n in self.keys else None, "row": row.to_list()}
-                   for n, row in sorted(self.rows.items())]
-        return json.dumps({"format": INDEX_FORMAT, "signature": list(self.signature) if self.signature else None,
-                           "rows": entries}, ensure_ascii=True, separators=(",", ":"))
+    def snapshot(self) -> tuple[tuple | None, str]:
+        """(signature, the index file's content) of one consistent version of the rows."""
+        with self._lock:
+            signature, rows, keys, patterns = self.signature, self.rows, self.keys, self._patterns
+        entries = [[list(keys[n]) if n in keys else None, row.to_list()] for n, row in sorted(rows.items())]
+        data = {"format": INDEX_FORMAT, "signature": list(signature) if signature else None, "rows": entries}
+        if patterns is not None:
+            data["patterns"] = {str(n): [p.same_client, *(p.kind or (None, None)), p.same_kind]
+                                for n, p in patterns.items()}
+        return signature, json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+
+    def saved(self, signature: tuple | None) -> None:
+        """The index file now holds the rows of ``signature``."""
+        with self._lock:
+            if signature == self.signature:
+                self.dirty = False
 
     # -- one incident's document -----------------------------------------------------------
 

@@ -598,8 +598,10 @@ class Store:
             return False  # a writer is busy: the next review writes it
         try:
             remove_stale_temps(self.folder, [INDEX_FILE])
-            write_atomically(index.index_path, index.index_text())
-            index.dirty = False
+            index.patterns()  # kept in the index too: a new process need not work them out
+            signature, text = index.snapshot()
+            write_atomically(index.index_path, text)
+            index.saved(signature)
             return True
         except OSError:
             return False

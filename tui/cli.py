@@ -104,6 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
     p.add_argument("--reason", metavar="WHY", help="close anyway with parts of the close-out missing, and why")
 
+    p = command("reopen", "reopen a closed incident (the timeline keeps why)")
+    p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
+    p.add_argument("--reason", metavar="WHY", type=_text, default="", help="why it is reopened")
+
+    p = command("review", "closed incidents with their review metrics, newest closed first")
+    p.add_argument("--json", action="store_true", help="a JSON array of the review rows")
+
     p = command("export", "export an incident as JSON or a Markdown post-incident report")
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
     p.add_argument("--format", choices=("json", "md"), required=True, dest="fmt")
@@ -273,6 +280,70 @@ def _cmd_close(args) -> int:
     number, reason = store.change(args.id, close)
     print(f"{number}: closed" + (f" (without a full close-out: {reason})" if reason else ""))
     return 0
+
+
+def _cmd_reopen(args) -> int:
+    from storage.clock import Countdown
+    from storage.model import ValidationError
+
+    store = _open_store(args)
+
+    def reopen(incident, now, by):
+        if not incident.is_closed:
+            raise ValidationError(f"{incident.id} is not closed")
+        incident.reopen(now, by, args.reason)
+        return incident.id, incident.next_deadline
+
+    number, due = store.change(args.id, reopen)
+    countdown = Countdown.at(due, store.clock()) if due else None
+    print(f"{number}: reopened" + (f"; next client update due {countdown.due_local} ({countdown.relative})"
+                                   if countdown else ""))
+    return 0
+
+
+def _cmd_review(args) -> int:
+    from storage.metrics import compact_span, summarize
+    from storage.review_query import sort_rows
+
+    store = _open_store(args)
+    rows = sort_rows(store.review_rows(), "closed", True)
+    patterns = store.review_patterns()
+    store.save_review_index()
+    if args.json:
+        _print_json([{**r._asdict(), "id": r.id, "words": r.words.split(),
+                      "pattern": patterns[r.number].describe(r.client) if r.number in patterns else ""}
+                     for r in rows])
+        return 0
+    if not rows:
+        print("No closed incidents.")
+        return 0
+    table = []
+    for r in rows:
+        share = "—" if r.on_time_share is None else f"{r.on_time_share:.0%}"
+        first = {True: "us", False: "client", None: "—"}[r.us_first]
+        flag = "*" if r.number in patterns else ""
+        table.append([r.id + flag, _stamp_ts(r.closed_at), str(r.severity), compact_span(r.duration),
+                      compact_span(r.ack), compact_span(r.first_contact), first, share, compact_span(r.silence),
+                      str(r.broken), f"{r.credits:g}+{r.hours:g}h", _one_line(r.client), _one_line(r.title)])
+    print("\n".join(_columns(["ID", "CLOSED", "SEV", "OPEN", "ACK", "CONTACT", "FIRST", "ONTIME", "SILENCE",
+                              "BROKEN", "COST", "CLIENT", "TITLE"], table)))
+    s = summarize(rows)
+    on_time = f"{s.on_time_share:.0%} ({s.updates_on_time} of {s.updates_due})" if s.updates_due else "—"
+    print(f"\n{s.count} closed · medians: open {compact_span(s.median_duration)}, ack "
+          f"{compact_span(s.median_ack)}, first contact {compact_span(s.median_first_contact)}, longest silence "
+          f"{compact_span(s.median_silence)} · updates on time {on_time} · client found out first: "
+          f"{s.client_first} · promises broken: {s.broken}")
+    for r in rows:
+        if r.number in patterns:
+            print(f"* {r.id}: {_one_line(patterns[r.number].describe(r.client))}")
+    return 0
+
+
+def _stamp_ts(seconds: float | None) -> str:
+    """POSIX seconds on the user's wall clock, with the date."""
+    import pendulum
+
+    return "—" if seconds is None else _stamp(pendulum.from_timestamp(seconds))
 
 
 def _cmd_export(args) -> int:
@@ -485,6 +556,8 @@ _HANDLERS = {
     "update": _cmd_update,
     "done": _cmd_done,
     "close": _cmd_close,
+    "reopen": _cmd_reopen,
+    "review": _cmd_review,
     "export": _cmd_export,
     "demo": _cmd_demo,
 }

@@ -129,38 +129,49 @@ class CloseForm(FormModal):
     # -- reading the form --------------------------------------------------------------------
 
     def draft(self) -> CloseOutDraft:
-        """The form as a close-out draft, or ValueError naming the field to fix."""
+        """The form as a close-out draft, or ValueError naming the first field to fix."""
+        draft, problems = self.read_form()
+        if problems:
+            raise ValueError(problems[0])
+        return draft
+
+    def read_form(self) -> tuple[CloseOutDraft, list[str]]:
+        """The form as a draft with what does not parse left out, and what does not parse."""
         inc = self.incident
+        problems: list[str] = []
         prevention: list[tuple[int | None, PreventionAction | None]] = []
         for i in range(self.rows):
             text, owner, due = (self.value(f"prev-{part}-{i}") for part in ("text", "owner", "due"))
             existing = inc.prevention[i] if i < len(inc.prevention) else None
             if not text.strip():
                 if owner.strip() or due.strip():
-                    raise ValueError(f"prevention {i + 1}: say what will prevent it")
+                    problems.append(f"prevention {i + 1}: say what will prevent it")
                 if existing is not None:
                     prevention.append((i, None))
                 continue
+            when = None
             if existing is not None and due == due_text(existing.due):
                 when = existing.due  # unchanged: keep the stored instant, not midnight of its date
             elif due.strip():
                 try:
                     when = parse_when(due, self.now())
                 except ValueError:
-                    raise ValueError(f"prevention {i + 1}: the due date is a date like 2026-12-01, "
-                                     f"or 14d (not {due.strip()!r})") from None
-            else:
-                when = None
+                    problems.append(f"prevention {i + 1}: the due date is a date like 2026-12-01, "
+                                    f"or 14d (not {due.strip()!r})")
             prevention.append((i if existing is not None else None, PreventionAction(text, owner.strip(), when)))
         hours, credits, share = (self.value(f"cost-{part}") for part in ("hours", "credits", "share"))
         cost = None
         if hours.strip() or credits.strip() or share.strip():
-            cost = Cost(parse_number(hours, "unbilled hours", 0), parse_number(credits, "credits", 0),
-                        parse_number(share, "our share", 100, high=100))
-        return CloseOutDraft(
+            try:
+                cost = Cost(parse_number(hours, "unbilled hours", 0), parse_number(credits, "credits", 0),
+                            parse_number(share, "our share", 100, high=100))
+            except ValueError as exc:
+                problems.append(str(exc))
+        draft = CloseOutDraft(
             root_cause=self.value("root_cause"), fix=self.value("fix"), lessons=self.value("lessons"),
             prevention=prevention, client_confirmed=self.query_one("#debrief", Checkbox).value,
             cost=cost, reason=self.value("reason"))
+        return draft, problems
 
     def gaps_of(self, draft: CloseOutDraft) -> list[str]:
         """What a close would still lack with this draft (applied to a scratch copy)."""
@@ -168,14 +179,18 @@ class CloseForm(FormModal):
         return draft.apply_to(scratch, self.now(), self.user)
 
     def refresh_gaps(self) -> None:
-        """Redraw the list of what is missing; show the reason field only when it is needed."""
+        """Redraw what is missing (from what parses) and what does not parse; the reason field only when needed."""
         label = self.query_one("#gaps", Label)
+        draft, problems = self.read_form()
         try:
-            gaps = self.gaps_of(self.draft())
-        except (ValueError, ValidationError) as exc:
-            self.show_error(str(exc))
-            return
-        self.clear_error()
+            gaps = self.gaps_of(draft)
+        except ValidationError as exc:  # e.g. a prevention action with blank text
+            problems.append(str(exc))
+            gaps = self.incident.close_gaps()
+        if problems:
+            self.show_error(problems[0])
+        else:
+            self.clear_error()
         if gaps:
             label.update(Text("Still missing: " + " · ".join(gaps), style="bold yellow"))
         else:

@@ -70,6 +70,7 @@ class ReviewScreen(Screen):
         self.shown: list[ReviewRow] = []
         self._sorted: list[ReviewRow] | None = None
         self._zone = local_zone()
+        self._loaded = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -149,7 +150,8 @@ class ReviewScreen(Screen):
         self.query_one("#review-problem").display = False
         self.reload()
         self.table.focus()
-        self._save_index()
+        # Later, off the event loop: the index is for the next process, not for this first frame.
+        self.set_timer(0.5, self._save_index)
 
     def reload(self) -> None:
         """Re-read the rows (cheap when closed.json did not change) and redraw."""
@@ -162,7 +164,15 @@ class ReviewScreen(Screen):
             self.all_rows, self.patterns = [], {}
         self._zone = local_zone()
         self._sorted = None
+        self._loaded = True
         self.refresh_rows()
+
+    def on_screen_resume(self) -> None:
+        # Back from a view that may have reopened one: the rows as the store has them now.
+        if self._loaded:
+            current = self.table.current
+            self.reload()
+            self._keep(current)
 
     @work(thread=True, exclusive=True, group="review-index")
     def _save_index(self) -> None:
