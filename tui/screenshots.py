@@ -51,6 +51,23 @@ async def _shoot(folder: Path, out: Path) -> list[Path]:
         await pilot.press("escape", "escape", "question_mark")
         await pilot.pause()
         await save(pilot, "help")
+        await pilot.press("escape", "r")
+        await pilot.pause()
+        await save(pilot, "review")
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        await save(pilot, "closed-incident")
+        await pilot.press("escape", "escape", "enter", "c")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#root_cause").text = ("The vendor renamed the overtime column; our import mapped both "
+                                              "the old and the new name.")
+        form.query_one("#fix").text = "Corrected the six draft invoices before any went out."
+        form.query_one("#prev-text-0").value = "Import refuses a file whose columns changed since the last run"
+        form.query_one("#prev-owner-0").value = "jonas"
+        form.query_one("#prev-due-0").value = "2026-11-30"
+        form.query_one("#cost-hours").value = "7.5"
+        await save(pilot, "close-form")
     return shots
 
 

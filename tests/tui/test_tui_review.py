@@ -273,3 +273,40 @@ async def test_a_close_by_another_process_appears(history, make_app, folder, clo
         app.tick()
         await pilot.pause()
         assert ids(screen)[0] == "M-4" and summary(screen).startswith("4 closed")
+
+
+async def test_hundreds_of_rows_scroll_and_open_the_right_one(store, clock, make_app, folder):
+    from storage.files import dump_tinydb, write_atomically
+
+    close_one(store, clock, "Template", "Client", 2)
+    doc = store.get("M-1").to_dict()
+    docs = {}
+    for n in range(1, 301):
+        closed_at = pendulum_iso(doc["closed_at"], minutes=n)
+        docs[str(n)] = dict(doc, number=n, title=f"Incident number {n}", closed_at=closed_at)
+    write_atomically(folder / "closed.json", dump_tinydb({"incidents": docs}))
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_review(app, pilot)
+        table = screen.table
+        assert len(screen.shown) == 300
+        lines = table.visible_text()
+        assert len(lines) == table.scrollable_content_region.height < 40  # only what is on screen
+        assert ids(screen)[0] == "M-300"
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor == 299 and ids(screen)[-1] == "M-1"
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert table.cursor == 299 - table.page
+        assert f"M-{300 - table.cursor}" in ids(screen)
+        await pilot.press("home", "down", "down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ClosedIncidentScreen) and app.screen.number == 298
+        assert "Incident number 298" in str(app.screen.query_one("#view-title", Label).render())
+
+
+def pendulum_iso(text: str, **shift) -> str:
+    import pendulum
+
+    return pendulum.parse(text).add(**shift).isoformat()
