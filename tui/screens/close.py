@@ -218,6 +218,9 @@ class CloseForm(FormModal):
             self.submit(draft, close)
         except (ValueError, ValidationError, StoreError) as exc:
             self.show_error(str(exc))
+            reason = self.query_one("#reason", Input)
+            if close and reason.display and not reason.value.strip():
+                reason.focus()  # the way to close anyway, scrolled into view
             return
         self.dismiss("closed" if close else "saved")
 

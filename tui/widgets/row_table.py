@@ -180,7 +180,8 @@ class RowTable(ScrollView, can_focus=True):
         for column, cell_width in zip(self.columns, self.widths()):
             label = column.label
             if column.key == self.sort_key:
-                label = f"{label}{'▼' if self.sort_reverse else '▲'}"
+                arrow = "▼" if self.sort_reverse else "▲"
+                label = label[:max(0, cell_width - 1)] + arrow if cell_len(label) >= cell_width else label + arrow
             text = set_cell_size(label, cell_width)
             if column.right:
                 text = label[-cell_width:].rjust(cell_width) if cell_len(label) <= cell_width else text
