@@ -83,6 +83,7 @@ class ReviewIndex:
     keys: dict[int, Key] = field(default_factory=dict)
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # offsets, valid for ``signature``
     dirty: bool = False  # rows differ from the index file on disk
+    loaded: bool = False  # refreshed at least once (the index file is looked at only then)
     _patterns: dict[int, Pattern] | None = None
     # The index is written from a worker thread: what it writes is taken under this lock, and
     # the rows, keys and signature are only ever replaced together, never changed in place.
@@ -95,7 +96,7 @@ class ReviewIndex:
 
     def current(self) -> bool:
         """Whether the rows are those of closed.json as it is now (one stat)."""
-        return self.signature is not None and file_signature(self.path) == self.signature
+        return self.loaded and file_signature(self.path) == self.signature
 
     def patterns(self) -> dict[int, Pattern]:
         """Patterns over every closed incident (computed once per version of the rows)."""
@@ -113,15 +114,13 @@ class ReviewIndex:
     def refresh(self) -> bool:
         """Make the rows match closed.json; returns whether anything was re-read."""
         signature = file_signature(self.path)
-        if signature is not None and signature == self.signature:
+        if self.loaded and signature == self.signature:
             return False
-        if self.signature is None and self._load_index(signature):
+        first, self.loaded = not self.loaded, True
+        if first and signature is not None and self._load_index(signature):
             return True
-        if signature is None:
-            self._replace(None, {}, {}, {})
-            return True
-        raw = read_bytes(self.path)
-        if raw is None:
+        raw = read_bytes(self.path) if signature is not None else None
+        if raw is None:  # no closed incident yet
             self._replace(None, {}, {}, {})
             return True
         self._rebuild(signature, raw)

@@ -348,7 +348,7 @@ def _stamp_ts(seconds: float | None) -> str:
 
 def _cmd_export(args) -> int:
     store = _open_store(args)
-    incident = store.get(args.id)
+    incident = store.closed_incident(args.id)  # open or closed; parses only this incident's document
     if args.fmt == "json":
         import json
 

@@ -310,3 +310,16 @@ def pendulum_iso(text: str, **shift) -> str:
     import pendulum
 
     return pendulum.parse(text).add(**shift).isoformat()
+
+
+async def test_no_closed_incidents_yet(store, make_app, folder):
+    store.create("Still open", "Acme", 2)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_review(app, pilot)
+        assert summary(screen) == "No closed incidents yet: c in an incident's workspace closes one."
+        assert ids(screen) == [] and not app.store.review_changed()
+        await pilot.press("enter", "s", "p")  # nothing to open, sort or flag: no error
+        await pilot.pause()
+        assert app.screen is screen
+    assert not (folder / "closed.json").exists()

@@ -215,7 +215,7 @@ class ClosedIncidentScreen(Screen):
             if path is not None:
                 self.app.notify(f"Report written to {path}", timeout=6, markup=False)
 
-        self.app.push_screen(ExportForm(submit, incident.id, getattr(self.app, "export_folder", None)), written)
+        self.app.push_screen(ExportForm(submit, incident.id), written)
 
     def action_reopen(self) -> None:
         if self.incident is None or not self.incident.is_closed:

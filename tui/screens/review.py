@@ -38,6 +38,8 @@ def _percent(share: float | None) -> str:
 
 def summary_text(summary: Summary, total: int) -> str:
     """The summary line over the rows shown."""
+    if not total:
+        return "No closed incidents yet: c in an incident's workspace closes one."
     shown = f"{summary.count:,} shown of {total:,} closed" if summary.count != total else f"{total:,} closed"
     if not summary.count:
         return f"{shown} · nothing matches the filter"
@@ -81,7 +83,7 @@ class ReviewScreen(Screen):
             yield Input(placeholder="severity: 1,2 or 1-2", id="filter-sev", compact=True)
         yield Label("", id="review-summary")
         yield Label("", id="review-problem")
-        yield RowTable(self._columns(), id="review-table")
+        yield RowTable(self._columns(), row_key=lambda row: row.number, id="review-table")
         yield Label(Text(LEGEND), id="review-legend")
         yield Footer(compact=True)
 
@@ -170,9 +172,7 @@ class ReviewScreen(Screen):
     def on_screen_resume(self) -> None:
         # Back from a view that may have reopened one: the rows as the store has them now.
         if self._loaded:
-            current = self.table.current
             self.reload()
-            self._keep(current)
 
     @work(thread=True, exclusive=True, group="review-index")
     def _save_index(self) -> None:
@@ -182,9 +182,7 @@ class ReviewScreen(Screen):
     def tick(self, now) -> None:
         """Once a second: another process may have closed or reopened an incident."""
         if self.app.store.review_changed():
-            current = self.table.current
             self.reload()
-            self._keep(current)
             self._save_index()
 
     def refresh_rows(self, keep: ReviewRow | None = None) -> None:
@@ -197,14 +195,6 @@ class ReviewScreen(Screen):
         table.set_sort(query.sort, query.reverse)
         table.set_rows(self.shown, keep if keep is not None else table.current)
         self.query_one("#review-summary", Label).update(Text(summary_text(summarize(self.shown), len(self.all_rows))))
-
-    def _keep(self, row: ReviewRow | None) -> None:
-        if row is None:
-            return
-        for index, shown in enumerate(self.shown):
-            if shown.number == row.number:
-                self.table.cursor = index
-                return
 
     def _problem(self, message: str | None) -> None:
         label = self.query_one("#review-problem", Label)

@@ -98,9 +98,11 @@ class RowTable(ScrollView, can_focus=True):
             """The table (lets ``@on(..., "#id")`` match it)."""
             return self.table
 
-    def __init__(self, columns: Sequence[Column], *, id: str | None = None, classes: str | None = None):
+    def __init__(self, columns: Sequence[Column], *, row_key: Callable[[Any], Any] | None = None,
+                 id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
         self.columns = list(columns)
+        self.row_key = row_key or (lambda row: row)  # what makes a row the same row after a reload
         self.rows: Sequence[Any] = ()
         self.sort_key: str | None = None
         self.sort_reverse = False
@@ -112,8 +114,11 @@ class RowTable(ScrollView, can_focus=True):
     def set_rows(self, rows: Sequence[Any], keep: Any = None) -> None:
         """Show ``rows``; the cursor stays on ``keep`` if it is among them, else on the first row."""
         self.rows = rows
-        # By identity: comparing 10,000 rows field by field would cost more than the sort.
-        index = next((i for i, row in enumerate(rows) if row is keep), 0) if keep is not None else 0
+        index = 0
+        if keep is not None:
+            # By key: with the default (the row itself) identity decides first, which is cheap.
+            wanted, key = self.row_key(keep), self.row_key
+            index = next((i for i, row in enumerate(rows) if row is keep or key(row) == wanted), 0)
         self.virtual_size = Size(self.size.width, len(rows) + 1)
         self.cursor = index
         self._scroll_to_cursor()
