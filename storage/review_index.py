@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .files import CorruptFile, file_signature, parse_tinydb_bytes, read_bytes
 from .metrics import Pattern, ReviewRow, find_patterns, row_from_document
+from .model import SCHEMA_VERSION
 
 INDEX_FILE = "closed.review.json"
 INDEX_FORMAT = 2
@@ -64,12 +65,16 @@ def split_documents(raw: bytes) -> list[tuple[int, int, int]] | None:
             return None
 
 
-def _row(path: Path, number: int, doc) -> ReviewRow:
-    if not isinstance(doc, dict) or doc.get("number") != number:
-        raise CorruptFile(path, f"document {number} is not a valid incident")
+def _row(path: Path, number: int, doc) -> ReviewRow | None:
+    """The row of one document; None for one a newer mishap wrote that this one cannot read."""
     try:
+        if not isinstance(doc, dict) or doc.get("number") != number:
+            raise ValueError("its number does not match its key")
         return row_from_document(doc)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        schema = doc.get("schema") if isinstance(doc, dict) else None
+        if isinstance(schema, int) and schema > SCHEMA_VERSION:
+            return None  # as the store does: left out, never rewritten (the store is read-only then)
         raise CorruptFile(path, f"document {number} is not a valid incident ({exc})") from None
 
 
@@ -154,6 +159,9 @@ class ReviewIndex:
                     self._rebuild_slowly(signature, raw)  # not what it looked like: read it properly
                     return
                 rows[number] = _row(self.path, number, doc)
+                if rows[number] is None:
+                    del rows[number]
+                    continue
             keys[number] = key
             offsets[number] = (start, end)
         self._replace(signature, rows, keys, offsets)
@@ -161,6 +169,7 @@ class ReviewIndex:
     def _rebuild_slowly(self, signature: tuple, raw: bytes) -> None:
         data = parse_tinydb_bytes(self.path, raw)
         rows = {int(k): _row(self.path, int(k), doc) for k, doc in data.get("incidents", {}).items()}
+        rows = {number: row for number, row in rows.items() if row is not None}
         self._replace(signature, rows, {}, {})
 
     # -- the index file --------------------------------------------------------------------

@@ -129,3 +129,12 @@ def test_a_read_only_store_does_not_write_the_index(folder, clock):
     store.read_only_reason = "read-only for the test"
     assert store.review_rows() and not store.save_review_index()
     assert not (folder / INDEX_FILE).exists()
+
+
+def test_a_document_from_a_newer_mishap_is_left_out_not_an_error(folder, clock):
+    closed_store(folder, clock, count=2)
+    path = folder / "closed.json"
+    data = json.loads(path.read_bytes())
+    data["incidents"]["2"].update(schema=99, discovered_at={"new": "shape"})
+    path.write_text(json.dumps(data, separators=(",", ":")))
+    assert [r.number for r in Store.open(folder, clock=clock).review_rows()] == [1]

@@ -67,7 +67,7 @@ class RowTable(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "edge(0)", "First", show=False),
         Binding("end", "edge(1)", "Last", show=False),
-        Binding("enter", "select", "Open", show=False),
+        Binding("enter", "select", "Open", tooltip="Open the highlighted row"),
     ]
 
     cursor = reactive(0, always_update=True, repaint=False)
