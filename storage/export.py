@@ -2,7 +2,8 @@
 
 Every piece of user text goes through :func:`inline` or :func:`block`, so a
 title such as ``# a | b`` or a summary with ``[link](x)`` stays plain text and
-cannot break a heading, a table or a list.
+cannot break a heading, a table or a list, and a pasted escape sequence shows as
+``␛[31m`` instead of driving the terminal of whoever reads the file.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pendulum
 from pendulum import DateTime
 
 from .clock import human_span, local_zone
+from .metrics import compact_span, review_row
 from .model import FIRST_CONTACT_MINUTES, SEVERITY_NAMES, Incident
 
 AUDIENCES = ("internal", "client")
@@ -142,8 +144,6 @@ def client_text(kind: str, text: str) -> str:
 
 def _keeping_informed(inc: Incident) -> list[str]:
     """Update punctuality and promises in figures (the same ones the review shows)."""
-    from .metrics import compact_span, review_row
-
     row = review_row(inc)
     due = (f"{row.updates_on_time} of {row.updates_due} promised updates went out on time "
            f"({row.on_time_share:.0%}); a missed or late one counts against."
@@ -198,11 +198,14 @@ def _hours(value: float) -> str:
 def render_markdown(incident: Incident, audience: str = "internal", tz=None) -> str:
     """The post-incident report of ``incident`` as Markdown.
 
-    The client audience leaves out internal notes (timeline entries of kind
-    ``note``), notes on checklist steps and the cost split (the cost table and
-    ``cost`` timeline entries; credits and unbilled hours are listed as what we
-    did to make it right); ``tz`` is the zone
-    times are shown in (default: the user's local zone).
+    Both audiences get the key times, damage, checklist, client updates with their
+    punctuality, the promises (kept, broken, renegotiated and why), the figures of how
+    the client was kept informed, root cause, fix, prevention, the debrief, lessons and
+    the timeline. The client audience leaves out internal notes (timeline entries of
+    kind ``note``), notes on checklist steps, the cost split (the cost table and
+    ``cost`` timeline entries; credits and unbilled hours are listed as what we did to
+    make it right) and why it was closed with the close-out incomplete. ``tz`` is the
+    zone times are shown in (default: the user's local zone).
     """
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}: use {' or '.join(AUDIENCES)}")
