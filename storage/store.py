@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Callable, Iterator, TypeVar
 
 from pendulum import DateTime
@@ -92,6 +93,61 @@ def current_user() -> str:
         return "me"
 
 
+class ClosedIncidents(Mapping):
+    """Closed incidents by number, parsed one at a time when asked for.
+
+    closed.json may hold ten thousand incidents; turning each into dataclasses with
+    pendulum instants takes seconds, and a close or a look at one needs none of that.
+    A document that is not a valid incident is reported (CorruptFile) when it is read.
+    """
+
+    def __init__(self, path: Path, docs: dict[int, dict], skip_invalid: bool = False,
+                 parsed: dict[int, Incident] | None = None):
+        self._path = path
+        self._docs = docs
+        self._skip_invalid = skip_invalid  # read-only (newer schema): leave out what we cannot read
+        self._parsed: dict[int, Incident] = dict(parsed or {})
+
+    def __getitem__(self, number: int) -> Incident:
+        incident = self._parsed.get(number)
+        if incident is not None:
+            return incident
+        doc = self._docs[number]
+        try:
+            incident = Incident.from_dict(doc)
+        except ValidationError as exc:
+            if self._skip_invalid:
+                raise KeyError(number) from None
+            raise CorruptFile(self._path, f"document {number} is not a valid incident ({exc})") from None
+        if incident.number != number:
+            raise CorruptFile(self._path, f"document {number} holds incident {incident.id}")
+        self._parsed[number] = incident
+        return incident
+
+    def __contains__(self, number: object) -> bool:
+        return number in self._docs
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._docs)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def readable(self) -> list[Incident]:
+        """Every incident this version can read (all of them, unless the store is read-only)."""
+        found = []
+        for number in self._docs:
+            try:
+                found.append(self[number])
+            except KeyError:
+                continue
+        return found
+
+    def parsed(self) -> dict[int, Incident]:
+        """The incidents parsed so far (to carry over into the next version)."""
+        return self._parsed
+
+
 class Store:
     """Open and closed incidents in a folder; every method's change is durable on return."""
 
@@ -105,7 +161,7 @@ class Store:
         self._open: dict[int, Incident] = {}
         self._open_seen: tuple | None = None
         self._open_raw: bytes | None = None  # open.json's bytes as we last read or wrote them
-        self._closed: dict[int, Incident] | None = None
+        self._closed: ClosedIncidents | None = None
         self._closed_seen: tuple | None = None
         self._closed_digest: bytes | None = None  # hash of closed.json as last read or written
         self._closed_docs: dict[int, dict] = {}  # closed.json's documents, to write back unchanged
@@ -243,20 +299,22 @@ class Store:
     def _read_closed(self, signature: tuple | None, raw: bytes | None) -> None:
         first = self._closed is None
         data = parse_tinydb_bytes(self.closed_path, raw) if raw is not None else None
-        self._closed = self._parse(self.closed_path, data)
+        if data is not None:
+            self._check_schema(self.closed_path, data)
         self._closed_docs = {int(k): doc for k, doc in (data or {}).get("incidents", {}).items()}
+        self._closed = ClosedIncidents(self.closed_path, self._closed_docs, skip_invalid=self.read_only)
         self._closed_seen = signature
         self._closed_digest = _digest(raw)
         if first:
             self._refresh_backup(self.closed_path, raw)
 
-    def _load_closed(self) -> dict[int, Incident]:
+    def _load_closed(self) -> ClosedIncidents:
         signature = file_signature(self.closed_path)
         if self._closed is None or signature != self._closed_seen:
             self._read_closed(signature, read_bytes(self.closed_path))
         return self._closed
 
-    def _sync_closed_locked(self) -> dict[int, Incident]:
+    def _sync_closed_locked(self) -> ClosedIncidents:
         """Under the lock: the closed incidents exactly as on disk now (compared by content)."""
         signature = file_signature(self.closed_path)
         raw = read_bytes(self.closed_path)
@@ -294,7 +352,7 @@ class Store:
     def closed_incidents(self) -> list[Incident]:
         """Every closed incident (reads the closed file the first time)."""
         closed = self._load_closed()
-        return [inc for number, inc in closed.items() if number not in self._open]
+        return [inc for inc in closed.readable() if inc.number not in self._open]
 
     def get(self, incident_id: str | int) -> Incident:
         """One incident, open or closed."""
@@ -434,7 +492,7 @@ class Store:
         self._writable()
         return max(closed, default=0)
 
-    def _check_no_collision(self, incident: Incident, closed: dict[int, Incident]) -> None:
+    def _check_no_collision(self, incident: Incident, closed: Mapping[int, Incident]) -> None:
         other = closed.get(incident.number)
         if other is not None and other.created_at != incident.created_at:
             raise StoreError(
@@ -469,24 +527,29 @@ class Store:
             self._write_closed({}, remove=[number])
 
     def _write_closed(self, upserts: dict[int, Incident], remove: list[int] = ()) -> None:
-        """Under the lock: rewrite closed.json from what is on disk now plus these changes."""
-        closed = dict(self._sync_closed_locked())
-        docs = dict(self._closed_docs)  # untouched incidents are written back as read, not re-serialised
+        """Under the lock: rewrite closed.json from what is on disk now plus these changes.
+
+        Works on the raw documents: the other closed incidents are written back as read,
+        never parsed (parsing ten thousand would make every close take seconds).
+        """
+        closed = self._sync_closed_locked()
+        parsed = dict(closed.parsed())
+        docs = dict(self._closed_docs)
         self._writable()  # a newer schema in closed.json: rewriting it would drop what we cannot read
         for number, incident in upserts.items():
-            closed[number] = incident
+            parsed[number] = incident
             docs[number] = incident.to_dict()
         for number in remove:
-            closed.pop(number, None)
+            parsed.pop(number, None)
             docs.pop(number, None)
-        for number in list(closed):
+        for number in list(docs):
             if number in self._open and not self._open[number].is_closed:
-                closed.pop(number)  # a reopen that was cut short: the open copy wins
+                parsed.pop(number, None)  # a reopen that was cut short: the open copy wins
                 docs.pop(number, None)
         storage = AtomicJSONStorage(self.closed_path)
         storage.write({"incidents": {str(n): docs[n] for n in sorted(docs)}})
-        self._closed = closed
         self._closed_docs = docs
+        self._closed = ClosedIncidents(self.closed_path, docs, skip_invalid=self.read_only, parsed=parsed)
         self._closed_seen = file_signature(self.closed_path)
         self._closed_digest = _digest(storage._text.encode("utf-8"))
 
