@@ -283,3 +283,17 @@ async def test_incident_changed_elsewhere_redraws_workspace(incident, make_app, 
         app.tick()
         await pilot.pause()
         assert table_rows(screen.query_one("#timeline-table", DataTable))[0][1] == "from the other terminal"
+
+
+async def test_choosing_closed_in_the_status_picker_opens_the_close_form(incident, make_app, folder):
+    from tui.screens.close import CloseForm
+
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_workspace(app, pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("down", "down", "down", "enter")  # open, contained, resolved, closed
+        await pilot.pause()
+        assert isinstance(app.screen, CloseForm)
+    assert reread(folder).get(incident.id).status == "open"

@@ -46,7 +46,7 @@ class IncidentScreen(PromiseActions, Screen):
         Binding("a", "add_damage", "Add damage", tooltip="Add a damage item", id="incident.add_damage"),
         Binding("A", "add_question", "Add question", key_display="shift+a", show=False, tooltip="Add an open question to verify", id="incident.add_question"),
         Binding("e", "edit", "Edit", tooltip="Edit the focused damage item, question or step note", id="incident.edit"),
-        Binding("right_square_bracket", "damage_state(1)", "State →", key_display="]", tooltip="Move the damage item to its next state", id="incident.state_next"),
+        Binding("right_square_bracket", "damage_state(1)", "State →", key_display="]", show=False, tooltip="Move the damage item to its next state", id="incident.state_next"),
         Binding("left_square_bracket", "damage_state(-1)", "State ←", key_display="[", show=False, tooltip="Move the damage item back a state", id="incident.state_prev"),
         Binding("s", "status", "Status", tooltip="Change the incident's status", id="incident.status"),
         Binding("o", "note", "Note", tooltip="Add a note to the timeline", id="incident.note"),
@@ -276,6 +276,9 @@ class IncidentScreen(PromiseActions, Screen):
 
     def action_status(self) -> None:
         def picked(status: str | None) -> None:
+            if status == "closed" and not self.incident.is_closed:
+                self.action_close_incident()  # closing goes through the close-out form
+                return
             if status and status != self.incident.status:
                 self._change(lambda inc, now, by: inc.set_status(status, now, by), f"Status is now {status}")
 
