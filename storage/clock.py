@@ -137,16 +137,22 @@ def countdown_state(due: DateTime | None, now: DateTime, cadence: Duration | Non
     return CountdownState.CALM
 
 
+def _units(seconds: float) -> tuple[int, int, int, int]:
+    """(days, hours, minutes, seconds) of an absolute span, truncated toward zero."""
+    total = int(abs(seconds))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return days, hours, minutes, secs
+
+
 def human_span(seconds: float) -> str:
     """An exact, compact span: ``45 s``, ``14 min``, ``1 h 59 min``, ``2 d 3 h``.
 
     Truncates toward zero at the smallest unit shown, never rounds a bigger unit up
     (pendulum's diff_for_humans turns 119 minutes into "1 hour").
     """
-    total = int(abs(seconds))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
+    days, hours, minutes, secs = _units(seconds)
     if days:
         return f"{days} d {hours} h" if hours else f"{days} d"
     if hours:
@@ -154,6 +160,21 @@ def human_span(seconds: float) -> str:
     if minutes:
         return f"{minutes} min"
     return f"{secs} s"
+
+
+def compact_span(seconds: float | None) -> str:
+    """The same span for a narrow table cell: ``45s``, ``14m``, ``1h59m``, ``2d3h``; ``—`` if unknown."""
+    if seconds is None:
+        return "—"
+    sign = "-" if seconds < 0 else ""
+    days, hours, minutes, secs = _units(seconds)
+    if days:
+        return f"{sign}{days}d{hours}h" if hours else f"{sign}{days}d"
+    if hours:
+        return f"{sign}{hours}h{minutes:02d}m" if minutes else f"{sign}{hours}h"
+    if minutes:
+        return f"{sign}{minutes}m"
+    return f"{sign}{secs}s"
 
 
 def relative(due: DateTime, now: DateTime) -> str:

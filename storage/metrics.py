@@ -30,6 +30,8 @@ from collections import Counter
 from itertools import chain, combinations
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 
+from .clock import compact_span  # noqa: F401  (re-exported for the review's cells)
+
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Incident
 
@@ -364,21 +366,3 @@ def find_patterns(rows: Sequence[ReviewRow]) -> dict[int, Pattern]:
         if pattern:
             result[row.number] = pattern
     return result
-
-
-def compact_span(seconds: float | None) -> str:
-    """A short exact span for a table cell: ``45s``, ``14m``, ``1h59m``, ``2d3h``; ``—`` if unknown."""
-    if seconds is None:
-        return "—"
-    sign = "-" if seconds < 0 else ""
-    total = int(abs(seconds))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{sign}{days}d{hours}h" if hours else f"{sign}{days}d"
-    if hours:
-        return f"{sign}{hours}h{minutes:02d}m" if minutes else f"{sign}{hours}h"
-    if minutes:
-        return f"{sign}{minutes}m"
-    return f"{sign}{secs}s"
