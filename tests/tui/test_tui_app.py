@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from rich.text import Text
 from textual.command import CommandPalette
 from textual.widgets import DataTable, Input, Label, Markdown, Static
 
-from storage.store import Store
-from tui.app import MishapApp
 from tui.screens.board import BoardScreen
 from tui.screens.help import HelpScreen
 from tui.screens.incident import IncidentScreen
@@ -138,7 +135,7 @@ async def test_newer_schema_opens_read_only_and_refuses_changes(store, make_app,
     incident = store.create("Wrong report", "Acme", 2)
     path = folder / "open.json"
     data = json.loads(path.read_text())
-    data["incidents"]["1"]["schema"] = 99
+    data["incidents"][str(incident.number)]["schema"] = 99
     path.write_text(json.dumps(data))
     before = path.read_bytes()
     app = make_app()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pendulum
 from textual.widgets import DataTable, Static
 
 from storage.store import Store

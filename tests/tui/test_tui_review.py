@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 from textual.widgets import Input, Label, Select
 
-from storage.model import Cost, PreventionAction
+from storage.model import Cost
 from storage.store import Store
 from tui.screens.closed_view import ClosedIncidentScreen
 from tui.screens.export_form import ExportForm

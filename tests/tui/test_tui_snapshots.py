@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input, TextArea
-
 from tui_support import seed
 
 SIZE = (120, 36)

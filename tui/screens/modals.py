@@ -19,7 +19,7 @@ from textual.widgets import Input, Label, OptionList, Select, TextArea
 from textual.widgets.option_list import Option
 
 from storage.files import StoreError
-from storage.model import DAMAGE_STATES, STATUSES, DamageItem, Incident, OpenQuestion, ValidationError
+from storage.model import DAMAGE_STATES, STATUSES, DamageItem, OpenQuestion, ValidationError
 
 MODALS_CSS = Path(__file__).with_name("modals.tcss")  # absolute: subclasses live in other modules
 CHANNELS = ("email", "phone", "video call", "meeting", "chat", "other")
