@@ -41,6 +41,7 @@ class MishapApp(App):
         self.user = user
         self.offer_demo = offer_demo
         self.store: Store | None = None
+        self._open_problem = "the store was not opened"
         self.watch_overdue = OverdueWatch()
         self._settings_ok = True
 
@@ -56,7 +57,7 @@ class MishapApp(App):
 
     def get_default_screen(self) -> Screen:
         if self.store is None:
-            return StoreProblemScreen(getattr(self, "_open_problem", "the store was not opened"))
+            return StoreProblemScreen(self._open_problem)
         return BoardScreen()
 
     def on_mount(self) -> None:

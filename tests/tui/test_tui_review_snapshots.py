@@ -5,17 +5,7 @@ from __future__ import annotations
 from textual.widgets import TextArea
 
 from test_tui_review import HOSTILE, close_one
-from tui_support import seed
-
-SIZE = (120, 36)
-
-
-async def steady(pilot) -> None:
-    """No blinking cursors, and every posted message handled."""
-    for widget in pilot.app.screen.query("Input, TextArea"):
-        widget.cursor_blink = False
-    await pilot.pause()
-
+from tui_support import SIZE, seed, steady
 
 def test_close_form_with_gaps(snap_compare, store, clock, make_app):
     seed(store, clock)

@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 
 from storage.store import Store
 
+SIZE = (120, 36)  # snapshots and screenshots are taken at this pinned size
 START = pendulum.datetime(2026, 11, 23, 9, 0, tz="UTC")
 
 
@@ -56,3 +57,10 @@ def seed(store: Store, clock: FakeClock) -> list:
     store.change(order.number, lambda inc, now, by: inc.log_update("phone", "Cancelled the copy", now.add(hours=3), now, by))
     clock.advance(minutes=5)
     return [payroll, order]
+
+
+async def steady(pilot) -> None:
+    """Before a snapshot: no blinking cursors, and every posted message handled."""
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
+    await pilot.pause()

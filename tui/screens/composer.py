@@ -50,7 +50,7 @@ class ComposerScreen(ModalScreen[bool]):
         super().__init__()
         self.incident = incident
         self._autosave: Timer | None = None
-        self._restored_from: str | None = None
+        self._restored = False  # the form was filled from a saved draft
         self._loading = True
 
     # -- layout ------------------------------------------------------------------------------
@@ -96,13 +96,13 @@ class ComposerScreen(ModalScreen[bool]):
         }
         if draft:
             values.update({k: v for k, v in draft.items() if isinstance(v, str)})
-            self._restored_from = draft.get("_saved_at")
+            self._restored = True
         for key, value in values.items():
             if key == "channel":
                 if value in CHANNELS:
                     self.query_one("#channel", Select).value = value
                 continue
-            widget = self.query(f"#{key}").first() if self.query(f"#{key}") else None
+            widget = next(iter(self.query(f"#{key}")), None)  # a stale draft may name a field no longer here
             if isinstance(widget, TextArea):
                 widget.text = value
             elif isinstance(widget, Input):
@@ -113,7 +113,7 @@ class ComposerScreen(ModalScreen[bool]):
     def _loaded(self) -> None:
         self._loading = False
         self.refresh_checks()
-        if self.app.store.draft(self.incident.number):
+        if self._restored:
             self.app.notify("Draft restored", timeout=3, markup=False)
 
     # -- reading the form --------------------------------------------------------------------
