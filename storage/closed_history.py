@@ -1,0 +1,333 @@
+"""Closed incidents on disk: one stock-TinyDB file each, and a review index that grows by appends.
+
+Layout inside the store folder::
+
+    closed/M-12.json      {"incidents": {"12": {...}}}: readable by stock TinyDB and jq
+    closed/index.json     the review rows of every closed incident (a snapshot)
+    closed/index.log      one JSON line per close or reopen since that snapshot
+
+Why one file per incident: closing writes one small file and reopening removes one, so
+neither costs more with ten thousand closed incidents than with none; one corrupt byte
+takes one incident offline, not the history. Why a journal beside the snapshot: the
+review needs the rows of every closed incident, and rewriting 10,000 rows on each close
+would make a close cost what the history weighs. Each journal line sets one number's
+row (or removes it), so applying lines that a snapshot already holds changes nothing:
+compaction (write the snapshot, then empty the journal) is safe to cut short anywhere.
+
+The journal and the snapshot are derived data. Whenever rows are read whole, the
+folder's list of files is compared with them: a file without a row is read, a row
+without a file is dropped. Deleting both costs one slow review, never a record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .files import (CorruptFile, StoreError, file_signature, fsync_folder, parse_tinydb_bytes, read_bytes,
+                    write_atomically, dump_tinydb)
+from .metrics import ReviewRow, row_from_document
+
+CLOSED_DIR = "closed"
+INDEX_FILE = "index.json"
+JOURNAL_FILE = "index.log"
+INDEX_FORMAT = 3
+_NAME = re.compile(r"^M-([1-9][0-9]*)\.json$")
+# Past this many journal lines a writer folds them into the snapshot (cheap to read either way).
+COMPACT_AFTER = 500
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def file_name(number: int) -> str:
+    """The name of one closed incident's file: ``M-12.json``."""
+    return f"M-{number}.json"
+
+
+def wrap(doc: dict) -> str:
+    """One incident's document as the text of a stock TinyDB file."""
+    return dump_tinydb({"incidents": {str(doc["number"]): doc}})
+
+
+@dataclass
+class HistoryProblem:
+    """A closed file that could not be read: its incident is offline, everything else is not."""
+
+    number: int
+    message: str
+
+
+@dataclass
+class ClosedHistory:
+    """The closed incidents of one store folder: their files and the review's rows."""
+
+    folder: Path  # the store folder; files live in folder/closed
+    known_schema: int
+    rows: dict[int, ReviewRow] = field(default_factory=dict)
+    problems: dict[int, HistoryProblem] = field(default_factory=dict)
+    loaded: bool = False
+    _index_seen: tuple | None = None
+    _journal_seen: tuple | None = None
+    _journal_offset: int = 0
+
+    # -- where things are --------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        """The folder of closed incident files."""
+        return self.folder / CLOSED_DIR
+
+    @property
+    def index_path(self) -> Path:
+        """The review rows' snapshot."""
+        return self.path / INDEX_FILE
+
+    @property
+    def journal_path(self) -> Path:
+        """The closes and reopens since the snapshot."""
+        return self.path / JOURNAL_FILE
+
+    def file_of(self, number: int) -> Path:
+        """Where incident ``number`` lives once closed."""
+        return self.path / file_name(number)
+
+    def exists(self, number: int) -> bool:
+        """Whether a closed file for ``number`` is on disk (one stat)."""
+        return self.file_of(number).exists()
+
+    def numbers(self) -> list[int]:
+        """The numbers of every closed file on disk, in order (one directory listing)."""
+        try:
+            names = os.listdir(self.path)
+        except FileNotFoundError:
+            return []
+        found = []
+        for name in names:
+            match = _NAME.match(name)
+            if match:
+                found.append(int(match.group(1)))
+        return sorted(found)
+
+    def is_empty(self) -> bool:
+        """Whether no incident was ever closed here (stops at the first file seen)."""
+        try:
+            with os.scandir(self.path) as entries:
+                return not any(_NAME.match(entry.name) for entry in entries)
+        except FileNotFoundError:
+            return True
+
+    # -- one incident -------------------------------------------------------------------------
+
+    def read(self, number: int) -> dict | None:
+        """The stored document of closed incident ``number``; None if it has no file.
+
+        Raises CorruptFile, naming the file, when it is not one valid-looking document.
+        """
+        path = self.file_of(number)
+        raw = read_bytes(path)
+        if raw is None:
+            return None
+        return document_of(path, raw, number)
+
+    def write(self, doc: dict, *, durable: bool = True) -> None:
+        """Write one closed incident's file (atomic; under the store lock)."""
+        self.path.mkdir(mode=0o700, exist_ok=True)
+        path = self.file_of(int(doc["number"]))
+        if durable:
+            write_atomically(path, wrap(doc))
+        else:  # a migration syncs once at its end instead of twice a file
+            _write_replace(path, wrap(doc))
+
+    def remove(self, number: int) -> None:
+        """Remove one closed incident's file (under the store lock), durably."""
+        try:
+            self.file_of(number).unlink()
+        except FileNotFoundError:
+            return
+        fsync_folder(self.path)
+
+    # -- the journal: written by the process that closes or reopens, under the store lock --------
+
+    def record_closed(self, doc: dict) -> None:
+        """Note a close in the journal: the incident's review row, as of ``doc``."""
+        row = _row_of(self.file_of(int(doc["number"])), doc, self.known_schema)
+        entry = {"n": int(doc["number"]), "row": row.to_list() if row is not None else None}
+        self._append(entry)
+        if row is not None and self.loaded:
+            self.rows[row.number] = row
+
+    def record_reopened(self, number: int) -> None:
+        """Note a reopen in the journal: the incident has no review row any more."""
+        self._append({"n": number, "gone": True})
+        self.rows.pop(number, None)
+
+    def _append(self, entry: dict) -> None:
+        self.path.mkdir(mode=0o700, exist_ok=True)
+        line = json.dumps(entry, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
+        fd = os.open(self.journal_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            size = os.fstat(fd).st_size
+            if size:
+                # A writer killed mid-line left a fragment: end it, or this line would join it.
+                if os.pread(fd, 1, size - 1) != b"\n":
+                    line = b"\n" + line
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def journal_length(self) -> int:
+        """How many bytes the journal holds (0 when there is none)."""
+        signature = file_signature(self.journal_path)
+        return signature[2] if signature else 0
+
+    def compact(self) -> bool:
+        """Fold the journal into the snapshot (under the store lock); returns whether written."""
+        self.load()
+        write_atomically(self.index_path, self._snapshot_text())
+        write_atomically(self.journal_path, b"")
+        self._index_seen = file_signature(self.index_path)
+        self._journal_seen = file_signature(self.journal_path)
+        self._journal_offset = 0
+        return True
+
+    def _snapshot_text(self) -> str:
+        entries = [row.to_list() for _, row in sorted(self.rows.items())]
+        return json.dumps({"format": INDEX_FORMAT, "rows": entries}, ensure_ascii=True, separators=(",", ":"))
+
+    # -- the review's rows ---------------------------------------------------------------------
+
+    def changed(self) -> bool:
+        """Whether another process closed or reopened something since the rows were read (two stats)."""
+        return (not self.loaded or file_signature(self.index_path) != self._index_seen
+                or file_signature(self.journal_path) != self._journal_seen)
+
+    def load(self, progress: Progress | None = None) -> bool:
+        """Bring the rows up to date with the disk; returns whether anything was read.
+
+        After another process's close or reopen only the new journal lines are read.
+        """
+        index_sig = file_signature(self.index_path)
+        journal_sig = file_signature(self.journal_path)
+        if self.loaded and index_sig == self._index_seen and journal_sig == self._journal_seen:
+            return False
+        if self.loaded and index_sig == self._index_seen and journal_sig is not None \
+                and journal_sig[2] >= self._journal_offset:
+            self._read_journal(self._journal_offset)
+            self._journal_seen = journal_sig
+            return True
+        rows = self._read_snapshot()
+        self.rows = rows if rows is not None else {}
+        self._index_seen = index_sig
+        self._journal_offset = 0
+        self._read_journal(0)
+        self._journal_seen = journal_sig
+        self._reconcile(progress, rebuilding=rows is None)
+        self.loaded = True
+        return True
+
+    def _read_snapshot(self) -> dict[int, ReviewRow] | None:
+        try:
+            raw = read_bytes(self.index_path)
+        except (IsADirectoryError, PermissionError):
+            return None
+        if raw is None:
+            return None
+        try:
+            data = json.loads(raw)
+            if data.get("format") != INDEX_FORMAT:
+                return None
+            make = ReviewRow.from_list
+            return {row.number: row for row in map(make, data["rows"])}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None  # a broken snapshot is only a slower review: rebuilt from the files
+
+    def _read_journal(self, offset: int) -> None:
+        try:
+            with open(self.journal_path, "rb") as handle:
+                handle.seek(offset)
+                tail = handle.read()
+        except (FileNotFoundError, IsADirectoryError, PermissionError):
+            self._journal_offset = 0
+            return
+        complete = tail.rfind(b"\n") + 1  # a line still being written is read next time
+        for line in tail[:complete].splitlines():
+            try:
+                entry = json.loads(line)
+                number = int(entry["n"])
+                if entry.get("gone"):
+                    self.rows.pop(number, None)
+                elif entry.get("row") is not None:
+                    self.rows[number] = ReviewRow.from_list(entry["row"])
+                    self.problems.pop(number, None)
+            except (ValueError, KeyError, TypeError):
+                continue  # a fragment a killed writer left; the reconcile below covers its incident
+        self._journal_offset = offset + complete
+
+    def _reconcile(self, progress: Progress | None, rebuilding: bool) -> None:
+        """Match the rows to the files on disk: read files that have no row, drop rows with no file."""
+        on_disk = self.numbers()
+        present = set(on_disk)
+        for number in [n for n in self.rows if n not in present]:
+            del self.rows[number]
+        missing = [n for n in on_disk if n not in self.rows]
+        self.problems = {n: p for n, p in self.problems.items() if n in present}
+        for done, number in enumerate(missing, 1):
+            try:
+                doc = self.read(number)
+                row = None if doc is None else _row_of(self.file_of(number), doc, self.known_schema)
+            except CorruptFile as exc:
+                self.problems[number] = HistoryProblem(number, str(exc))
+                row = None
+            if row is not None:
+                self.rows[number] = row
+            if progress is not None and (done % 200 == 0 or done == len(missing)):
+                progress(done, len(missing))
+
+    def documents(self) -> Iterator[tuple[int, dict | None, str | None]]:
+        """Every closed file's (number, document, problem), one at a time, never all in memory."""
+        for number in self.numbers():
+            try:
+                yield number, self.read(number), None
+            except CorruptFile as exc:
+                yield number, None, str(exc)
+
+
+def document_of(path: Path, raw: bytes, number: int) -> dict:
+    """The one document of a closed file's bytes; CorruptFile (naming the file) if it is not that."""
+    data = parse_tinydb_bytes(path, raw)
+    docs = data.get("incidents")
+    if not isinstance(docs, dict) or list(docs) != [str(number)]:
+        raise CorruptFile(path, f"it should hold incident M-{number} alone in table 'incidents'")
+    doc = docs[str(number)]
+    if doc.get("number") != number:
+        raise CorruptFile(path, f"its document is numbered {doc.get('number')!r}, not {number}")
+    return doc
+
+
+def _row_of(path: Path, doc: dict, known_schema: int) -> ReviewRow | None:
+    """The review row of a document; None for one a newer mishap wrote (left out, never rewritten)."""
+    schema = doc.get("schema")
+    if isinstance(schema, int) and schema > known_schema:
+        return None
+    try:
+        return row_from_document(doc)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise CorruptFile(path, f"it is not a valid incident ({exc})") from None
+
+
+def _write_replace(path: Path, text: str) -> None:
+    """Write-then-rename without fsync (the caller syncs the file system once afterwards)."""
+    tmp = path.with_name(f".{path.name}.migrating.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(text.encode("utf-8"))
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+__all__ = ["ClosedHistory", "HistoryProblem", "CLOSED_DIR", "INDEX_FILE", "JOURNAL_FILE", "file_name",
+           "document_of", "wrap", "COMPACT_AFTER", "StoreError"]
