@@ -68,6 +68,8 @@ class ClosedHistory:
     folder: Path  # the store folder; files live in folder/closed
     known_schema: int
     rows: dict[int, ReviewRow] = field(default_factory=dict)
+    # (mtime_ns, size) of each file as its row was taken: a file changed by hand is read again
+    stamps: dict[int, tuple[int, int]] = field(default_factory=dict)
     problems: dict[int, HistoryProblem] = field(default_factory=dict)
     loaded: bool = False
     _index_seen: tuple | None = None
@@ -154,16 +156,23 @@ class ClosedHistory:
 
     def record_closed(self, doc: dict) -> None:
         """Note a close in the journal: the incident's review row, as of ``doc``."""
-        row = _row_of(self.file_of(int(doc["number"])), doc, self.known_schema)
-        entry = {"n": int(doc["number"]), "row": row.to_list() if row is not None else None}
+        number = int(doc["number"])
+        row = _row_of(self.file_of(number), doc, self.known_schema)
+        stamp = stamp_of(self.file_of(number))
+        entry = {"n": number, "row": row.to_list() if row is not None else None, "at": stamp}
+        if self.loaded:
+            if row is not None:
+                self.rows[number] = row
+            else:
+                self.rows.pop(number, None)
+            self.stamps[number] = stamp
         self._append(entry)
-        if row is not None and self.loaded:
-            self.rows[row.number] = row
 
     def record_reopened(self, number: int) -> None:
         """Note a reopen in the journal: the incident has no review row any more."""
-        self._append({"n": number, "gone": True})
         self.rows.pop(number, None)
+        self.stamps.pop(number, None)
+        self._append({"n": number, "gone": True})
 
     def _append(self, entry: dict) -> None:
         self.path.mkdir(mode=0o700, exist_ok=True)
@@ -179,6 +188,10 @@ class ClosedHistory:
             os.fsync(fd)
         finally:
             os.close(fd)
+        if self.loaded and self._journal_offset == size and file_signature(self.index_path) == self._index_seen:
+            # Nothing else was written since we read: our own line need not be read back.
+            self._journal_offset = size + len(line)
+            self._journal_seen = file_signature(self.journal_path)
 
     def journal_length(self) -> int:
         """How many bytes the journal holds (0 when there is none)."""
@@ -197,7 +210,9 @@ class ClosedHistory:
 
     def _snapshot_text(self) -> str:
         entries = [row.to_list() for _, row in sorted(self.rows.items())]
-        return json.dumps({"format": INDEX_FORMAT, "rows": entries}, ensure_ascii=True, separators=(",", ":"))
+        stamps = {str(n): list(stamp) for n, stamp in sorted(self.stamps.items())}
+        return json.dumps({"format": INDEX_FORMAT, "rows": entries, "stamps": stamps},
+                          ensure_ascii=True, separators=(",", ":"))
 
     # -- the review's rows ---------------------------------------------------------------------
 
@@ -220,17 +235,17 @@ class ClosedHistory:
             self._read_journal(self._journal_offset)
             self._journal_seen = journal_sig
             return True
-        rows = self._read_snapshot()
-        self.rows = rows if rows is not None else {}
+        snapshot = self._read_snapshot()
+        self.rows, self.stamps = snapshot if snapshot is not None else ({}, {})
         self._index_seen = index_sig
         self._journal_offset = 0
         self._read_journal(0)
         self._journal_seen = journal_sig
-        self._reconcile(progress, rebuilding=rows is None)
+        self._reconcile(progress)
         self.loaded = True
         return True
 
-    def _read_snapshot(self) -> dict[int, ReviewRow] | None:
+    def _read_snapshot(self) -> tuple[dict[int, ReviewRow], dict[int, tuple[int, int]]] | None:
         try:
             raw = read_bytes(self.index_path)
         except (IsADirectoryError, PermissionError):
@@ -242,7 +257,9 @@ class ClosedHistory:
             if data.get("format") != INDEX_FORMAT:
                 return None
             make = ReviewRow.from_list
-            return {row.number: row for row in map(make, data["rows"])}
+            rows = {row.number: row for row in map(make, data["rows"])}
+            stamps = {int(n): (int(a), int(b)) for n, (a, b) in data.get("stamps", {}).items()}
+            return rows, stamps
         except (ValueError, KeyError, TypeError, AttributeError):
             return None  # a broken snapshot is only a slower review: rebuilt from the files
 
@@ -261,22 +278,31 @@ class ClosedHistory:
                 number = int(entry["n"])
                 if entry.get("gone"):
                     self.rows.pop(number, None)
-                elif entry.get("row") is not None:
+                    self.stamps.pop(number, None)
+                    continue
+                if entry.get("row") is not None:
                     self.rows[number] = ReviewRow.from_list(entry["row"])
-                    self.problems.pop(number, None)
+                else:
+                    self.rows.pop(number, None)  # written by a newer mishap: left out
+                self.stamps[number] = tuple(entry["at"]) if entry.get("at") else (0, 0)
+                self.problems.pop(number, None)
             except (ValueError, KeyError, TypeError):
                 continue  # a fragment a killed writer left; the reconcile below covers its incident
         self._journal_offset = offset + complete
 
-    def _reconcile(self, progress: Progress | None, rebuilding: bool) -> None:
-        """Match the rows to the files on disk: read files that have no row, drop rows with no file."""
-        on_disk = self.numbers()
-        present = set(on_disk)
-        for number in [n for n in self.rows if n not in present]:
+    def _reconcile(self, progress: Progress | None) -> None:
+        """Match the rows to the files on disk: read a file that is new or changed, drop rows with no file."""
+        on_disk = self._stamps_on_disk()
+        for number in [n for n in self.stamps if n not in on_disk]:
+            self.rows.pop(number, None)
+            del self.stamps[number]
+        for number in [n for n in self.rows if n not in on_disk]:
             del self.rows[number]
-        missing = [n for n in on_disk if n not in self.rows]
-        self.problems = {n: p for n, p in self.problems.items() if n in present}
-        for done, number in enumerate(missing, 1):
+        self.problems = {n: p for n, p in self.problems.items() if n in on_disk}
+        stale = [n for n, stamp in sorted(on_disk.items()) if self.stamps.get(n) != stamp]
+        for done, number in enumerate(stale, 1):
+            self.rows.pop(number, None)
+            self.problems.pop(number, None)
             try:
                 doc = self.read(number)
                 row = None if doc is None else _row_of(self.file_of(number), doc, self.known_schema)
@@ -285,8 +311,27 @@ class ClosedHistory:
                 row = None
             if row is not None:
                 self.rows[number] = row
-            if progress is not None and (done % 200 == 0 or done == len(missing)):
-                progress(done, len(missing))
+            if number not in self.problems:  # a file that cannot be read is tried again next time
+                self.stamps[number] = on_disk[number]
+            if progress is not None and (done % 200 == 0 or done == len(stale)):
+                progress(done, len(stale))
+
+    def _stamps_on_disk(self) -> dict[int, tuple[int, int]]:
+        """(mtime_ns, size) of every closed file, by number (one listing and a stat each)."""
+        found = {}
+        try:
+            with os.scandir(self.path) as entries:
+                for entry in entries:
+                    match = _NAME.match(entry.name)
+                    if match:
+                        try:
+                            st = entry.stat()
+                        except FileNotFoundError:
+                            continue
+                        found[int(match.group(1))] = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            pass
+        return found
 
     def documents(self) -> Iterator[tuple[int, dict | None, str | None]]:
         """Every closed file's (number, document, problem), one at a time, never all in memory."""
@@ -318,6 +363,12 @@ def _row_of(path: Path, doc: dict, known_schema: int) -> ReviewRow | None:
         return row_from_document(doc)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise CorruptFile(path, f"it is not a valid incident ({exc})") from None
+
+
+def stamp_of(path: Path) -> tuple[int, int]:
+    """(mtime_ns, size) of a file, as the index remembers it."""
+    st = os.stat(path)
+    return (st.st_mtime_ns, st.st_size)
 
 
 def _write_replace(path: Path, text: str) -> None:

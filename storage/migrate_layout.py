@@ -21,7 +21,7 @@ import json
 import os
 from typing import TYPE_CHECKING, Callable
 
-from .closed_history import INDEX_FORMAT, document_of, wrap
+from .closed_history import INDEX_FORMAT, document_of, stamp_of, wrap
 from .files import CorruptFile, backup_path, fsync_folder, read_bytes, write_atomically
 from .legacy import newest_schema, stream_documents
 from .metrics import row_from_document
@@ -45,6 +45,7 @@ def move_first_layout(store: "FolderStore", progress: Progress | None = None) ->
     history = store.history
     history.path.mkdir(mode=0o700, exist_ok=True)
     rows = []
+    stamps = {}
     moved = 0
 
     def on_bytes(done: int) -> None:
@@ -64,15 +65,16 @@ def move_first_layout(store: "FolderStore", progress: Progress | None = None) ->
                 history.write(doc, durable=False)
         try:
             row = row_from_document(doc)
-            if doc.get("number") == number:
+            if doc.get("number") == number and (existing is None or existing == text.encode("utf-8")):
                 rows.append(row)
+                stamps[str(number)] = list(stamp_of(path))
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
             pass  # an invalid document is moved as it is and named when read
         moved += 1
     os.sync()  # every file written above is on disk before the old one is retired
     fsync_folder(history.path)
     write_atomically(history.index_path, json.dumps(
-        {"format": INDEX_FORMAT, "rows": [row.to_list() for row in sorted(rows)]},
+        {"format": INDEX_FORMAT, "rows": [row.to_list() for row in sorted(rows)], "stamps": stamps},
         ensure_ascii=True, separators=(",", ":")))
     write_atomically(history.journal_path, b"")
     history.loaded = False  # read again from what was just written

@@ -104,6 +104,7 @@ class FolderStore:
         self._open_raw: bytes | None = None  # open.json's bytes as we last read or wrote them
         self._closed_cache: dict[int, tuple[tuple | None, Incident]] = {}  # number → (file signature, parsed)
         self._patterns: tuple[object, dict] | None = None
+        self._closed_seen: tuple | None | bool = False  # the journal's signature once a closed one was read
         self.history = ClosedHistory(self.folder, SCHEMA_VERSION)
         self.playbook: LoadedPlaybook = load_playbook(self.folder)
         self.config: StoreConfig = load_config(self.folder)
@@ -262,7 +263,10 @@ class FolderStore:
         """Whether another process changed the store since we last read it (stats, no parse)."""
         if file_signature(self.open_path) != self._open_seen:
             return True
-        return self.history.loaded and self.history.changed()
+        if self.history.loaded and self.history.changed():
+            return True
+        # Every close, reopen or change of a closed incident appends to the journal.
+        return self._closed_seen is not False and file_signature(self.history.journal_path) != self._closed_seen
 
     def refresh(self) -> bool:
         """Re-read what changed on disk; returns whether anything did."""
@@ -273,6 +277,10 @@ class FolderStore:
         if self.history.loaded and self.history.changed():
             self.history.load()
             changed = True
+        if self._closed_seen is not False:
+            journal = file_signature(self.history.journal_path)
+            changed = changed or journal != self._closed_seen
+            self._closed_seen = journal
         return changed
 
     async def changes(self, interval: float = 1.0) -> AsyncIterator[None]:
@@ -301,6 +309,7 @@ class FolderStore:
         number = _number(incident_id)
         if number in self._open:
             return self._open[number]
+        self._watch_closed()
         path = self.history.file_of(number)
         signature = file_signature(path)
         cached = self._closed_cache.get(number)
@@ -312,6 +321,11 @@ class FolderStore:
         incident = self._closed_incident(path, doc)
         self._closed_cache[number] = (signature, incident)
         return incident
+
+    def _watch_closed(self) -> None:
+        """From now on ``changed()`` also reports changes to closed incidents."""
+        if self._closed_seen is False:
+            self._closed_seen = file_signature(self.history.journal_path)
 
     closed_incident = get  # the review's name for it: one incident, parsing only its own file
 
@@ -330,6 +344,7 @@ class FolderStore:
         A file that cannot be read is left out and named in ``warnings``.
         """
         found = []
+        self._watch_closed()
         for number, doc, problem in self.history.documents():
             if number in self._open:
                 continue  # a reopen cut short: the open copy wins
@@ -442,6 +457,7 @@ class FolderStore:
             self.history.write(doc)  # a closed incident changed (its close-out edited)
             self.history.record_closed(doc)
             self._closed_cache.pop(number, None)
+            self._saw_own_journal_line()
         else:
             # Reopened: into the open file first, then out of the closed history.
             self._open_table().insert(Document(doc, doc_id=number))
@@ -481,19 +497,26 @@ class FolderStore:
         for number in numbers:
             self._open.pop(number, None)
             self._open_docs.pop(number, None)
+        self._saw_own_journal_line()
         self._maybe_compact()
 
     def _remove_closed(self, number: int) -> None:
         self.history.record_reopened(number)
         self.history.remove(number)
         self._closed_cache.pop(number, None)
+        self._saw_own_journal_line()
         self._maybe_compact()
+
+    def _saw_own_journal_line(self) -> None:
+        if self._closed_seen is not False:
+            self._closed_seen = file_signature(self.history.journal_path)
 
     def _maybe_compact(self) -> None:
         """Fold a long journal into the snapshot (rarely: once per few hundred closes)."""
         if self.history.journal_length() > COMPACT_AFTER * 400:
             try:
                 self.history.compact()
+                self._saw_own_journal_line()
             except OSError as exc:
                 self.warnings.append(f"the review index in {self.history.path} was not compacted ({exc})")
 

@@ -18,6 +18,20 @@ def store(folder, clock):
     return Store.open(folder, clock=clock, user="ana")
 
 
+def _closed_ids(folder) -> list[int]:
+    """Numbers of the closed incidents on disk: one stock-TinyDB file each, holding that incident alone."""
+    found = []
+    for path in sorted((folder / "closed").glob("M-*.json")):
+        db = tinydb.TinyDB(path)
+        try:
+            ids = [doc.doc_id for doc in db.table("incidents").all()]
+        finally:
+            db.close()
+        assert ids == [int(path.stem[2:])], f"{path.name} holds {ids}"
+        found.extend(ids)
+    return sorted(found)
+
+
 def _ids(path) -> list[int]:
     if not path.exists():
         return []
@@ -165,7 +179,7 @@ def test_close_moves_to_closed_file_and_reopen_moves_back(store, folder, clock):
     clock.advance(hours=1)
     store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     assert _ids(folder / "open.json") == [b.number]
-    assert _ids(folder / "closed.json") == [a.number]
+    assert _closed_ids(folder) == [a.number]
     fresh = Store.open(folder, clock=clock)
     assert [i.number for i in fresh.open_incidents()] == [b.number]
     assert [i.number for i in fresh.closed_incidents()] == [a.number]
@@ -175,7 +189,7 @@ def test_close_moves_to_closed_file_and_reopen_moves_back(store, folder, clock):
     clock.advance(hours=1)
     fresh.change(a.id, lambda i, now, by: i.set_status("open", now, by))
     assert _ids(folder / "open.json") == [a.number, b.number]
-    assert _ids(folder / "closed.json") == []
+    assert _closed_ids(folder) == []
     again = Store.open(folder, clock=clock)
     reopened = again.get(a.id)
     assert (reopened.status, reopened.closed_at) == ("open", None)
@@ -196,7 +210,9 @@ def _crash_mid_close(folder, clock, *, closed_written: bool) -> tuple[int, int]:
     data["incidents"][str(a.number)] = closing.to_dict()  # first write: status closed, still in open.json
     (folder / "open.json").write_text(json.dumps(data))
     if closed_written:  # second write done too, the removal from open.json not
-        (folder / "closed.json").write_text(json.dumps({"incidents": {str(a.number): closing.to_dict()}}))
+        (folder / "closed").mkdir()
+        (folder / "closed" / f"M-{a.number}.json").write_text(
+            json.dumps({"incidents": {str(a.number): closing.to_dict()}}))
     return a.number, b.number
 
 
@@ -207,7 +223,7 @@ def test_a_close_cut_short_is_finished_on_open(folder, clock, closed_written):
     assert [i.number for i in store.open_incidents()] == [b]
     assert [i.number for i in store.closed_incidents()] == [a]
     assert _ids(folder / "open.json") == [b]
-    assert _ids(folder / "closed.json") == [a]
+    assert _closed_ids(folder) == [a]
     notes = [t.text for t in store.get(a).timeline if t.kind == "note"]
     assert notes == ["before closing"]
     assert (folder / "open.json.bak").read_bytes() == (folder / "open.json").read_bytes()
@@ -218,21 +234,23 @@ def test_a_close_cut_short_is_finished_by_a_running_store(folder, clock):
     a, b = _crash_mid_close(folder, clock, closed_written=False)
     running.change(b, lambda i, now, by: i.add_note("meanwhile", now, by))
     assert [i.number for i in running.open_incidents()] == [b]
-    assert _ids(folder / "open.json") == [b] and _ids(folder / "closed.json") == [a]
+    assert _ids(folder / "open.json") == [b] and _closed_ids(folder) == [a]
 
 
 def test_a_reopen_cut_short_keeps_the_open_copy(store, folder, clock):
     a = store.create("a", "c", 2)
     store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
-    closed_copy = (folder / "closed.json").read_bytes()
+    closed_file = folder / "closed" / f"M-{a.number}.json"
+    closed_copy = closed_file.read_bytes()
     store.change(a.id, lambda i, now, by: i.set_status("open", now, by))
-    (folder / "closed.json").write_bytes(closed_copy)  # the removal from closed.json never happened
+    closed_file.write_bytes(closed_copy)  # the removal of its closed file never happened
     again = Store.open(folder, clock=clock)
     assert again.get(a.id).status == "open"
     assert again.closed_incidents() == []
     b = again.create("b", "c", 2)
     again.change(b.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
-    assert _ids(folder / "closed.json") == [b.number]  # the stale closed copy of M-1 is gone
+    assert _closed_ids(folder) == [b.number]  # the stale closed copy of M-1 is gone
+    assert again.review_rows()[0].number == b.number and len(again.review_rows()) == 1
     assert again.get(a.id).status == "open"
 
 
@@ -241,7 +259,7 @@ def test_closed_incidents_stay_changeable(store, folder, clock):
     store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     open_before = (folder / "open.json").read_bytes()
     store.change(a.id, lambda i, now, by: setattr(i, "lessons", "review before send"))
-    assert (folder / "open.json").read_bytes() == open_before  # only closed.json was rewritten
+    assert (folder / "open.json").read_bytes() == open_before  # only its closed file was rewritten
     got = Store.open(folder).get(a.id)
     assert (got.status, got.lessons, got.timeline[-1].kind) == ("closed", "review before send", "edit")
 

@@ -124,41 +124,44 @@ def test_moved_aside_open_file_never_reuses_a_closed_number(folder, clock):
     assert fresh.number == 3
 
 
-def test_corrupt_closed_file_is_reported_when_closed_incidents_are_read(folder, clock):
+def test_a_corrupt_closed_file_takes_only_its_own_incident_offline(folder, clock):
     store = Store.open(folder, clock=clock)
-    a, b = store.create("a", "c", 2), store.create("b", "c", 2)
-    store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
+    a, b, c = store.create("a", "c", 2), store.create("b", "c", 2), store.create("c", "c", 2)
+    for inc in (a, c):
+        store.change(inc.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     bad = b'{"incidents": {"1": {"schema": 1, "number": 1, '
-    (folder / "closed.json").write_bytes(bad)
+    bad_file = folder / "closed" / "M-1.json"
+    bad_file.write_bytes(bad)
     open_before = (folder / "open.json").read_bytes()
 
-    again = Store.open(folder, clock=clock)  # open incidents do not need closed.json
+    again = Store.open(folder, clock=clock)
     assert [i.number for i in again.open_incidents()] == [b.number]
-    for read in (again.closed_incidents, lambda: again.get(a.id)):
-        with pytest.raises(CorruptFile) as caught:
-            read()
-        assert str(folder / "closed.json") in str(caught.value)
-        assert "not valid JSON" in str(caught.value)
-    # Closing needs closed.json: refused before anything is written.
-    with pytest.raises(CorruptFile):
-        again.change(b.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
-    assert (folder / "closed.json").read_bytes() == bad
+    assert [i.number for i in again.closed_incidents()] == [c.number]  # the others still open
+    assert any(str(bad_file) in w and "not valid JSON" in w for w in again.warnings)
+    with pytest.raises(CorruptFile) as caught:
+        again.get(a.id)
+    assert str(bad_file) in str(caught.value) and "Nothing was changed" in str(caught.value)
+    with pytest.raises(CorruptFile):  # a change to it is refused before anything is written
+        again.change(a.id, lambda i, now, by: i.set_status("open", now, by))
     assert (folder / "open.json").read_bytes() == open_before
-    assert Store.open(folder).get(b.id).status == "open"
-    # Work on open incidents goes on.
-    again.change(b.id, lambda i, now, by: i.add_note("still working", now, by))
+    # The review names it and shows the rest.
+    assert [r.number for r in again.review_rows()] == [c.number]
+    assert [str(bad_file) in p for p in again.review_problems()] == [True]
+    # Closing another incident goes on, and never touches the corrupt file.
+    again.change(b.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
+    assert bad_file.read_bytes() == bad
+    assert sorted(r.number for r in Store.open(folder).review_rows()) == [b.number, c.number]
 
 
-def test_closed_backup_is_kept_when_closed_incidents_are_first_read(folder, clock):
+def test_reading_closed_incidents_writes_nothing(folder, clock):
     store = Store.open(folder, clock=clock)
     a = store.create("a", "c", 2)
     store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
-    assert not (folder / "closed.json.bak").exists()
-    good = (folder / "closed.json").read_bytes()
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in (folder / "closed").iterdir()}
     reader = Store.open(folder, clock=clock)
-    assert not (folder / "closed.json.bak").exists()  # opening does not read closed.json
-    reader.closed_incidents()
-    assert (folder / "closed.json.bak").read_bytes() == good
+    reader.closed_incidents(), reader.get(a.id), reader.review_rows()
+    after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in (folder / "closed").iterdir()}
+    assert after == before
 
 
 def _newer(doc: dict) -> dict:
@@ -195,18 +198,20 @@ def test_newer_schema_in_closed_file_is_never_rewritten(folder, clock):
     store = Store.open(folder, clock=clock)
     a, b = store.create("a", "c", 2), store.create("b", "c", 2)
     store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
-    closed = json.loads((folder / "closed.json").read_text())
+    path = folder / "closed" / "M-1.json"
+    closed = json.loads(path.read_text())
     closed["incidents"]["1"] = _newer(closed["incidents"]["1"])
     newer = json.dumps(closed).encode()
-    (folder / "closed.json").write_bytes(newer)
-    open_before = (folder / "open.json").read_bytes()
+    path.write_bytes(newer)
 
     again = Store.open(folder, clock=clock)
     with pytest.raises(ReadOnlyStore, match="newer"):
-        again.change(b.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
-    assert (folder / "closed.json").read_bytes() == newer  # M-1 as the newer mishap wrote it
-    assert (folder / "open.json").read_bytes() == open_before
-    assert again.read_only
+        again.get(a.id)
+    with pytest.raises(ReadOnlyStore, match="newer"):
+        again.change(a.id, lambda i, now, by: i.set_status("open", now, by))
+    again.change(b.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
+    assert path.read_bytes() == newer  # M-1 as the newer mishap wrote it
+    assert [r.number for r in again.review_rows()] == [b.number]  # left out of the review, not an error
 
 
 def test_folder_is_0700_and_files_0600(tmp_path, clock):
@@ -222,9 +227,12 @@ def test_folder_is_0700_and_files_0600(tmp_path, clock):
         os.umask(old_umask)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     names = sorted(p.name for p in folder.iterdir())
-    assert names == [".mishap.lock", "closed.json", "closed.json.bak", "open.json", "open.json.bak"]
-    for path in folder.iterdir():
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+    assert names == [".mishap.lock", "closed", "open.json", "open.json.bak"]
+    assert stat.S_IMODE((folder / "closed").stat().st_mode) == 0o700
+    assert sorted(p.name for p in (folder / "closed").iterdir()) == ["M-1.json", "index.log"]
+    for path in [*folder.iterdir(), *(folder / "closed").iterdir()]:
+        if path.is_file():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
 
 
 def test_changed_is_a_cheap_signal_and_refresh_clears_it(folder, clock):
@@ -244,7 +252,7 @@ def test_changed_is_a_cheap_signal_and_refresh_clears_it(folder, clock):
     watcher.refresh()
     assert watcher.get(inc.id).timeline[-1].text == "n"
 
-    # Once the watcher has read the closed incidents, closed.json counts too.
+    # Once the watcher has read the closed incidents, changes to closed ones count too.
     other = writer.create("b", "c", 2)
     writer.change(other.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     watcher.refresh()
