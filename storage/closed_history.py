@@ -72,6 +72,7 @@ class ClosedHistory:
     stamps: dict[int, tuple[int, int]] = field(default_factory=dict)
     problems: dict[int, HistoryProblem] = field(default_factory=dict)
     loaded: bool = False
+    snapshot_stale: bool = False  # the snapshot was missing, unreadable or behind the files on disk
     _index_seen: tuple | None = None
     _journal_seen: tuple | None = None
     _journal_offset: int = 0
@@ -206,6 +207,7 @@ class ClosedHistory:
         self._index_seen = file_signature(self.index_path)
         self._journal_seen = file_signature(self.journal_path)
         self._journal_offset = 0
+        self.snapshot_stale = False
         return True
 
     def _snapshot_text(self) -> str:
@@ -237,6 +239,7 @@ class ClosedHistory:
             return True
         snapshot = self._read_snapshot()
         self.rows, self.stamps = snapshot if snapshot is not None else ({}, {})
+        self.snapshot_stale = snapshot is None
         self._index_seen = index_sig
         self._journal_offset = 0
         self._read_journal(0)
@@ -293,6 +296,8 @@ class ClosedHistory:
     def _reconcile(self, progress: Progress | None) -> None:
         """Match the rows to the files on disk: read a file that is new or changed, drop rows with no file."""
         on_disk = self._stamps_on_disk()
+        if any(n not in on_disk for n in self.stamps):
+            self.snapshot_stale = True
         for number in [n for n in self.stamps if n not in on_disk]:
             self.rows.pop(number, None)
             del self.stamps[number]
@@ -313,6 +318,7 @@ class ClosedHistory:
                 self.rows[number] = row
             if number not in self.problems:  # a file that cannot be read is tried again next time
                 self.stamps[number] = on_disk[number]
+                self.snapshot_stale = True
             if progress is not None and (done % 200 == 0 or done == len(stale)):
                 progress(done, len(stale))
 

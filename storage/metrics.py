@@ -1,7 +1,7 @@
 """Review metrics of closed incidents: pure functions of an incident's stored document.
 
 Every metric reads the JSON-ready document (``Incident.to_dict()``, or a document
-straight from closed.json) and parses only the instants it needs with
+straight from stored documents) and parses only the instants it needs with
 ``datetime.fromisoformat``: the review of 10,000 closed incidents must not build
 10,000 full incidents. Nothing here touches the disk or the screen.
 

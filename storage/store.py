@@ -606,6 +606,7 @@ class FolderStore:
 
     def review_problems(self) -> list[str]:
         """Closed files that cannot be read: each message names the file and the way out."""
+        self.history.load()
         return [problem.message for problem in self.history.problems.values()]
 
     def save_review_index(self) -> bool:
@@ -616,7 +617,7 @@ class FolderStore:
         history = self.history
         if self.read_only or not history.loaded:
             return False
-        if history.index_path.exists() and history.journal_length() < 64 * 1024:
+        if not history.snapshot_stale and history.journal_length() < 64 * 1024:
             return False
         self._locked()  # makes the lock object
         try:

@@ -84,7 +84,7 @@ class MishapApp(App):
 
     def store_is_empty(self) -> bool:
         """No open incidents and no closed file yet (never reads the closed file)."""
-        return not self.store.open_incidents() and not self.store.closed_path.exists()
+        return self.store.is_empty()
 
     def _demo_answered(self, yes: bool | None) -> None:
         if not yes:

@@ -153,7 +153,7 @@ def test_close_moves_the_incident_to_the_closed_file(run, folder, store_at):
     assert store.open_incidents() == []
     (closed,) = store.closed_incidents()
     assert closed.status == "closed" and closed.closed_at is not None and closed.next_update_due is None
-    assert (folder / "closed.json").exists()
+    assert (folder / "closed" / "M-1.json").exists() and not (folder / "closed.json").exists()
     assert run("show", "M-1").code == 0  # closed ones can still be read
 
 

@@ -57,7 +57,7 @@ def test_review_lists_closed_incidents_with_metrics_and_patterns(run, store_at):
     assert m1["title"] == f"Payroll {HOSTILE}" and m1["close_reason"] == f"Client left {HOSTILE}"
     assert m1["broken"] == 0 and m1["renegotiated"] == 1 and m1["us_first"] is True  # an update was logged first
     assert rows[0]["pattern"].startswith("same client: 2")
-    assert (store_at().folder / "closed.review.json").exists()
+    assert (store_at().folder / "closed" / "index.json").exists()  # the next review reads rows, not files
 
 
 def test_markdown_report_of_the_close_out_with_hostile_text(run, store_at):

@@ -100,14 +100,14 @@ def test_every_field_round_trips(folder, clock):
     assert again.get(inc.id).to_dict() == expected
     assert again.get(inc.number).updates[0].next_promised == clock.now.subtract(minutes=1).add(minutes=45)
 
-    # Closed: closed_at is set and the incident now lives in closed.json.
+    # Closed: closed_at is set and the incident now lives in a file of its own.
     clock.advance(hours=2)
     again.change(inc.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     closed = Store.open(folder, clock=clock).get(inc.id)
     assert _non_default(closed) == ["next_update_due"]  # closing clears the promise
     assert closed.closed_at == clock.now
     assert closed.to_dict() == again.get(inc.id).to_dict()
-    assert _stock_docs(folder / "closed.json")[inc.number] == closed.to_dict()
+    assert _stock_docs(folder / "closed" / f"M-{inc.number}.json") == {inc.number: closed.to_dict()}
 
 
 def test_stock_tinydb_reads_the_files(folder, clock):

@@ -156,7 +156,7 @@ class ReviewScreen(Screen):
         self.set_timer(0.5, self._save_index)
 
     def reload(self) -> None:
-        """Re-read the rows (cheap when closed.json did not change) and redraw."""
+        """Re-read the rows (cheap when nothing was closed or reopened) and redraw."""
         store = self.app.store
         try:
             self.all_rows = store.review_rows()
