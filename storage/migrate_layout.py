@@ -48,9 +48,10 @@ def move_first_layout(store: "FolderStore", progress: Progress | None = None) ->
     stamps = {}
     moved = 0
 
+    read = [0]
+
     def on_bytes(done: int) -> None:
-        if progress is not None:
-            progress(min(done, total), total)
+        read[0] = min(done, total)
 
     for number, doc in stream_documents(legacy, on_bytes):
         if number in store._open and not store._open[number].is_closed:
@@ -71,6 +72,8 @@ def move_first_layout(store: "FolderStore", progress: Progress | None = None) ->
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
             pass  # an invalid document is moved as it is and named when read
         moved += 1
+        if progress is not None:
+            progress(read[0], total)
     os.sync()  # every file written above is on disk before the old one is retired
     fsync_folder(history.path)
     write_atomically(history.index_path, json.dumps(
