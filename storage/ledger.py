@@ -185,8 +185,9 @@ class PromiseLedger:
         entry = self.last_entry("first")
         if old == who:
             return self._unchanged(f"Already recorded: {_learned_words(who)} first", entry)
-        return self._unchanged(f"Who learned first is now “{_learned_words(old)}”, not “{_learned_words(shown)}” "
-                               "as shown", entry, refused=True)
+        what = (f"Who learned first was recorded meanwhile as “{_learned_words(old)}”" if shown is None else
+                f"Who learned first is now “{_learned_words(old)}”, not “{_learned_words(shown)}” as shown")
+        return self._unchanged(what, entry, refused=True)
 
     def _promise(self: "Incident", index: int) -> Promise:
         _require(0 <= index < len(self.promises), f"there is no promise {index + 1}")
