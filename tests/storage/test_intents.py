@@ -11,7 +11,8 @@ import subprocess
 import pendulum
 import pytest
 
-from storage.model import DamageItem, Unchanged
+from storage import model
+from storage.model import DamageItem
 from storage.store import Store
 
 
@@ -43,7 +44,7 @@ def test_two_consoles_completing_the_same_step_leave_it_done_once(consoles, fold
     clock.advance(minutes=1)
     before = (folder / "open.json").read_bytes()
     second = omar.change(1, lambda inc, now, by: inc.complete_step(0, now, by))
-    assert isinstance(second, Unchanged) and not second.refused
+    assert isinstance(second, model.Unchanged) and not second.refused
     assert (second.by, second.at) == ("lena", pendulum.datetime(2026, 5, 4, 9, 30, tz="UTC"))
     assert second.message(clock()) == "Step 1 is already done — by lena at 11:30"
     assert (folder / "open.json").read_bytes() == before  # no write at all
