@@ -186,3 +186,22 @@ def test_two_processes_marking_the_same_step_done(consoles, folder, tmp_path, ch
     assert outs[0].rstrip().endswith("; nothing written")
     assert outs[1].startswith("M-1: step 1 done")
     assert sum(t.kind == "step" for t in incident.timeline) == 1 and incident.revision == 1
+
+
+def test_a_close_out_saved_with_the_debrief_box_untouched_keeps_a_debrief_recorded_meanwhile(consoles, folder):
+    from storage.closing import CloseOutDraft
+
+    lena, omar = consoles
+    # omar's close-out form opened with the debrief box empty; lena records the debrief.
+    lena.change(1, lambda inc, now, by: inc.confirm_client(now, by))
+    draft = CloseOutDraft(root_cause="Copied last month's template", fix="", lessons="",
+                          client_confirmed=False, client_confirmed_shown=False)
+    omar.change(1, lambda inc, now, by: draft.apply_to(inc, now, by))
+    incident = on_disk(folder)
+    assert incident.client_confirmed_at is not None and incident.root_cause.startswith("Copied")
+    assert not any("withdrawn" in t.text for t in incident.timeline)
+    # Unticking the box is an intent, and is applied.
+    untick = CloseOutDraft(root_cause="Copied last month's template", fix="", lessons="",
+                           client_confirmed=False, client_confirmed_shown=True)
+    omar.change(1, lambda inc, now, by: untick.apply_to(inc, now, by))
+    assert on_disk(folder).client_confirmed_at is None

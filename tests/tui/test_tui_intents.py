@@ -163,3 +163,25 @@ async def test_who_found_first_recorded_by_another_console_meanwhile(incident, m
                 "Nothing changed.") in toasts(app)
     stored = reread(folder).get(incident.id)
     assert stored.first_learned_by == "us" and stored.revision == 1
+
+
+async def test_close_form_saved_with_the_debrief_box_untouched_keeps_another_consoles_debrief(
+        incident, make_app, folder, lena):
+    from tui.screens.close import CloseForm
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_workspace(app, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, CloseForm)
+        lena.change(incident.number, lambda inc, now, by: inc.confirm_client(now, by))
+        form.query_one("#root_cause").text = "Copied last month's template"
+        await pilot.press("ctrl+o")  # save, keep open; the debrief box was never touched
+        await pilot.pause()
+        assert isinstance(app.screen, IncidentScreen)
+    stored = reread(folder).get(incident.id)
+    assert stored.root_cause == "Copied last month's template"
+    assert stored.client_confirmed_at is not None
+    assert [t.by for t in stored.timeline if t.kind == "closeout" and "confirm" in t.text] == ["lena"]
