@@ -84,22 +84,26 @@ async def test_space_on_a_step_another_console_just_reopened(incident, make_app,
 
 async def test_keeping_a_promise_another_console_just_kept(incident, make_app, folder, clock, lena, store):
     store.change(incident.number, lambda inc, now, by: inc.add_promise("Credit note", now.add(hours=2), now, by))
+    store.change(incident.number, lambda inc, now, by: inc.add_promise("Refund", now.add(hours=1), now, by))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_workspace(app, pilot)
         screen.query_one("#promises-table", DataTable).focus()
-        await pilot.press("down")  # open promises, soonest first: first contact, then the credit note
+        # Soonest first: first contact, the refund (stored third), the credit note (stored second).
+        await pilot.press("down", "down")
+        assert [row[0] for row in rows(screen, "promises-table")] == [
+            "First contact with the client", "Refund", "Credit note"]
         clock.advance(minutes=3)
-        lena.change(incident.number, lambda inc, now, by: inc.keep_promise(1, now, by))
-        assert rows(screen, "promises-table")[1][2] == "open"
+        lena.change(incident.number, lambda inc, now, by: inc.keep_promise(1, now, by))  # the credit note
+        assert rows(screen, "promises-table")[2][2] == "open"
         await pilot.press("x")
         await pilot.pause()
         assert "“Credit note” is already kept — by lena at 10:03" in toasts(app)
         assert not any(t.startswith("Not saved") or t == "Promise kept" for t in toasts(app))
-        assert rows(screen, "promises-table")[1][2] == "kept"
+        assert [row[2] for row in rows(screen, "promises-table")] == ["open", "open", "kept"]
     stored = reread(folder).get(incident.id)
-    assert [t.by for t in stored.timeline if t.text.startswith("Kept")] == ["lena"]
-    assert stored.revision == 2
+    assert [t.text for t in stored.timeline if t.text.startswith("Kept")] == ["Kept: Credit note"]
+    assert stored.promises[2].is_open and stored.revision == 3
 
 
 @pytest.mark.parametrize("elsewhere, message, kept", [
