@@ -29,7 +29,8 @@ class CloseOut:
             return
         setattr(self, name, text)
         label = TEXT_FIELDS[name]
-        self.record(now, "closeout", f"{label}: {text}" if text.strip() else f"{label} cleared", by)
+        self.record(now, "closeout", f"{label}: {text}" if text.strip() else f"{label} cleared", by,
+                    "closeout_edited")
 
     def add_prevention(self: "Incident", action: PreventionAction, now: DateTime, by: str = "") -> int:
         """A prevention action with its owner and due date; returns its index."""
@@ -37,7 +38,7 @@ class CloseOut:
         self.prevention.append(action)
         owner = f", owner {action.owner}" if action.owner else ""
         due = f", due {action.due.to_date_string()}" if action.due else ""
-        self.record(now, "prevention", f"Prevention: {action.text}{owner}{due}", by)
+        self.record(now, "prevention", f"Prevention: {action.text}{owner}{due}", by, "prevention_added")
         return len(self.prevention) - 1
 
     def edit_prevention(self: "Incident", index: int, action: PreventionAction, now: DateTime, by: str = "") -> None:
@@ -45,13 +46,13 @@ class CloseOut:
         _require(0 <= index < len(self.prevention), f"there is no prevention action {index + 1}")
         _require(action.text.strip() != "", "say what will prevent it")
         self.prevention[index] = action
-        self.record(now, "prevention", f"Prevention edited: {action.text}", by)
+        self.record(now, "prevention", f"Prevention edited: {action.text}", by, "prevention_edited")
 
     def remove_prevention(self: "Incident", index: int, now: DateTime, by: str = "") -> None:
         """Drop a prevention action (the timeline keeps what it was)."""
         _require(0 <= index < len(self.prevention), f"there is no prevention action {index + 1}")
         action = self.prevention.pop(index)
-        self.record(now, "prevention", f"Prevention removed: {action.text}", by)
+        self.record(now, "prevention", f"Prevention removed: {action.text}", by, "prevention_removed")
 
     def set_cost(self: "Incident", cost: Cost, now: DateTime, by: str = "") -> None:
         """Record what the mistake cost (unbilled hours, credits, our share)."""
@@ -60,19 +61,20 @@ class CloseOut:
         cost.recorded_at = to_utc(now)
         self.cost = cost
         self.record(now, "cost", f"Cost: {cost.unbilled_hours:g} h unbilled, {cost.credits:g} credited, "
-                                 f"our share {cost.our_share_percent:g}%", by)
+                                 f"our share {cost.our_share_percent:g}%", by, "cost_recorded")
 
     def confirm_client(self: "Incident", now: DateTime, by: str = "") -> None:
         """The client confirmed everything works again (the debrief)."""
         if self.client_confirmed_at is None:
             self.client_confirmed_at = to_utc(now)
-            self.record(now, "closeout", "Client confirmed everything works again", by)
+            self.record(now, "closeout", "Client confirmed everything works again", by, "client_confirmed")
 
     def withdraw_client_confirmation(self: "Incident", now: DateTime, by: str = "") -> None:
         """The debrief was recorded by mistake: the client has not confirmed yet."""
         if self.client_confirmed_at is not None:
             self.client_confirmed_at = None
-            self.record(now, "closeout", "Client confirmation withdrawn: not confirmed yet", by)
+            self.record(now, "closeout", "Client confirmation withdrawn: not confirmed yet", by,
+                        "client_confirmation_withdrawn")
 
     def close_gaps(self: "Incident") -> list[str]:
         """What a good close still lacks, in words a person can act on."""
@@ -101,11 +103,13 @@ class CloseOut:
         self.release_promises(now)
         old, self.status = self.status, "closed"
         self.closed_at = to_utc(now)
+        plain = f"Closed ({old} → closed)"
         if gaps:
-            text = f"Closed ({old} → closed) without {', '.join(gaps)} — reason: {reason}"
+            # The client reads that it was closed, not what we left out nor why.
+            text = f"{plain} without {', '.join(gaps)} — reason: {reason}"
+            self.record(now, "status", text, by, "closed", client_text=plain)
         else:
-            text = f"Closed ({old} → closed)"
-        self.record(now, "status", text, by)
+            self.record(now, "status", plain, by, "closed")
 
     def reopen(self: "Incident", now: DateTime, by: str = "", reason: str = "") -> None:
         """Reopen a closed incident; the next client update is due by the cadence."""
@@ -115,7 +119,7 @@ class CloseOut:
         self.close_reason = ""
         self.promise_update(self.next_update_after(now), now)
         why = f" — {reason}" if reason.strip() else ""
-        self.record(now, "status", f"Reopened (closed → open){why}", by)
+        self.record(now, "status", f"Reopened (closed → open){why}", by, "reopened")
 
 
 @dataclass

@@ -103,7 +103,7 @@ class PromiseLedger:
         _require(to_utc(due) > to_utc(now), "a promise must be due in the future")
         promise = Promise(text, to_utc(due), to_utc(now), kind="commitment")
         self.promises.append(promise)
-        self.record(now, "promise", f"Promised: {text} by {_when(promise.due)}", by)
+        self.record(now, "promise", f"Promised: {text} by {_when(promise.due)}", by, "promise_made")
         return promise
 
     def keep_promise(self: "Incident", index: int, now: DateTime, by: str = "") -> Unchanged | None:
@@ -118,7 +118,7 @@ class PromiseLedger:
         _require(promise.kind == "commitment", "an update promise is kept by sending the update")
         self._settle(promise, now)
         late = " (late: broken)" if promise.broken_at else ""
-        self.record(now, "promise", f"Kept: {promise.text}{late}", by)
+        self.record(now, "promise", f"Kept: {promise.text}{late}", by, "promise_kept")
         return None
 
     def renegotiate(self: "Incident", index: int, new_due: DateTime, reason: str, now: DateTime,
@@ -136,7 +136,8 @@ class PromiseLedger:
         if promise.kind == "update":
             self.next_update_due = promise.due
         self.record(now, "promise",
-                    f"Renegotiated: {promise.text} from {_when(old)} to {_when(promise.due)} — {reason}", by)
+                    f"Renegotiated: {promise.text} from {_when(old)} to {_when(promise.due)} — {reason}", by,
+                    "promise_renegotiated")
 
     def mark_broken(self: "Incident", now: DateTime, by: str = "mishap") -> list[Promise]:
         """Every open promise whose time has passed is marked broken (once); returns those."""
@@ -145,7 +146,8 @@ class PromiseLedger:
             if promise.is_open and promise.broken_at is None and to_utc(now) > promise.due:
                 promise.broken_at = promise.due
                 broken.append(promise)
-                self.record(now, "promise", f"Broken: {promise.text} was due {_when(promise.due)}", by)
+                self.record(now, "promise", f"Broken: {promise.text} was due {_when(promise.due)}", by,
+                            "promise_broken")
         return broken
 
     def release_promises(self: "Incident", now: DateTime) -> None:
@@ -165,7 +167,8 @@ class PromiseLedger:
         old = self.cadence_minutes
         if old != minutes and (shown is NOT_SHOWN or shown == old):
             self.cadence_minutes = minutes
-            self.record(now, "cadence", f"Update cadence {cadence_words(old)} → {cadence_words(minutes)}", by)
+            self.record(now, "cadence", f"Update cadence {cadence_words(old)} → {cadence_words(minutes)}", by,
+                        "cadence_changed")
             return None
         entry = self.last_entry("cadence")
         if old == minutes:
@@ -180,7 +183,7 @@ class PromiseLedger:
         old = self.first_learned_by
         if old != who and (shown is NOT_SHOWN or shown == old):
             self.first_learned_by = who
-            self.record(now, "first", f"Who learned first: {_learned_words(who)}", by)
+            self.record(now, "first", f"Who learned first: {_learned_words(who)}", by, "first_learned")
             return None
         entry = self.last_entry("first")
         if old == who:

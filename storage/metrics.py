@@ -31,6 +31,7 @@ from itertools import chain, combinations
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 
 from .clock import compact_span  # noqa: F401  (re-exported for the review's cells)
+from .parts import infer_event
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Incident
@@ -96,13 +97,11 @@ def open_periods(doc: dict) -> list[tuple[float, float]]:
     closed = _ts(doc.get("closed_at"))
     periods = []
     for entry in doc.get("timeline") or []:
-        if entry.get("kind") != "status":
-            continue
-        text = entry.get("text", "")
-        if text.startswith("Closed (") and start is not None:
+        event = entry.get("event") or infer_event(entry.get("kind", ""), entry.get("text", ""))
+        if event == "closed" and start is not None:
             periods.append((start, max(start, _ts(entry["at"]))))
             start = None
-        elif text.startswith("Reopened (") and start is None:
+        elif event == "reopened" and start is None:
             start = _ts(entry["at"])
     if start is not None and closed is not None:
         periods.append((start, max(start, closed)))

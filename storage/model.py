@@ -15,7 +15,7 @@ import pendulum
 
 from .clock import to_iso, to_utc
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: timeline entries carry a machine-readable event and a client flag
 
 STATUSES = ("open", "contained", "resolved", "closed")
 SEVERITY_NAMES = {1: "critical", 2: "major", 3: "moderate", 4: "minor"}
@@ -124,14 +124,15 @@ class Incident(PromiseLedger, CloseOut):
     # ``shown`` is what the screen showed, and a thing moved elsewhere meanwhile is refused.
     # Steps, damage items and promises are named by their stored index: those lists only grow.
 
-    def record(self, now: DateTime, kind: str, text: str, by: str = "") -> None:
-        """Append a timeline entry (the only way the timeline grows)."""
-        self.timeline.append(TimelineEntry(to_utc(now), kind, text, by))
+    def record(self, now: DateTime, kind: str, text: str, by: str = "", event: str = "",
+               client_text: str | None = None) -> None:
+        """Append a timeline entry (the only way the timeline grows); ``event`` is one of EVENTS."""
+        self.timeline.append(TimelineEntry(to_utc(now), kind, text, by, event, client_text))
 
     def add_note(self, text: str, now: DateTime, by: str = "") -> None:
         """A free-text note on the timeline."""
         _require(text.strip() != "", "a note cannot be empty")
-        self.record(now, "note", text, by)
+        self.record(now, "note", text, by, "note")
 
     def complete_step(self, index: int, now: DateTime, by: str = "", note: str = "") -> Unchanged | None:
         """Mark a checklist step done by ``by`` at ``now``; Unchanged if it already is."""
@@ -139,7 +140,7 @@ class Incident(PromiseLedger, CloseOut):
         if step.done:
             return Unchanged(f"Step {index + 1} is already done", step.done_by, step.done_at)
         step.done_at, step.done_by, step.note = to_utc(now), by, note
-        self.record(now, "step", f"Done: {step.phase} — {step.text}", by)
+        self.record(now, "step", f"Done: {step.phase} — {step.text}", by, "step_done")
         return None
 
     def reopen_step(self, index: int, now: DateTime, by: str = "") -> Unchanged | None:
@@ -152,14 +153,15 @@ class Incident(PromiseLedger, CloseOut):
                 return Unchanged(f"Step {index + 1} is not done yet")
             return self._unchanged(f"Step {index + 1} is already reopened", entry, verb="")
         step.done_at, step.done_by, step.note = None, "", ""
-        self.record(now, "step", f"Reopened: {step.phase} — {step.text}", by)
+        self.record(now, "step", f"Reopened: {step.phase} — {step.text}", by, "step_reopened")
         return None
 
     def set_step_note(self, index: int, note: str, now: DateTime, by: str = "") -> None:
         """Attach (or clear) a note on a checklist step."""
         step = self._step(index)
         step.note = note
-        self.record(now, "step", f"Note on step {index + 1}: {note}" if note else f"Note cleared on step {index + 1}", by)
+        self.record(now, "step", f"Note on step {index + 1}: {note}" if note else f"Note cleared on step {index + 1}", by,
+                    "step_note")
 
     def _step(self, index: int) -> ChecklistStep:
         _require(0 <= index < len(self.steps), f"there is no step {index + 1} (1-{len(self.steps)})")
@@ -182,7 +184,7 @@ class Incident(PromiseLedger, CloseOut):
             self.first_learned_by = "us"
         promise = (f"; next by {to_iso(update.next_promised.replace(microsecond=0))}"
                    if update.next_promised else "")
-        self.record(now, "update", f"Client update ({update.channel}): {summary}{promise}", by)
+        self.record(now, "update", f"Client update ({update.channel}): {summary}{promise}", by, "update_sent")
         return update
 
     def set_status(self, status: str, now: DateTime, by: str = "", shown: Any = NOT_SHOWN) -> Unchanged | None:
@@ -205,20 +207,20 @@ class Incident(PromiseLedger, CloseOut):
             if status == "open":
                 return
         old, self.status = self.status, status
-        self.record(now, "status", f"Status {old} → {status}", by)
+        self.record(now, "status", f"Status {old} → {status}", by, "status_changed")
 
     def acknowledge(self, now: DateTime, by: str = "") -> None:
         """Record that we owned the mistake."""
         if self.acknowledged_at is None:
             self.acknowledged_at = to_utc(now)
-            self.record(now, "ack", "Mistake acknowledged", by)
+            self.record(now, "ack", "Mistake acknowledged", by, "acknowledged")
 
     def add_damage(self, item: DamageItem, now: DateTime, by: str = "") -> int:
         """Add a damage item; returns its index."""
         _require(item.what.strip() != "", "say what was damaged")
         DamageItem.from_dict(item.to_dict(), "damage")  # validates severity and state
         self.damage.append(item)
-        self.record(now, "damage", f"Damage added: {item.what} ({item.state})", by)
+        self.record(now, "damage", f"Damage added: {item.what} ({item.state})", by, "damage_added")
         return len(self.damage) - 1
 
     def edit_damage(self, index: int, item: DamageItem, now: DateTime, by: str = "") -> None:
@@ -227,7 +229,7 @@ class Incident(PromiseLedger, CloseOut):
         _require(item.what.strip() != "", "say what was damaged")
         DamageItem.from_dict(item.to_dict(), "damage")
         self.damage[index] = item
-        self.record(now, "damage", f"Damage edited: {item.what} ({item.state})", by)
+        self.record(now, "damage", f"Damage edited: {item.what} ({item.state})", by, "damage_edited")
 
     def set_damage_state(self, index: int, state: str, now: DateTime, by: str = "",
                          shown: Any = NOT_SHOWN) -> Unchanged | None:
@@ -238,7 +240,7 @@ class Incident(PromiseLedger, CloseOut):
         item = self.damage[index]
         if item.state != state and (shown is NOT_SHOWN or shown == item.state):
             old, item.state = item.state, state
-            self.record(now, "damage", f"Damage {item.what}: {old} → {state}", by)
+            self.record(now, "damage", f"Damage {item.what}: {old} → {state}", by, "damage_state")
             return None
         entry = self.last_entry("damage", lambda t: t.text in (
             f"Damage added: {item.what} ({item.state})", f"Damage edited: {item.what} ({item.state})")
@@ -252,14 +254,14 @@ class Incident(PromiseLedger, CloseOut):
         """An open question: a ripple still to verify."""
         _require(text.strip() != "", "a question cannot be empty")
         self.questions.append(OpenQuestion(text))
-        self.record(now, "question", f"Open question: {text}", by)
+        self.record(now, "question", f"Open question: {text}", by, "question_added")
 
     def answer_question(self, index: int, answer: str, now: DateTime, by: str = "") -> None:
         """Close an open question with what was found."""
         _require(0 <= index < len(self.questions), f"there is no question {index + 1}")
         q = self.questions[index]
         q.answer, q.answered_at = answer, to_utc(now)
-        self.record(now, "question", f"Answered: {q.text} — {answer}", by)
+        self.record(now, "question", f"Answered: {q.text} — {answer}", by, "question_answered")
 
     # -- persistence --------------------------------------------------------------------
 
@@ -376,5 +378,5 @@ def new_incident(number: int, title: str, client_org: str, severity: int, now: D
         cadence_minutes=cadence, steps=[ChecklistStep(s.phase, s.text) for s in steps],
     )
     incident.promise_update(discovered + pendulum.duration(minutes=first), now, "First contact with the client")
-    incident.record(now, "created", f"Incident opened: {title} (severity {severity})", by)
+    incident.record(now, "created", f"Incident opened: {title} (severity {severity})", by, "created")
     return incident

@@ -87,22 +87,80 @@ def _number(data: dict, key: str, where: str, default: float = 0) -> float:
     return value
 
 
+# What each timeline entry records, machine-readable (schema 2), and whether the client may
+# read it. Internal: notes, notes on steps, and cost entries (they carry the cost split).
+EVENTS: dict[str, bool] = {
+    "created": True, "acknowledged": True, "note": False, "edited": True,
+    "step_done": True, "step_reopened": True, "step_note": False,
+    "update_sent": True, "status_changed": True, "closed": True, "reopened": True,
+    "damage_added": True, "damage_edited": True, "damage_state": True,
+    "question_added": True, "question_answered": True,
+    "promise_made": True, "promise_kept": True, "promise_renegotiated": True, "promise_broken": True,
+    "cadence_changed": True, "first_learned": True,
+    "closeout_edited": True, "client_confirmed": True, "client_confirmation_withdrawn": True,
+    "prevention_added": True, "prevention_edited": True, "prevention_removed": True,
+    "cost_recorded": False,
+}
+
+
+def infer_event(kind: str, text: str) -> str:
+    """The event of a schema-1 timeline entry, which had only a coarse kind and its text."""
+    by_prefix = {
+        "step": (("Done: ", "step_done"), ("Reopened: ", "step_reopened"), ("Note ", "step_note")),
+        "status": (("Closed (", "closed"), ("Reopened (", "reopened")),
+        "damage": (("Damage added: ", "damage_added"), ("Damage edited: ", "damage_edited")),
+        "question": (("Open question: ", "question_added"), ("Answered: ", "question_answered")),
+        "promise": (("Promised: ", "promise_made"), ("Kept: ", "promise_kept"),
+                    ("Renegotiated: ", "promise_renegotiated"), ("Broken: ", "promise_broken")),
+        "prevention": (("Prevention edited: ", "prevention_edited"), ("Prevention removed: ", "prevention_removed")),
+        "closeout": (("Client confirmed ", "client_confirmed"),
+                     ("Client confirmation withdrawn", "client_confirmation_withdrawn")),
+    }
+    for prefix, event in by_prefix.get(kind, ()):
+        if text.startswith(prefix):
+            return event
+    plain = {"created": "created", "ack": "acknowledged", "note": "note", "edit": "edited",
+             "update": "update_sent", "status": "status_changed", "damage": "damage_state",
+             "prevention": "prevention_added", "closeout": "closeout_edited", "cost": "cost_recorded",
+             "cadence": "cadence_changed", "first": "first_learned"}
+    return plain.get(kind, "edited")
+
+
 @dataclass
 class TimelineEntry:
-    """One thing that changed, when, and who did it."""
+    """One thing that changed, when, and who did it; ``event`` says what, for metrics and reports."""
 
     at: DateTime
     kind: str
     text: str
     by: str = ""
+    event: str = ""
+    client_text: str | None = None  # what the client reads instead of ``text`` (a close without its reason)
+
+    def __post_init__(self) -> None:
+        if not self.event:
+            self.event = infer_event(self.kind, self.text)
+
+    @property
+    def for_client(self) -> bool:
+        """Whether a client-facing report shows this entry."""
+        return EVENTS.get(self.event, False)
 
     def to_dict(self) -> dict:
-        return {"at": to_iso(self.at), "kind": self.kind, "text": self.text, "by": self.by}
+        d = {"at": to_iso(self.at), "kind": self.kind, "text": self.text, "by": self.by,
+             "event": self.event, "client": self.for_client}
+        if self.client_text is not None:
+            d["client_text"] = self.client_text
+        return d
 
     @classmethod
     def from_dict(cls, d: dict, where: str) -> "TimelineEntry":
+        event = d.get("event", "")
+        _require(isinstance(event, str), f"{where}.event must be text")
+        client_text = d.get("client_text")
+        _require(client_text is None or isinstance(client_text, str), f"{where}.client_text must be text")
         return cls(_instant(d, "at", where, optional=False), _text(d, "kind", where),
-                   _text(d, "text", where), _text(d, "by", where, ""))
+                   _text(d, "text", where), _text(d, "by", where, ""), event, client_text)
 
 
 @dataclass

@@ -27,20 +27,21 @@ def apply_change(stored: dict, apply: Callable[[Incident, DateTime, str], T], no
     ``apply`` propagates with nothing saved; a broken rule is a StoreError.
     """
     incident = Incident.from_dict(stored)
+    baseline = _comparable(stored)
     number = incident.number
     before = len(incident.timeline)
     result = apply(incident, now, user)
-    if [entry.to_dict() for entry in incident.timeline[:before]] != stored.get("timeline"):
+    if [entry.to_dict() for entry in incident.timeline[:before]] != baseline["timeline"]:
         raise StoreError("the timeline is append-only: a change tried to rewrite it")
     if incident.number != number:
         raise StoreError(f"a change cannot renumber M-{number}")
     changed = incident.to_dict()
-    if changed == _comparable(stored):
+    if changed == baseline:
         return None, result
     if len(incident.timeline) == before:
         fields = [key.replace("_", " ") for key, value in changed.items()
-                  if key not in ("timeline", "revision", "schema") and value != stored.get(key)]
-        incident.record(now, "edit", f"Edited: {', '.join(fields) or 'revision'}", user)
+                  if key not in ("timeline", "revision", "schema") and value != baseline.get(key)]
+        incident.record(now, "edit", f"Edited: {', '.join(fields) or 'revision'}", user, "edited")
     incident.revision += 1
     return incident, result
 

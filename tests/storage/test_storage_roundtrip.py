@@ -10,7 +10,7 @@ import tinydb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage.model import Cost, DamageItem, Incident, PreventionAction
+from storage.model import SCHEMA_VERSION, Cost, DamageItem, Incident, PreventionAction
 from storage.store import Store
 
 HOSTILE = [
@@ -118,7 +118,7 @@ def test_stock_tinydb_reads_the_files(folder, clock):
     docs = _stock_docs(folder / "open.json")
     assert docs == {a.number: a.to_dict(), b.number: b.to_dict()}
     meta = tinydb.TinyDB(folder / "open.json").table("meta").get(doc_id=1)
-    assert meta["next_number"] == 3 and meta["schema"] == 1
+    assert meta["next_number"] == 3 and meta["schema"] == SCHEMA_VERSION == 2 and meta["layout"] == 2
     assert (folder / "open.json").read_bytes() == before  # reading with stock TinyDB changed nothing
 
 
@@ -129,7 +129,8 @@ def test_instants_are_stored_as_utc_iso(folder, clock):
     inc = store.create("t", "c", 2)
     doc = json.loads((folder / "open.json").read_text())["incidents"][str(inc.number)]
     assert doc["created_at"] == "2026-07-01T12:05:30.123456+00:00"
-    assert doc["schema"] == 1
+    assert doc["schema"] == 2
+    assert doc["timeline"][0]["at"] == "2026-07-01T12:05:30.123456+00:00"
     assert Store.open(folder).get(inc.id).created_at == berlin
 
 
