@@ -102,6 +102,18 @@ async def test_composer_shows_a_stored_draft_and_the_prefill_with_controls_visib
         assert problems(screen_text(app)) == []
 
 
+async def test_a_stored_draft_whose_field_names_are_not_selectors_opens_the_composer(folder, clock, make_app, store):
+    store.create("T", "C", 2)
+    store.save_draft(1, {"a[": "x", "\x1b]0;X": "y", "section-happened": PROBE})
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_workspace(app, pilot)
+        await pilot.press("u")
+        await pilot.pause()
+        assert isinstance(app.screen, ComposerScreen)
+        assert app.screen.query_one("#section-happened", TextArea).text == PROBE_SHOWN
+
+
 async def test_damage_edit_form_shows_controls_and_an_untouched_save_keeps_the_stored_text(folder, clock, make_app):
     fill(folder, clock, HOSTILE)
     app = make_app()

@@ -95,7 +95,8 @@ class ComposerScreen(ModalScreen[bool]):
             **{f"section-{key}": text for key, text in filled.sections.items()},
         }
         if draft:
-            values.update({k: v for k, v in draft.items() if isinstance(v, str)})
+            # Only fields this form has: a stored key is not trusted as a selector.
+            values.update({k: v for k, v in draft.items() if k in values and isinstance(v, str)})
             self._restored = True
         for key, value in values.items():
             if key == "channel":
