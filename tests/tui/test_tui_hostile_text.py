@@ -26,6 +26,7 @@ from tui.screens.closed_view import ClosedIncidentScreen
 from tui.screens.composer import ComposerScreen
 from tui.screens.incident import IncidentScreen
 from tui.screens.modals import DamageForm, NewIncidentForm, QuestionForm, TextForm
+from tui.screens.promises import RenegotiateForm
 from tui.screens.review import ReviewScreen
 from tui.text import clip, literal
 
@@ -165,6 +166,21 @@ async def test_step_note_form_shows_the_playbook_step_with_controls_visible(fold
         assert problems(screen_text(app)) == []
 
 
+async def test_renegotiate_form_shows_the_promise_with_controls_visible(folder, clock, make_app):
+    fill(folder, clock, HOSTILE)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_workspace(app, pilot)
+        table = screen.query_one("#promises-table", DataTable)
+        table.focus()
+        table.move_cursor(row=table.get_row_index("1"))  # the promise written with the hostile text
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, RenegotiateForm)
+        assert app.screen.query_one("#what", Input).value.startswith(PROBE_SHOWN)
+        assert problems(screen_text(app)) == []
+
+
 async def test_close_form_shows_controls_and_an_untouched_save_keeps_the_stored_text(folder, clock, make_app):
     fill(folder, clock, HOSTILE)
     app = make_app()
@@ -292,12 +308,16 @@ async def _visit_every_screen(text: str) -> None:
             await pilot.press("enter")
             await pilot.pause()
             check("workspace")
-            for key in ("u", "c", "e"):  # composer, close form, step-note form
+            before = reread(folder, clock).get("M-1")
+            for key, leave in (("u", "escape"), ("c", "ctrl+o"), ("e", "escape")):  # composer, close form, step note
                 await pilot.press(key)
                 await pilot.pause()
                 check(key)
-                await pilot.press("escape")
+                await pilot.press(leave)
                 await pilot.pause()
+            after = reread(folder, clock).get("M-1")  # the close form, saved untouched, lost nothing
+            assert (after.root_cause, after.fix, after.lessons) == (before.root_cause, before.fix, before.lessons)
+            assert after.prevention == before.prevention
             clock.advance(hours=2)
             app.tick()
             await pilot.pause()
