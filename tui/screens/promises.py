@@ -57,7 +57,7 @@ class RenegotiateForm(FormModal):
         self.what = what
 
     def fields(self) -> ComposeResult:
-        yield _labelled("Promise", Input(self.what, id="what", disabled=True))
+        yield _labelled("Promise", Input(self.stored("what", self.what), id="what", disabled=True))
         yield _labelled("New time (2h, 17:30, an ISO time)", Input(id="due"))
         yield _labelled("Reason (the client agreed to ...)", Input(id="reason"))
 
