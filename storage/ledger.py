@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pendulum
 from pendulum import DateTime
 
-from .clock import local_zone, to_iso, to_utc
+from .clock import next_working_morning, to_iso, to_utc
 from .parts import Promise, Renegotiation, _require
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -18,16 +18,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # cadence_minutes == NEXT_MORNING means "the next working morning" rather than a fixed span.
 NEXT_MORNING = 0
-WORKDAY_START_HOUR = 9
-
-
-def next_working_morning(now: DateTime, tz=None) -> DateTime:
-    """09:00 local on the next weekday after ``now`` (Monday after a Friday), as a UTC instant."""
-    zone = tz if tz is not None else local_zone()
-    day = now.in_timezone(zone).add(days=1)
-    while day.day_of_week in (pendulum.SATURDAY, pendulum.SUNDAY):
-        day = day.add(days=1)
-    return to_utc(day.set(hour=WORKDAY_START_HOUR, minute=0, second=0, microsecond=0))
 
 
 def cadence_words(minutes: int) -> str:
