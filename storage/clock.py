@@ -74,8 +74,8 @@ def when_help(*, allow_none: bool = False, allow_date: bool = False) -> str:
     """What a typed time may be, for error messages and help."""
     date = ", a date (2026-12-01)" if allow_date else ""
     none = ", or none (no promise)" if allow_none else ""
-    return (f"a span up to {MAX_AHEAD_DAYS} days (30m, 2h, 1h30m, 2h 30m, 1d), a clock time (17:30), morning"
-            f"{date}, an ISO time (2026-11-23T17:30, or with an offset: 2026-11-23T17:30+01:00){none}")
+    return (f"a span up to {MAX_AHEAD_DAYS} days (30m, 1h30m, 2h 30m, 1d), a clock time (17:30), morning{date}, "
+            f"an ISO time (2026-11-23T17:30, optionally with an offset: +01:00){none}")
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,6 @@ def _resolve(tz_env: str | None) -> tuple[pendulum.Timezone, str | None]:
     """(zone, problem) for a value of ``TZ`` (``None``: not set)."""
     if tz_env is None:
         return _pendulum_local.get_local_timezone(), None
-    time.tzset()  # the C library reads TZ now, as it will for every answer below
     text = tz_env[1:] if tz_env.startswith(":") else tz_env
     if not text.strip():
         return pendulum.UTC, None  # an empty TZ means UTC to the C library
@@ -155,15 +154,26 @@ def _mocked() -> bool:
     return getattr(_pendulum_local, "_mock_local_timezone", None) is not None
 
 
+_applied_tz: list[str | None] = ["\0 not yet"]  # the TZ the C library was last told to read (tzset)
+
+
+def _current_tz() -> str | None:
+    tz_env = os.environ.get("TZ")
+    if tz_env != _applied_tz[0]:  # TZ changed in this process (tests do): the C library must follow
+        time.tzset()
+        _applied_tz[0] = tz_env
+    return tz_env
+
+
 def local_zone() -> pendulum.Timezone:
     """The user's local time zone: what ``TZ`` says, as the C library honours it."""
     if _mocked():
         return pendulum.local_timezone()
-    return _resolve(os.environ.get("TZ"))[0]
+    return _resolve(_current_tz())[0]
 
 
 def zone_problem() -> str | None:
     """Why the user's ``TZ`` cannot be understood (times then run in UTC), or None."""
     if _mocked():
         return None
-    return _resolve(os.environ.get("TZ"))[1]
+    return _resolve(_current_tz())[1]
