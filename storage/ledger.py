@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pendulum
 from pendulum import DateTime
 
-from .clock import next_working_morning, to_iso, to_utc
+from .clock import MAX_AHEAD_DAYS, next_working_morning, to_iso, to_utc
 from .parts import Promise, Renegotiation, _require
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # cadence_minutes == NEXT_MORNING means "the next working morning" rather than a fixed span.
 NEXT_MORNING = 0
+MAX_CADENCE_MINUTES = MAX_AHEAD_DAYS * 24 * 60  # the longest span a person may type
 
 
 def cadence_words(minutes: int) -> str:
@@ -139,7 +140,8 @@ class PromiseLedger:
 
     def set_cadence(self: "Incident", minutes: int, now: DateTime, by: str = "") -> None:
         """Change how often the client gets an update (0 = next working morning)."""
-        _require(isinstance(minutes, int) and minutes >= 0, "the cadence is a number of minutes")
+        _require(isinstance(minutes, int) and 0 <= minutes <= MAX_CADENCE_MINUTES,
+                 f"the cadence is a number of minutes, at most {MAX_AHEAD_DAYS} days")
         old, self.cadence_minutes = self.cadence_minutes, minutes
         if old != minutes:
             self.record(now, "cadence", f"Update cadence {cadence_words(old)} → {cadence_words(minutes)}", by)

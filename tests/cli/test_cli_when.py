@@ -200,3 +200,14 @@ def test_the_zone_matches_the_c_library_at_every_half_hour_of_a_year(tz, tmp_pat
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "0 []"
+
+
+def test_a_stored_cadence_beyond_the_longest_span_is_a_corrupt_file_not_a_crash(run, folder, one_incident):
+    path = folder / "open.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["incidents"]["1"]["cadence_minutes"] = 10**12  # the old code overflowed on the next update
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    before = snapshot(folder)
+    for args in (("update", "M-1", "Told them"), ("list",)):
+        assert_one_line_error(run(*args), "open.json", "cadence_minutes must be a whole number of minutes up to 90 days")
+    assert snapshot(folder) == before

@@ -46,3 +46,16 @@ def test_spans_combine_units_as_anywhere_else(folder, clock):
     assert (config.first_contact[1], config.first_contact[2]) == (90, 45)
     store = Store.open(folder, clock=clock)
     assert store.create("t", "c", 3).next_update_after(clock.now) == clock.now.add(days=90)
+
+
+def test_a_cadence_longer_than_the_longest_span_is_refused(folder, clock):
+    from storage.model import ValidationError
+
+    store = Store.open(folder, clock=clock)
+    incident = store.create("t", "c", 2)
+    with pytest.raises(ValidationError, match="at most 90 days"):
+        store.change(incident.id, lambda i, now, by: i.set_cadence(10**9, now, by))
+    with pytest.raises(ValidationError, match="up to 90 days"):
+        store.create("t", "c", 2, cadence_minutes=90 * 1440 + 1)
+    store.change(incident.id, lambda i, now, by: i.set_cadence(90 * 1440, now, by))
+    assert Store.open(folder, clock=clock).get(incident.id).cadence_minutes == 90 * 1440
