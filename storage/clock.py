@@ -1,4 +1,4 @@
-"""Clock maths: instants, countdown states and exact human durations.
+"""Clock maths: instants, the one grammar of a typed time, countdown states and exact human durations.
 
 Everything here is pure: the current instant is always passed in (or comes from
 an injected ``now`` callable), so tests drive it with a fake clock instead of

@@ -164,3 +164,33 @@ def test_iso_time_without_offset_in_the_spring_gap_or_the_repeated_hour():
     assert read_when("2026-11-01T01:30", now, NY).at == pendulum.datetime(2026, 11, 1, 6, 30, tz=UTC)
     assert read_when("2026-11-01T01:30-04:00", now, NY).at == pendulum.datetime(2026, 11, 1, 5, 30, tz=UTC)
     assert read_when("2026-11-01T01:30-05:00", now, NY).at == pendulum.datetime(2026, 11, 1, 6, 30, tz=UTC)
+
+
+@pytest.fixture
+def posix_new_york(monkeypatch):
+    """TZ as a POSIX rule (New York's) in this process: the zone the C library answers for."""
+    import time
+
+    from storage.clock import local_zone
+
+    monkeypatch.setenv("TZ", "EST5EDT,M3.2.0,M11.1.0")
+    time.tzset()
+    yield local_zone()
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize("text, now", [
+    ("01:30", pendulum.datetime(2026, 11, 1, 5, 45, tz=UTC)),  # 01:45 EDT: 01:30 EST is still ahead
+    ("01:30", pendulum.datetime(2026, 11, 1, 6, 45, tz=UTC)),  # 01:45 EST: tomorrow's
+    ("01:30", pendulum.datetime(2026, 11, 1, 5, 15, tz=UTC)),  # 01:15 EDT: the first one
+    ("02:30", pendulum.datetime(2026, 3, 8, 6, 0, tz=UTC)),  # in the spring gap
+    ("17:30", pendulum.datetime(2026, 3, 7, 23, 0, tz=UTC)),  # the evening before the change
+    ("morning", pendulum.datetime(2026, 10, 30, 20, 0, tz=UTC)),  # Friday before the autumn change
+    ("2026-03-08T02:30", pendulum.datetime(2026, 3, 1, tz=UTC)),
+    ("2026-11-01T01:30", pendulum.datetime(2026, 10, 20, tz=UTC)),
+    ("1h30m", pendulum.datetime(2026, 11, 1, 5, 30, tz=UTC)),
+])
+def test_a_posix_tz_rule_reads_times_as_its_named_zone_does(posix_new_york, text, now):
+    assert type(posix_new_york).__name__ == "CLibraryZone"
+    assert read_when(text, now, posix_new_york).at == read_when(text, now, NY).at
