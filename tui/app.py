@@ -13,7 +13,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from storage.alerts import OverdueWatch
-from storage.clock import Clock, relative, system_clock
+from storage.clock import Clock, relative, system_clock, zone_problem
 from storage.files import StoreError
 from storage.model import ValidationError
 from storage.settings import load_settings, save_settings
@@ -63,6 +63,8 @@ class MishapApp(App):
         return BoardScreen()
 
     def on_mount(self) -> None:
+        if zone_problem():
+            self.notify(zone_problem(), title="Time zone", severity="warning", timeout=15, markup=False)
         if self.store is None:
             return
         self._restore_theme()

@@ -18,8 +18,10 @@ NOT_THERE_YET = "the console is not there yet; use the subcommands (mishap --hel
 
 DESCRIPTION = ("A console for the hours after your own mistake hurt a client. "
                "Without a subcommand, starts the full-screen console.")
-EPILOG = ("WHEN is 30m, 2h, 1d, 17:30 (next occurrence, local time) or an ISO instant such as "
-          "2026-11-23T17:30. The store is --db DIR, else $MISHAP_HOME, else the user data folder.")
+EPILOG = ("WHEN is a span up to 90 days (30m, 2h, 1h30m, '2h 30m', 1d), a clock time (17:30: its next "
+          "occurrence, local time), morning (the next working morning, 09:00), none (no promise), or an ISO "
+          "time such as 2026-11-23T17:30 (local) or 2026-11-23T17:30+01:00. "
+          "The store is --db DIR, else $MISHAP_HOME, else the user data folder.")
 
 
 class UserError(Exception):
@@ -96,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("summary", metavar="SUMMARY", type=_text, help="what the client was told")
     p.add_argument("--channel", metavar="C", type=_text, default="email", help="email, phone, … (default email)")
     p.add_argument("--next", metavar="WHEN", dest="next_when", type=_text, default=None,
-                   help="when the next update is promised (default: now + the cadence; 'none' for no promise)")
+                   help="when the next update is promised (default: by the cadence; 'none' for no promise)")
 
     p = command("done", "complete a checklist step")
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
@@ -135,9 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         return _start_console(args.db)
     handler = _HANDLERS[args.command]
+    from storage.clock import zone_problem
     from storage.files import StoreError
     from storage.model import ValidationError
 
+    if zone_problem():
+        _warn(zone_problem())
     try:
         return handler(args)
     except (UserError, StoreError, ValidationError, ValueError) as exc:
@@ -171,6 +176,11 @@ def _fail(message: str) -> int:
     return EXIT_ERROR
 
 
+def _warn(message: str) -> None:
+    """A warning on one line of stderr; the command goes on."""
+    print(f"mishap: warning: {' '.join(message.split())}", file=sys.stderr)
+
+
 def _start_console(db: str | None) -> int:
     from storage.store import default_folder
 
@@ -188,7 +198,10 @@ def _start_console(db: str | None) -> int:
 def _open_store(args):
     from storage.store import Store, default_folder
 
-    return Store.open(default_folder(args.db))
+    store = Store.open(default_folder(args.db))
+    if store.config.problem:
+        _warn(store.config.problem)  # as the console does at start: the defaults are in force
+    return store
 
 
 # -- the subcommands ------------------------------------------------------------------------
@@ -197,7 +210,11 @@ def _open_store(args):
 def _cmd_new(args) -> int:
     store = _open_store(args)
     if store.playbook.problem:
+<<<<<<< HEAD
         _say(f"mishap: warning: {' '.join(store.playbook.problem.split())}", file=sys.stderr)
+=======
+        _warn(store.playbook.problem)
+>>>>>>> i8-time
     incident = store.create(args.title, args.client, args.severity,
                             client_contact=args.contact, first_learned_by=args.first)
     _say(incident.id)
@@ -230,28 +247,25 @@ def _cmd_show(args) -> int:
 
 
 def _cmd_update(args) -> int:
-    from storage.clock import Countdown, parse_when
-    from storage.model import ValidationError
+    from storage.clock import Countdown, read_when
 
     store = _open_store(args)
     target = store.get(args.id)
     when = args.next_when
-    no_promise = when is not None and when.strip().lower() == "none"
-    if when is not None and not no_promise:
-        parse_when(when, store.clock())  # a bad WHEN fails here, before the store is locked
-        if target.is_closed:
+    if when is not None:
+        # A bad WHEN fails here, before the store is locked.
+        no_promise = read_when(when, store.clock(), allow_none=True).is_none
+        if target.is_closed and not no_promise:
             raise UserError(f"{target.id} is closed: there is no next update to promise")
 
     def log(incident, now, by):
-        if no_promise or incident.is_closed:
+        if incident.is_closed:
             promised = None  # a closed incident has no countdown
         elif when is not None:
             # Read against the instant the update is logged at, so "2h" is exactly 2 h after it.
-            promised = parse_when(when, now)
-            if promised <= now:
-                raise ValidationError(f"the next update must be in the future, not {when.strip()!r}")
+            promised = read_when(when, now, allow_none=True).at
         else:
-            promised = now + incident.cadence
+            promised = incident.next_update_after(now)
         return incident.log_update(args.channel, args.summary, promised, now, by)
 
     update = store.change(args.id, log)

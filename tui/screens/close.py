@@ -156,10 +156,9 @@ class CloseForm(FormModal):
                 when = existing.due  # unchanged: keep the stored instant, not midnight of its date
             elif due.strip():
                 try:
-                    when = parse_when(due, self.now())
-                except ValueError:
-                    problems.append(f"prevention {i + 1}: the due date is a date like 2026-12-01, "
-                                    f"or 14d (not {due.strip()!r})")
+                    when = parse_when(due, self.now(), allow_date=True)
+                except ValueError as exc:
+                    problems.append(f"prevention {i + 1}: the due date: {exc}")
             prevention.append((i if existing is not None else None, PreventionAction(text, owner.strip(), when)))
         hours, credits, share = (self.value(f"cost-{part}") for part in ("hours", "credits", "share"))
         cost = None

@@ -17,7 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from storage.apology import check_apology
-from storage.clock import local_clock, parse_when
+from storage.clock import local_clock, read_when
 from storage.composer import SECTIONS, compose, next_update_line, prefill
 from storage.files import StoreError, write_atomically
 from storage.model import Incident, ValidationError
@@ -132,20 +132,7 @@ class ComposerScreen(ModalScreen[bool]):
 
     def next_due(self):
         """The promised time of the next update, or None for "none"; ValueError if unreadable."""
-        text = self.query_one("#next", Input).value.strip()
-        now = self.app.now()
-        if text.lower() in ("none", "no", "-"):
-            return None
-        if text.lower() in ("morning", "next working morning"):
-            from storage.ledger import next_working_morning
-
-            return next_working_morning(now)
-        if not text:
-            raise ValueError("say when the next update comes (or 'none')")
-        due = parse_when(text, now)
-        if due <= now:
-            raise ValueError("the next update time is in the past")
-        return due
+        return read_when(self.query_one("#next", Input).value, self.app.now(), allow_none=True).at
 
     def text(self) -> str:
         """The finished update as it will be sent."""
