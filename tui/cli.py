@@ -178,7 +178,7 @@ def _fail(message: str) -> int:
 
 def _warn(message: str) -> None:
     """A warning on one line of stderr; the command goes on."""
-    print(f"mishap: warning: {' '.join(message.split())}", file=sys.stderr)
+    _say(f"mishap: warning: {' '.join(message.split())}", file=sys.stderr)
 
 
 def _start_console(db: str | None) -> int:
@@ -210,11 +210,7 @@ def _open_store(args):
 def _cmd_new(args) -> int:
     store = _open_store(args)
     if store.playbook.problem:
-<<<<<<< HEAD
-        _say(f"mishap: warning: {' '.join(store.playbook.problem.split())}", file=sys.stderr)
-=======
         _warn(store.playbook.problem)
->>>>>>> i8-time
     incident = store.create(args.title, args.client, args.severity,
                             client_contact=args.contact, first_learned_by=args.first)
     _say(incident.id)
