@@ -600,6 +600,11 @@ class FolderStore:
             self._patterns = (key, find_patterns(rows))
         return self._patterns[1]
 
+    def review_needs_build(self) -> bool:
+        """Whether the review's rows must be read from every closed file (no index yet): a slow first time."""
+        history = self.history
+        return not history.loaded and not history.index_path.is_file() and not history.is_empty()
+
     def review_changed(self) -> bool:
         """Whether another process closed or reopened something since the rows were read (two stats)."""
         return self.history.changed()

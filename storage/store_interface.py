@@ -116,6 +116,9 @@ class IncidentStore(Protocol):
     def review_patterns(self) -> dict[int, "Pattern"]:
         """Closed incidents sharing a client or a kind of mistake with others, by number."""
 
+    def review_needs_build(self) -> bool:
+        """Whether the first call to review_rows reads every closed incident (show progress then)."""
+
     def review_changed(self) -> bool:
         """Whether the review rows are out of date (someone closed or reopened meanwhile)."""
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Label, TextArea
-from tui_support import FakeClock, reread, toasts
+from tui_support import FakeClock, reread, screen_text, toasts
 
 from storage.model import DamageItem, PreventionAction
 from storage.store import Store
@@ -43,12 +43,6 @@ def problems(text: str) -> list[str]:
     return sorted({f"U+{ord(c):04X}" for c in text
                    if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F or ord(c) in BIDI
                    or 0xD800 <= ord(c) <= 0xDFFF})
-
-
-def screen_text(app) -> str:
-    """The text of every segment the current screen draws: what goes to the terminal, minus styles."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 
 
 def fill(folder: Path, clock, text: str) -> None:
@@ -267,14 +261,14 @@ async def test_the_review_problem_line_shows_a_hostile_path_made_visible(tmp_pat
     store = Store.open(folder, clock=clock)
     store.create("T", "C", 2)
     store.change(1, lambda inc, now, by: inc.close(now, by, reason="test"))
-    (folder / "closed.json").write_text('{"x": ', encoding="utf-8")
+    (folder / "closed" / "M-1.json").write_text('{"x": ', encoding="utf-8")
     app = MishapApp(folder, clock=clock, user="ana", offer_demo=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, ReviewScreen)
-        assert "t ␛]0;HIJACK␇/closed.json" in str(app.screen.query_one("#review-problem", Label).render())
+        assert "t ␛]0;HIJACK␇/closed/M-1.json" in str(app.screen.query_one("#review-problem", Label).render())
         assert problems(screen_text(app)) == []
 
 

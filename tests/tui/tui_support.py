@@ -64,3 +64,9 @@ async def steady(pilot) -> None:
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
     await pilot.pause()
+
+
+def screen_text(app) -> str:
+    """The text of every segment the current screen draws: what goes to the terminal, minus styles."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)

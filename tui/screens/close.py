@@ -159,7 +159,9 @@ class CloseForm(FormModal):
                     when = parse_when(due, self.now(), allow_date=True)
                 except ValueError as exc:
                     problems.append(f"prevention {i + 1}: the due date: {exc}")
-            prevention.append((i if existing is not None else None, PreventionAction(text, owner.strip(), when)))
+            if existing is None or owner != existing.owner:
+                owner = owner.strip()  # trimmed when typed; a stored owner saved untouched stays as stored
+            prevention.append((i if existing is not None else None, PreventionAction(text, owner, when)))
         hours, credits, share = (self.value(f"cost-{part}") for part in ("hours", "credits", "share"))
         cost = None
         if hours.strip() or credits.strip() or share.strip():

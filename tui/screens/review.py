@@ -159,16 +159,45 @@ class ReviewScreen(Screen):
     def reload(self) -> None:
         """Re-read the rows (cheap when nothing was closed or reopened) and redraw."""
         store = self.app.store
+        if store.review_needs_build():
+            # No index yet (the first review after a move, or it was deleted): every closed file
+            # is read once, in a thread, with the count shown as it goes.
+            self._problem("Reading the closed incidents for the first time …")
+            self._build_rows()
+            return
         try:
-            self.all_rows = store.review_rows()
-            self.patterns = store.review_patterns()
+            rows, patterns, problems = store.review_rows(), store.review_patterns(), store.review_problems()
         except (StoreError, OSError) as exc:
-            self._problem(f"Cannot read the closed incidents: {exc}")
-            self.all_rows, self.patterns = [], {}
+            rows, patterns, problems = [], {}, [f"Cannot read the closed incidents: {exc}"]
+        self._show_rows(rows, patterns, problems)
+
+    def _show_rows(self, rows: list, patterns: dict, problems: list[str]) -> None:
+        self.all_rows, self.patterns = rows, patterns
+        if problems:
+            more = f" (and {len(problems) - 1} more; `mishap review` lists them)" if len(problems) > 1 else ""
+            self._problem(f"Left out: {problems[0]}{more}")
+        else:
+            self._problem(None)
         self._zone = local_zone()
         self._sorted = None
         self._loaded = True
         self.refresh_rows()
+
+    @work(thread=True, exclusive=True, group="review-build")
+    def _build_rows(self) -> None:
+        store = self.app.store
+
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self._problem, f"Reading the closed incidents for the first time: "
+                                                     f"{done:,} of {total:,} …")
+
+        try:
+            rows = store.review_rows(progress=progress)
+            result = (rows, store.review_patterns(), store.review_problems())
+        except (StoreError, OSError) as exc:
+            result = ([], {}, [f"Cannot read the closed incidents: {exc}"])
+        self.app.call_from_thread(self._show_rows, *result)
+        self.app.call_from_thread(self._save_index)
 
     def on_screen_resume(self) -> None:
         # Back from a view that may have reopened one: the rows as the store has them now.
