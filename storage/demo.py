@@ -1,26 +1,27 @@
 """A realistic demo set: open incidents at different urgencies and a few closed ones.
 
-Everything goes through the store API. Each incident's history is written with
-instants relative to now: the store's clock is moved to the moment of each
-write, and every model change is given the instant it "happened".
+Everything goes through the store interface. Each incident's history is written
+with instants relative to now: the store acts as the incident's owner with a clock
+at the moment of each write, and every model change is given the instant it "happened".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pendulum
 from pendulum import DateTime
 
-from .files import StoreError
 from .model import Cost, DamageItem, Incident, PreventionAction
-from .store import Store
+
+if TYPE_CHECKING:  # the demo writes through the store interface; it does not depend on a backend
+    from .store_interface import IncidentStore
 
 Action = Callable[[Incident, DateTime, str], None]
 
 
-class DemoRefused(StoreError):
+class DemoRefused(ValueError):
     """The store already holds incidents; the demo set only goes into an empty one unless forced."""
 
 
@@ -333,12 +334,10 @@ def _open_scenarios() -> list[_Scenario]:
     return [order, payroll, checkout, timesheets]  # in the order they were found
 
 
-def _play(store: Store, scenario: _Scenario, now: DateTime) -> Incident:
-    """Write one scenario into the store with the clock moved to each moment."""
+def _play(store: "IncidentStore", scenario: _Scenario, now: DateTime) -> Incident:
+    """Write one scenario into the store as its owner, with the clock at each moment."""
     discovered = now - pendulum.duration(seconds=scenario.discovered_ago * 60)
-    store.clock = lambda: discovered
-    store.user = scenario.owner
-    incident = store.create(
+    incident = store.acting_as(scenario.owner, lambda: discovered).create(
         scenario.title, scenario.client, scenario.severity, client_contact=scenario.contact,
         discovered_at=discovered, happened_at=discovered - pendulum.duration(seconds=scenario.happened_before * 60),
         first_learned_by=scenario.first, cadence_minutes=scenario.cadence)
@@ -350,24 +349,19 @@ def _play(store: Store, scenario: _Scenario, now: DateTime) -> Incident:
             at = discovered + pendulum.duration(seconds=event.minute * 60)
             event.action(inc, at, event.who)
 
-    store.clock = lambda: discovered + pendulum.duration(seconds=last * 60)
-    store.change(incident.number, history)
+    later = discovered + pendulum.duration(seconds=last * 60)
+    store.acting_as(scenario.owner, lambda: later).change(incident.number, history)
     return store.get(incident.number)
 
 
-def fill_demo(store: Store, *, force: bool = False) -> list[Incident]:
+def fill_demo(store: "IncidentStore", *, force: bool = False) -> list[Incident]:
     """Add the demo set (3 closed, 4 open incidents) to ``store``; returns them as stored.
 
     Refuses with DemoRefused when the store already holds incidents, unless ``force``.
     """
-    existing = len(store.open_incidents()) + len(store.closed_incidents())
-    if existing and not force:
+    if not store.is_empty() and not force:
         raise DemoRefused(
-            f"the store {store.folder} already holds {existing} incident{'s' if existing > 1 else ''}; "
-            f"the demo set only goes into an empty store (mishap demo --force adds it anyway)")
-    clock, user = store.clock, store.user
-    now = clock().replace(microsecond=0)
-    try:
-        return [_play(store, s, now) for s in _closed_scenarios() + _open_scenarios()]
-    finally:
-        store.clock, store.user = clock, user
+            f"the store {store.location} already holds incidents; the demo set only goes into an "
+            f"empty store (mishap demo --force adds it anyway)")
+    now = store.clock().replace(microsecond=0)
+    return [_play(store, s, now) for s in _closed_scenarios() + _open_scenarios()]
