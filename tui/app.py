@@ -12,12 +12,12 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
 
-from storage.alerts import OverdueWatch
-from storage.clock import Clock, relative, system_clock, zone_problem
-from storage.files import StoreError
-from storage.model import ValidationError
-from storage.settings import load_settings, save_settings
-from storage.store import Store
+from storage.readers.alerts import OverdueWatch
+from storage.domain.clock import Clock, relative, system_clock, zone_problem
+from storage.store.files import StoreError
+from storage.domain.model import ValidationError
+from storage.store.settings import load_settings, save_settings
+from storage.store.folder import Store
 
 from .screens.board import BoardScreen
 from .screens.problem import StoreProblemScreen
@@ -93,7 +93,7 @@ class MishapApp(App):
     def _demo_answered(self, yes: bool | None) -> None:
         if not yes:
             return
-        from storage.demo import fill_demo
+        from storage.readers.demo import fill_demo
 
         try:
             fill_demo(self.store)

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from storage.visible import json_text, visible  # stdlib only: the command stays light
+from storage.domain.visible import json_text, visible  # stdlib only: the command stays light
 
 EXIT_ERROR = 2
 NOT_THERE_YET = "the console is not there yet; use the subcommands (mishap --help)"
@@ -137,9 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         return _start_console(args.db)
     handler = _HANDLERS[args.command]
-    from storage.clock import zone_problem
-    from storage.files import StoreError
-    from storage.model import ValidationError
+    from storage.domain.clock import zone_problem
+    from storage.store.files import StoreError
+    from storage.domain.model import ValidationError
 
     if zone_problem():
         _warn(zone_problem())
@@ -182,7 +182,7 @@ def _warn(message: str) -> None:
 
 
 def _start_console(db: str | None) -> int:
-    from storage.store import default_folder
+    from storage.store.folder import default_folder
 
     folder = default_folder(db)
     try:
@@ -196,7 +196,7 @@ def _start_console(db: str | None) -> int:
 
 
 def _open_store(args):
-    from storage.store import Store, default_folder
+    from storage.store.folder import Store, default_folder
 
     store = Store.open(default_folder(args.db))
     if store.config.problem:
@@ -243,7 +243,7 @@ def _cmd_show(args) -> int:
 
 
 def _cmd_update(args) -> int:
-    from storage.clock import Countdown, read_when
+    from storage.domain.clock import Countdown, read_when
 
     store = _open_store(args)
     target = store.get(args.id)
@@ -291,7 +291,7 @@ def _cmd_done(args) -> int:
 
 
 def _cmd_close(args) -> int:
-    from storage.model import ValidationError
+    from storage.domain.model import ValidationError
 
     store = _open_store(args)
 
@@ -307,8 +307,8 @@ def _cmd_close(args) -> int:
 
 
 def _cmd_reopen(args) -> int:
-    from storage.clock import Countdown
-    from storage.model import ValidationError
+    from storage.domain.clock import Countdown
+    from storage.domain.model import ValidationError
 
     store = _open_store(args)
 
@@ -326,8 +326,8 @@ def _cmd_reopen(args) -> int:
 
 
 def _cmd_review(args) -> int:
-    from storage.metrics import compact_span, summarize
-    from storage.review_query import sort_rows
+    from storage.readers.metrics import compact_span, summarize
+    from storage.readers.review_query import sort_rows
 
     store = _open_store(args)
     rows = sort_rows(store.review_rows(), "closed", True)
@@ -376,20 +376,20 @@ def _cmd_export(args) -> int:
     if args.fmt == "json":
         doc = incident.to_dict()
         if args.audience == "client":
-            from storage.export import is_internal
+            from storage.readers.export import is_internal
 
             doc["timeline"] = [t for t in doc["timeline"] if not is_internal(t["kind"], t["text"])]
             doc["steps"] = [{**s, "note": ""} for s in doc["steps"]]
             doc["cost"] = {k: v for k, v in doc["cost"].items() if k != "our_share_percent"}
         text = json_text(doc) + "\n"
     else:
-        from storage.export import render_markdown
+        from storage.readers.export import render_markdown
 
         text = render_markdown(incident, args.audience)
     if args.output is None:
         sys.stdout.write(text)
         return 0
-    from storage.files import write_atomically
+    from storage.store.files import write_atomically
 
     path = Path(args.output).expanduser()
     if path.is_dir():
@@ -400,7 +400,7 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from storage.demo import fill_demo
+    from storage.readers.demo import fill_demo
 
     store = _open_store(args)
     created = fill_demo(store, force=args.force)
@@ -445,7 +445,7 @@ def _columns(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _open_table(incidents, now) -> list[str]:
-    from storage.clock import Countdown
+    from storage.domain.clock import Countdown
 
     if not incidents:
         return ["No open incidents."]
@@ -460,7 +460,7 @@ def _open_table(incidents, now) -> list[str]:
 
 
 def _closed_table(incidents, now) -> list[str]:
-    from storage.clock import human_span
+    from storage.domain.clock import human_span
 
     if not incidents:
         return ["No closed incidents."]
@@ -475,7 +475,7 @@ def _closed_table(incidents, now) -> list[str]:
 
 def _stamp(instant) -> str:
     """An instant on the user's wall clock, with the date."""
-    from storage.clock import local_zone
+    from storage.domain.clock import local_zone
 
     return "—" if instant is None else instant.in_timezone(local_zone()).format("YYYY-MM-DD HH:mm")
 
@@ -487,9 +487,9 @@ def _indented(text: str, prefix: str = "    ") -> list[str]:
 
 def _show_lines(inc, now) -> list[str]:
     """Everything about one incident, as lines of plain text."""
-    from storage.clock import Countdown, human_span
-    from storage.export import punctuality
-    from storage.model import SEVERITY_NAMES
+    from storage.domain.clock import Countdown, human_span
+    from storage.readers.export import punctuality
+    from storage.domain.model import SEVERITY_NAMES
 
     countdown = Countdown.at(inc.next_deadline, now, inc.cadence)
     if inc.next_deadline:

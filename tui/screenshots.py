@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pendulum
 
-from storage.demo import fill_demo
-from storage.store import Store
+from storage.readers.demo import fill_demo
+from storage.store.folder import Store
 
 from .app import MishapApp
 

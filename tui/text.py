@@ -1,12 +1,12 @@
 """Showing user text literally: no markup, no live escape sequences, bounded cell widths.
 
-The rule for control characters is :func:`storage.visible.visible`, shared with the
+The rule for control characters is :func:`storage.domain.visible.visible`, shared with the
 command and the Markdown report; this module adds what only a screen needs.
 """
 
 from __future__ import annotations
 
-from storage.visible import visible
+from storage.domain.visible import visible
 
 
 def literal(text: str, *, multiline: bool = True) -> str:

@@ -67,9 +67,9 @@ def build_store(folder: Path, open_count: int, closed_count: int) -> None:
     """A store with ``open_count`` open incidents and ``closed_count`` closed ones of ~2 KB."""
     import pendulum
 
-    from storage.files import dump_tinydb, write_atomically
-    from storage.model import DamageItem
-    from storage.store import Store
+    from storage.store.files import dump_tinydb, write_atomically
+    from storage.domain.model import DamageItem
+    from storage.store.folder import Store
 
     store = Store.open(folder, user="bench")
     template = store.create("Closed template", "Template client", 2)

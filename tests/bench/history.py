@@ -63,7 +63,7 @@ def whole_process(args: list[str], env: dict) -> tuple[float, float]:
 
 def move(folder: Path, env: dict) -> tuple[float, float]:
     """(seconds, peak MB) of the first open, which moves closed.json to one file per incident."""
-    code = PEAK + f"from storage.store import Store\nStore.open({str(folder)!r})\n"
+    code = PEAK + f"from storage.store.folder import Store\nStore.open({str(folder)!r})\n"
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     line = [ln for ln in done.stderr.splitlines() if ln.startswith("BENCH ")]
@@ -78,7 +78,7 @@ def med(values: list[float]) -> float:
 
 def in_process(folder: Path, repeats: int, env: dict) -> dict[str, float]:
     """Medians (seconds) of the store's own operations."""
-    from storage.store import Store
+    from storage.store.folder import Store
 
     store = Store.open(folder, user="bench")
     got: dict[str, list[float]] = {k: [] for k in ("close", "reopen", "get closed", "step", "review",
@@ -121,14 +121,14 @@ def in_process(folder: Path, repeats: int, env: dict) -> dict[str, float]:
 
 
 def _one_open(folder: Path) -> str:
-    from storage.store import Store
+    from storage.store.folder import Store
 
     return Store.open(folder).open_incidents()[0].id
 
 
 def processes(folder: Path, repeats: int, env: dict) -> dict[str, tuple[float, float]]:
     """Medians of whole ``mishap`` commands: (seconds, peak MB)."""
-    from storage.store import Store
+    from storage.store.folder import Store
 
     env = {**env, "MISHAP_HOME": str(folder)}
     figures: dict[str, list[tuple[float, float]]] = {k: [] for k in ("mishap close", "mishap reopen",
@@ -145,7 +145,7 @@ def processes(folder: Path, repeats: int, env: dict) -> dict[str, tuple[float, f
 
 def console_close(folder: Path, repeats: int) -> float:
     """Median seconds from ctrl+s in the close form to the workspace showing the incident closed."""
-    from storage.store import Store
+    from storage.store.folder import Store
     from tui.app import MishapApp
 
     times = []
@@ -201,7 +201,7 @@ def main() -> None:
         print(f"   ({len(os.listdir(stores[args.closed] / 'closed')) - 2:,} files; "
               f"closed.json kept as {kept.name}: {kept.exists()})\n")
         for folder in stores.values():
-            from storage.store import Store
+            from storage.store.folder import Store
 
             Store.open(folder)  # the verifying open: the old file is let go
 

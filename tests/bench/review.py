@@ -102,9 +102,9 @@ def build_store(folder: Path, closed_count: int, open_count: int = 10, seed: int
     """A store with realistic closed incidents: varied titles, 300 clients, times over three years."""
     import pendulum
 
-    from storage.files import dump_tinydb, write_atomically
-    from storage.model import Cost, DamageItem, PreventionAction
-    from storage.store import Store
+    from storage.store.files import dump_tinydb, write_atomically
+    from storage.domain.model import Cost, DamageItem, PreventionAction
+    from storage.store.folder import Store
 
     rng = random.Random(seed)
     t0 = pendulum.datetime(2023, 1, 2, 9, 0, tz="UTC")
@@ -188,8 +188,8 @@ def median_of(runs: int, code: str, args: list[str], before=None) -> tuple[float
 
 def datatable_rows(folder: Path) -> Path:
     """The 10,000 review rows as plain strings, for the DataTable baseline."""
-    from storage.metrics import compact_span
-    from storage.store import Store
+    from storage.readers.metrics import compact_span
+    from storage.store.folder import Store
 
     rows = [["Closed", "Sev", "Incident", "Client", "Open", "Ack", "Contact", "First", "OnTime", "Silence",
              "Broke", "Cost"]]
@@ -203,8 +203,8 @@ def datatable_rows(folder: Path) -> Path:
 
 
 def bench_open(runs: int, big: Path, small: Path) -> None:
-    from storage.closed_history import INDEX_FILE, JOURNAL_FILE
-    from storage.store import Store
+    from storage.store.closed_history import INDEX_FILE, JOURNAL_FILE
+    from storage.store.folder import Store
 
     Store.open(small), Store.open(big)  # the first layout moved, then the move checked
     Store.open(small), Store.open(big)

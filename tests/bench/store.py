@@ -33,10 +33,10 @@ sys.path.insert(0, str(ROOT))
 import pendulum  # noqa: E402
 from tinydb import TinyDB  # noqa: E402
 
-from storage.files import AtomicJSONStorage  # noqa: E402
-from storage.model import ChecklistStep, Incident, new_incident  # noqa: E402
-from storage.playbook import DEFAULT_PHASES, steps_of  # noqa: E402
-from storage.store import Store  # noqa: E402
+from storage.store.files import AtomicJSONStorage  # noqa: E402
+from storage.domain.model import ChecklistStep, Incident, new_incident  # noqa: E402
+from storage.domain.playbook import DEFAULT_PHASES, steps_of  # noqa: E402
+from storage.store.folder import Store  # noqa: E402
 
 OPEN_INCIDENTS = 10
 START = pendulum.datetime(2026, 1, 5, 9, 0, tz="UTC")

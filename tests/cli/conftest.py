@@ -7,7 +7,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from storage.store import Store
+from storage.store.folder import Store
 from tui.cli import main
 
 from cli_support import Result

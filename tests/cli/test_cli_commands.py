@@ -6,7 +6,7 @@ import json
 
 import pendulum
 
-from storage.store import Store
+from storage.store.folder import Store
 
 
 def test_new_prints_the_id_and_stores_the_incident(run, store_at):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pendulum
 import pytest
 
-from storage.clock import CountdownState, countdown_state
-from storage.demo import DemoRefused, fill_demo
-from storage.store import Store
+from storage.domain.clock import CountdownState, countdown_state
+from storage.readers.demo import DemoRefused, fill_demo
+from storage.store.folder import Store
 
 MOMENT = pendulum.datetime(2026, 11, 23, 14, 30, tz="UTC")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.store import Store
+from storage.store.folder import Store
 from tui.cli import NOT_THERE_YET, main
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ import re
 import pendulum
 import pytest
 
-from storage.export import block, inline, punctuality, render_markdown
-from storage.model import Cost, DamageItem, PreventionAction
+from storage.readers.export import block, inline, punctuality, render_markdown
+from storage.domain.model import Cost, DamageItem, PreventionAction
 
 HOSTILE_TITLE = "# Sales | Q3 *draft* report [final](http://evil.example) <b>x</b>"
 
@@ -113,7 +113,7 @@ def test_export_to_a_file(run, worked, tmp_path):
 
 
 def test_punctuality_against_the_promised_time(run, folder):
-    from storage.store import Store
+    from storage.store.folder import Store
 
     t0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")
     now = [t0]

@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from storage.model import DamageItem, PreventionAction
-from storage.store import Store
+from storage.domain.model import DamageItem, PreventionAction
+from storage.store.folder import Store
 from tui.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +31,7 @@ PROBE = "x \x1b]0;HIJACK\x07 \x1b]52;c;cHduZWQ=\x07 \x1b[2J"
 C1 = "\x9b31m \x9d0;T\x9c \x85"
 BIDI = "\u202eevil\u202c \u2066iso\u2069 \u200e\u200f\u061c \u202a\u202b\u202d \u2067\u2068"
 HOSTILE = f"{PROBE} {C1} {BIDI} \x7f\x00\t\r end é 🔥"
-# Written out here rather than taken from storage.visible, so the test does not trust the
+# Written out here rather than taken from storage.domain.visible, so the test does not trust the
 # code under test to say what is dangerous.
 BIDI_CONTROLS = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.store import Store
+from storage.store.folder import Store
 
 
 def test_show_lists_promises_with_their_state_and_renegotiations(run, folder):

@@ -8,10 +8,10 @@ import os
 import pytest
 import tinydb
 
-from storage import closed_history
-from storage.closed_history import INDEX_FILE, JOURNAL_FILE
-from storage.metrics import review_row
-from storage.store import NotFound, Store
+from storage.store import closed_history
+from storage.store.closed_history import INDEX_FILE, JOURNAL_FILE
+from storage.readers.metrics import review_row
+from storage.store.folder import NotFound, Store
 
 HOSTILE = 'a"revision":5},"99":{ [/] | # `x` \x1b[31m 💥'
 
@@ -190,7 +190,7 @@ def test_a_document_from_a_newer_mishap_is_left_out_not_an_error(folder, clock):
 
 def test_a_long_journal_is_folded_into_the_snapshot(folder, clock, monkeypatch):
     monkeypatch.setattr(closed_history, "COMPACT_AFTER", 1)
-    monkeypatch.setattr("storage.store.COMPACT_AFTER", 1)
+    monkeypatch.setattr("storage.store.folder.COMPACT_AFTER", 1)
     store = closed_store(folder, clock, count=3)  # each journal line is over 400 bytes
     journal = folder / "closed" / JOURNAL_FILE
     assert journal.stat().st_size < 1000 and (folder / "closed" / INDEX_FILE).exists()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pendulum
 import pytest
 
-from storage.closing import CloseOutDraft
-from storage.model import Cost, PreventionAction, ValidationError
-from storage.store import Store
+from storage.domain.closing import CloseOutDraft
+from storage.domain.model import Cost, PreventionAction, ValidationError
+from storage.store.folder import Store
 
 
 def full_draft(now, **changes) -> CloseOutDraft:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from storage.config import load_config
-from storage.ledger import NEXT_MORNING
-from storage.model import DEFAULT_CADENCE_MINUTES, FIRST_CONTACT_MINUTES
-from storage.store import Store
+from storage.domain.config import load_config
+from storage.domain.ledger import NEXT_MORNING
+from storage.domain.model import DEFAULT_CADENCE_MINUTES, FIRST_CONTACT_MINUTES
+from storage.store.folder import Store
 
 
 @pytest.mark.parametrize("text, problem", [
@@ -49,7 +49,7 @@ def test_spans_combine_units_as_anywhere_else(folder, clock):
 
 
 def test_a_cadence_longer_than_the_longest_span_is_refused(folder, clock):
-    from storage.model import ValidationError
+    from storage.domain.model import ValidationError
 
     store = Store.open(folder, clock=clock)
     incident = store.create("t", "c", 2)

@@ -11,9 +11,9 @@ import subprocess
 import pendulum
 import pytest
 
-from storage import model
-from storage.model import DamageItem
-from storage.store import Store
+from storage.domain import model
+from storage.domain.model import DamageItem
+from storage.store.folder import Store
 
 
 @pytest.fixture(autouse=True)
@@ -189,7 +189,7 @@ def test_two_processes_marking_the_same_step_done(consoles, folder, tmp_path, ch
 
 
 def test_a_close_out_saved_with_the_debrief_box_untouched_keeps_a_debrief_recorded_meanwhile(consoles, folder):
-    from storage.closing import CloseOutDraft
+    from storage.domain.closing import CloseOutDraft
 
     lena, omar = consoles
     # omar's close-out form opened with the debrief box empty; lena records the debrief.

@@ -12,9 +12,9 @@ import subprocess
 import pytest
 import tinydb
 
-from storage.files import dump_tinydb, write_atomically
-from storage.model import SCHEMA_VERSION
-from storage.store import ReadOnlyStore, Store
+from storage.store.files import dump_tinydb, write_atomically
+from storage.domain.model import SCHEMA_VERSION
+from storage.store.folder import ReadOnlyStore, Store
 
 HOSTILE = 'a"revision":5},"99":{ [/] \x1b[31m 💥'
 
@@ -115,7 +115,7 @@ def test_a_corrupt_closed_json_is_named_and_left_as_it_is(folder, clock):
     path = folder / "closed.json"
     broken = path.read_bytes()[:-40]
     path.write_bytes(broken)
-    from storage.files import CorruptFile
+    from storage.store.files import CorruptFile
 
     with pytest.raises(CorruptFile) as caught:
         Store.open(folder, clock=clock)
@@ -125,7 +125,7 @@ def test_a_corrupt_closed_json_is_named_and_left_as_it_is(folder, clock):
 
 MOVER = r'''
 import sys
-from storage.store import Store
+from storage.store.folder import Store
 
 def progress(done, total):
     print("moved", done, total, flush=True)

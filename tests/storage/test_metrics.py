@@ -5,10 +5,10 @@ from __future__ import annotations
 import pendulum
 import pytest
 
-from storage.metrics import (Pattern, compact_span, find_patterns, kind_words, longest_silence, open_periods,
+from storage.readers.metrics import (Pattern, compact_span, find_patterns, kind_words, longest_silence, open_periods,
                              review_row, significant_words, summarize)
-from storage.model import Cost, new_incident
-from storage.review_query import ReviewQuery, parse_severities, sort_rows
+from storage.domain.model import Cost, new_incident
+from storage.readers.review_query import ReviewQuery, parse_severities, sort_rows
 
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")
 MIN = 60
@@ -120,7 +120,7 @@ def test_a_document_without_a_ledger_is_measured_update_to_update(clock):
     inc.close(clock.at(60), "ana", reason="test")
     doc = inc.to_dict()
     doc["promises"] = []
-    from storage.metrics import row_from_document
+    from storage.readers.metrics import row_from_document
 
     row = row_from_document(doc)
     assert (row.updates_on_time, row.updates_due) == (0, 1)

@@ -8,9 +8,9 @@ import pendulum
 import pytest
 import tinydb
 
-from storage.model import (DamageItem, Incident, TimelineEntry, ValidationError, new_incident)
-from storage.playbook import DEFAULT_PHASES, steps_of
-from storage.store import NotFound, Store, StoreError, parse_id
+from storage.domain.model import (DamageItem, Incident, TimelineEntry, ValidationError, new_incident)
+from storage.domain.playbook import DEFAULT_PHASES, steps_of
+from storage.store.folder import NotFound, Store, StoreError, parse_id
 
 
 @pytest.fixture

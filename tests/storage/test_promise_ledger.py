@@ -5,13 +5,13 @@ from __future__ import annotations
 import pendulum
 import pytest
 
-from storage.alerts import OverdueWatch
-from storage.apology import check_apology
-from storage.composer import SECTIONS, compose, next_update_line, prefill
-from storage.config import load_config
-from storage.ledger import NEXT_MORNING, next_working_morning
-from storage.model import DamageItem, PreventionAction, ValidationError
-from storage.store import Store
+from storage.readers.alerts import OverdueWatch
+from storage.readers.apology import check_apology
+from storage.readers.composer import SECTIONS, compose, next_update_line, prefill
+from storage.domain.config import load_config
+from storage.domain.ledger import NEXT_MORNING, next_working_morning
+from storage.domain.model import DamageItem, PreventionAction, ValidationError
+from storage.store.folder import Store
 
 BERLIN = pendulum.timezone("Europe/Berlin")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pendulum
 import pytest
 
-from storage.clock import (Countdown, CountdownState, clock_face, countdown_state, human_span,
+from storage.domain.clock import (Countdown, CountdownState, clock_face, countdown_state, human_span,
                            local_clock, parse_when, relative)
-from storage.store import Store
+from storage.store.folder import Store
 
 NY, BERLIN = "America/New_York", "Europe/Berlin"
 UTC = "UTC"
@@ -145,7 +145,7 @@ def test_first_client_deadline_is_computed_on_utc_instants(folder, clock):
 
 
 def test_log_update_in_the_repeated_hour_compares_instants():
-    from storage.model import ValidationError, new_incident
+    from storage.domain.model import ValidationError, new_incident
 
     now = pendulum.datetime(2026, 11, 1, 5, 45, tz=UTC).in_timezone(NY)  # 01:45 EDT
     inc = new_incident(1, "t", "c", 2, now, [])

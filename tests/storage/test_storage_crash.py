@@ -12,7 +12,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from storage.store import Store
+from storage.store.folder import Store
 
 KILLS = 30
 
@@ -21,7 +21,7 @@ KILLS = 30
 CHILD = r'''
 import random, sys
 import pendulum
-from storage.store import Store
+from storage.store.folder import Store
 
 folder, seed = sys.argv[1], int(sys.argv[2])
 rng = random.Random(seed)

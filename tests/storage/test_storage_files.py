@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from storage.files import CorruptFile, file_signature, write_atomically
-from storage.model import SCHEMA_VERSION
-from storage.store import ReadOnlyStore, Store, StoreError
+from storage.store.files import CorruptFile, file_signature, write_atomically
+from storage.domain.model import SCHEMA_VERSION
+from storage.store.folder import ReadOnlyStore, Store, StoreError
 
 
 def _doc(store_folder: Path, clock, **overrides) -> dict:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from storage.playbook import DEFAULT_PHASES, PLAYBOOK_FILE, load_playbook, steps_of
-from storage.store import Store
+from storage.domain.playbook import DEFAULT_PHASES, PLAYBOOK_FILE, load_playbook, steps_of
+from storage.store.folder import Store
 
 PRODUCT_PHASES = ["Stop", "Own", "Assess", "Escalate", "Contain", "Tell the client first",
                   "Keep them in the loop", "Fix", "Prevent", "Debrief and close"]

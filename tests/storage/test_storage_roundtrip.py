@@ -10,8 +10,8 @@ import tinydb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage.model import SCHEMA_VERSION, Cost, DamageItem, Incident, PreventionAction
-from storage.store import Store
+from storage.domain.model import SCHEMA_VERSION, Cost, DamageItem, Incident, PreventionAction
+from storage.store.folder import Store
 
 HOSTILE = [
     "[/]", "[bold]x", "[/bold]", "[link=http://x]y[/link]", "[[phase]]", "{", "}", "\\", '"', "'",

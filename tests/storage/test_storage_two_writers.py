@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from storage.store import Store
+from storage.store.folder import Store
 
 CHANGES = 100
 
@@ -13,7 +13,7 @@ CHANGES = 100
 # 50 notes and 10 completed steps on the shared incident M-1, and 40 new incidents.
 CHILD = r'''
 import sys
-from storage.store import Store
+from storage.store.folder import Store
 
 folder, name, first_step = sys.argv[1], sys.argv[2], int(sys.argv[3])
 store = Store.open(folder, user=name)

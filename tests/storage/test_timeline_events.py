@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from storage.files import write_atomically
-from storage.metrics import open_periods, review_row
-from storage.model import SCHEMA_VERSION, Cost, Incident
-from storage.parts import EVENTS
-from storage.store import Store
+from storage.store.files import write_atomically
+from storage.readers.metrics import open_periods, review_row
+from storage.domain.model import SCHEMA_VERSION, Cost, Incident
+from storage.domain.parts import EVENTS
+from storage.store.folder import Store
 
 
 def _worked(store, clock):
@@ -88,7 +88,7 @@ def test_a_schema_1_store_is_upgraded_on_its_next_change(folder, clock):
 
 
 def test_an_unknown_event_from_a_newer_writer_stays_internal(clock):
-    from storage.parts import TimelineEntry
+    from storage.domain.parts import TimelineEntry
 
     entry = TimelineEntry.from_dict({"at": "2026-05-04T09:30:00+00:00", "kind": "x", "text": "t",
                                      "event": "sla_breached"}, "t")

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from storage.export import render_markdown
-from storage.model import ChecklistStep, DamageItem, new_incident
-from storage.visible import json_text, visible
+from storage.readers.export import render_markdown
+from storage.domain.model import ChecklistStep, DamageItem, new_incident
+from storage.domain.visible import json_text, visible
 
 BIDI_CONTROLS = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 

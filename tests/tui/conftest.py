@@ -6,7 +6,7 @@ import pendulum
 import pytest
 from tui_support import FakeClock
 
-from storage.store import Store
+from storage.store.folder import Store
 from tui.app import MishapApp
 
 

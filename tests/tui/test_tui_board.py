@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Static
 
-from storage.store import Store
+from storage.store.folder import Store
 from tui.screens.board import BoardScreen
 from tui.screens.modals import ConfirmModal
 

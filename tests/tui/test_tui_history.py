@@ -7,8 +7,8 @@ import shutil
 
 from textual.widgets import Label
 
-from storage.closed_history import INDEX_FILE, JOURNAL_FILE
-from storage.store import Store
+from storage.store.closed_history import INDEX_FILE, JOURNAL_FILE
+from storage.store.folder import Store
 from tui.screens.review import ReviewScreen
 from tui_support import screen_text
 

@@ -18,8 +18,8 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Label, TextArea
 from tui_support import FakeClock, reread, screen_text, toasts
 
-from storage.model import DamageItem, PreventionAction
-from storage.store import Store
+from storage.domain.model import DamageItem, PreventionAction
+from storage.store.folder import Store
 from tui.app import MishapApp
 from tui.screens.close import CloseForm
 from tui.screens.closed_view import ClosedIncidentScreen

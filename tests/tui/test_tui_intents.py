@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Label
 
-from storage.model import DamageItem
-from storage.store import Store
+from storage.domain.model import DamageItem
+from storage.store.folder import Store
 from tui.screens.incident import IncidentScreen
 from tui.screens.modals import PickerModal
 from tui_support import SIZE, reread, table_rows, toasts

@@ -7,7 +7,7 @@ import base64
 import pytest
 from textual.widgets import DataTable, Input, Label, Select, Static, TextArea
 
-from storage.model import DamageItem
+from storage.domain.model import DamageItem
 from tui.screens.composer import ComposerScreen
 from tui.screens.incident import IncidentScreen
 from tui.screens.modals import PickerModal

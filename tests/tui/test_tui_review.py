@@ -9,8 +9,8 @@ import pytest
 from rich.console import Console
 from textual.widgets import Input, Label, Select
 
-from storage.model import Cost
-from storage.store import Store
+from storage.domain.model import Cost
+from storage.store.folder import Store
 from tui.screens.closed_view import ClosedIncidentScreen
 from tui.screens.export_form import ExportForm
 from tui.screens.incident import IncidentScreen
@@ -276,7 +276,7 @@ async def test_a_close_by_another_process_appears(history, make_app, folder, clo
 
 
 async def test_hundreds_of_rows_scroll_and_open_the_right_one(store, clock, make_app, folder):
-    from storage.files import dump_tinydb, write_atomically
+    from storage.store.files import dump_tinydb, write_atomically
 
     close_one(store, clock, "Template", "Client", 2)
     doc = store.get("M-1").to_dict()

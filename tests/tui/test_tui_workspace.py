@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Digits, Input, Label, TextArea
 
-from storage.store import Store
+from storage.store.folder import Store
 from tui.screens.incident import IncidentScreen
 from tui.screens.composer import ComposerScreen
 from tui.screens.modals import DamageForm, PickerModal, QuestionForm, TextForm
@@ -257,7 +257,7 @@ async def test_tab_moves_between_panes(incident, make_app):
 
 
 async def test_write_failure_is_shown_and_screen_shows_disk(incident, make_app, folder, monkeypatch):
-    import storage.files
+    import storage.store.files
 
     def disk_full(path, text):
         raise OSError(28, "No space left on device")
@@ -265,7 +265,7 @@ async def test_write_failure_is_shown_and_screen_shows_disk(incident, make_app, 
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_workspace(app, pilot)
-        monkeypatch.setattr(storage.files, "write_atomically", disk_full)
+        monkeypatch.setattr(storage.store.files, "write_atomically", disk_full)
         await pilot.press("space")
         await pilot.pause()
         assert any("No space left" in t for t in toasts(app))

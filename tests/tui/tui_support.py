@@ -6,7 +6,7 @@ import pendulum
 from rich.text import Text
 from textual.widgets import DataTable
 
-from storage.store import Store
+from storage.store.folder import Store
 
 SIZE = (120, 36)  # snapshots and screenshots are taken at this pinned size
 START = pendulum.datetime(2026, 11, 23, 9, 0, tz="UTC")
@@ -45,7 +45,7 @@ def toasts(app) -> list[str]:
 
 def seed(store: Store, clock: FakeClock) -> list:
     """A small, fixed set of incidents for snapshots (times come from the fake clock)."""
-    from storage.model import DamageItem
+    from storage.domain.model import DamageItem
 
     payroll = store.create("Payroll file sent with last month's rates", "Acme Ltd", 1, client_contact="Dana Reyes")
     store.change(payroll.number, lambda inc, now, by: inc.complete_step(0, now, by))

@@ -10,9 +10,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from storage.alerts import by_urgency
-from storage.clock import Countdown, CountdownState
-from storage.model import Incident
+from storage.readers.alerts import by_urgency
+from storage.domain.clock import Countdown, CountdownState
+from storage.domain.model import Incident
 
 from ..text import clip
 from ..widgets.tables import fit_columns

@@ -19,10 +19,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, TextArea
 
-from storage.clock import local_zone, parse_when
-from storage.closing import CloseOutDraft
-from storage.files import StoreError
-from storage.model import Cost, Incident, PreventionAction, ValidationError
+from storage.domain.clock import local_zone, parse_when
+from storage.domain.closing import CloseOutDraft
+from storage.store.files import StoreError
+from storage.domain.model import Cost, Incident, PreventionAction, ValidationError
 
 from ..text import clip, literal
 from .modals import MODALS_CSS, FormModal

@@ -19,11 +19,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
-from storage.clock import human_span, local_zone
-from storage.export import punctuality
-from storage.files import StoreError
-from storage.metrics import Pattern, compact_span, review_row
-from storage.model import SEVERITY_NAMES, Incident
+from storage.domain.clock import human_span, local_zone
+from storage.readers.export import punctuality
+from storage.store.files import StoreError
+from storage.readers.metrics import Pattern, compact_span, review_row
+from storage.domain.model import SEVERITY_NAMES, Incident
 
 from ..text import clip, literal
 
@@ -197,8 +197,8 @@ class ClosedIncidentScreen(Screen):
         self.app.pop_screen()
 
     def action_export(self) -> None:
-        from storage.export import render_markdown
-        from storage.files import write_atomically
+        from storage.readers.export import render_markdown
+        from storage.store.files import write_atomically
 
         from .export_form import ExportForm
 

@@ -16,11 +16,11 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, TextArea
 
-from storage.apology import check_apology
-from storage.clock import local_clock, read_when
-from storage.composer import SECTIONS, compose, next_update_line, prefill
-from storage.files import StoreError, write_atomically
-from storage.model import Incident, ValidationError
+from storage.readers.apology import check_apology
+from storage.domain.clock import local_clock, read_when
+from storage.readers.composer import SECTIONS, compose, next_update_line, prefill
+from storage.store.files import StoreError, write_atomically
+from storage.domain.model import Incident, ValidationError
 
 from ..text import clip, literal
 from .modals import CHANNELS, MODALS_CSS

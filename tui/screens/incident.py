@@ -13,8 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
 
-from storage.clock import human_span, local_clock
-from storage.model import DAMAGE_STATES, SEVERITY_NAMES, Incident, Unchanged
+from storage.domain.clock import human_span, local_clock
+from storage.domain.model import DAMAGE_STATES, SEVERITY_NAMES, Incident, Unchanged
 
 from ..text import clip
 from ..widgets.countdown import CountdownBadge

@@ -18,8 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, TextArea
 from textual.widgets.option_list import Option
 
-from storage.files import StoreError
-from storage.model import DAMAGE_STATES, STATUSES, DamageItem, OpenQuestion, ValidationError
+from storage.store.files import StoreError
+from storage.domain.model import DAMAGE_STATES, STATUSES, DamageItem, OpenQuestion, ValidationError
 
 from ..text import kept, literal
 

@@ -9,9 +9,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Input
 
-from storage.clock import local_clock, parse_when, relative
-from storage.ledger import NEXT_MORNING, cadence_words
-from storage.model import Incident
+from storage.domain.clock import local_clock, parse_when, relative
+from storage.domain.ledger import NEXT_MORNING, cadence_words
+from storage.domain.model import Incident
 
 from ..text import clip
 from ..widgets.tables import fit_columns, sync_rows

@@ -19,10 +19,10 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label
 
-from storage.clock import local_zone
-from storage.files import StoreError
-from storage.metrics import Pattern, ReviewRow, Summary, compact_span, summarize
-from storage.review_query import SORT_KEYS, ReviewQuery, parse_severities, sort_rows
+from storage.domain.clock import local_zone
+from storage.store.files import StoreError
+from storage.readers.metrics import Pattern, ReviewRow, Summary, compact_span, summarize
+from storage.readers.review_query import SORT_KEYS, ReviewQuery, parse_severities, sort_rows
 
 from ..text import literal
 from ..widgets.row_table import Column, RowTable

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Digits, Label
 
-from storage.clock import Countdown, CountdownState
+from storage.domain.clock import Countdown, CountdownState
 
 from ..text import clip
 

@@ -30,11 +30,11 @@ from collections import Counter
 from itertools import chain, combinations
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 
-from .clock import compact_span  # noqa: F401  (re-exported for the review's cells)
-from .parts import infer_event
+from ..domain.clock import compact_span  # noqa: F401  (re-exported for the review's cells)
+from ..domain.parts import infer_event
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .model import Incident
+    from ..domain.model import Incident
 
 
 def _ts(value: str | None) -> float | None:

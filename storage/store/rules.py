@@ -14,7 +14,7 @@ from typing import Callable, Iterable, TypeVar
 from pendulum import DateTime
 
 from .files import StoreError
-from .model import SCHEMA_VERSION, Incident
+from ..domain.model import SCHEMA_VERSION, Incident
 
 T = TypeVar("T")
 

@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Callable
 from .closed_history import INDEX_FORMAT, document_of, stamp_of, wrap
 from .files import CorruptFile, backup_path, fsync_folder, read_bytes, write_atomically
 from .legacy import newest_schema, stream_documents
-from .metrics import row_from_document
-from .model import SCHEMA_VERSION
-from .store_rules import newer_schema_reason
+from ..readers.metrics import row_from_document
+from ..domain.model import SCHEMA_VERSION
+from .rules import newer_schema_reason
 
 if TYPE_CHECKING:
-    from .store import FolderStore
+    from .folder import FolderStore
 
 Progress = Callable[[int, int], None]
 

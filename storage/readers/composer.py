@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from pendulum import DateTime
 
-from .clock import local_clock, local_zone
-from .model import Incident
+from ..domain.clock import local_clock, local_zone
+from ..domain.model import Incident
 
 # (key, heading) in the order they appear in the update.
 SECTIONS: tuple[tuple[str, str], ...] = (

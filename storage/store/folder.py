@@ -30,14 +30,14 @@ from pendulum import DateTime
 from tinydb import TinyDB
 from tinydb.table import Document
 
-from .clock import Clock, system_clock
+from ..domain.clock import Clock, system_clock
 from .closed_history import COMPACT_AFTER, ClosedHistory
-from .config import StoreConfig, load_config
+from ..domain.config import StoreConfig, load_config
 from .files import (AtomicJSONStorage, CorruptFile, StoreError, backup_path, file_signature,
                     parse_tinydb_bytes, read_bytes, remove_stale_temps, stale_temps, write_atomically)
-from .model import SCHEMA_VERSION, Incident, ValidationError, new_incident
-from .playbook import LoadedPlaybook, load_playbook, steps_of
-from .store_rules import apply_change, newer_schema_reason, next_number
+from ..domain.model import SCHEMA_VERSION, Incident, ValidationError, new_incident
+from ..domain.playbook import LoadedPlaybook, load_playbook, steps_of
+from .rules import apply_change, newer_schema_reason, next_number
 
 OPEN_FILE = "open.json"
 DRAFTS_TABLE = "drafts"
@@ -133,7 +133,7 @@ class FolderStore:
             remove_stale_temps(store.history.path)
             store._load_open()
             if store.read_only_reason is None:
-                from .migrate_layout import finish_layout_move, move_first_layout
+                from .layout_move import finish_layout_move, move_first_layout
 
                 if store.legacy_path.exists():
                     move_first_layout(store, progress)
@@ -592,7 +592,7 @@ class FolderStore:
 
     def review_patterns(self) -> dict:
         """Closed incidents that share a client or a kind of mistake with others, by number."""
-        from .metrics import find_patterns
+        from ..readers.metrics import find_patterns
 
         rows = self.review_rows()
         key = (len(rows), self.history._index_seen, self.history._journal_seen)

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, AsyncIterator, Callable, Protocol, TypeVar, ru
 if TYPE_CHECKING:
     from pendulum import DateTime
 
-    from .clock import Clock
-    from .config import StoreConfig
-    from .metrics import Pattern, ReviewRow
-    from .model import Incident
-    from .playbook import LoadedPlaybook
+    from ..domain.clock import Clock
+    from ..domain.config import StoreConfig
+    from ..readers.metrics import Pattern, ReviewRow
+    from ..domain.model import Incident
+    from ..domain.playbook import LoadedPlaybook
 
 T = TypeVar("T")
 Apply = Callable[["Incident", "DateTime", str], T]

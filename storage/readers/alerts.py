@@ -8,8 +8,8 @@ from typing import Iterable
 import pendulum
 from pendulum import DateTime
 
-from .clock import CountdownState, countdown_state
-from .model import Incident
+from ..domain.clock import CountdownState, countdown_state
+from ..domain.model import Incident
 
 
 def urgency_key(incident: Incident, now: DateTime) -> tuple:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import pendulum
 from pendulum import DateTime
 
-from .clock import human_span, local_zone
+from ..domain.clock import human_span, local_zone
 from .metrics import compact_span, review_row
-from .model import FIRST_CONTACT_MINUTES, SEVERITY_NAMES, Incident
-from .visible import visible
+from ..domain.model import FIRST_CONTACT_MINUTES, SEVERITY_NAMES, Incident
+from ..domain.visible import visible
 
 AUDIENCES = ("internal", "client")
 # Timeline entries a client report leaves out: internal notes, and cost entries

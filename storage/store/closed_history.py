@@ -30,7 +30,7 @@ from typing import Callable, Iterator
 
 from .files import (CorruptFile, StoreError, file_signature, fsync_folder, parse_tinydb_bytes, read_bytes,
                     write_atomically, dump_tinydb)
-from .metrics import ReviewRow, row_from_document
+from ..readers.metrics import ReviewRow, row_from_document
 
 CLOSED_DIR = "closed"
 INDEX_FILE = "index.json"

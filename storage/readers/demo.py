@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Callable
 import pendulum
 from pendulum import DateTime
 
-from .model import Cost, DamageItem, Incident, PreventionAction
+from ..domain.model import Cost, DamageItem, Incident, PreventionAction
 
 if TYPE_CHECKING:  # the demo writes through the store interface; it does not depend on a backend
-    from .store_interface import IncidentStore
+    from ..store.interface import IncidentStore
 
 Action = Callable[[Incident, DateTime, str], None]
 
@@ -360,8 +360,9 @@ def fill_demo(store: "IncidentStore", *, force: bool = False) -> list[Incident]:
     Refuses with DemoRefused when the store already holds incidents, unless ``force``.
     """
     if not store.is_empty() and not force:
+        existing = len(store.open_incidents()) + len(store.review_rows())
         raise DemoRefused(
-            f"the store {store.location} already holds incidents; the demo set only goes into an "
-            f"empty store (mishap demo --force adds it anyway)")
+            f"the store {store.location} already holds {existing} incident{'s' if existing != 1 else ''}; "
+            f"the demo set only goes into an empty store (mishap demo --force adds it anyway)")
     now = store.clock().replace(microsecond=0)
     return [_play(store, s, now) for s in _closed_scenarios() + _open_scenarios()]

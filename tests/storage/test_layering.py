@@ -1,0 +1,103 @@
+"""storage/ is three layers, imported one way: domain ← readers ← store; none of it loads Textual."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+from pathlib import Path
+
+STORAGE = Path(__file__).resolve().parents[2] / "storage"
+LAYERS = {"domain": 0, "readers": 1, "store": 2}
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in STORAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _name(path: Path) -> str:
+    parts = path.relative_to(STORAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """Modules of storage that ``path`` imports when it runs (not those only named for type checkers)."""
+    tree = ast.parse(path.read_text())
+    package = _name(path) if path.name == "__init__.py" else _name(path).rsplit(".", 1)[0]
+    found = set()
+
+    def visit(node, typing_only=False):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                visit(child, True)
+            for child in node.orelse:
+                visit(child, typing_only)
+            return
+        if isinstance(node, ast.ImportFrom) and not typing_only:
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            else:
+                target = node.module or ""
+            if target.startswith("storage"):
+                found.add(target)
+                found.update(f"{target}.{alias.name}" for alias in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child, typing_only)
+
+    visit(tree)
+    known = {_name(p) for p in _modules()}
+    return {name for name in found if name in known}
+
+
+def _layer(module: str) -> int | None:
+    parts = module.split(".")
+    return LAYERS.get(parts[1]) if len(parts) > 1 else None
+
+
+def test_every_module_sits_in_a_layer():
+    loose = [_name(p) for p in _modules() if _name(p) != "storage" and _layer(_name(p)) is None]
+    assert loose == [], f"modules outside domain/, readers/ and store/: {loose}"
+
+
+def test_imports_point_down_the_layers_only():
+    upward = []
+    for path in _modules():
+        here = _layer(_name(path))
+        for target in _runtime_imports(path):
+            there = _layer(target)
+            if here is not None and there is not None and there > here:
+                upward.append(f"{_name(path)} imports {target}")
+    assert upward == []
+
+
+def test_no_import_cycles_between_modules():
+    graph = {_name(p): _runtime_imports(p) - {_name(p)} for p in _modules()}
+    state: dict[str, int] = {}
+
+    def walk(node, trail):
+        if state.get(node) == 1:
+            raise AssertionError("import cycle: " + " → ".join([*trail, node]))
+        if state.get(node) == 2:
+            return
+        state[node] = 1
+        for target in sorted(graph.get(node, ())):
+            if target != node and not node.startswith(target + "."):  # a package's own __init__
+                walk(target, [*trail, node])
+        state[node] = 2
+
+    for module in sorted(graph):
+        walk(module, [])
+
+
+def test_no_storage_module_loads_textual(python, child_env):
+    names = [_name(p) for p in _modules()]
+    code = ("import importlib, sys\n"
+            f"for name in {names!r}:\n"
+            "    importlib.import_module(name)\n"
+            "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+            "print(len(sys.modules), loaded)\n")
+    done = subprocess.run([python, "-c", code], capture_output=True, text=True, env=child_env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split(" ", 1)[1].strip() == "[]", done.stdout
+    assert len(names) > 25  # every module was imported, not an empty list
