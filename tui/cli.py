@@ -116,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("json", "md"), required=True, dest="fmt")
     p.add_argument("--audience", choices=("internal", "client"), default="internal",
                    help="client leaves out internal notes and the cost split (default internal)")
-    p.add_argument("--output", metavar="FILE", default=None, help="write here instead of stdout")
+    p.add_argument("--output", metavar="FILE", default=None,
+                   help="write here instead of stdout (never inside the store folder)")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
     p = command("demo", "fill the store with a realistic demo set")
     p.add_argument("--force", action="store_true", help="add the demo set even if the store holds incidents")
@@ -136,6 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     from storage.files import StoreError
     from storage.model import ValidationError
 
+    for stream in (sys.stdout, sys.stderr):
+        # Stored text can hold a lone surrogate (a "\ud800" escape in a file): shown as that
+        # escape, it cannot stop a whole listing (a JSON output stays the same JSON).
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         return handler(args)
     except (UserError, StoreError, ValidationError, ValueError) as exc:
@@ -151,6 +158,15 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         return _fail(f"{exc.strerror or exc}{where}")
+    finally:
+        _warn_about_store(args)
+
+
+def _warn_about_store(args) -> None:
+    """What opening the store could not do (a backup not refreshed): warnings, never failures."""
+    store = getattr(args, "store", None)
+    for warning in store.warnings if store is not None else ():
+        print(f"mishap: warning: {' '.join(warning.split())}", file=sys.stderr)
 
 
 def _fail(message: str) -> int:
@@ -177,7 +193,8 @@ def _start_console(db: str | None) -> int:
 def _open_store(args):
     from storage.store import Store, default_folder
 
-    return Store.open(default_folder(args.db))
+    args.store = Store.open(default_folder(args.db))  # kept for its warnings
+    return args.store
 
 
 # -- the subcommands ------------------------------------------------------------------------
@@ -367,12 +384,18 @@ def _cmd_export(args) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return 0
-    from storage.files import write_atomically
+    from storage.files import inside_store, write_atomically
 
     path = Path(args.output).expanduser()
     if path.is_dir():
         raise UserError(f"{path} is a folder: give a file name")
-    write_atomically(path, text)
+    if inside_store(path, store.folder):
+        raise UserError(f"{path} is inside the store folder {store.folder}, where a report could take the "
+                        f"place of the store's own files: write it somewhere else")
+    if (path.exists() or path.is_symlink()) and not args.force:
+        raise UserError(f"{path} exists: add --force to replace it, or give another file name")
+    # backslashreplace: a lone surrogate in stored text is written as its escape, not refused.
+    write_atomically(path, text.encode("utf-8", "backslashreplace"))
     print(f"{incident.id}: report written to {path}", file=sys.stderr)
     return 0
 

@@ -73,6 +73,7 @@ class ReviewScreen(Screen):
         self._sorted: list[ReviewRow] | None = None
         self._zone = local_zone()
         self._loaded = False
+        self._unreadable: str | None = None  # why the closed incidents could not be read, if they could not
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -161,8 +162,10 @@ class ReviewScreen(Screen):
         try:
             self.all_rows = store.review_rows()
             self.patterns = store.review_patterns()
+            self._unreadable = None
         except (StoreError, OSError) as exc:
-            self._problem(f"Cannot read the closed incidents: {exc}")
+            # Said in the summary's place: "no closed incidents yet" would not be true.
+            self._unreadable = f"Cannot read the closed incidents: {exc}"
             self.all_rows, self.patterns = [], {}
         self._zone = local_zone()
         self._sorted = None
@@ -194,7 +197,9 @@ class ReviewScreen(Screen):
         table = self.table
         table.set_sort(query.sort, query.reverse)
         table.set_rows(self.shown, keep if keep is not None else table.current)
-        self.query_one("#review-summary", Label).update(Text(summary_text(summarize(self.shown), len(self.all_rows))))
+        summary = (Text(self._unreadable, style="bold red") if self._unreadable
+                   else Text(summary_text(summarize(self.shown), len(self.all_rows))))
+        self.query_one("#review-summary", Label).update(summary)
 
     def _problem(self, message: str | None) -> None:
         label = self.query_one("#review-problem", Label)
@@ -281,4 +286,10 @@ class ReviewScreen(Screen):
     def _open(self, row: ReviewRow) -> None:
         from .closed_view import ClosedIncidentScreen
 
+        try:
+            self.app.store.closed_incident(row.number)  # one document: a bad one is a message, not a crash
+        except (StoreError, OSError) as exc:
+            self.app.notify(f"Cannot open {row.id}: {exc}", title="Cannot read", severity="error", timeout=10,
+                            markup=False)
+            return
         self.app.push_screen(ClosedIncidentScreen(row.number, self.patterns.get(row.number)))
