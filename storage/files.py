@@ -339,7 +339,7 @@ class AtomicJSONStorage(Storage):
         try:
             text = dump_tinydb(data)
         except ValueError as exc:  # a NaN or an infinity: the file would be unreadable afterwards
-            raise StoreError(f"not written to {self.path}: {exc}") from None
+            raise StoreError(f"not written to {self.path}: a number in it is not finite (NaN or infinity)") from None
         write_atomically(self.path, text)
         self._text = text
         self._signature = file_signature(self.path)
