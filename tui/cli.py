@@ -163,10 +163,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _warn_about_store(args) -> None:
-    """What opening the store could not do (a backup not refreshed): warnings, never failures."""
+    """What the store could not do (a backup not refreshed), each once: warnings, never failures."""
     store = getattr(args, "store", None)
-    for warning in store.warnings if store is not None else ():
+    if store is None:
+        return
+    for warning in store.warnings[args.warned:]:
         print(f"mishap: warning: {' '.join(warning.split())}", file=sys.stderr)
+    args.warned = len(store.warnings)
 
 
 def _fail(message: str) -> int:
@@ -193,7 +196,8 @@ def _start_console(db: str | None) -> int:
 def _open_store(args):
     from storage.store import Store, default_folder
 
-    args.store = Store.open(default_folder(args.db))  # kept for its warnings
+    args.store, args.warned = Store.open(default_folder(args.db)), 0  # kept for its warnings
+    _warn_about_store(args)  # before anything else the command says, so an error stays the last line
     return args.store
 
 
