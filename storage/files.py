@@ -8,6 +8,7 @@ fsynced, renamed over the old file, and the folder is fsynced too.
 from __future__ import annotations
 
 import errno
+import glob
 import json
 import math
 import os
@@ -167,9 +168,21 @@ def link_as_backup(path: Path) -> None:
 
 
 def stale_temps(folder: Path, names: Iterable[str] | None = None) -> list[Path]:
-    """Temp files of ``names`` (or any) in ``folder``: left by a killed writer, or a live one's."""
-    patterns = [f".*{TEMP_SUFFIX}"] if names is None else [f".{name}.*{TEMP_SUFFIX}" for name in names]
-    return sorted({c for pattern in patterns for c in Path(folder).glob(pattern)})
+    """Temp files of ``names`` (or any) in ``folder``: left by a killed writer, or a live one's.
+
+    For a name that is a symbolic link, the temp files next to its target count too
+    (a write goes through the link, so its temp file is made there).
+    """
+    folder = Path(folder)
+    if names is None:
+        return sorted(folder.glob(f".*{TEMP_SUFFIX}"))
+    places = []
+    for name in names:
+        places.append((folder, name))
+        if (folder / name).is_symlink():
+            target = Path(os.path.realpath(folder / name))
+            places.append((target.parent, target.name))
+    return sorted({c for where, name in places for c in where.glob(f".{glob.escape(name)}.*{TEMP_SUFFIX}")})
 
 
 def remove_stale_temps(folder: Path, names: Iterable[str] | None = None) -> list[Path]:

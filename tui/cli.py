@@ -388,14 +388,18 @@ def _cmd_export(args) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return 0
+    import os
+
     from storage.files import inside_store, write_atomically
 
     path = Path(args.output).expanduser()
     if path.is_dir():
         raise UserError(f"{path} is a folder: give a file name")
     if inside_store(path, store.folder):
-        raise UserError(f"{path} is inside the store folder {store.folder}, where a report could take the "
-                        f"place of the store's own files: write it somewhere else")
+        real = Path(os.path.realpath(path))
+        leads = f" (it leads to {real})" if real != path.absolute() else ""
+        raise UserError(f"{path} is inside the store folder {store.folder}{leads}, where a report could take the "
+                        f"place of the store's own files, even with --force: write it somewhere else")
     if (path.exists() or path.is_symlink()) and not args.force:
         raise UserError(f"{path} exists: add --force to replace it, or give another file name")
     # backslashreplace: a lone surrogate in stored text is written as its escape, not refused.

@@ -133,3 +133,17 @@ def test_a_link_to_nothing_is_an_error_not_an_empty_store(folder, tmp_path, cloc
                                  f"which does not exist: reconnect the disk it is on, or remove the link to "
                                  f"start that file afresh")
     assert (folder / "open.json").is_symlink()
+
+
+def test_temp_files_a_killed_writer_left_next_to_a_linked_file_are_removed(folder, tmp_path, clock):
+    Store.open(folder, clock=clock).create("first", "c", 2)
+    elsewhere = tmp_path / "synced"
+    elsewhere.mkdir()
+    (folder / "open.json").replace(elsewhere / "team-open.json")
+    (folder / "open.json").symlink_to(elsewhere / "team-open.json")
+    stale = elsewhere / ".team-open.json.k2j3h4.tmp"  # a full copy of client data
+    stale.write_text('{"incidents": {}}')
+    unrelated = elsewhere / ".notes.txt.x1.tmp"
+    unrelated.write_text("not ours")
+    Store.open(folder, clock=clock)
+    assert not stale.exists() and unrelated.exists()
