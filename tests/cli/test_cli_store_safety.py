@@ -172,7 +172,7 @@ def test_a_store_path_that_is_a_regular_file(run, tmp_path):
     assert "Errno" not in result.err
 
 
-def test_a_lone_surrogate_in_stored_text_is_shown_not_fatal(run, history):
+def test_a_lone_surrogate_in_stored_text_is_shown_not_fatal(run, history, tmp_path):
     path = history / "open.json"
     path.write_bytes(path.read_bytes().replace(b"Report to the wrong client", b"Report \\ud800 to the client"))
     listed = mishap(history, "list")  # a real stdout: the old command failed on the whole list
@@ -183,6 +183,12 @@ def test_a_lone_surrogate_in_stored_text_is_shown_not_fatal(run, history):
     as_json = mishap(history, "list", "--json")
     assert as_json.code == 0
     assert json.loads(as_json.out)[0]["title"] == "Report \ud800 to the client"  # the same text, exactly
+    for fmt in ("json", "md"):
+        target = tmp_path / f"M-3.{fmt}"
+        assert run("export", "M-3", "--format", fmt, "--output", str(target)).code == 0
+    assert json.loads((tmp_path / "M-3.json").read_bytes())["title"] == "Report \ud800 to the client"
+    report = (tmp_path / "M-3.md").read_text(encoding="utf-8")  # valid UTF-8, the surrogate shown somehow
+    assert "# Post-incident report: M-3 — Report " in report and " to the client" in report
 
 
 def test_a_review_index_that_is_a_folder_does_not_block_the_review(run, history):
