@@ -277,11 +277,14 @@ def _cmd_done(args) -> int:
     store = _open_store(args)
 
     def complete(incident, now, by):
-        incident.complete_step(args.step - 1, now, by)
-        return incident.steps[args.step - 1]
+        return incident.complete_step(args.step - 1, now, by), incident.steps[args.step - 1]
 
-    step = store.change(args.id, complete)
+    already, step = store.change(args.id, complete)
     incident = store.get(args.id)
+    if already is not None:
+        # "done" means "mark it done": already so on disk is success, and nothing is written.
+        print(f"{incident.id}: {already.message(store.clock())}; nothing written")
+        return 0
     done, total = incident.progress()
     print(f"{incident.id}: step {args.step} done ({step.phase}: {step.text}); {done}/{total} done")
     return 0

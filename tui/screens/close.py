@@ -170,7 +170,7 @@ class CloseForm(FormModal):
         draft = CloseOutDraft(
             root_cause=self.value("root_cause"), fix=self.value("fix"), lessons=self.value("lessons"),
             prevention=prevention, client_confirmed=self.query_one("#debrief", Checkbox).value,
-            cost=cost, reason=self.value("reason"))
+            cost=cost, reason=self.value("reason"), client_confirmed_shown=inc.client_confirmed_at is not None)
         return draft, problems
 
     def gaps_of(self, draft: CloseOutDraft) -> list[str]:
