@@ -207,7 +207,7 @@ class MishapApp(App):
             if reload is not None:
                 try:
                     reload()
-                except StoreError as exc:  # e.g. the incident was removed by another process
+                except (StoreError, OSError) as exc:  # e.g. the incident was removed by another process
                     self.notify(str(exc), severity="error", markup=False)
                     if screen is self.screen and not isinstance(screen, BoardScreen):
                         self.pop_screen()
@@ -220,7 +220,9 @@ class MishapApp(App):
         try:
             result = self.store.change(number, apply)
         except (ValidationError, StoreError, OSError) as exc:
-            message = str(exc) if not isinstance(exc, OSError) else f"could not write to {self.folder}: {exc}"
+            # A StoreError (WriteFailed too) names the file and the way out already.
+            plain_os_error = isinstance(exc, OSError) and not isinstance(exc, StoreError)
+            message = f"could not write to {self.folder}: {exc}" if plain_os_error else str(exc)
             if isinstance(exc, OSError):
                 self._resync()
             if raise_errors:
@@ -256,6 +258,8 @@ class MishapApp(App):
                 raise StoreError(self.store.read_only_reason)
             try:
                 return self.store.create(title, client, severity, client_contact=contact, first_learned_by=learned)
+            except StoreError:
+                raise  # WriteFailed included: it names the file and the way out
             except OSError as exc:
                 raise StoreError(f"could not write to {self.folder}: {exc}") from exc
 

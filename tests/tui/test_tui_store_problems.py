@@ -140,3 +140,30 @@ async def test_the_export_form_refuses_a_file_in_the_store_folder(closed_two, fo
         error = str(form.query_one("#form-error", Label).render())
         assert "is inside the store folder" in error and "save the report somewhere else" in error
     assert {name: (folder / name).read_bytes() for name in data} == data
+
+
+async def test_a_full_disk_starts_the_console_and_a_failed_write_names_the_file(small_disk, clock):
+    from storage.store import Store
+    from tui.app import MishapApp
+    from tui.screens.incident import IncidentScreen
+
+    folder = small_disk.path / "store"
+    store = Store.open(folder, clock=clock, user="ana")
+    store.create("Payroll file sent with last month's rates", "Acme Ltd", 1)
+    before = (folder / "open.json").read_bytes()
+    small_disk.fill()
+    app = MishapApp(folder, clock=clock, user="ana", offer_demo=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)  # the old console showed "cannot open this store"
+        assert any(f"the backup {folder / 'open.json.bak'} was not refreshed (No space left on device); "
+                   f"there is no backup yet" in t for t in toasts(app))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, IncidentScreen)
+        await pilot.press("space")  # complete step 1: a write, refused by the disk
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, IncidentScreen)
+        assert any(t.startswith(f"Not saved: could not write {folder / 'open.json'}: No space left on device "
+                                f"(the disk is full: free some space on it and try again)") for t in toasts(app))
+    assert (folder / "open.json").read_bytes() == before
