@@ -16,7 +16,6 @@ lock and never fails a read. When it cannot be done, the reason is a warning.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 from .files import CorruptFile, backup_path, link_as_backup, write_atomically
@@ -39,12 +38,6 @@ def check_incident(path: Path, number: int, doc: dict) -> Incident:
     if incident.number != number:
         raise CorruptFile(path, f"document {number} holds incident {incident.id}")
     return incident
-
-
-def check_documents(path: Path, incidents: Mapping[int, object]) -> None:
-    """Every document of a file checked (reading each from ``incidents`` parses and checks it)."""
-    for number in incidents:
-        incidents[number]  # noqa: B018 - the lookup is the check: it raises CorruptFile
 
 
 class CheckedContent:

@@ -351,7 +351,7 @@ class AtomicJSONStorage(Storage):
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         try:
             text = dump_tinydb(data)
-        except ValueError as exc:  # a NaN or an infinity: the file would be unreadable afterwards
+        except ValueError:  # a NaN or an infinity: the file would be unreadable afterwards
             raise StoreError(f"not written to {self.path}: a number in it is not finite (NaN or infinity)") from None
         write_atomically(self.path, text)
         self._text = text

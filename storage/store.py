@@ -33,8 +33,8 @@ from pendulum import DateTime
 from tinydb import TinyDB
 from tinydb.table import Document
 
-from .backups import (CheckedContent, backup_warning, check_documents, check_incident, copy_as_backup,
-                      digest as _digest, keep_before_rewrite)
+from .backups import (CheckedContent, backup_warning, check_incident, copy_as_backup, digest as _digest,
+                      keep_before_rewrite)
 from .clock import Clock, system_clock
 from .files import (AtomicJSONStorage, CorruptFile, StoreError, backup_path, file_signature,
                     parse_tinydb_bytes, read_bytes, remove_stale_temps, stale_temps, write_atomically)
@@ -136,6 +136,11 @@ class ClosedIncidents(Mapping):
     def __len__(self) -> int:
         return len(self._docs)
 
+    def check_whole(self) -> None:
+        """Parse every document; CorruptFile names the first that is not a valid incident."""
+        for number in self._docs:
+            self[number]  # noqa: B018 - the lookup parses and checks (and keeps the result)
+
     def readable(self) -> list[Incident]:
         """Every incident this version can read (all of them, unless the store is read-only)."""
         found = []
@@ -225,13 +230,6 @@ class Store:
     def _warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
-
-    def lock_is_free(self) -> bool:
-        """Whether no other process holds the store's lock right now (takes and drops it)."""
-        if not self._try_lock():
-            return False
-        self._lock.release()
-        return True
 
     @property
     def open_path(self) -> Path:
@@ -388,7 +386,7 @@ class Store:
         closed = self._sync_closed_locked()
         self._writable()  # a newer schema: never rewritten, so nothing to check
         if not self._checked.holds(self.closed_path, self._closed_digest):
-            check_documents(self.closed_path, closed)
+            closed.check_whole()
             self._checked.vouch(self.closed_path, self._closed_digest)
         return closed
 

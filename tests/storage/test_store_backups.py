@@ -46,7 +46,7 @@ def files(folder: Path) -> dict[str, bytes]:
 
 
 def test_closing_is_refused_while_another_closed_document_is_invalid(folder, clock):
-    store = two_closed_one_open(folder, clock)
+    two_closed_one_open(folder, clock)
     Store.open(folder, clock=clock).closed_incidents()  # read whole and good: becomes the backup
     good = (folder / "closed.json").read_bytes()
     assert (folder / "closed.json.bak").read_bytes() == good
@@ -66,7 +66,7 @@ def test_closing_is_refused_while_another_closed_document_is_invalid(folder, clo
 
 @pytest.mark.parametrize("change", ["close another", "reopen the bad one's neighbour", "edit a closed one"])
 def test_no_rewrite_of_a_closed_file_that_holds_an_invalid_document(folder, clock, change):
-    store = two_closed_one_open(folder, clock)
+    two_closed_one_open(folder, clock)
     spoil(folder / "closed.json", 2, status="done")
     again = Store.open(folder, clock=clock)
     before = files(folder)
@@ -138,7 +138,7 @@ def test_non_finite_numbers_in_open_json_are_corrupt_data(folder, clock, token):
 
 
 def test_non_finite_numbers_in_closed_json_are_corrupt_data(folder, clock):
-    store = two_closed_one_open(folder, clock)
+    two_closed_one_open(folder, clock)
     path = folder / "closed.json"
     data = path.read_text()
     raw = data.replace('"credits":0', '"credits":NaN', 1).encode()
