@@ -23,7 +23,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .files import CorruptFile, file_signature, loads_data, parse_tinydb_bytes, read_bytes
+from .files import CorruptFile, StoreError, file_signature, loads_data, parse_tinydb_bytes, read_bytes
 from .metrics import Pattern, ReviewRow, find_patterns, row_from_document
 from .model import SCHEMA_VERSION
 
@@ -177,8 +177,10 @@ class ReviewIndex:
     def _load_index(self, signature) -> bool:
         """Take the rows from the index file; True if they are those of closed.json now."""
         try:
-            raw = self.index_path.read_bytes()
-        except OSError:  # absent, a folder, unreadable: derived data, rebuilt from closed.json
+            raw = read_bytes(self.index_path)
+        except (OSError, StoreError):  # a folder, unreadable: derived data, rebuilt from closed.json
+            return False
+        if raw is None:
             return False
         try:
             data = loads_data(raw)
