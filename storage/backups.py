@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .files import CorruptFile, backup_path, link_as_backup, write_atomically
+from .files import CorruptFile, WriteFailed, backup_path, link_as_backup, write_atomically
 from .model import Incident, ValidationError
 
 
@@ -84,8 +84,9 @@ def keep_before_rewrite(path: Path, raw: bytes) -> None:
         copy_as_backup(path, raw)
 
 
-def backup_warning(path: Path, problem: str) -> str:
-    """The warning for a backup that could not be refreshed: which, why, and that nothing else is affected."""
+def backup_warning(path: Path, problem: OSError) -> str:
+    """The warning for a backup that could not be refreshed: which, why, what it still holds, the way out."""
     bak = backup_path(path)
     kept = "it still holds an older good copy" if bak.exists() else "there is no backup yet"
-    return f"the backup {bak} was not refreshed ({problem}); {kept}. Reading and writing go on"
+    way_out = f"; {problem.way_out}" if isinstance(problem, WriteFailed) else ""
+    return f"the backup {bak} was not refreshed ({problem.strerror or problem}); {kept}{way_out}"

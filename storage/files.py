@@ -48,9 +48,8 @@ class WriteFailed(StoreError, OSError):
     def __init__(self, path: Path, cause: OSError):
         super().__init__(cause.errno, cause.strerror or str(cause), str(path))
         self.path = Path(path)
-        way_out = _WAY_OUT[cause.errno]
-        self.message = (f"could not write {self.path}: {cause.strerror or cause} ({way_out.format(folder=self.path.parent)});"
-                        f" the file was left as it was")
+        self.way_out = _WAY_OUT[cause.errno].format(folder=self.path.parent)
+        self.message = f"could not write {self.path}: {cause.strerror or cause} ({self.way_out}); the file was left as it was"
 
     def __str__(self) -> str:
         return self.message

@@ -193,7 +193,9 @@ class Store:
         store = cls(folder, clock=clock, user=user)
         writable = os.access(folder, os.W_OK)
         if not writable:
-            store.read_only_reason = f"{folder} is not writable by you: read-only"
+            on_read_only_disk = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+            store.read_only_reason = (f"{folder} is on a disk mounted read-only: opened read-only"
+                                      if on_read_only_disk else f"{folder} is not writable by you: read-only")
         store._load_open()
         if writable and store._needs_upkeep():
             store.upkeep()  # not the common case: nothing to clean means no lock to take
@@ -299,7 +301,7 @@ class Store:
         try:
             copy_as_backup(path, raw)
         except OSError as exc:
-            self._warn(backup_warning(path, exc.strerror or str(exc)))
+            self._warn(backup_warning(path, exc))
         finally:
             self._lock.release()
 
@@ -654,7 +656,7 @@ class Store:
         try:
             keep_before_rewrite(self.closed_path, raw)
         except OSError as exc:
-            self._warn(backup_warning(self.closed_path, exc.strerror or str(exc)))
+            self._warn(backup_warning(self.closed_path, exc))
 
     def _move_to_closed(self, numbers: list[int]) -> None:
         self._write_closed({n: self._open[n] for n in numbers})

@@ -33,6 +33,10 @@ class SmallDisk:
         """Remove what ``fill`` wrote."""
         self._filler.unlink(missing_ok=True)
 
+    def make_read_only(self) -> None:
+        """Remount it read-only (EROFS for every write, whoever asks)."""
+        subprocess.run(["mount", "-o", "remount,ro", str(self.path)], check=True, capture_output=True, timeout=30)
+
 
 @pytest.fixture
 def small_disk(tmp_path):

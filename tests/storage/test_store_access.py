@@ -147,3 +147,16 @@ def test_temp_files_a_killed_writer_left_next_to_a_linked_file_are_removed(folde
     unrelated.write_text("not ours")
     Store.open(folder, clock=clock)
     assert not stale.exists() and unrelated.exists()
+
+
+def test_a_read_only_disk_is_read_and_says_why_writes_are_refused(small_disk, clock):
+    from storage.store import ReadOnlyStore
+
+    folder = small_disk.path / "store"
+    Store.open(folder, clock=clock).create("first", "c", 2)
+    small_disk.make_read_only()
+    store = Store.open(folder, clock=clock)
+    assert store.get(1).title == "first" and store.warnings == []
+    assert store.read_only_reason == f"{folder} is on a disk mounted read-only: opened read-only"
+    with pytest.raises(ReadOnlyStore, match="mounted read-only"):
+        store.create("second", "c", 2)
