@@ -283,16 +283,15 @@ def _where_not_finite(raw: bytes) -> str:
         data = json.loads(raw, parse_constant=mark, parse_float=maybe)
     except ValueError:
         return "a number is not finite"
-    stack = [((), data)]
+    stack = [("", data)]
     while stack:
-        keys, value = stack.pop()
+        where, value = stack.pop()
         if isinstance(value, _Bad):
-            where = ".".join(keys) or "the top level"
-            return f"{where} is {value.token}"
+            return f"{where or 'the top level'} is {value.token}"
         if isinstance(value, dict):
-            stack.extend(reversed([((*keys, str(k)), v) for k, v in value.items()]))
+            stack.extend(reversed([(f"{where}.{k}" if where else str(k), v) for k, v in value.items()]))
         elif isinstance(value, list):
-            stack.extend(reversed([((*keys, f"[{i}]"), v) for i, v in enumerate(value)]))
+            stack.extend(reversed([(f"{where}[{i}]", v) for i, v in enumerate(value)]))
     return "a number is not finite"
 
 
@@ -307,7 +306,7 @@ def parse_tinydb_bytes(path: Path, raw: bytes) -> dict[str, dict[str, Any]]:
     except json.JSONDecodeError as exc:
         raise CorruptFile(path, f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
     except NotFinite:
-        raise CorruptFile(path, f"{_where_not_finite(raw).replace('.[', '[')}: not a finite number") from None
+        raise CorruptFile(path, f"{_where_not_finite(raw)}: not a finite number") from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
         raise CorruptFile(path, f"not valid data ({exc})") from None
     if not isinstance(data, dict):
