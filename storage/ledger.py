@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pendulum
 from pendulum import DateTime
 
-from .clock import local_zone, to_iso, to_utc
+from .clock import MAX_AHEAD_DAYS, next_working_morning, to_iso, to_utc
 from .parts import NOT_SHOWN, Promise, Renegotiation, Unchanged, _require
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -18,16 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # cadence_minutes == NEXT_MORNING means "the next working morning" rather than a fixed span.
 NEXT_MORNING = 0
-WORKDAY_START_HOUR = 9
-
-
-def next_working_morning(now: DateTime, tz=None) -> DateTime:
-    """09:00 local on the next weekday after ``now`` (Monday after a Friday), as a UTC instant."""
-    zone = tz if tz is not None else local_zone()
-    day = now.in_timezone(zone).add(days=1)
-    while day.day_of_week in (pendulum.SATURDAY, pendulum.SUNDAY):
-        day = day.add(days=1)
-    return to_utc(day.set(hour=WORKDAY_START_HOUR, minute=0, second=0, microsecond=0))
+MAX_CADENCE_MINUTES = MAX_AHEAD_DAYS * 24 * 60  # the longest span a person may type
 
 
 def cadence_words(minutes: int) -> str:
@@ -160,7 +151,8 @@ class PromiseLedger:
     def set_cadence(self: "Incident", minutes: int, now: DateTime, by: str = "",
                     shown: Any = NOT_SHOWN) -> Unchanged | None:
         """Change how often the client gets an update (0 = next working morning), from ``shown``."""
-        _require(isinstance(minutes, int) and minutes >= 0, "the cadence is a number of minutes")
+        _require(isinstance(minutes, int) and 0 <= minutes <= MAX_CADENCE_MINUTES,
+                 f"the cadence is a number of minutes, at most {MAX_AHEAD_DAYS} days")
         _require(shown is NOT_SHOWN or isinstance(shown, int), "the cadence shown is a number of minutes")
         old = self.cadence_minutes
         if old != minutes and (shown is NOT_SHOWN or shown == old):

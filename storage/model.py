@@ -28,7 +28,7 @@ FIRST_CONTACT_MINUTES = {1: 15, 2: 30, 3: 120, 4: 480}
 
 
 from .closing import CloseOut
-from .ledger import NEXT_MORNING, PromiseLedger  # noqa: F401  (NEXT_MORNING re-exported)
+from .ledger import MAX_CADENCE_MINUTES, NEXT_MORNING, PromiseLedger  # noqa: F401  (NEXT_MORNING re-exported)
 from .parts import (  # noqa: F401  (re-exported: the model's public names)
     DAMAGE_STATES, NOT_SHOWN, SEVERITIES, ChecklistStep, ClientUpdate, Cost, DamageItem, OpenQuestion,
     PreventionAction, Promise, Renegotiation, TimelineEntry, Unchanged, ValidationError, _instant, _list,
@@ -314,8 +314,8 @@ class Incident(PromiseLedger, CloseOut):
         learned = d.get("first_learned_by")
         _require(learned is None or learned in LEARNED_FROM, f"{where}.first_learned_by must be us or client")
         cadence = d.get("cadence_minutes")
-        _require(isinstance(cadence, int) and not isinstance(cadence, bool) and cadence >= 0,
-                 f"{where}.cadence_minutes must be a whole number of minutes (0 = next working morning)")
+        _require(isinstance(cadence, int) and not isinstance(cadence, bool) and 0 <= cadence <= MAX_CADENCE_MINUTES,
+                 f"{where}.cadence_minutes must be a whole number of minutes up to 90 days (0 = next working morning)")
         cost = d.get("cost", {})
         _require(isinstance(cost, dict), f"{where}.cost must be an object")
         return cls(
@@ -366,7 +366,8 @@ def new_incident(number: int, title: str, client_org: str, severity: int, now: D
     _require(first_learned_by is None or first_learned_by in LEARNED_FROM, "first learned by: us or client")
     discovered = to_utc(discovered_at or now)
     cadence = DEFAULT_CADENCE_MINUTES[severity] if cadence_minutes is None else cadence_minutes
-    _require(isinstance(cadence, int) and cadence >= 0, "the update cadence is a number of minutes (0 = next working morning)")
+    _require(isinstance(cadence, int) and 0 <= cadence <= MAX_CADENCE_MINUTES,
+             "the update cadence is a number of minutes up to 90 days (0 = next working morning)")
     first = FIRST_CONTACT_MINUTES[severity] if first_contact_minutes is None else first_contact_minutes
     _require(first > 0, "the first-contact window must be positive")
     incident = Incident(

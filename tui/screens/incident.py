@@ -123,7 +123,7 @@ class IncidentScreen(PromiseActions, Screen):
         if incident is None:
             return
         since = human_span((now - incident.discovered_at).total_seconds())
-        owner = f" · owner {incident.owner}" if incident.owner else ""
+        owner = f" · owner {clip(incident.owner, 40)}" if incident.owner else ""
         meta = (f"severity {incident.severity} {SEVERITY_NAMES[incident.severity]} · {incident.status} · "
                 f"discovered {since} ago{owner}")
         self.query_one("#strip-meta", Label).update(Text(meta))

@@ -35,7 +35,7 @@ class PromiseForm(FormModal):
 
     def fields(self) -> ComposeResult:
         yield _labelled("What we promised", Input(id="what", placeholder="Credit note for the double charge"))
-        yield _labelled("By when (2h, 17:30, 2026-11-27T17:00)", Input(id="due"))
+        yield _labelled("By when (2h, 1h30m, 17:30, morning, 2026-11-27T17:00)", Input(id="due"))
 
     def collect(self) -> tuple:
         what, due = self.value("what"), self.value("due")
@@ -57,8 +57,8 @@ class RenegotiateForm(FormModal):
         self.what = what
 
     def fields(self) -> ComposeResult:
-        yield _labelled("Promise", Input(self.what, id="what", disabled=True))
-        yield _labelled("New time (2h, 17:30, an ISO time)", Input(id="due"))
+        yield _labelled("Promise", Input(self.stored("what", self.what), id="what", disabled=True))
+        yield _labelled("New time (2h, 1h30m, 17:30, morning, an ISO time)", Input(id="due"))
         yield _labelled("Reason (the client agreed to ...)", Input(id="reason"))
 
     def collect(self) -> tuple:

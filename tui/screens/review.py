@@ -24,6 +24,7 @@ from storage.files import StoreError
 from storage.metrics import Pattern, ReviewRow, Summary, compact_span, summarize
 from storage.review_query import SORT_KEYS, ReviewQuery, parse_severities, sort_rows
 
+from ..text import literal
 from ..widgets.row_table import Column, RowTable
 
 FLAG = "⚑"
@@ -197,14 +198,14 @@ class ReviewScreen(Screen):
         table = self.table
         table.set_sort(query.sort, query.reverse)
         table.set_rows(self.shown, keep if keep is not None else table.current)
-        summary = (Text(self._unreadable, style="bold red") if self._unreadable
+        summary = (Text(literal(self._unreadable), style="bold red") if self._unreadable
                    else Text(summary_text(summarize(self.shown), len(self.all_rows))))
         self.query_one("#review-summary", Label).update(summary)
 
     def _problem(self, message: str | None) -> None:
         label = self.query_one("#review-problem", Label)
         label.display = message is not None
-        label.update(Text(message or ""))
+        label.update(Text(literal(message or "")))
 
     # -- sorting -------------------------------------------------------------------------------
 
