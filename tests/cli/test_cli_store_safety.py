@@ -16,6 +16,7 @@ import filelock
 import pytest
 
 from cli_support import Result, assert_one_line_error
+from storage.visible import visible
 
 REASON = "closed without a close-out in this test"
 
@@ -177,9 +178,11 @@ def test_a_lone_surrogate_in_stored_text_is_shown_not_fatal(run, history, tmp_pa
     path.write_bytes(path.read_bytes().replace(b"Report to the wrong client", b"Report \\ud800 to the client"))
     listed = mishap(history, "list")  # a real stdout: the old command failed on the whole list
     assert listed.code == 0, listed.err
-    assert "M-3" in listed.out and "Report \\ud800 to the client" in listed.out
+    shown_as = visible("Report \ud800 to the client")  # the one rule for text on its way to a terminal
+    assert shown_as != "Report \ud800 to the client"
+    assert "M-3" in listed.out and shown_as in listed.out
     shown = mishap(history, "show", "M-3")
-    assert shown.code == 0 and "Report \\ud800 to the client" in shown.out
+    assert shown.code == 0 and shown_as in shown.out
     as_json = mishap(history, "list", "--json")
     assert as_json.code == 0
     assert json.loads(as_json.out)[0]["title"] == "Report \ud800 to the client"  # the same text, exactly
