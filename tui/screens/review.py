@@ -75,6 +75,7 @@ class ReviewScreen(Screen):
         self._zone = local_zone()
         self._loaded = False
         self._unreadable: str | None = None  # why the closed incidents could not be read, if they could not
+        self._filter_problem: str | None = None  # what is wrong with what was typed in the filter
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -165,7 +166,7 @@ class ReviewScreen(Screen):
             self.patterns = store.review_patterns()
             self._unreadable = None
         except (StoreError, OSError) as exc:
-            # Said in the summary's place: "no closed incidents yet" would not be true.
+            # Said on the problem line; the summary says nothing ("no closed incidents yet" is untrue).
             self._unreadable = f"Cannot read the closed incidents: {exc}"
             self.all_rows, self.patterns = [], {}
         self._zone = local_zone()
@@ -198,11 +199,18 @@ class ReviewScreen(Screen):
         table = self.table
         table.set_sort(query.sort, query.reverse)
         table.set_rows(self.shown, keep if keep is not None else table.current)
-        summary = (Text(literal(self._unreadable), style="bold red") if self._unreadable
-                   else Text(summary_text(summarize(self.shown), len(self.all_rows))))
-        self.query_one("#review-summary", Label).update(summary)
+        summary = "" if self._unreadable else summary_text(summarize(self.shown), len(self.all_rows))
+        self.query_one("#review-summary", Label).update(Text(summary))
+        self._show_problem()
 
     def _problem(self, message: str | None) -> None:
+        """Say what is wrong with the filter (None: nothing)."""
+        self._filter_problem = message
+        self._show_problem()
+
+    def _show_problem(self) -> None:
+        # A filter mistake first (it is what was just typed), else a closed file that cannot be read.
+        message = self._filter_problem or self._unreadable
         label = self.query_one("#review-problem", Label)
         label.display = message is not None
         label.update(Text(literal(message or "")))
@@ -267,7 +275,7 @@ class ReviewScreen(Screen):
 
     def action_back(self) -> None:
         filter_bar = self.query_one("#review-filter")
-        if self.query_state.filtered or filter_bar.display or self.query_one("#review-problem").display:
+        if self.query_state.filtered or filter_bar.display or self._filter_problem:
             self.clear_filters()
             return
         self.app.pop_screen()
