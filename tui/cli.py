@@ -304,7 +304,7 @@ def _cmd_done(args) -> int:
     incident = store.get(args.id)
     if already is not None:
         # "done" means "mark it done": already so on disk is success, and nothing is written.
-        print(f"{incident.id}: {already.message(store.clock())}; nothing written")
+        _say(f"{incident.id}: {already.message(store.clock())}; nothing written")
         return 0
     done, total = incident.progress()
     _say(f"{incident.id}: step {args.step} done ({step.phase}: {step.text}); {done}/{total} done")
