@@ -24,11 +24,12 @@ def open_store(spec: str | Path | None = None, *, clock: Clock = system_clock, u
     A folder path opens the TinyDB folder store; ``progress(done, total)`` hears about a
     move from the first layout, if the folder needs one.
     """
-    text = str(spec) if spec else os.environ.get("MISHAP_DB", "")
-    if text.startswith(POSTGRES_SCHEMES):
+    named = str(spec) if spec else os.environ.get("MISHAP_DB", "")
+    if named.startswith(POSTGRES_SCHEMES):
         raise StoreError("a PostgreSQL store (postgresql://…) is not supported by this version of mishap; "
-                         "give a folder with --db or MISHAP_HOME")
-    return FolderStore.open(default_folder(text or None), clock=clock, user=user, progress=progress)
+                         "give a folder with --db, MISHAP_DB or MISHAP_HOME")
+    return FolderStore.open(default_folder(str(spec) if spec else None), clock=clock, user=user,
+                            progress=progress)
 
 
 __all__ = ["open_store", "IncidentStore", "FolderStore", "Store", "StoreError", "CorruptFile", "ReadOnlyStore",

@@ -31,6 +31,7 @@ from typing import Callable, Iterator
 from .files import (CorruptFile, StoreError, file_signature, fsync_folder, parse_tinydb_bytes, read_bytes,
                     write_atomically, dump_tinydb)
 from ..readers.metrics import ReviewRow, row_from_document
+from .backups import check_incident
 
 CLOSED_DIR = "closed"
 INDEX_FILE = "index.json"
@@ -72,6 +73,7 @@ class ClosedHistory:
     stamps: dict[int, tuple[int, int]] = field(default_factory=dict)
     problems: dict[int, HistoryProblem] = field(default_factory=dict)
     loaded: bool = False
+    journal_problem: str | None = None  # why the last journal line could not be written, if it could not
     snapshot_stale: bool = False  # the snapshot was missing, unreadable or behind the files on disk
     _index_seen: tuple | None = None
     _journal_seen: tuple | None = None
@@ -158,7 +160,7 @@ class ClosedHistory:
     def record_closed(self, doc: dict) -> None:
         """Note a close in the journal: the incident's review row, as of ``doc``."""
         number = int(doc["number"])
-        row = _row_of(self.file_of(number), doc, self.known_schema)
+        row = _row_of(self.file_of(number), doc, self.known_schema, check=False)
         stamp = stamp_of(self.file_of(number))
         entry = {"n": number, "row": row.to_list() if row is not None else None, "at": stamp}
         if self.loaded:
@@ -176,8 +178,26 @@ class ClosedHistory:
         self._append({"n": number, "gone": True})
 
     def _append(self, entry: dict) -> None:
-        self.path.mkdir(mode=0o700, exist_ok=True)
+        """Add one line to the journal; a journal that cannot be written is noted, never fatal.
+
+        The journal is derived data: the incident's own file is already written, and the
+        next full read of the rows finds a file without a row by its stamp.
+        """
         line = json.dumps(entry, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
+        try:
+            size = self._append_line(line)
+        except OSError as exc:
+            self.journal_problem = (f"the review index {self.journal_path} was not updated "
+                                    f"({exc.strerror or exc}); the next review reads the changed files instead")
+            return
+        if self.loaded and self._journal_offset == size and file_signature(self.index_path) == self._index_seen:
+            # Nothing else was written since we read: our own line need not be read back.
+            self._journal_offset = size + len(line)
+            self._journal_seen = file_signature(self.journal_path)
+
+    def _append_line(self, line: bytes) -> int:
+        """Append ``line`` durably; returns the journal's size before it."""
+        self.path.mkdir(mode=0o700, exist_ok=True)
         fd = os.open(self.journal_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             size = os.fstat(fd).st_size
@@ -189,10 +209,7 @@ class ClosedHistory:
             os.fsync(fd)
         finally:
             os.close(fd)
-        if self.loaded and self._journal_offset == size and file_signature(self.index_path) == self._index_seen:
-            # Nothing else was written since we read: our own line need not be read back.
-            self._journal_offset = size + len(line)
-            self._journal_seen = file_signature(self.journal_path)
+        return size
 
     def journal_length(self) -> int:
         """How many bytes the journal holds (0 when there is none)."""
@@ -251,7 +268,7 @@ class ClosedHistory:
     def _read_snapshot(self) -> tuple[dict[int, ReviewRow], dict[int, tuple[int, int]]] | None:
         try:
             raw = read_bytes(self.index_path)
-        except (IsADirectoryError, PermissionError):
+        except (StoreError, OSError):  # a folder, no permission: only a slower review
             return None
         if raw is None:
             return None
@@ -271,7 +288,7 @@ class ClosedHistory:
             with open(self.journal_path, "rb") as handle:
                 handle.seek(offset)
                 tail = handle.read()
-        except (FileNotFoundError, IsADirectoryError, PermissionError):
+        except OSError:  # none yet, a folder, no permission: the reconcile covers it
             self._journal_offset = 0
             return
         complete = tail.rfind(b"\n") + 1  # a line still being written is read next time
@@ -360,11 +377,17 @@ def document_of(path: Path, raw: bytes, number: int) -> dict:
     return doc
 
 
-def _row_of(path: Path, doc: dict, known_schema: int) -> ReviewRow | None:
-    """The review row of a document; None for one a newer mishap wrote (left out, never rewritten)."""
+def _row_of(path: Path, doc: dict, known_schema: int, *, check: bool = True) -> ReviewRow | None:
+    """The review row of a document; None for one a newer mishap wrote (left out, never rewritten).
+
+    A document read from disk is checked whole first (CorruptFile if it is not a valid
+    incident); one mishap just wrote from a valid incident need not be (``check=False``).
+    """
     schema = doc.get("schema")
     if isinstance(schema, int) and schema > known_schema:
         return None
+    if check:
+        check_incident(path, int(doc.get("number") or 0), doc)
     try:
         return row_from_document(doc)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:

@@ -9,6 +9,10 @@ Layout of a store folder::
     playbook.toml      optional team playbook; config.toml optional cadence settings
     .mishap.lock       the lock every writer holds (never a data file: renames swap inodes)
 
+Reading never needs the lock or free space: opening does its upkeep (tidying after a
+killed writer, moving a first-layout store, refreshing open.json's ``.bak``) only if the
+lock is free at once, and what upkeep cannot do is a warning (``warnings``).
+
 Every change holds the lock, re-reads open.json if another process changed it (by
 content: ext4 hands a freed inode to the next temporary file, so a stat signature can
 repeat), applies itself through the shared rules, and is on disk before it returns.
@@ -33,8 +37,9 @@ from tinydb.table import Document
 from ..domain.clock import Clock, system_clock
 from .closed_history import COMPACT_AFTER, ClosedHistory
 from ..domain.config import StoreConfig, load_config
+from .backups import backup_warning, check_incident, copy_as_backup
 from .files import (AtomicJSONStorage, CorruptFile, StoreError, backup_path, file_signature,
-                    parse_tinydb_bytes, read_bytes, remove_stale_temps, stale_temps, write_atomically)
+                    parse_tinydb_bytes, read_bytes, remove_stale_temps, stale_temps)
 from ..domain.model import SCHEMA_VERSION, Incident, ValidationError, new_incident
 from ..domain.playbook import LoadedPlaybook, load_playbook, steps_of
 from .rules import apply_change, newer_schema_reason, next_number
@@ -95,7 +100,8 @@ class FolderStore:
         self.clock = clock
         self.user = user or current_user()
         self.read_only_reason: str | None = None
-        self.warnings: list[str] = []
+        self.warnings: list[str] = []  # what upkeep could not do, or found; never fatal
+        self.upkeep_waiting = False  # opening found the lock held: upkeep() again later
         self._lock = None  # made on first use: importing filelock is start-up time
         self._open_db: TinyDB | None = None
         self._open: dict[int, Incident] = {}
@@ -119,30 +125,64 @@ class FolderStore:
         ``progress(done, total)`` hears about a move from the first layout, if one is needed.
         """
         folder = Path(folder)
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _make_folder(folder)
         store = cls(folder, clock=clock, user=user)
-        if not os.access(folder, os.W_OK):
-            store.read_only_reason = f"{folder} is not writable by you: read-only"
-            store._load_open()
-            return store
+        writable = os.access(folder, os.W_OK)
+        if not writable:
+            on_read_only_disk = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+            store.read_only_reason = (f"{folder} is on a disk mounted read-only: opened read-only"
+                                      if on_read_only_disk else f"{folder} is not writable by you: read-only")
         store._load_open()
-        if not store._needs_upkeep():
-            return store  # the common case: nothing to clean, so no lock to wait for
-        with store._locked():
-            remove_stale_temps(folder, DATA_FILES)
-            remove_stale_temps(store.history.path)
-            store._load_open()
-            if store.read_only_reason is None:
-                from .layout_move import finish_layout_move, move_first_layout
-
-                if store.legacy_path.exists():
-                    move_first_layout(store, progress)
-                finish_layout_move(store)
-                store._finish_pending_moves()
-                store._finish_pending_reopens()
-            # Under the lock: another process's open would delete our temp file as stale.
-            store._refresh_backup(store.open_path, store._open_raw)
+        if writable and store._needs_upkeep():
+            store.upkeep(progress)  # not the common case: nothing to tidy means no lock to take
         return store
+
+    def upkeep(self, progress: Progress | None = None) -> bool:
+        """Tidy after a killed writer, move a first-layout store, refresh open.json's .bak: if the lock is free now.
+
+        Returns False, and sets ``upkeep_waiting``, when another process holds the lock.
+        The disk and the lock never make it fail: what it could not do becomes a warning.
+        Raises CorruptFile only if open.json turned bad since it was read.
+        """
+        if not self._try_lock(f"the backup {backup_path(self.open_path).name}"):
+            self.upkeep_waiting = True
+            return False
+        self.upkeep_waiting = False
+        try:
+            for folder, names in ((self.folder, DATA_FILES), (self.history.path, None)):
+                try:
+                    remove_stale_temps(folder, names)
+                except OSError:
+                    pass  # left for the next open; they are never read
+            self._sync_locked(finish_moves=False)
+            if self.read_only_reason is None:
+                self._tidy_history(progress)
+            # Under the lock: another process's open would delete our temp file as stale.
+            self._refresh_backup(self.open_path, self._open_raw)
+        finally:
+            self._lock.release()
+        return True
+
+    def _tidy_history(self, progress: Progress | None) -> None:
+        """Under the lock: the first layout moved, and closes or reopens a crash cut short finished."""
+        from .layout_move import finish_layout_move, move_first_layout
+
+        try:
+            if self.legacy_path.exists():
+                move_first_layout(self, progress)
+            finish_layout_move(self)
+        except (StoreError, OSError) as exc:
+            self._warn(f"the closed history in {self.legacy_path.name} was not moved to one file per "
+                       f"incident: {exc}; open incidents work as usual, closed ones stay where they are")
+        try:
+            self._finish_pending_moves()
+            self._finish_pending_reopens()
+        except (StoreError, OSError) as exc:  # a bad closed file, a full disk: the incident stays open for now
+            self._warn(f"a close or reopen cut short could not be finished: {exc}")
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
 
     @property
     def location(self) -> str:
@@ -200,17 +240,35 @@ class FolderStore:
             self._lock = filelock.FileLock(str(self.folder / LOCK_FILE), timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
         return _LockGuard(self._lock, self.folder)
 
+    def _try_lock(self, upkeep: str | None = None) -> bool:
+        """Take the lock if it is free now (or already ours); never waits.
+
+        With ``upkeep`` (what would be refreshed), not getting it is a warning. A lock
+        file that cannot be opened counts as held: upkeep waits, the reader does not.
+        """
+        self._locked()  # makes the lock object
+        try:
+            self._lock.acquire(timeout=0)
+        except TimeoutError:
+            if upkeep:
+                self._warn(f"another mishap is writing to {self.folder} (it holds the lock): {upkeep} "
+                           f"was not refreshed this time")
+            return False
+        except OSError as exc:
+            if upkeep:
+                self._warn(f"cannot take the lock {self.folder / LOCK_FILE} ({exc.strerror or exc}): {upkeep} "
+                           f"was not refreshed; check that you may write to {self.folder}")
+            return False
+        return True
+
     def _refresh_backup(self, path: Path, raw: bytes | None) -> None:
-        """Keep ``raw`` (content that just parsed and validated whole) as ``path``'s ``.bak``."""
+        """Under the lock: keep ``raw`` (open.json as just parsed whole) as its ``.bak``; never fails."""
         if raw is None or self.read_only:
             return
-        bak = backup_path(path)
         try:
-            if bak.stat().st_size == len(raw) and bak.read_bytes() == raw:
-                return  # already the last good copy: spare a write and two fsyncs
-        except FileNotFoundError:
-            pass
-        write_atomically(bak, raw)
+            copy_as_backup(path, raw)
+        except OSError as exc:
+            self._warn(backup_warning(path, exc))
 
     def _parse_open(self, data: dict | None) -> tuple[dict[int, Incident], dict[int, dict]]:
         if data is None:
@@ -333,10 +391,7 @@ class FolderStore:
         reason = newer_schema_reason(str(path), doc.get("schema"))
         if reason:
             raise ReadOnlyStore(f"{reason.split(':')[0]}: this mishap cannot show it; upgrade mishap")
-        try:
-            return Incident.from_dict(doc)
-        except ValidationError as exc:
-            raise CorruptFile(path, f"it is not a valid incident ({exc})") from None
+        return check_incident(path, int(doc.get("number") or 0), doc)
 
     def closed_incidents(self) -> list[Incident]:
         """Every closed incident that can be read, one file at a time (costly on a long history).
@@ -364,7 +419,7 @@ class FolderStore:
         if self.read_only_reason:
             raise ReadOnlyStore(self.read_only_reason)
 
-    def _sync_locked(self) -> None:
+    def _sync_locked(self, finish_moves: bool = True) -> None:
         """Under the lock: make sure we act on what is on disk now (compared by content)."""
         signature = file_signature(self.open_path)
         raw = read_bytes(self.open_path)
@@ -372,8 +427,11 @@ class FolderStore:
             self._load_open(raw, signature)
         else:
             self._open_seen = signature
-        if self.read_only_reason is None and any(inc.is_closed for inc in self._open.values()):
-            self._finish_pending_moves()  # another writer died between the two writes of a close
+        if finish_moves and self.read_only_reason is None and any(inc.is_closed for inc in self._open.values()):
+            try:
+                self._finish_pending_moves()  # another writer died between the two writes of a close
+            except StoreError as exc:
+                self._warn(f"a close cut short could not be finished: {exc}")
 
     def _open_table(self):
         assert self._open_db is not None
@@ -476,10 +534,7 @@ class FolderStore:
 
     def _check_no_collision(self, incident: Incident) -> None:
         """Refuse a close that would overwrite a different closed incident under the same number."""
-        try:
-            other = self.history.read(incident.number)
-        except CorruptFile:
-            other = None  # unreadable: it is replaced by the incident being closed, which is whole
+        other = self.history.read(incident.number)  # a corrupt file there refuses the close: never overwritten
         if other is not None and other.get("created_at") != incident.to_dict()["created_at"]:
             raise StoreError(
                 f"{self.history.file_of(incident.number)} already holds a different {incident.id} (opened "
@@ -508,6 +563,9 @@ class FolderStore:
         self._maybe_compact()
 
     def _saw_own_journal_line(self) -> None:
+        if self.history.journal_problem:
+            self._warn(self.history.journal_problem)
+            self.history.journal_problem = None
         if self._closed_seen is not False:
             self._closed_seen = file_signature(self.history.journal_path)
 
@@ -627,8 +685,8 @@ class FolderStore:
         self._locked()  # makes the lock object
         try:
             self._lock.acquire(timeout=0)
-        except TimeoutError:
-            return False  # a writer is busy: the next review writes it
+        except OSError:  # a writer is busy (TimeoutError), or no lock can be taken here
+            return False  # the next review writes it
         try:
             return history.compact()
         except OSError:
@@ -675,17 +733,36 @@ class _LockGuard:
             raise StoreError(
                 f"the store {self._folder} is locked by another mishap for over "
                 f"{LOCK_TIMEOUT_SECONDS} s; try again, or check for a stuck process") from None
+        except OSError as exc:
+            raise StoreError(
+                f"cannot take the store's lock {self._folder / LOCK_FILE} ({exc.strerror or exc}): check "
+                f"that you may write to {self._folder}") from None
         return self
 
     def __exit__(self, *exc) -> None:
         self._lock.release()
 
 
+def _make_folder(folder: Path) -> None:
+    """Create the store folder if needed; a path that cannot be one says why and what to do."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StoreError(f"the store path {folder} is a file, not a folder: move that file aside, or give "
+                         f"a folder with --db or MISHAP_HOME") from None
+    except NotADirectoryError:
+        raise StoreError(f"cannot make the store folder {folder}: part of that path is a file; give "
+                         f"another folder with --db or MISHAP_HOME") from None
+    except OSError as exc:
+        raise StoreError(f"cannot make the store folder {folder} ({exc.strerror or exc}): create it "
+                         f"yourself, or give another folder with --db or MISHAP_HOME") from None
+
+
 def default_folder(cli_value: str | None = None) -> Path:
-    """Where the store lives: ``--db``, else ``MISHAP_HOME``, else the platform's user data dir."""
+    """Where the store lives: ``--db``, else ``MISHAP_DB``, else ``MISHAP_HOME``, else the user data dir."""
     if cli_value:
         return Path(cli_value).expanduser()
-    env = os.environ.get("MISHAP_HOME")
+    env = os.environ.get("MISHAP_DB") or os.environ.get("MISHAP_HOME")
     if env:
         return Path(env).expanduser()
     import platformdirs

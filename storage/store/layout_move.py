@@ -22,6 +22,7 @@ import os
 from typing import TYPE_CHECKING, Callable
 
 from .closed_history import INDEX_FORMAT, document_of, stamp_of, wrap
+from .backups import check_incident
 from .files import CorruptFile, backup_path, fsync_folder, read_bytes, write_atomically
 from .legacy import newest_schema, stream_documents
 from ..readers.metrics import row_from_document
@@ -65,12 +66,13 @@ def move_first_layout(store: "FolderStore", progress: Progress | None = None) ->
             else:
                 history.write(doc, durable=False)
         try:
+            check_incident(path, number, doc)  # checked whole on the way: the index holds only valid ones
             row = row_from_document(doc)
-            if doc.get("number") == number and (existing is None or existing == text.encode("utf-8")):
+            if existing is None or existing == text.encode("utf-8"):
                 rows.append(row)
                 stamps[str(number)] = list(stamp_of(path))
-        except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
-            pass  # an invalid document is moved as it is and named when read
+        except (CorruptFile, KeyError, TypeError, ValueError, AttributeError, OverflowError):
+            pass  # an invalid document is moved as it is, and named whenever it is read
         moved += 1
         if progress is not None:
             progress(read[0], total)

@@ -37,17 +37,18 @@ async def test_a_first_review_reads_every_file_showing_progress_then_keeps_an_in
     app = make_app()
     shown = []
     async with app.run_test(size=(140, 40)) as pilot:
-        original = ReviewScreen._problem
+        original = ReviewScreen._show_problem
 
-        def spy(self, message):
-            shown.append(message)
-            original(self, message)
+        def spy(self):
+            original(self)
+            label = self.query_one("#review-problem", Label)
+            shown.append(str(label.render()) if label.display else None)
 
-        ReviewScreen._problem = spy
+        ReviewScreen._show_problem = spy
         try:
             screen = await _review(app, pilot)
         finally:
-            ReviewScreen._problem = original
+            ReviewScreen._show_problem = original
         assert len(screen.all_rows) == 30
         assert any(m and m.startswith("Reading the closed incidents for the first time: 30 of 30") for m in shown)
         assert not screen.query_one("#review-problem", Label).display  # gone once the rows are in

@@ -74,6 +74,10 @@ class ReviewScreen(Screen):
         self._sorted: list[ReviewRow] | None = None
         self._zone = local_zone()
         self._loaded = False
+        self._unreadable: str | None = None  # why the closed incidents could not be read, if they could not
+        self._filter_problem: str | None = None  # what is wrong with what was typed in the filter
+        self._left_out: str | None = None  # closed files that cannot be read (the rest is shown)
+        self._status: str | None = None  # the progress of a first reading of every closed file
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -162,22 +166,28 @@ class ReviewScreen(Screen):
         if store.review_needs_build():
             # No index yet (the first review after a move, or it was deleted): every closed file
             # is read once, in a thread, with the count shown as it goes.
-            self._problem("Reading the closed incidents for the first time …")
+            self._status = "Reading the closed incidents for the first time …"
+            self._show_problem()
             self._build_rows()
             return
         try:
             rows, patterns, problems = store.review_rows(), store.review_patterns(), store.review_problems()
+            unreadable = None
         except (StoreError, OSError) as exc:
-            rows, patterns, problems = [], {}, [f"Cannot read the closed incidents: {exc}"]
-        self._show_rows(rows, patterns, problems)
+            # Said on the problem line; the summary says nothing ("no closed incidents yet" is untrue).
+            rows, patterns, problems = [], {}, []
+            unreadable = f"Cannot read the closed incidents: {exc}"
+        self._show_rows(rows, patterns, problems, unreadable)
 
-    def _show_rows(self, rows: list, patterns: dict, problems: list[str]) -> None:
+    def _show_rows(self, rows: list, patterns: dict, problems: list[str], unreadable: str | None = None) -> None:
         self.all_rows, self.patterns = rows, patterns
-        if problems:
+        self._status = None
+        self._unreadable = unreadable
+        if problems:  # some closed files cannot be read: the rest is shown, and those are named
             more = f" (and {len(problems) - 1} more; `mishap review` lists them)" if len(problems) > 1 else ""
-            self._problem(f"Left out: {problems[0]}{more}")
+            self._left_out = f"Left out: {problems[0]}{more}"
         else:
-            self._problem(None)
+            self._left_out = None
         self._zone = local_zone()
         self._sorted = None
         self._loaded = True
@@ -188,14 +198,14 @@ class ReviewScreen(Screen):
         store = self.app.store
 
         def progress(done: int, total: int) -> None:
-            self.app.call_from_thread(self._problem, f"Reading the closed incidents for the first time: "
-                                                     f"{done:,} of {total:,} …")
+            self._status = f"Reading the closed incidents for the first time: {done:,} of {total:,} …"
+            self.app.call_from_thread(self._show_problem)
 
         try:
             rows = store.review_rows(progress=progress)
-            result = (rows, store.review_patterns(), store.review_problems())
+            result = (rows, store.review_patterns(), store.review_problems(), None)
         except (StoreError, OSError) as exc:
-            result = ([], {}, [f"Cannot read the closed incidents: {exc}"])
+            result = ([], {}, [], f"Cannot read the closed incidents: {exc}")
         self.app.call_from_thread(self._show_rows, *result)
         self.app.call_from_thread(self._save_index)
 
@@ -224,9 +234,18 @@ class ReviewScreen(Screen):
         table = self.table
         table.set_sort(query.sort, query.reverse)
         table.set_rows(self.shown, keep if keep is not None else table.current)
-        self.query_one("#review-summary", Label).update(Text(summary_text(summarize(self.shown), len(self.all_rows))))
+        summary = "" if self._unreadable else summary_text(summarize(self.shown), len(self.all_rows))
+        self.query_one("#review-summary", Label).update(Text(summary))
+        self._show_problem()
 
     def _problem(self, message: str | None) -> None:
+        """Say what is wrong with the filter (None: nothing)."""
+        self._filter_problem = message
+        self._show_problem()
+
+    def _show_problem(self) -> None:
+        # A filter mistake first (it is what was just typed), else what reading the closed incidents found.
+        message = self._filter_problem or self._unreadable or self._status or self._left_out
         label = self.query_one("#review-problem", Label)
         label.display = message is not None
         label.update(Text(literal(message or "")))
@@ -291,7 +310,7 @@ class ReviewScreen(Screen):
 
     def action_back(self) -> None:
         filter_bar = self.query_one("#review-filter")
-        if self.query_state.filtered or filter_bar.display or self.query_one("#review-problem").display:
+        if self.query_state.filtered or filter_bar.display or self._filter_problem:
             self.clear_filters()
             return
         self.app.pop_screen()
@@ -311,4 +330,10 @@ class ReviewScreen(Screen):
     def _open(self, row: ReviewRow) -> None:
         from .closed_view import ClosedIncidentScreen
 
+        try:
+            self.app.store.closed_incident(row.number)  # one document: a bad one is a message, not a crash
+        except (StoreError, OSError) as exc:
+            self.app.notify(f"Cannot open {row.id}: {exc}", title="Cannot read", severity="error", timeout=10,
+                            markup=False)
+            return
         self.app.push_screen(ClosedIncidentScreen(row.number, self.patterns.get(row.number)))

@@ -1,0 +1,56 @@
+"""Backups that stay good: a data file is checked whole before it becomes a ``.bak`` or is rewritten.
+
+A ``.bak`` is where the corrupt-file message sends the user, so it only ever receives
+content that was checked whole: every document a valid incident filed under its own
+number, every number finite (parsing refuses NaN and Infinity). The same check runs
+before a writer rewrites a file from what it read, so one bad document is refused, not
+carried into the next version and then into the backup.
+
+open.json is parsed whole on every read, so what becomes its ``.bak`` was always
+checked; a closed incident's file is read and checked before anything replaces it.
+
+Refreshing a backup is upkeep, not what the user asked for: it never waits for the
+lock and never fails a read. When it cannot be done, the reason is a warning.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .files import CorruptFile, WriteFailed, backup_path, write_atomically
+from ..domain.model import Incident, ValidationError
+
+
+def check_incident(path: Path, number: int, doc: dict) -> Incident:
+    """One stored document as an incident; CorruptFile naming the file if it is not one, or not ``number``."""
+    try:
+        incident = Incident.from_dict(doc)
+    except ValidationError as exc:
+        raise CorruptFile(path, f"document {number} is not a valid incident ({exc})") from None
+    if incident.number != number:
+        raise CorruptFile(path, f"document {number} holds incident {incident.id}")
+    return incident
+
+
+def copy_as_backup(path: Path, raw: bytes) -> bool:
+    """Make ``raw`` (content checked whole) the ``.bak`` of ``path``; returns whether it wrote.
+
+    Written atomically, 0600 from the start: a crash mid-copy must not destroy the last
+    good copy, and the copy holds client data. Raises OSError (WriteFailed) on failure.
+    """
+    bak = backup_path(path)
+    try:
+        if bak.stat().st_size == len(raw) and bak.read_bytes() == raw:
+            return False  # already the last good copy: spare a write and two fsyncs
+    except FileNotFoundError:
+        pass
+    write_atomically(bak, raw)
+    return True
+
+
+def backup_warning(path: Path, problem: OSError) -> str:
+    """The warning for a backup that could not be refreshed: which, why, what it still holds, the way out."""
+    bak = backup_path(path)
+    kept = "it still holds an older good copy" if bak.exists() else "there is no backup yet"
+    way_out = f"; {problem.way_out}" if isinstance(problem, WriteFailed) else ""
+    return f"the backup {bak} was not refreshed ({problem.strerror or problem}); {kept}{way_out}"

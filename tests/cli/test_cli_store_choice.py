@@ -1,0 +1,43 @@
+"""Which store the command opens (--db, MISHAP_DB, MISHAP_HOME), and the move of a first-layout store."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from storage.store.files import dump_tinydb, write_atomically
+
+from cli_support import assert_one_line_error
+
+
+def test_mishap_db_names_the_folder_and_db_wins_over_it(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("MISHAP_DB", str(tmp_path / "team"))
+    assert run("new", "In the team store", "--client", "C", "--severity", "2", db=False).code == 0
+    assert (tmp_path / "team" / "open.json").exists()
+    assert not (tmp_path / "home-store").exists()  # MISHAP_DB before MISHAP_HOME
+    assert "In the team store" not in run("list").out  # --db wins over MISHAP_DB
+    assert "In the team store" in run("list", db=False).out
+
+
+def test_a_postgresql_store_is_refused_in_one_line(run, monkeypatch):
+    monkeypatch.setenv("MISHAP_DB", "postgresql://mishap@db.example/incidents")
+    result = run("list", db=False)
+    assert_one_line_error(result, "PostgreSQL store", "not supported by this version")
+
+
+def test_a_first_layout_store_is_moved_with_a_line_saying_so(run, folder):
+    for title in ("one", "two", "three"):
+        assert run("new", title, "--client", "C", "--severity", "2").code == 0
+    for number in ("M-1", "M-2"):
+        assert run("close", number, "--reason", "test").code == 0
+    # Put it back as the first layout left it: every closed incident in closed.json.
+    docs = {p.stem[2:]: json.loads(p.read_text())["incidents"][p.stem[2:]] for p in (folder / "closed").glob("M-*.json")}
+    shutil.rmtree(folder / "closed")
+    write_atomically(folder / "closed.json", dump_tinydb({"incidents": dict(sorted(docs.items()))}))
+    result = run("list", "--closed")
+    assert result.code == 0
+    assert "moved 2 closed incidents from closed.json" in result.err
+    assert "M-1" in result.out and "M-2" in result.out
+    assert sorted(p.name for p in (folder / "closed").glob("M-*.json")) == ["M-1.json", "M-2.json"]
+    again = run("list", "--closed")
+    assert again.err == "" and not (folder / "closed.json.v1").exists()  # checked, then let go
