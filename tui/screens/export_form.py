@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
-from storage.readers.export import AUDIENCES
+from storage.readers.report import AUDIENCES
 
 from .modals import FormModal, _labelled
 
