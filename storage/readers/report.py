@@ -120,7 +120,7 @@ class Figures:
     @property
     def heard_first(self) -> str:
         """Who learned of the mistake first, in words."""
-        return {True: "we did, and told the client", False: "the client found out first",
+        return {True: "we did, and told them", False: "the client found out first",
                 None: "not recorded"}[self.us_first]
 
 
