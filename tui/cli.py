@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("review", "closed incidents with their review metrics, newest closed first")
     p.add_argument("--json", action="store_true", help="a JSON array of the review rows")
 
-    p = command("export", "export an incident as JSON or a Markdown post-incident report")
+    p = command("export", "export an incident's post-incident report, as Markdown or as JSON data")
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
     p.add_argument("--format", choices=("json", "md"), required=True, dest="fmt")
     p.add_argument("--audience", choices=("internal", "client"), default="internal",

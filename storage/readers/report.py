@@ -15,36 +15,17 @@ a zone of their choosing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pendulum
 from pendulum import DateTime
 
 from ..domain.clock import human_span
 from ..domain.ledger import cadence_phrase
-from ..domain.model import SEVERITY_NAMES, Incident
+from ..domain.model import SEVERITY_NAMES, DamageItem, Incident, OpenQuestion, PreventionAction
 from .metrics import UpdateCheck, on_time_words, row_from_document, update_checks
 
 AUDIENCES = ("internal", "client")
-
-
-@dataclass(frozen=True)
-class DamageRow:
-    """Something the mistake reached, how badly, and how far we are with it."""
-
-    what: str
-    impact: str
-    severity: int
-    state: str
-
-
-@dataclass(frozen=True)
-class QuestionRow:
-    """A ripple still to verify, and its answer once there is one."""
-
-    text: str
-    answer: str
-    answered_at: DateTime | None
 
 
 @dataclass(frozen=True)
@@ -125,15 +106,6 @@ class Figures:
 
 
 @dataclass(frozen=True)
-class PreventionRow:
-    """A change so the mistake cannot happen again."""
-
-    text: str
-    owner: str
-    due: DateTime | None
-
-
-@dataclass(frozen=True)
 class Amends:
     """What we did to make it right, as the client may read it."""
 
@@ -201,14 +173,14 @@ class Report:
     first_contact_at: DateTime | None
     closed_at: DateTime | None
     figures: Figures
-    damage: tuple[DamageRow, ...]
-    questions: tuple[QuestionRow, ...]
+    damage: tuple[DamageItem, ...]  # copies: nothing in them is internal
+    questions: tuple[OpenQuestion, ...]
     steps: tuple[StepRow, ...]
     updates: tuple[UpdateRow, ...]
     promises: tuple[PromiseRow, ...]
     root_cause: str
     fix: str
-    prevention: tuple[PreventionRow, ...]
+    prevention: tuple[PreventionAction, ...]
     client_confirmed_at: DateTime | None
     amends: Amends
     lessons: str
@@ -293,8 +265,8 @@ def build_report(incident: Incident, audience: str = "internal") -> Report:
         acknowledged_at=inc.acknowledged_at, first_contact_at=inc.first_contact_at, closed_at=inc.closed_at,
         figures=Figures(row.ack, row.first_contact, row.us_first, row.updates_on_time, row.updates_due,
                         row.silence, len(inc.promises), row.broken, row.renegotiated),
-        damage=tuple(DamageRow(d.what, d.impact, d.severity, d.state) for d in inc.damage),
-        questions=tuple(QuestionRow(q.text, q.answer, q.answered_at) for q in inc.questions),
+        damage=tuple(replace(d) for d in inc.damage),
+        questions=tuple(replace(q) for q in inc.questions),
         steps=tuple(StepRow(n, s.phase, s.text, s.done_at, s.done_by, s.note if internal else "")
                     for n, s in enumerate(inc.steps, start=1)),
         updates=tuple(UpdateRow(u.sent_at, u.channel, u.summary, _instant(c.promised), u.next_promised, c)
@@ -303,7 +275,7 @@ def build_report(incident: Incident, audience: str = "internal") -> Report:
                                   tuple(Move(r.old_due, r.new_due, r.reason) for r in p.renegotiations))
                        for p in sorted(inc.promises, key=lambda p: p.made_at)),
         root_cause=inc.root_cause, fix=inc.fix,
-        prevention=tuple(PreventionRow(p.text, p.owner, p.due) for p in inc.prevention),
+        prevention=tuple(replace(p) for p in inc.prevention),
         client_confirmed_at=inc.client_confirmed_at,
         amends=Amends(cost.credits, cost.unbilled_hours),
         lessons=inc.lessons,
