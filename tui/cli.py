@@ -52,10 +52,10 @@ def _severity(value: str) -> int:
     text = value.strip().lower()
     if text in names:
         return names[text]
-    if text in ("1", "2", "3", "4"):
+    if text in {str(number) for number in SEVERITY_NAMES}:
         return int(text)
     raise argparse.ArgumentTypeError(
-        f"severity must be 1-4 (1 = critical) or critical/major/moderate/minor, not {value!r}")
+        f"severity must be 1-4 (1 = critical) or {'/'.join(names)}, not {value!r}")
 
 
 def _step_number(value: str) -> int:
@@ -471,9 +471,9 @@ def _closed_table(incidents, now) -> list[str]:
 
 def _stamp(instant) -> str:
     """An instant on the user's wall clock, with the date."""
-    from storage.domain.clock import local_zone
+    from storage.domain.clock import local_stamp
 
-    return "—" if instant is None else instant.in_timezone(local_zone()).format("YYYY-MM-DD HH:mm")
+    return local_stamp(instant)
 
 
 def _indented(text: str, prefix: str = "    ") -> list[str]:

@@ -16,7 +16,7 @@ import re
 
 from pendulum import DateTime
 
-from ..domain.clock import compact_span, local_zone, to_iso
+from ..domain.clock import compact_span, local_stamp, local_zone, to_iso
 from ..domain.model import Incident
 from ..domain.visible import visible
 from .metrics import UpdateCheck
@@ -72,9 +72,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _fmt(instant: DateTime | None, tz) -> str:
-    if instant is None:
-        return "—"
-    return instant.in_timezone(tz).format("YYYY-MM-DD HH:mm Z")
+    return local_stamp(instant, tz, offset=True)  # with the offset: the file is read in other zones
 
 
 def _fmt_after(report: Report, instant: DateTime | None, tz) -> str:

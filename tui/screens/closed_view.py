@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
-from storage.domain.clock import compact_span, local_zone
+from storage.domain.clock import compact_span, local_stamp
 from storage.domain.model import Incident
 from storage.readers.metrics import Pattern
 from storage.readers.report import Report, build_report
@@ -28,13 +28,9 @@ from storage.store.files import StoreError
 from ..text import clip, literal
 
 
-def _when(instant: DateTime | None) -> str:
-    return "—" if instant is None else instant.in_timezone(local_zone()).format("YYYY-MM-DD HH:mm")
-
-
 def _when_after(report: Report, instant: DateTime | None) -> str:
     after = report.after_discovery(instant)
-    return _when(instant) + (f"  ({after})" if after else "")
+    return local_stamp(instant) + (f"  ({after})" if after else "")
 
 
 def _t(text: str, style: str = "") -> Text:
@@ -60,8 +56,8 @@ def report_sections(report: Report, pattern: Pattern | None = None) -> list:
     facts.add_column(style="dim")
     facts.add_column()
     for name, value in [
-        ("Mistake happened", _when(r.happened_at)),
-        ("Discovered", _when(r.discovered_at)),
+        ("Mistake happened", local_stamp(r.happened_at)),
+        ("Discovered", local_stamp(r.discovered_at)),
         ("Acknowledged", _when_after(r, r.acknowledged_at)),
         ("First client contact", _when_after(r, r.first_contact_at)),
         ("Closed", _when_after(r, r.closed_at)),
@@ -78,8 +74,9 @@ def report_sections(report: Report, pattern: Pattern | None = None) -> list:
     if r.promises:
         promises = _table("Promise", "Due", "State", "Moved")
         for p in r.promises:
-            moved = "; ".join(f"{_when(m.old_due)} → {_when(m.new_due)}: {m.reason}" for m in p.moves)
-            promises.add_row(_t(p.text), _when(p.due), Text(p.state, style="bold red" if p.broken else ""), _t(moved))
+            moved = "; ".join(f"{local_stamp(m.old_due)} → {local_stamp(m.new_due)}: {m.reason}" for m in p.moves)
+            state = Text(p.state, style="bold red" if p.broken else "")
+            promises.add_row(_t(p.text), local_stamp(p.due), state, _t(moved))
         sections.append(_section("Promises", promises))
     sections.append(_close_out(r))
 
@@ -89,12 +86,12 @@ def report_sections(report: Report, pattern: Pattern | None = None) -> list:
     steps.add_column(style="dim")
     for step in r.steps:
         steps.add_row("✓" if step.done_at else "·", _t(f"{step.phase}: {step.text}"),
-                      _t(f"{step.done_by} {_when(step.done_at)}") if step.done_at else "")
+                      _t(f"{step.done_by} {local_stamp(step.done_at)}") if step.done_at else "")
     sections.append(_section(f"Checklist ({r.steps_done}/{len(r.steps)} done)", steps))
 
     timeline = _table("When", "What", "By")
     for entry in r.timeline:
-        timeline.add_row(_when(entry.at), _t(entry.text), _t(entry.by))
+        timeline.add_row(local_stamp(entry.at), _t(entry.text), _t(entry.by))
     sections.append(_section(f"Timeline ({len(r.timeline)} entries, oldest first)", timeline))
     return sections
 
@@ -119,8 +116,8 @@ def _updates(r: Report) -> Group:
     for u in r.updates:
         on_time = u.check.on_time
         style = "" if on_time is None else "green" if on_time else "red"
-        updates.add_row(_when(u.sent_at), _t(u.channel), _t(u.summary), Text(u.punctuality, style=style),
-                        _when(u.next_promised))
+        updates.add_row(local_stamp(u.sent_at), _t(u.channel), _t(u.summary), Text(u.punctuality, style=style),
+                        local_stamp(u.next_promised))
     return _section("Client updates sent", updates)
 
 
@@ -130,7 +127,7 @@ def _close_out(r: Report) -> Group:
     close_out.add_column()
     close_out.add_row("Root cause", _t(r.root_cause or "—"))
     close_out.add_row("Fix", _t(r.fix or "—"))
-    close_out.add_row("Client debrief", "confirmed " + _when(r.client_confirmed_at) if r.client_confirmed_at
+    close_out.add_row("Client debrief", "confirmed " + local_stamp(r.client_confirmed_at) if r.client_confirmed_at
                       else Text("not confirmed", style="yellow"))
     if r.cost is not None:
         close_out.add_row("Cost", r.cost.words() if r.cost.recorded else Text("not recorded", style="yellow"))
@@ -141,7 +138,7 @@ def _close_out(r: Report) -> Group:
     if r.prevention:
         prevention = _table("Prevention", "Owner", "Due")
         for action in r.prevention:
-            prevention.add_row(_t(action.text), _t(action.owner or "—"), _when(action.due))
+            prevention.add_row(_t(action.text), _t(action.owner or "—"), local_stamp(action.due))
         body.append(prevention)
     else:
         body.append(Text("No prevention action recorded.", style="yellow"))
