@@ -15,7 +15,7 @@ from .modals import FormModal, _labelled
 
 AUDIENCE_CHOICES = [
     ("Internal post-incident report (everything, cost split included)", "internal"),
-    ("Client-facing report (no internal notes, no cost split)", "client"),
+    ("Client-facing report (no internal notes, cost split or close reason)", "client"),
 ]
 
 
