@@ -46,14 +46,16 @@ def _text(value: str) -> str:
 
 def _severity(value: str) -> int:
     """1-4, or its name (critical, major, moderate, minor)."""
-    names = {"critical": 1, "major": 2, "moderate": 3, "minor": 4}
+    from storage.domain.model import SEVERITY_NAMES
+
+    names = {name: number for number, name in SEVERITY_NAMES.items()}
     text = value.strip().lower()
     if text in names:
         return names[text]
-    if text in ("1", "2", "3", "4"):
+    if text in {str(number) for number in SEVERITY_NAMES}:
         return int(text)
     raise argparse.ArgumentTypeError(
-        f"severity must be 1-4 (1 = critical) or critical/major/moderate/minor, not {value!r}")
+        f"severity must be 1-4 (1 = critical) or {'/'.join(names)}, not {value!r}")
 
 
 def _step_number(value: str) -> int:
@@ -87,11 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("list", "open incidents, most urgent first")
     p.add_argument("--closed", action="store_true", help="list closed incidents instead")
-    p.add_argument("--json", action="store_true", help="a JSON array of full incident documents")
+    p.add_argument("--json", action="store_true", help="a JSON array of full incident documents, each with its id")
 
     p = command("show", "everything about one incident")
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
-    p.add_argument("--json", action="store_true", help="the stored JSON document")
+    p.add_argument("--json", action="store_true", help="the stored JSON document, with its id")
 
     p = command("update", "log an update sent to the client")
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
@@ -115,11 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("review", "closed incidents with their review metrics, newest closed first")
     p.add_argument("--json", action="store_true", help="a JSON array of the review rows")
 
-    p = command("export", "export an incident as JSON or a Markdown post-incident report")
+    p = command("export", "export an incident's post-incident report, as Markdown or as JSON data")
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
     p.add_argument("--format", choices=("json", "md"), required=True, dest="fmt")
     p.add_argument("--audience", choices=("internal", "client"), default="internal",
-                   help="client leaves out internal notes and the cost split (default internal)")
+                   help="client leaves out internal notes, the cost split and why it was closed "
+                        "incomplete (default internal)")
     p.add_argument("--output", metavar="FILE", default=None,
                    help="write here instead of stdout (never inside the store folder)")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
@@ -259,15 +262,17 @@ def _cmd_new(args) -> int:
 
 
 def _cmd_list(args) -> int:
+    from storage.readers.alerts import by_urgency
+
     store = _open_store(args)
+    now = store.clock()
     if args.closed:
         incidents = sorted(store.closed_incidents(), key=_recently_closed)
     else:
-        incidents = sorted(store.open_incidents(), key=urgency)
+        incidents = by_urgency(store.open_incidents(), now)  # the board's order, to the second
     if args.json:
-        _print_json([i.to_dict() for i in incidents])
+        _print_json([_with_id(i.to_dict()) for i in incidents])
         return 0
-    now = store.clock()
     lines = _closed_table(incidents, now) if args.closed else _open_table(incidents, now)
     _say("\n".join(lines))
     return 0
@@ -277,7 +282,7 @@ def _cmd_show(args) -> int:
     store = _open_store(args)
     incident = store.get(args.id)
     if args.json:
-        _print_json(incident.to_dict())
+        _print_json(_with_id(incident.to_dict()))
     else:
         _say("\n".join(_show_lines(incident, store.clock())))
     return 0
@@ -377,8 +382,8 @@ def _cmd_review(args) -> int:
         _warn(f"left out of the review: {problem}")
     store.save_review_index()
     if args.json:
-        _print_json([{**r._asdict(), "id": r.id, "words": r.words.split(),
-                      "pattern": patterns[r.number].describe(r.client) if r.number in patterns else ""}
+        _print_json([_with_id({**r._asdict(), "words": r.words.split(),
+                               "pattern": patterns[r.number].describe(r.client) if r.number in patterns else ""})
                      for r in rows])
         return 0
     if not rows:
@@ -415,20 +420,12 @@ def _stamp_ts(seconds: float | None) -> str:
 
 def _cmd_export(args) -> int:
     store = _open_store(args)
+    from storage.readers.export import document, markdown
+    from storage.readers.report import build_report
+
     incident = store.closed_incident(args.id)  # open or closed; parses only this incident's document
-    if args.fmt == "json":
-        doc = incident.to_dict()
-        if args.audience == "client":
-            from storage.readers.export import is_internal
-
-            doc["timeline"] = [t for t in doc["timeline"] if not is_internal(t["kind"], t["text"])]
-            doc["steps"] = [{**s, "note": ""} for s in doc["steps"]]
-            doc["cost"] = {k: v for k, v in doc["cost"].items() if k != "our_share_percent"}
-        text = json_text(doc) + "\n"
-    else:
-        from storage.readers.export import render_markdown
-
-        text = render_markdown(incident, args.audience)
+    report = build_report(incident, args.audience)
+    text = json_text(document(report)) + "\n" if args.fmt == "json" else markdown(report)
     if args.output is None:
         sys.stdout.write(text)
         return 0
@@ -463,6 +460,11 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _with_id(row: dict) -> dict:
+    """A JSON row with the id users type (``M-12``) beside its number."""
+    return {"number": row["number"], "id": f"M-{row['number']}", **row}
+
+
 def _print_json(value) -> None:
     # Exact, not made visible: it reads back to the stored strings; what a terminal would
     # obey is escaped as \uXXXX.
@@ -473,12 +475,6 @@ def _print_json(value) -> None:
 # User text is printed as typed (no markup is interpreted anywhere in the command), with
 # control characters made visible (_say); the one-row-per-incident tables fold line
 # breaks so each incident stays one line, and make cells visible before measuring them.
-
-
-def urgency(incident) -> tuple:
-    """Sort key, most urgent first: overdue, then the soonest promised update; none last."""
-    due = incident.next_deadline
-    return (due is None, due.timestamp() if due else 0.0, incident.severity, incident.number)
 
 
 def _recently_closed(incident) -> tuple:
@@ -528,9 +524,9 @@ def _closed_table(incidents, now) -> list[str]:
 
 def _stamp(instant) -> str:
     """An instant on the user's wall clock, with the date."""
-    from storage.domain.clock import local_zone
+    from storage.domain.clock import local_stamp
 
-    return "—" if instant is None else instant.in_timezone(local_zone()).format("YYYY-MM-DD HH:mm")
+    return local_stamp(instant)
 
 
 def _indented(text: str, prefix: str = "    ") -> list[str]:
@@ -540,10 +536,10 @@ def _indented(text: str, prefix: str = "    ") -> list[str]:
 
 def _show_lines(inc, now) -> list[str]:
     """Everything about one incident, as lines of plain text."""
-    from storage.domain.clock import Countdown, human_span
-    from storage.readers.export import punctuality
-    from storage.domain.model import SEVERITY_NAMES
+    from storage.domain.clock import Countdown
+    from storage.readers.report import build_report
 
+    report = build_report(inc)  # the internal report: the same words and figures as the export
     countdown = Countdown.at(inc.next_deadline, now, inc.cadence)
     if inc.next_deadline:
         next_update = f"{countdown.relative} ({_stamp(inc.next_deadline)}), {countdown.state.value}"
@@ -554,11 +550,11 @@ def _show_lines(inc, now) -> list[str]:
     out = [f"{inc.id}  {inc.title}", ""]
     fields = [
         ("Client", f"{inc.client_org}{contact}"),
-        ("Severity", f"{inc.severity} ({SEVERITY_NAMES.get(inc.severity, '?')})"),
+        ("Severity", report.severity_words),
         ("Status", inc.status),
         ("Owner", inc.owner or "—"),
         ("Next update", next_update),
-        ("Cadence", "next working morning" if inc.cadence_minutes == 0 else f"every {human_span(inc.cadence_minutes * 60)}"),
+        ("Cadence", report.cadence),
         ("Happened", _stamp(inc.happened_at)),
         ("Discovered", _stamp(inc.discovered_at)),
         ("Acknowledged", _stamp(inc.acknowledged_at)),
@@ -593,9 +589,9 @@ def _show_lines(inc, now) -> list[str]:
             out.append(f"  {number:>2}. {q.text} — {status}")
 
     out += ["", "Client updates" if inc.updates else "Client updates: none yet"]
-    for update, check in zip(inc.updates, punctuality(inc)):
+    for update in report.updates:
         promise = f"; next promised {_stamp(update.next_promised)}" if update.next_promised else ""
-        out.append(f"  {_stamp(update.sent_at)}  {update.channel}, {check.describe()}{promise}")
+        out.append(f"  {_stamp(update.sent_at)}  {update.channel}, {update.punctuality}{promise}")
         out += _indented(update.summary)
 
     out += ["", "Promises" if inc.promises else "Promises: none"]
@@ -614,9 +610,7 @@ def _show_lines(inc, now) -> list[str]:
         out.append(f"  - {action.text}{who}{due}")
     if not inc.prevention:
         out.append("  —")
-    cost = inc.cost
-    out += ["", f"Cost: {cost.unbilled_hours:g} h unbilled, credits {cost.credits:,.2f}, "
-                f"our share {cost.our_share_percent:g} %"]
+    out += ["", f"Cost: {report.cost.words()}"]
     out += ["", "Lessons"] + (_indented(inc.lessons, "  ") if inc.lessons else ["  —"])
 
     out += ["", "Timeline"]

@@ -343,6 +343,15 @@ def local_clock(instant: DateTime, now: DateTime | None = None, tz: str | pendul
     return local.format("HH:mm")
 
 
+def local_stamp(instant: DateTime | None, tz: str | pendulum.Timezone | None = None, *, offset: bool = False) -> str:
+    """The instant with its date on the user's wall clock: ``2026-11-23 17:30`` (``+01:00`` added with
+    ``offset``, for a file read elsewhere); ``—`` when unknown."""
+    if instant is None:
+        return "—"
+    local = instant.in_timezone(tz if tz is not None else local_zone())
+    return local.format("YYYY-MM-DD HH:mm Z" if offset else "YYYY-MM-DD HH:mm")
+
+
 @dataclass(frozen=True)
 class Countdown:
     """Everything a widget needs to draw a countdown at one instant."""

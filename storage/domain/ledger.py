@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pendulum
 from pendulum import DateTime
 
-from .clock import MAX_AHEAD_DAYS, next_working_morning, to_iso, to_utc
+from .clock import MAX_AHEAD_DAYS, human_span, next_working_morning, to_iso, to_utc
 from .parts import NOT_SHOWN, Promise, Renegotiation, Unchanged, _require
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,12 +22,15 @@ MAX_CADENCE_MINUTES = MAX_AHEAD_DAYS * 24 * 60  # the longest span a person may 
 
 
 def cadence_words(minutes: int) -> str:
-    """``30 min``, ``1 h``, ``4 h``, ``next working morning``."""
+    """``30 min``, ``1 h 30 min``, ``4 h``, ``next working morning``: the cadence as a span."""
     if minutes == NEXT_MORNING:
         return "next working morning"
-    if minutes % 60 == 0:
-        return f"{minutes // 60} h"
-    return f"{minutes} min"
+    return human_span(minutes * 60)
+
+
+def cadence_phrase(minutes: int) -> str:
+    """``every 30 min``, ``every 4 h``, or ``next working morning`` (never ``every 0 s``)."""
+    return cadence_words(minutes) if minutes == NEXT_MORNING else f"every {cadence_words(minutes)}"
 
 
 def _learned_words(who: str | None) -> str:

@@ -140,6 +140,9 @@ class TimelineEntry:
     def __post_init__(self) -> None:
         if not self.event:
             self.event = infer_event(self.kind, self.text)
+            if self.event == "closed" and self.client_text is None and " without " in self.text:
+                # A schema-1 close kept what was missing and why in its text: not for the client.
+                self.client_text = self.text.split(" without ", 1)[0]
 
     @property
     def for_client(self) -> bool:

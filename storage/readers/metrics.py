@@ -22,16 +22,15 @@ Definitions (the review screen's legend says the same in fewer words):
 
 from __future__ import annotations
 
-import re
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
-from collections import Counter
-from itertools import chain, combinations
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 
-from ..domain.clock import compact_span  # noqa: F401  (re-exported for the review's cells)
+from ..domain.clock import compact_span, human_span  # noqa: F401  (compact_span re-exported for the review's cells)
 from ..domain.parts import infer_event
+# Re-exported: the review and the store found the pattern rules here before they had a module.
+from .patterns import Pattern, client_key, find_patterns, kind_words, significant_words  # noqa: F401
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..domain.model import Incident
@@ -70,25 +69,92 @@ def heard_from_us_first(doc: dict) -> bool | None:
     return None if learned is None else learned == "us"
 
 
-def update_punctuality(doc: dict) -> tuple[int, int]:
-    """(updates sent on time, updates that came due), from the promise ledger.
+class UpdateCheck(NamedTuple):
+    """One client update against the time it had been promised by (instants in POSIX seconds)."""
 
-    A document without update promises (written before the ledger) is measured the
-    old way: each update against the time the previous one promised.
+    promised: float | None  # None: nothing was owed when it went out (an extra update)
+    late_seconds: float | None  # None when nothing had been promised
+    missed: bool = False  # its time passed before it went out, even if the time was then moved
+    moved: int = 0  # how often its time was renegotiated
+
+    @property
+    def on_time(self) -> bool | None:
+        """Whether the update went out by the promised time (None: nothing was promised)."""
+        if self.late_seconds is None:
+            return None
+        return self.late_seconds <= 0 and not self.missed
+
+    def describe(self) -> str:
+        """``on time (3 min early)``, ``12 min late``, ``late (moved after its time)`` or ``nothing promised``."""
+        if self.late_seconds is None:
+            return "nothing promised"
+        moved = f", time moved ×{self.moved}" if self.moved else ""
+        if self.late_seconds > 0:
+            return f"{human_span(self.late_seconds)} late{moved}"
+        if self.missed:
+            return f"late (its time was moved after it had passed{moved})"
+        early = f"{human_span(-self.late_seconds)} early" if self.late_seconds < 0 else ""
+        detail = ", ".join(p for p in (early, moved.lstrip(", ")) if p)
+        return f"on time ({detail})" if detail else "on time"
+
+
+def _update_promises(doc: dict) -> list[dict]:
+    return [p for p in doc.get("promises") or [] if p.get("kind") == "update"]
+
+
+def update_checks(doc: dict) -> list[UpdateCheck]:
+    """For each client update, the time it was promised by and whether it went out by then.
+
+    Each update is measured against the promise of it in the ledger (the first-contact
+    deadline, then the time each update promised, as renegotiated); an update sent with
+    nothing owed was not promised. A document without update promises (written before the
+    ledger) measures each update against the time the previous one promised.
     """
-    promises = [p for p in doc.get("promises") or [] if p.get("kind") == "update"]
+    updates = doc.get("updates") or []
+    promises = _update_promises(doc)
+    if promises:
+        kept = {_ts(p["kept_at"]): p for p in promises if p.get("kept_at")}
+        checks = []
+        for update in updates:
+            sent = _ts(update["sent_at"])
+            promise = kept.get(sent)
+            if promise is None:
+                checks.append(UpdateCheck(None, None))
+                continue
+            due = _ts(promise["due"])
+            checks.append(UpdateCheck(due, sent - due, bool(promise.get("broken_at")),
+                                      len(promise.get("renegotiations") or [])))
+        return checks
+    checks, promised = [], None
+    for update in updates:
+        sent = _ts(update["sent_at"])
+        checks.append(UpdateCheck(promised, None if promised is None else sent - promised))
+        promised = _ts(update.get("next_promised"))
+    return checks
+
+
+def update_punctuality(doc: dict) -> tuple[int, int]:
+    """(promised updates sent on time, promised updates that came due): the one punctuality figure.
+
+    From the ledger, an update promise came due when it was kept or broken: one missed
+    (never sent, or its time passed before it was moved) counts against, like one sent
+    late; one released by the closing before its time does not count. Agrees with
+    :func:`update_checks`: every kept promise is one of its checks.
+    """
+    promises = _update_promises(doc)
     if promises:
         due = [p for p in promises if p.get("kept_at") or p.get("broken_at")]
         on_time = sum(1 for p in due if p.get("kept_at") and not p.get("broken_at"))
         return on_time, len(due)
-    on_time = due_count = 0
-    promised = None
-    for update in doc.get("updates") or []:
-        if promised is not None:
-            due_count += 1
-            on_time += _ts(update["sent_at"]) <= promised
-        promised = _ts(update.get("next_promised"))
-    return on_time, due_count
+    measured = [c.on_time for c in update_checks(doc) if c.on_time is not None]
+    return sum(measured), len(measured)
+
+
+def on_time_words(on_time: int, due: int) -> str:
+    """``1 of 2 promised updates went out on time (50%)``, or that none came due."""
+    if not due:
+        return "no promised update came due"
+    return f"{on_time} of {due} promised updates went out on time ({on_time / due:.0%})"
 
 
 def open_periods(doc: dict) -> list[tuple[float, float]]:
@@ -128,44 +194,6 @@ def promise_record(doc: dict) -> tuple[int, int]:
     promises = doc.get("promises") or []
     return (sum(1 for p in promises if p.get("broken_at")),
             sum(1 for p in promises if p.get("renegotiations")))
-
-
-# -- "the same kind of mistake" ---------------------------------------------------------------
-
-STOP_WORDS = frozenset("""
-a about after again against all also an and any are as at be been before being but by can could
-did do does done for from had has have having he her his how i if in into is it its just last
-may more most must no not now of off on once one only or other our ours out over own same she
-should so some such than that the their them then there these they this those through to too two
-under until up us very via was we were what when where which while who why will with would you
-your incident incidents client clients mistake mistakes issue issues problem problems
-""".split())
-_WORD = re.compile(r"[^\W\d_]{3,}")
-ROOT_CAUSE_WORDS = 12  # a root cause's first significant words: its gist, not its whole story
-KIND_WORDS = 8  # per incident, its rarest shared words are paired
-
-
-def significant_words(text: str, limit: int | None = None) -> list[str]:
-    """Lower-case content words of ``text`` (stop words dropped, plurals folded), first seen first."""
-    seen: dict[str, None] = {}
-    for word in _WORD.findall(text.casefold().replace("'s", "").replace("’s", "")):
-        if word in STOP_WORDS:
-            continue
-        if len(word) > 4 and word.endswith("ies"):
-            word = word[:-3] + "y"
-        elif len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        seen.setdefault(word, None)
-        if limit is not None and len(seen) >= limit:
-            break
-    return list(seen)
-
-
-def kind_words(title: str, root_cause: str) -> tuple[str, ...]:
-    """The words that say what kind of mistake it was: the title's and the root cause's gist."""
-    words = dict.fromkeys(significant_words(title))
-    words.update(dict.fromkeys(significant_words(root_cause, ROOT_CAUSE_WORDS)))
-    return tuple(words)
 
 
 # -- a row of the review, and the summary over rows -------------------------------------------
@@ -298,70 +326,3 @@ def summarize(rows: Sequence[ReviewRow]) -> Summary:
         client_first=sum(1 for r in rows if r.us_first is False),
         broken=sum(r.broken for r in rows),
     )
-
-
-# -- patterns: the same client, or the same kind of mistake, more than once --------------------
-
-@dataclass(frozen=True)
-class Pattern:
-    """Why a closed incident is part of a pattern."""
-
-    same_client: int = 0  # closed incidents of this client, this one included (0: no pattern)
-    kind: tuple[str, str] | None = None  # the two words it shares with other incidents
-    same_kind: int = 0  # incidents sharing those words, this one included
-
-    def __bool__(self) -> bool:
-        return bool(self.same_client or self.same_kind)
-
-    def describe(self, client: str = "") -> str:
-        """The pattern in words."""
-        parts = []
-        if self.same_client:
-            whose = f" for {client}" if client else ""
-            parts.append(f"same client: {self.same_client} closed incidents{whose}")
-        if self.kind:
-            parts.append(f"same kind: {self.same_kind} incidents share “{self.kind[0]}” and “{self.kind[1]}” "
-                         "in their titles or root causes")
-        return "; ".join(parts)
-
-
-def client_key(client: str) -> str:
-    """Clients compare without case or surrounding spaces."""
-    return " ".join(client.casefold().split())
-
-
-def find_patterns(rows: Sequence[ReviewRow]) -> dict[int, Pattern]:
-    """Incidents that share a client, or two uncommon words of title or root cause, with another.
-
-    Two incidents are the same kind of mistake when their titles or root causes share at
-    least two significant words. Words that appear in one incident only cannot be shared and
-    words in over a fifth of a large history say nothing, so each incident contributes pairs
-    of its rarest words that occur elsewhere (at most KIND_WORDS of them): linear in the
-    number of incidents, not quadratic.
-    """
-    clients = Counter(client_key(row.client) for row in rows)
-    words_of = [row.words.split() for row in rows]
-    frequency = Counter(chain.from_iterable(words_of))
-    too_common = max(3, len(rows) // 5) if len(rows) >= 20 else len(rows) + 1
-    rank = frequency.__getitem__
-    pairs_of = []
-    for words in words_of:
-        shared = [w for w in words if 2 <= frequency[w] <= too_common]
-        if len(shared) > KIND_WORDS:
-            shared.sort(key=rank)  # stable: the rarest first, ties in their order of appearance
-            del shared[KIND_WORDS:]
-        shared.sort()  # pairs come out of combinations already ordered
-        pairs_of.append(list(combinations(shared, 2)))
-    pair_count = Counter(chain.from_iterable(pairs_of))
-    result = {}
-    for row, pairs in zip(rows, pairs_of):
-        same_client = clients[client_key(row.client)]
-        kind, same_kind = None, 1
-        for pair in pairs:  # the most shared pair; ties go to the alphabetically first
-            count = pair_count[pair]
-            if count > same_kind or (count == same_kind and kind is not None and pair < kind):
-                kind, same_kind = pair, count
-        pattern = Pattern(same_client if same_client >= 2 else 0, kind, same_kind if kind else 0)
-        if pattern:
-            result[row.number] = pattern
-    return result

@@ -100,7 +100,7 @@ def test_show_text_and_json(run, folder, store_at):
     assert "phone, on time" in text and "    Asked the supplier to cancel" in text
     assert "Timeline" in text and "Incident opened: Doubled purchase order" in text
     doc = json.loads(run("show", "M-1", "--json").out)
-    assert doc == store_at().get("M-1").to_dict()
+    assert doc == {"id": "M-1", **store_at().get("M-1").to_dict()}  # the stored document, with its typed id
 
 
 def test_update_logs_with_default_cadence(run, store_at):

@@ -8,7 +8,9 @@ import re
 import pendulum
 import pytest
 
-from storage.readers.export import block, inline, punctuality, render_markdown
+from storage.readers.export import block, document, inline, render_markdown
+from storage.readers.metrics import update_checks
+from storage.readers.report import build_report
 from storage.domain.model import Cost, DamageItem, PreventionAction
 
 HOSTILE_TITLE = "# Sales | Q3 *draft* report [final](http://evil.example) <b>x</b>"
@@ -54,10 +56,16 @@ def worked(run, store_at):
     return store_at().get("M-1")
 
 
-def test_export_json_is_the_stored_document(run, worked):
+def test_export_json_is_the_report_and_show_json_the_stored_document(run, worked):
     result = run("export", "M-1", "--format", "json")
     assert result.code == 0
-    assert json.loads(result.out) == worked.to_dict()
+    doc = json.loads(result.out)
+    assert doc == document(build_report(worked, "internal"))  # the same model the Markdown renders
+    assert (doc["id"], doc["number"], doc["audience"], doc["title"]) == ("M-1", 1, "internal", HOSTILE_TITLE)
+    assert doc["figures"]["on_time_words"] == "1 of 1 promised updates went out on time (100%)"
+    assert doc["cost"] == {"unbilled_hours": 6.5, "credits": 300, "our_share_percent": 40, "recorded": False}
+    assert [s["note"] for s in doc["steps"][:2]] == ["private step note", "second private note"]
+    assert json.loads(run("show", "M-1", "--json").out) == {"id": "M-1", **worked.to_dict()}
 
 
 def test_markdown_structure_survives_hostile_text(run, worked):
@@ -87,7 +95,7 @@ def test_report_holds_the_review_sections(run, worked):
         assert section in md
     assert "INTERNAL: Tom skipped the review" in md
     assert "40 %" in md and "private step note" in md and "second private note" in md
-    assert "on time" in md and "1 of 1 updates went out by the promised time." in md
+    assert "on time" in md and "1 of 1 promised updates went out on time (100%)" in md
 
 
 def test_client_audience_omits_notes_and_cost_split(run, worked):
@@ -99,7 +107,8 @@ def test_client_audience_omits_notes_and_cost_split(run, worked):
     assert "## Timeline" in md and "| note |" not in md
     doc = json.loads(run("export", "M-1", "--format", "json", "--audience", "client").out)
     assert all(t["kind"] != "note" for t in doc["timeline"])
-    assert "our_share_percent" not in doc["cost"]
+    assert "cost" not in doc and "our_share_percent" not in json.dumps(doc)
+    assert doc["amends"] == {"credits": 300, "unbilled_hours": 6.5}
     assert all(s["note"] == "" for s in doc["steps"])
     assert "second private note" not in json.dumps(doc)
 
@@ -127,11 +136,11 @@ def test_punctuality_against_the_promised_time(run, folder):
 
     log(10, "first", 40)   # 5 min early
     log(47, "second", 70)  # 7 min late
-    checks = punctuality(store.get("M-1"))
+    checks = update_checks(store.get("M-1").to_dict())
     assert [c.describe() for c in checks] == ["on time (5 min early)", "7 min late"]
     md = render_markdown(store.get("M-1"), tz="UTC")
     assert "| 2026-03-02 09:10 +00:00 | email | first | 2026-03-02 09:15 +00:00 | on time (5 min early) |" in md
-    assert "7 min late" in md and "1 of 2 updates went out by the promised time." in md
+    assert "7 min late" in md and "1 of 2 promised updates went out on time (50%)" in md
 
 
 def test_escaping_helpers():

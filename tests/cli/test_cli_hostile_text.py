@@ -231,7 +231,7 @@ def test_json_is_exact_and_escapes_what_a_terminal_obeys(hostile, args):
 
 def test_show_json_reads_back_to_the_stored_document(hostile):
     stored = Store.open(hostile).get("M-1").to_dict()
-    assert json.loads(run_main("show", "M-1", "--json", "--db", str(hostile))[1]) == stored
+    assert json.loads(run_main("show", "M-1", "--json", "--db", str(hostile))[1]) == {"id": "M-1", **stored}
 
 
 # -- the property: arbitrary text through every output -----------------------------------------
@@ -269,7 +269,7 @@ def test_any_text_reaches_every_output_visible_and_json_exact(text):
             assert terminal_problems(out) == [], (args, terminal_problems(out))
             value = json.loads(out)
             if args[0] == "show":
-                assert value == stored[args[1]]  # every string reads back identical
+                assert value == {"id": args[1], **stored[args[1]]}  # every string reads back identical
             elif args[0] == "list":
                 titles = [stored["M-2"]["title"]] * 2 if "--closed" in args else [stored["M-1"]["title"]]
                 assert [d["title"] for d in value] == titles

@@ -19,24 +19,18 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
-from storage.domain.clock import human_span, local_zone
-from storage.readers.export import punctuality
+from storage.domain.clock import compact_span, local_stamp
+from storage.domain.model import Incident
+from storage.readers.metrics import Pattern
+from storage.readers.report import Report, build_report
 from storage.store.files import StoreError
-from storage.readers.metrics import Pattern, compact_span, review_row
-from storage.domain.model import SEVERITY_NAMES, Incident
 
 from ..text import clip, literal
 
 
-def _when(instant: DateTime | None) -> str:
-    return "—" if instant is None else instant.in_timezone(local_zone()).format("YYYY-MM-DD HH:mm")
-
-
-def _after(instant: DateTime | None, start: DateTime) -> str:
-    if instant is None:
-        return ""
-    seconds = (instant - start).total_seconds()
-    return f"  ({human_span(seconds)} {'before' if seconds < 0 else 'after'} discovery)"
+def _when_after(report: Report, instant: DateTime | None) -> str:
+    after = report.after_discovery(instant)
+    return local_stamp(instant) + (f"  ({after})" if after else "")
 
 
 def _t(text: str, style: str = "") -> Text:
@@ -55,102 +49,100 @@ def _section(title: str, *body) -> Group:
     return Group(Text(title, style="bold underline"), *body, Text(""))
 
 
-def report_sections(inc: Incident, pattern: Pattern | None) -> list:
-    """The read-only report of a closed incident, as renderables (one per section)."""
-    row = review_row(inc)
-    sections = []
-
+def report_sections(report: Report, pattern: Pattern | None = None) -> list:
+    """A built report as renderables, one per section (``pattern`` comes from the review, not the report)."""
+    r, f = report, report.figures
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="dim")
     facts.add_column()
-    learned = {True: "we did, and told them", False: "the client found out first", None: "not recorded"}
-    on_time = (f"{row.updates_on_time} of {row.updates_due} on time ({row.on_time_share:.0%})"
-               if row.updates_due else "none came due")
     for name, value in [
-        ("Mistake happened", _when(inc.happened_at)),
-        ("Discovered", _when(inc.discovered_at)),
-        ("Acknowledged", _when(inc.acknowledged_at) + _after(inc.acknowledged_at, inc.discovered_at)),
-        ("First client contact", _when(inc.first_contact_at) + _after(inc.first_contact_at, inc.discovered_at)),
-        ("Closed", _when(inc.closed_at) + _after(inc.closed_at, inc.discovered_at)),
-        ("Who found it first", learned[row.us_first]),
-        ("Client updates", on_time),
-        ("Longest silence", compact_span(row.silence) + " without a client update while open"),
-        ("Promises", f"{row.broken} broken, {row.renegotiated} renegotiated, of {len(inc.promises)}"),
+        ("Mistake happened", local_stamp(r.happened_at)),
+        ("Discovered", local_stamp(r.discovered_at)),
+        ("Acknowledged", _when_after(r, r.acknowledged_at)),
+        ("First client contact", _when_after(r, r.first_contact_at)),
+        ("Closed", _when_after(r, r.closed_at)),
+        ("Who found it first", f.heard_first),
+        ("Update cadence", r.cadence),
+        ("Client updates", f.on_time),
+        ("Longest silence", compact_span(f.silence) + " without a client update while open"),
+        ("Promises", f"{f.broken} broken, {f.renegotiated} renegotiated, of {f.promises}"),
     ]:
         facts.add_row(name, value)
     if pattern:
-        facts.add_row("Pattern", _t(pattern.describe(inc.client_org), "bold magenta"))
-    sections.append(_section("How it went", facts))
-
-    if inc.damage or inc.questions:
-        damage = _table("What", "Impact", "Sev", "State")
-        for item in inc.damage:
-            damage.add_row(_t(item.what), _t(item.impact), str(item.severity), item.state)
-        body = [damage]
-        for q in inc.questions:
-            answer = f" — {q.answer}" if q.answered_at else " — still open"
-            body.append(_t(f"? {q.text}{answer}"))
-        sections.append(_section("Damage assessment", *body))
-    else:
-        sections.append(_section("Damage assessment", Text("No damage recorded.", style="dim")))
-
-    if inc.updates:
-        updates = _table("Sent", "Channel", "What was said", "Punctuality", "Next promised")
-        for update, check in zip(inc.updates, punctuality(inc)):
-            style = "" if check.on_time is None else "green" if check.on_time else "red"
-            updates.add_row(_when(update.sent_at), _t(update.channel), _t(update.summary),
-                            Text(check.describe(), style=style), _when(update.next_promised))
-        sections.append(_section("Client updates sent", updates))
-    else:
-        sections.append(_section("Client updates sent", Text("No client update was logged.", style="bold red")))
-
-    if inc.promises:
+        facts.add_row("Pattern", _t(pattern.describe(r.client_org), "bold magenta"))
+    sections = [_section("How it went", facts), _damage(r), _updates(r)]
+    if r.promises:
         promises = _table("Promise", "Due", "State", "Moved")
-        for promise in sorted(inc.promises, key=lambda p: p.made_at):
-            state = promise.state()
-            moved = "; ".join(f"{_when(r.old_due)} → {_when(r.new_due)}: {r.reason}" for r in promise.renegotiations)
-            promises.add_row(_t(promise.text), _when(promise.due),
-                             Text(state, style="bold red" if promise.broken_at else ""), _t(moved))
+        for p in r.promises:
+            moved = "; ".join(f"{local_stamp(m.old_due)} → {local_stamp(m.new_due)}: {m.reason}" for m in p.moves)
+            state = Text(p.state, style="bold red" if p.broken else "")
+            promises.add_row(_t(p.text), local_stamp(p.due), state, _t(moved))
         sections.append(_section("Promises", promises))
+    sections.append(_close_out(r))
 
-    close_out = Table.grid(padding=(0, 2))
-    close_out.add_column(style="dim", no_wrap=True)
-    close_out.add_column()
-    close_out.add_row("Root cause", _t(inc.root_cause or "—"))
-    close_out.add_row("Fix", _t(inc.fix or "—"))
-    close_out.add_row("Client debrief", "confirmed " + _when(inc.client_confirmed_at) if inc.client_confirmed_at
-                      else Text("not confirmed", style="yellow"))
-    cost = inc.cost
-    close_out.add_row("Cost", f"{cost.unbilled_hours:g} h unbilled, credits {cost.credits:,.2f}, our share "
-                              f"{cost.our_share_percent:g} %" if cost.recorded_at else Text("not recorded", style="yellow"))
-    close_out.add_row("Lessons", _t(inc.lessons or "—"))
-    if inc.close_reason:
-        close_out.add_row("Closed anyway", _t(inc.close_reason, "bold yellow"))
-    body = [close_out]
-    if inc.prevention:
-        prevention = _table("Prevention", "Owner", "Due")
-        for action in inc.prevention:
-            prevention.add_row(_t(action.text), _t(action.owner or "—"), _when(action.due))
-        body.append(prevention)
-    else:
-        body.append(Text("No prevention action recorded.", style="yellow"))
-    sections.append(_section("Close-out", *body))
-
-    done, total = inc.progress()
     steps = Table.grid(padding=(0, 1))
     steps.add_column(no_wrap=True)
     steps.add_column()
     steps.add_column(style="dim")
-    for step in inc.steps:
-        steps.add_row("✓" if step.done else "·", _t(f"{step.phase}: {step.text}"),
-                      _t(f"{step.done_by} {_when(step.done_at)}") if step.done else "")
-    sections.append(_section(f"Checklist ({done}/{total} done)", steps))
+    for step in r.steps:
+        steps.add_row("✓" if step.done_at else "·", _t(f"{step.phase}: {step.text}"),
+                      _t(f"{step.done_by} {local_stamp(step.done_at)}") if step.done_at else "")
+    sections.append(_section(f"Checklist ({r.steps_done}/{len(r.steps)} done)", steps))
 
     timeline = _table("When", "What", "By")
-    for entry in inc.timeline:
-        timeline.add_row(_when(entry.at), _t(entry.text), _t(entry.by))
-    sections.append(_section(f"Timeline ({len(inc.timeline)} entries, oldest first)", timeline))
+    for entry in r.timeline:
+        timeline.add_row(local_stamp(entry.at), _t(entry.text), _t(entry.by))
+    sections.append(_section(f"Timeline ({len(r.timeline)} entries, oldest first)", timeline))
     return sections
+
+
+def _damage(r: Report) -> Group:
+    if not (r.damage or r.questions):
+        return _section("Damage assessment", Text("No damage recorded.", style="dim"))
+    damage = _table("What", "Impact", "Sev", "State")
+    for item in r.damage:
+        damage.add_row(_t(item.what), _t(item.impact), str(item.severity), item.state)
+    body = [damage]
+    for q in r.questions:
+        answer = f" — {q.answer}" if q.answered_at else " — still open"
+        body.append(_t(f"? {q.text}{answer}"))
+    return _section("Damage assessment", *body)
+
+
+def _updates(r: Report) -> Group:
+    if not r.updates:
+        return _section("Client updates sent", Text("No client update was logged.", style="bold red"))
+    updates = _table("Sent", "Channel", "What was said", "Punctuality", "Next promised")
+    for u in r.updates:
+        on_time = u.check.on_time
+        style = "" if on_time is None else "green" if on_time else "red"
+        updates.add_row(local_stamp(u.sent_at), _t(u.channel), _t(u.summary), Text(u.punctuality, style=style),
+                        local_stamp(u.next_promised))
+    return _section("Client updates sent", updates)
+
+
+def _close_out(r: Report) -> Group:
+    close_out = Table.grid(padding=(0, 2))
+    close_out.add_column(style="dim", no_wrap=True)
+    close_out.add_column()
+    close_out.add_row("Root cause", _t(r.root_cause or "—"))
+    close_out.add_row("Fix", _t(r.fix or "—"))
+    close_out.add_row("Client debrief", "confirmed " + local_stamp(r.client_confirmed_at) if r.client_confirmed_at
+                      else Text("not confirmed", style="yellow"))
+    if r.cost is not None:
+        close_out.add_row("Cost", r.cost.words() if r.cost.recorded else Text("not recorded", style="yellow"))
+    close_out.add_row("Lessons", _t(r.lessons or "—"))
+    if r.incomplete_close is not None:
+        close_out.add_row("Closed anyway", _t(r.incomplete_close.reason, "bold yellow"))
+    body = [close_out]
+    if r.prevention:
+        prevention = _table("Prevention", "Owner", "Due")
+        for action in r.prevention:
+            prevention.add_row(_t(action.text), _t(action.owner or "—"), local_stamp(action.due))
+        body.append(prevention)
+    else:
+        body.append(Text("No prevention action recorded.", style="yellow"))
+    return _section("Close-out", *body)
 
 
 class ClosedIncidentScreen(Screen):
@@ -168,6 +160,7 @@ class ClosedIncidentScreen(Screen):
         self.number = number
         self.pattern = pattern
         self.incident: Incident | None = None
+        self.report: Report | None = None  # the internal report, built once per reload
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -191,30 +184,31 @@ class ClosedIncidentScreen(Screen):
     def reload(self) -> None:
         """Read the incident from the store (only its own document) and draw it."""
         inc = self.incident = self.app.store.closed_incident(self.number)
-        self.query_one("#view-title", Label).update(Text(clip(f"{inc.id}  {inc.title}", 200), style="bold"))
-        contact = f" — {inc.client_contact}" if inc.client_contact else ""
+        report = self.report = build_report(inc, "internal")
+        self.query_one("#view-title", Label).update(Text(clip(f"{report.id}  {report.title}", 200), style="bold"))
+        contact = f" — {report.client_contact}" if report.client_contact else ""
         state = "CLOSED · read-only · shift+r reopens" if inc.is_closed else "open again: escape, then work it from the board"
-        meta = (f"{clip(inc.client_org + contact, 80)} · severity {inc.severity} {SEVERITY_NAMES[inc.severity]}"
-                f" · owner {clip(inc.owner or '—', 20)} · {state}")
+        meta = (f"{clip(report.client_org + contact, 80)} · severity {report.severity_words}"
+                f" · owner {clip(report.owner or '—', 20)} · {state}")
         self.query_one("#view-meta", Label).update(Text(meta))
-        self.query_one("#view-report", Static).update(Group(*report_sections(inc, self.pattern)))
+        self.query_one("#view-report", Static).update(Group(*report_sections(report, self.pattern)))
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def action_export(self) -> None:
-        from storage.readers.export import render_markdown
+        from storage.readers.export import markdown
         from storage.store.files import write_atomically
 
         from .export_form import ExportForm
 
-        incident = self.incident
+        incident, internal = self.incident, self.report
 
         def submit(path: Path, audience: str) -> Path:
-            # backslashreplace: a lone surrogate in stored text is written as its escape, not refused.
-            report = render_markdown(incident, audience).encode("utf-8", "backslashreplace")
+            report = internal if audience == internal.audience else build_report(incident, audience)
             try:
-                write_atomically(path, report)
+                # backslashreplace: a lone surrogate in stored text is written as its escape, not refused.
+                write_atomically(path, markdown(report).encode("utf-8", "backslashreplace"))
             except StoreError:
                 raise  # it names the file and the way out already
             except OSError as exc:

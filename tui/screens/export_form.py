@@ -9,14 +9,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
-from storage.readers.export import AUDIENCES
+from storage.readers.report import AUDIENCES
 from storage.store.files import inside_store
 
 from .modals import FormModal, _labelled
 
 AUDIENCE_CHOICES = [
     ("Internal post-incident report (everything, cost split included)", "internal"),
-    ("Client-facing report (no internal notes, no cost split)", "client"),
+    ("Client-facing report (no internal notes, cost split or close reason)", "client"),
 ]
 
 

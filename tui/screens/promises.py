@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Input
 
 from storage.domain.clock import local_clock, parse_when, relative
-from storage.domain.ledger import NEXT_MORNING, cadence_words
+from storage.domain.ledger import NEXT_MORNING, cadence_phrase, cadence_words
 from storage.domain.model import Incident
 
 from ..text import clip
@@ -135,7 +135,7 @@ class PromiseActions:
         current = str(shown)
         choices = [(str(m), label) for m, label in CADENCES]
         if current not in dict(choices):
-            choices.append((current, f"every {cadence_words(shown)}"))
+            choices.append((current, cadence_phrase(shown)))
 
         def picked(value: str | None) -> None:
             if value is not None:
