@@ -6,6 +6,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -20,6 +21,7 @@ from storage.store import Store
 
 from .screens.board import BoardScreen
 from .screens.problem import StoreProblemScreen
+from .screens.too_small import TooSmallScreen, too_small
 
 TICK_SECONDS = 1.0
 
@@ -32,6 +34,9 @@ class MishapApp(App):
     BINDINGS = [
         Binding("question_mark", "help", "Keys", key_display="?", tooltip="Show every key", id="app.help"),
     ]
+    # Screens get these classes from the terminal's size; the .tcss files lay out small terminals with them.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-medium"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     def __init__(self, folder: Path | str, *, clock: Clock = system_clock, user: str | None = None,
                  offer_demo: bool = True):
@@ -44,6 +49,7 @@ class MishapApp(App):
         self._open_problem = "the store was not opened"
         self.watch_overdue = OverdueWatch()
         self._settings_ok = True
+        self._watching_size = False  # from the first screen on (an early resize has nothing to cover)
 
     # -- start-up ------------------------------------------------------------------------
 
@@ -61,6 +67,8 @@ class MishapApp(App):
         return BoardScreen()
 
     def on_mount(self) -> None:
+        self._watching_size = True
+        self.call_after_refresh(self.fit_terminal)
         if self.store is None:
             return
         self._restore_theme()
@@ -81,6 +89,34 @@ class MishapApp(App):
 
             self.push_screen(ConfirmModal("The store is empty. Load the demo set to look around?"),
                              self._demo_answered)
+
+    # -- a terminal too small to draw the console ----------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._watching_size:
+            self.fit_terminal(event.size)
+
+    def fit_terminal(self, size=None) -> None:
+        """Cover the console with the size message while the terminal is too small, and uncover it after."""
+        size = size or self.size
+        guard = self.screen if isinstance(self.screen, TooSmallScreen) else None
+        if too_small(size):
+            if guard is None:
+                self.push_screen(TooSmallScreen())
+            return
+        if guard is not None:
+            self.pop_screen()
+            # The screens under the guard missed the resizes: lay them out (and pick their
+            # size classes) for the terminal as it is now, and redraw them from the store.
+            for screen in self.screen_stack:
+                screen.post_message(events.Resize(size, size))
+            self.call_after_refresh(self.reload_screens)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Under the size message only quitting works (no help or palette over it)."""
+        if isinstance(self.screen, TooSmallScreen) and action in ("help", "command_palette"):
+            return False
+        return super().check_action(action, parameters)
 
     def store_is_empty(self) -> bool:
         """No open incidents and no closed file yet (never reads the closed file)."""

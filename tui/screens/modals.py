@@ -21,11 +21,13 @@ from textual.widgets.option_list import Option
 from storage.files import StoreError
 from storage.model import DAMAGE_STATES, STATUSES, DamageItem, OpenQuestion, ValidationError
 
+from ..widgets.focus import FocusInView
+
 MODALS_CSS = Path(__file__).with_name("modals.tcss")  # absolute: subclasses live in other modules
 CHANNELS = ("email", "phone", "video call", "meeting", "chat", "other")
 
 
-class FormModal(ModalScreen[Any]):
+class FormModal(FocusInView, ModalScreen[Any]):
     """A dialog with fields, an inline error line, ctrl+s to save and escape to cancel."""
 
     CSS_PATH = MODALS_CSS
@@ -189,7 +191,7 @@ class TextForm(FormModal):
         return (text,)
 
 
-class PickerModal(ModalScreen[str | None]):
+class PickerModal(FocusInView, ModalScreen[str | None]):
     """Pick one value from a short list (enter picks, escape cancels)."""
 
     CSS_PATH = MODALS_CSS
