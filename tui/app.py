@@ -63,8 +63,26 @@ class MishapApp(App):
 
     def get_default_screen(self) -> Screen:
         if self.store is None:
-            return StoreProblemScreen(self._open_problem)
-        return BoardScreen()
+            return self.sized(StoreProblemScreen(self._open_problem))
+        return self.sized(BoardScreen())
+
+    def push_screen(self, screen, *args, **kwargs):
+        """Push ``screen`` with its size classes already set (see ``sized``)."""
+        return super().push_screen(self.sized(screen) if isinstance(screen, Screen) else screen, *args, **kwargs)
+
+    def sized(self, screen: Screen) -> Screen:
+        """Give a new screen the size classes of the terminal as it is.
+
+        Textual sets them on the screen's first resize, after its first layout: a form laid out
+        for a tall terminal first scrolled its focused field to where a short one no longer has it.
+        """
+        size = self.size
+        for breakpoints, length in ((self.HORIZONTAL_BREAKPOINTS, size.width),
+                                    (self.VERTICAL_BREAKPOINTS, size.height)):
+            reached = [name for at, name in breakpoints if length >= at]
+            for _, name in breakpoints:
+                screen.set_class(name == reached[-1], name, update=False)
+        return screen
 
     def on_mount(self) -> None:
         self._watching_size = True

@@ -1,21 +1,19 @@
-"""Keeping the focused field on screen, also when a resize changes the layout under it."""
+"""Keeping the focused field on screen when a resize changes the layout under it."""
 
 from __future__ import annotations
 
 from textual import events
+from textual.errors import NoWidget
 from textual.widget import Widget
 
 
 class FocusInView:
-    """Mixed into a Screen: the focused widget is scrolled into view once the layout it will be
-    drawn in is known: after a focus change, and after a resize and the size classes it brings.
-
-    Textual scrolls to a newly focused widget at once, with an animation aimed where the widget
-    was before the size classes re-laid the screen out; in a short terminal that left the field
-    the user types into scrolled out of sight.
-    """
+    """Mixed into a Screen: the focused widget is scrolled into view once the layout it is drawn
+    in is known, after a focus change and after a resize (and the size classes it brings), so
+    what the user types lands in a field they can see."""
 
     def set_focus(self, widget: Widget | None, scroll_visible: bool = True, from_app_focus: bool = False) -> None:
+        # Instead of Textual's scroll at once (animated, aimed at the layout before the refresh).
         super().set_focus(widget, scroll_visible=False, from_app_focus=from_app_focus)
         if scroll_visible:
             self.call_after_refresh(self.show_focused)
@@ -26,7 +24,14 @@ class FocusInView:
         self.call_later(self.call_after_refresh, self.show_focused)
 
     def show_focused(self) -> None:
-        """Scroll the focused widget into view if any of it is hidden."""
+        """Scroll the focused widget into view if any of it is hidden (clipped by what scrolls it)."""
         focused = self.focused
-        if focused is not None and focused.is_attached and not self.can_view_entire(focused):
+        if focused is None or not focused.is_attached:
+            return
+        try:
+            geometry = self.find_widget(focused)
+            hidden = geometry.visible_region != geometry.region
+        except NoWidget:  # not laid out, or scrolled entirely away
+            hidden = True
+        if hidden:
             self.scroll_to_center(focused, animate=False, origin_visible=True)
