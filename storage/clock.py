@@ -1,4 +1,4 @@
-"""Clock maths: instants, countdown states and exact human durations.
+"""Clock maths: instants, the one grammar of a typed time, countdown states and exact human durations.
 
 Everything here is pure: the current instant is always passed in (or comes from
 an injected ``now`` callable), so tests drive it with a fake clock instead of
@@ -14,6 +14,8 @@ from typing import Callable
 
 import pendulum
 from pendulum import DateTime, Duration
+
+from .localzone import local_zone, zone_problem  # noqa: F401 - zone_problem is re-exported for the callers
 
 Clock = Callable[[], DateTime]
 
@@ -45,61 +47,198 @@ def from_iso(text: str | None) -> DateTime | None:
     return to_utc(parsed)
 
 
-def local_zone() -> pendulum.Timezone:
-    """The user's local time zone."""
-    return pendulum.local_timezone()
+# -- what a person types for a time: one grammar for the CLI, every form and config.toml ----------
+
+MAX_AHEAD_DAYS = 90
+_MAX_MINUTES = MAX_AHEAD_DAYS * 24 * 60
+WORKDAY_START_HOUR = 9
+_LONGEST_INPUT = 64
+
+_SPAN = re.compile(r"""
+    (?:in\s+)?
+    (?:(?P<d>\d+)\s*(?:days?|d)(?:\s+|(?=\d)|$))?
+    (?:(?P<h>\d+)\s*(?:hours?|hrs?|h)(?:\s+|(?=\d)|$))?
+    (?:(?P<m>\d+)\s*(?P<m_unit>minutes?|mins?|m)?)?
+    """, re.ASCII | re.IGNORECASE | re.VERBOSE)
+_CLOCK_TIME = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
+_ISO = re.compile(r"""
+    (?P<date>\d{4}-\d{2}-\d{2})
+    (?:[Tt\s](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,6}))?)?
+       (?P<offset>[Zz]|[+-]\d{2}(?::?\d{2})?)?)?
+    """, re.ASCII | re.VERBOSE)
+MORNING_WORDS = ("morning", "next working morning")
+_NO_PROMISE = "none"
 
 
-_RELATIVE = re.compile(r"^\s*(?:in\s+)?(\d+)\s*(m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)\s*$", re.I)
-_CLOCK_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+def when_help(*, allow_none: bool = False, allow_date: bool = False) -> str:
+    """What a typed time may be, for error messages and help."""
+    date = ", a date (2026-12-01)" if allow_date else ""
+    none = ", or none (no promise)" if allow_none else ""
+    return (f"a span up to {MAX_AHEAD_DAYS} days (30m, 1h30m, 2h 30m, 1d), a clock time (17:30), morning{date}, "
+            f"an ISO time (2026-11-23T17:30, optionally with an offset: +01:00){none}")
 
 
-def parse_when(text: str, now: DateTime, tz: str | pendulum.Timezone | None = None) -> DateTime:
-    """Turn what a user typed (``30m``, ``2h``, ``17:30``, an ISO instant) into a UTC instant.
+@dataclass(frozen=True)
+class When:
+    """A typed time, read: the instant it names, or ``none`` (no promise at all)."""
 
-    A bare clock time means its next occurrence in the user's zone; an ISO text
-    without an offset is read in the user's zone too (pendulum would assume UTC).
-    """
+    kind: str  # "span", "clock", "morning", "iso", "date" or "none"
+    at: DateTime | None  # a UTC instant; None only for "none"
+
+    @property
+    def is_none(self) -> bool:
+        """The user said there is no time to promise."""
+        return self.kind == "none"
+
+
+def _span_parts(text: str) -> tuple[int, int, int] | None:
+    """(days, hours, minutes) of a span such as ``1h30m``; None if it is not written as one."""
+    match = _SPAN.fullmatch(text)
+    if not match or not any(match.group(k) for k in "dhm"):
+        return None
+    if match.group("m") and not match.group("m_unit") and not match.group("h"):
+        return None  # a bare number is minutes only after hours ("1h30"); "30" alone says nothing
+    digits = [match.group(k) or "0" for k in "dhm"]
+    if any(len(d) > 9 for d in digits):
+        raise ValueError(f"{text!r} is too far ahead: a span is at most {MAX_AHEAD_DAYS} days")
+    days, hours, minutes = (int(d) for d in digits)
+    if match.group("m") and match.group("h") and hours >= 10:
+        clock = f"{hours:02d}:{minutes:02d}"
+        raise ValueError(f"{text!r} could be the time {clock} or a span: type {clock} for the time of day; "
+                         f"a span of 10 hours or more is given in whole hours or in minutes "
+                         f"({hours}h, {hours * 60 + minutes}m)")
+    if match.group("h") and match.group("m") and minutes >= 60:
+        raise ValueError(f"{text!r}: after hours, give fewer than 60 minutes ({hours + minutes // 60}h"
+                         f"{minutes % 60}m)")
+    if match.group("d") and match.group("h") and hours >= 24:
+        raise ValueError(f"{text!r}: after days, give fewer than 24 hours ({days + hours // 24}d{hours % 24}h)")
+    return days, hours, minutes
+
+
+def span_minutes(text: str) -> int:
+    """A span (``30m``, ``2h``, ``1h30m``, ``2h 30m``, ``1d``) in minutes; ValueError says what is accepted."""
+    cleaned = " ".join(str(text).split()).lower()
+    parts = _span_parts(cleaned) if len(cleaned) <= _LONGEST_INPUT else None
+    if parts is None:
+        raise ValueError(f"{_shown(text)} is not a span of time: use 30m, 2h, 1h30m, 2h 30m or 1d "
+                         f"(at most {MAX_AHEAD_DAYS} days)")
+    days, hours, minutes = parts
+    total = (days * 24 + hours) * 60 + minutes
+    if total <= 0:
+        raise ValueError(f"{_shown(text)} is no time at all: a span is more than zero (30m, 2h)")
+    if total > _MAX_MINUTES:
+        raise ValueError(f"{_shown(text)} is too far ahead: a span is at most {MAX_AHEAD_DAYS} days "
+                         f"({MAX_AHEAD_DAYS}d)")
+    return total
+
+
+def _shown(text: object) -> str:
+    """What was typed, quoted and cut short, for a message."""
+    text = " ".join(str(text).split())
+    return repr(text if len(text) <= 40 else text[:39] + "…")
+
+
+def _zone(tz: str | pendulum.Timezone | None):
     zone = tz if tz is not None else local_zone()
-    if isinstance(zone, str):
-        zone = pendulum.timezone(zone)
-    match = _RELATIVE.match(text)
-    if match:
-        amount, unit = int(match.group(1)), match.group(2).lower()
-        if unit.startswith("h"):
-            delta = pendulum.duration(hours=amount)
-        elif unit.startswith("d"):
-            delta = pendulum.duration(days=amount)
+    return pendulum.timezone(zone) if isinstance(zone, str) else zone
+
+
+def next_working_morning(now: DateTime, tz=None) -> DateTime:
+    """09:00 local on the next weekday after ``now`` (Monday after a Friday), as a UTC instant."""
+    day = now.in_timezone(_zone(tz)).add(days=1)
+    while day.day_of_week in (pendulum.SATURDAY, pendulum.SUNDAY):
+        day = day.add(days=1)
+    return to_utc(day.set(hour=WORKDAY_START_HOUR, minute=0, second=0, microsecond=0))
+
+
+def _next_clock_time(hour: int, minute: int, now: DateTime, zone) -> DateTime:
+    """The next occurrence of a wall-clock time in ``zone`` after ``now``."""
+    candidate = now.in_timezone(zone).set(hour=hour, minute=minute, second=0, microsecond=0)
+    # Compared in UTC: two datetimes in the same zone compare by wall time, fold ignored.
+    if to_utc(candidate) <= to_utc(now):
+        # When clocks fall back the wall time happens twice: the second one
+        # (fold=1) may still be ahead today, before tomorrow's.
+        second = pendulum.instance(candidate.replace(fold=1))
+        if to_utc(second) > to_utc(now):
+            candidate = second
         else:
-            delta = pendulum.duration(minutes=amount)
-        # Adding to a UTC instant keeps absolute durations right across DST.
-        return to_utc(now) + delta
-    match = _CLOCK_TIME.match(text)
+            candidate = candidate.add(days=1).set(hour=hour, minute=minute)
+    return to_utc(candidate)
+
+
+def _iso_instant(match: re.Match, zone) -> DateTime:
+    """The instant of a strict ISO-8601 text; without an offset it is read in ``zone``."""
+    year, month, day = (int(p) for p in match.group("date").split("-"))
+    hour, minute = int(match.group("hour") or 0), int(match.group("minute") or 0)
+    second = int(match.group("second") or 0)
+    micro = int((match.group("fraction") or "0").ljust(6, "0"))
+    offset = match.group("offset")
+    if offset is None:
+        local = pendulum.datetime(year, month, day, hour, minute, second, micro, tz=zone)
+    elif offset in "Zz":
+        local = pendulum.datetime(year, month, day, hour, minute, second, micro, tz="UTC")
+    else:
+        digits = offset[1:].replace(":", "")
+        seconds = int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60
+        if int(digits[:2]) > 23 or int(digits[2:4] or 0) > 59:
+            raise ValueError("the offset is not an offset")
+        sign = -1 if offset[0] == "-" else 1
+        local = pendulum.datetime(year, month, day, hour, minute, second, micro,
+                                  tz=pendulum.FixedTimezone(sign * seconds))
+    return to_utc(local)
+
+
+def read_when(text: str, now: DateTime, tz: str | pendulum.Timezone | None = None, *,
+              allow_none: bool = False, allow_date: bool = False) -> When:
+    """Read a typed time; ValueError names what was typed and lists what is accepted.
+
+    Accepted: a span (``30m``, ``2h``, ``1h30m``, ``2h 30m``, ``90m``, ``1d``, ``in 2h``), a clock
+    time (``17:30``, its next occurrence in the user's zone), ``morning`` (the next working
+    morning, 09:00 local), an ISO-8601 time (with an offset; without one, in the user's zone),
+    a date if ``allow_date`` (its start, local), and ``none`` if ``allow_none``. Nothing else:
+    the result is in the future and at most 90 days ahead.
+    """
+    zone = _zone(tz)
+    cleaned = " ".join(str(text).split())
+    lowered = cleaned.lower()
+    accepted = when_help(allow_none=allow_none, allow_date=allow_date)
+    if not cleaned:
+        raise ValueError(f"no time given: use {accepted}")
+    if lowered == _NO_PROMISE:
+        if not allow_none:
+            raise ValueError(f"a time is needed here, not 'none': use {accepted}")
+        return When("none", None)
+    if lowered in MORNING_WORDS:
+        return When("morning", next_working_morning(now, zone))
+    if len(cleaned) <= _LONGEST_INPUT and _span_parts(lowered) is not None:
+        return When("span", to_utc(now) + pendulum.duration(minutes=span_minutes(lowered)))
+    match = _CLOCK_TIME.fullmatch(cleaned)
     if match:
         hour, minute = int(match.group(1)), int(match.group(2))
         if hour > 23 or minute > 59:
-            raise ValueError(f"not a time of day: {text.strip()!r}")
-        local_now = now.in_timezone(zone)
-        candidate = local_now.set(hour=hour, minute=minute, second=0, microsecond=0)
-        # Compared in UTC: two datetimes in the same zone compare by wall time, fold ignored.
-        if to_utc(candidate) <= to_utc(now):
-            # When clocks fall back the wall time happens twice: the second one
-            # (fold=1) may still be ahead today, before tomorrow's.
-            second = pendulum.instance(candidate.replace(fold=1))
-            if to_utc(second) > to_utc(now):
-                candidate = second
-            else:
-                candidate = candidate.add(days=1).set(hour=hour, minute=minute)
-        return to_utc(candidate)
-    try:
-        parsed = pendulum.parse(text.strip(), tz=zone, strict=False)
-    except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
-        raise ValueError(
-            f"cannot read {text.strip()!r} as a time: use 30m, 2h, 17:30 or 2026-11-23T17:30"
-        ) from exc
-    if not isinstance(parsed, DateTime):
-        raise ValueError(f"{text.strip()!r} is not a point in time")
-    return to_utc(parsed)
+            raise ValueError(f"{_shown(cleaned)} is not a time of day (00:00 to 23:59)")
+        return When("clock", _next_clock_time(hour, minute, now, zone))
+    match = _ISO.fullmatch(cleaned)
+    if match and (match.group("hour") or allow_date):
+        kind = "iso" if match.group("hour") else "date"
+        try:
+            at = _iso_instant(match, zone)
+        except ValueError:
+            raise ValueError(f"{_shown(cleaned)} is not a real date and time: use {accepted}") from None
+        except OverflowError:  # beyond year 1 or 9999 once moved to UTC
+            at = pendulum.datetime(1, 1, 1, tz="UTC") if match.group("date") < "5000" else None
+        if at is None or at > to_utc(now) + pendulum.duration(days=MAX_AHEAD_DAYS):
+            raise ValueError(f"{_shown(cleaned)} is too far ahead: at most {MAX_AHEAD_DAYS} days from now")
+        if at <= to_utc(now):
+            raise ValueError(f"{_shown(cleaned)} is in the past: the time must be in the future")
+        return When(kind, at)
+    raise ValueError(f"cannot read {_shown(cleaned)} as a time: use {accepted}")
+
+
+def parse_when(text: str, now: DateTime, tz: str | pendulum.Timezone | None = None, *,
+               allow_date: bool = False) -> DateTime:
+    """A typed time that must name an instant (``none`` refused), as a UTC instant."""
+    return read_when(text, now, tz, allow_date=allow_date).at
 
 
 class CountdownState(str, Enum):

@@ -124,6 +124,8 @@ class CloseOutDraft:
 
     ``prevention`` lists each row of the form: the index of the action it edits (None for
     a new one) and the action (None to remove the one at that index).
+    ``client_confirmed_shown`` is what the debrief box showed when the form opened: the
+    confirmation changes only if the user changed the box (None: apply it as given).
     """
 
     root_cause: str
@@ -133,6 +135,7 @@ class CloseOutDraft:
     client_confirmed: bool = False
     cost: Cost | None = None  # None: leave the cost as it is
     reason: str = ""
+    client_confirmed_shown: bool | None = None
 
     def apply_to(self, incident: "Incident", now: DateTime, by: str = "", *, close: bool = False) -> list[str]:
         """Write the fields (each change on the timeline), then close if asked; returns what is still missing.
@@ -153,10 +156,12 @@ class CloseOutDraft:
                 incident.edit_prevention(index, action, now, by)
         for index in sorted(removed, reverse=True):  # from the end: earlier indices stay valid
             incident.remove_prevention(index, now, by)
-        if self.client_confirmed:
-            incident.confirm_client(now, by)
-        else:
-            incident.withdraw_client_confirmation(now, by)
+        # An untouched box is no intent: another responder's debrief recorded meanwhile stays.
+        if self.client_confirmed_shown is None or self.client_confirmed != self.client_confirmed_shown:
+            if self.client_confirmed:
+                incident.confirm_client(now, by)
+            else:
+                incident.withdraw_client_confirmation(now, by)
         if self.cost is not None and not _same_cost(incident.cost, self.cost):
             incident.set_cost(replace(self.cost), now, by)
         if close:

@@ -11,7 +11,8 @@
     [first_contact]    # from discovery to the first client contact
     1 = "15m"
 
-A file that cannot be used is refused with the file, line and problem, and the
+Spans follow the grammar of a typed time (``30m``, ``2h``, ``1h30m``, ``1d``; more than
+zero, at most 90 days). A file that cannot be used is refused with the file, line and problem, and the
 defaults stay in force.
 """
 
@@ -21,26 +22,26 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .clock import MAX_AHEAD_DAYS, MORNING_WORDS, span_minutes
 from .ledger import NEXT_MORNING
 from .model import DEFAULT_CADENCE_MINUTES, FIRST_CONTACT_MINUTES
 
 CONFIG_FILE = "config.toml"
-_SPAN = re.compile(r"^\s*(\d+)\s*(m|min|h|d)\s*$", re.I)
 
 
 def parse_span(text: object, *, allow_morning: bool) -> int:
-    """``30m`` / ``2h`` / ``1d`` (or ``morning``) → minutes; ValueError says what is accepted."""
-    if isinstance(text, int) and not isinstance(text, bool) and text > 0:
-        return text
-    if isinstance(text, str):
-        if allow_morning and text.strip().lower() in ("morning", "next working morning"):
-            return NEXT_MORNING
-        match = _SPAN.match(text)
-        if match and int(match.group(1)) > 0:
-            amount, unit = int(match.group(1)), match.group(2).lower()
-            return amount * {"m": 1, "min": 1, "h": 60, "d": 1440}[unit]
-    accepted = "30m, 2h, 1d" + (" or morning" if allow_morning else "")
-    raise ValueError(f"{text!r} is not a span of time (use {accepted})")
+    """``30m`` / ``2h`` / ``1h30m`` / ``1d`` (or ``morning``) → minutes, by the grammar of a typed time."""
+    if isinstance(text, str) and allow_morning and " ".join(text.split()).lower() in MORNING_WORDS:
+        return NEXT_MORNING
+    if isinstance(text, int) and not isinstance(text, bool):
+        if 0 < text <= MAX_AHEAD_DAYS * 24 * 60:
+            return text  # a bare number of minutes, as older files wrote it
+        raise ValueError(f"{text} minutes is not a span mishap accepts: more than zero, at most "
+                         f"{MAX_AHEAD_DAYS} days")
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not a span of time: use 30m, 2h, 1h30m or 1d"
+                         + (" or morning" if allow_morning else ""))
+    return span_minutes(text)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def parse_config(text: str, source: str) -> StoreConfig:
             try:
                 result[table][int(key)] = parse_span(value, allow_morning=table == "cadence")
             except ValueError as exc:
-                raise ValueError(f"{where}: {exc}") from None
+                raise ValueError(f"{where}: {exc} (in [{table}] {key})") from None
     return StoreConfig(result["cadence"], result["first_contact"])
 
 

@@ -3,7 +3,7 @@
 Every piece of user text goes through :func:`inline` or :func:`block`, so a
 title such as ``# a | b`` or a summary with ``[link](x)`` stays plain text and
 cannot break a heading, a table or a list, and a pasted escape sequence shows as
-``␛[31m`` instead of driving the terminal of whoever reads the file.
+``␛[31m`` (storage.visible) instead of driving the terminal of whoever reads the file.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pendulum import DateTime
 from .clock import human_span, local_zone
 from .metrics import compact_span, review_row
 from .model import FIRST_CONTACT_MINUTES, SEVERITY_NAMES, Incident
+from .visible import visible
 
 AUDIENCES = ("internal", "client")
 # Timeline entries a client report leaves out: internal notes, and cost entries
@@ -37,16 +38,15 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&!])")
 _LINE_START = re.compile(r"^([-+=]|\d+(?=[.)]))")
 
 
-# Control characters (an escape sequence pasted into a field) become their visible Unicode
-# pictures (ESC shows as ␛): a report someone cats in a terminal must not drive it.
-_CONTROLS = {code: 0x2400 + code for code in range(0x20) if chr(code) not in "\n\r"}
-_CONTROLS[0x7F] = 0x2421
-_CONTROLS[ord("\t")] = ord(" ")
-_CONTROLS.update({0x85: ord(" "), 0x2028: ord(" "), 0x2029: ord(" ")})  # line breaks splitlines() knows
+# Control characters (an escape sequence pasted into a field) are made visible by the one
+# rule every view uses (ESC shows as ␛, U+202E as ⟨U+202E⟩): a report someone cats in a
+# terminal must not drive it. U+2028 and U+2029 are line breaks to splitlines() but not to
+# Markdown: a space, so lines break only at newlines.
+_OTHER_BREAKS = {0x2028: ord(" "), 0x2029: ord(" ")}
 
 
 def _visible(text: str) -> str:
-    return text.translate(_CONTROLS)
+    return visible(text, multiline=True).translate(_OTHER_BREAKS)
 
 
 def inline(text: str) -> str:
@@ -323,4 +323,5 @@ def render_markdown(incident: Incident, audience: str = "internal", tz=None) -> 
             for t in entries])
     else:
         out.append("Nothing recorded.")
-    return "\n".join(out) + "\n"
+    # Every piece of user text went through inline() or block(); this makes sure of the rest.
+    return visible("\n".join(out) + "\n", multiline=True)

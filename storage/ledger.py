@@ -5,29 +5,20 @@ Mixed into :class:`storage.model.Incident`; each method records itself on the ti
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pendulum
 from pendulum import DateTime
 
-from .clock import local_zone, to_iso, to_utc
-from .parts import Promise, Renegotiation, _require
+from .clock import MAX_AHEAD_DAYS, next_working_morning, to_iso, to_utc
+from .parts import NOT_SHOWN, Promise, Renegotiation, Unchanged, _require
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Incident
 
 # cadence_minutes == NEXT_MORNING means "the next working morning" rather than a fixed span.
 NEXT_MORNING = 0
-WORKDAY_START_HOUR = 9
-
-
-def next_working_morning(now: DateTime, tz=None) -> DateTime:
-    """09:00 local on the next weekday after ``now`` (Monday after a Friday), as a UTC instant."""
-    zone = tz if tz is not None else local_zone()
-    day = now.in_timezone(zone).add(days=1)
-    while day.day_of_week in (pendulum.SATURDAY, pendulum.SUNDAY):
-        day = day.add(days=1)
-    return to_utc(day.set(hour=WORKDAY_START_HOUR, minute=0, second=0, microsecond=0))
+MAX_CADENCE_MINUTES = MAX_AHEAD_DAYS * 24 * 60  # the longest span a person may type
 
 
 def cadence_words(minutes: int) -> str:
@@ -37,6 +28,10 @@ def cadence_words(minutes: int) -> str:
     if minutes % 60 == 0:
         return f"{minutes // 60} h"
     return f"{minutes} min"
+
+
+def _learned_words(who: str | None) -> str:
+    return {"us": "we found it", "client": "the client told us"}.get(who, "not recorded")
 
 
 def _when(instant: DateTime) -> str:
@@ -102,14 +97,20 @@ class PromiseLedger:
         self.record(now, "promise", f"Promised: {text} by {_when(promise.due)}", by)
         return promise
 
-    def keep_promise(self: "Incident", index: int, now: DateTime, by: str = "") -> None:
-        """Mark a commitment kept; after its time it is kept late and stays broken."""
+    def keep_promise(self: "Incident", index: int, now: DateTime, by: str = "") -> Unchanged | None:
+        """Mark a commitment kept (after its time: kept late, still broken); Unchanged if it already is."""
         promise = self._promise(index)
+        if promise.kept_at is not None:
+            kept_at = promise.kept_at
+            entry = self.last_entry("promise", lambda t: t.at == kept_at and t.text.startswith("Kept: "))
+            late = " (late)" if promise.broken_at else ""
+            return Unchanged(f"“{promise.text}” is already kept{late}", entry.by if entry else "", kept_at)
         _require(promise.is_open, f"promise {index + 1} is not open")
         _require(promise.kind == "commitment", "an update promise is kept by sending the update")
         self._settle(promise, now)
         late = " (late: broken)" if promise.broken_at else ""
         self.record(now, "promise", f"Kept: {promise.text}{late}", by)
+        return None
 
     def renegotiate(self: "Incident", index: int, new_due: DateTime, reason: str, now: DateTime,
                     by: str = "") -> None:
@@ -147,20 +148,38 @@ class PromiseLedger:
                 promise.released_at = to_utc(now)
         self.next_update_due = None
 
-    def set_cadence(self: "Incident", minutes: int, now: DateTime, by: str = "") -> None:
-        """Change how often the client gets an update (0 = next working morning)."""
-        _require(isinstance(minutes, int) and minutes >= 0, "the cadence is a number of minutes")
-        old, self.cadence_minutes = self.cadence_minutes, minutes
-        if old != minutes:
+    def set_cadence(self: "Incident", minutes: int, now: DateTime, by: str = "",
+                    shown: Any = NOT_SHOWN) -> Unchanged | None:
+        """Change how often the client gets an update (0 = next working morning), from ``shown``."""
+        _require(isinstance(minutes, int) and 0 <= minutes <= MAX_CADENCE_MINUTES,
+                 f"the cadence is a number of minutes, at most {MAX_AHEAD_DAYS} days")
+        _require(shown is NOT_SHOWN or isinstance(shown, int), "the cadence shown is a number of minutes")
+        old = self.cadence_minutes
+        if old != minutes and (shown is NOT_SHOWN or shown == old):
+            self.cadence_minutes = minutes
             self.record(now, "cadence", f"Update cadence {cadence_words(old)} → {cadence_words(minutes)}", by)
+            return None
+        entry = self.last_entry("cadence")
+        if old == minutes:
+            return self._unchanged(f"The update cadence is already {cadence_words(old)}", entry)
+        return self._unchanged(f"The update cadence is now {cadence_words(old)}, not {cadence_words(shown)} "
+                               "as shown", entry, refused=True)
 
-    def set_first_learned(self: "Incident", who: str, now: DateTime, by: str = "") -> None:
-        """Record who learned of the mistake first: ``us`` or ``client``."""
+    def set_first_learned(self: "Incident", who: str, now: DateTime, by: str = "",
+                          shown: Any = NOT_SHOWN) -> Unchanged | None:
+        """Record who learned of the mistake first, ``us`` or ``client`` (``shown``: what the user saw)."""
         _require(who in ("us", "client"), "who learned first: us or client")
-        if self.first_learned_by != who:
+        old = self.first_learned_by
+        if old != who and (shown is NOT_SHOWN or shown == old):
             self.first_learned_by = who
-            words = "we found it" if who == "us" else "the client told us"
-            self.record(now, "first", f"Who learned first: {words}", by)
+            self.record(now, "first", f"Who learned first: {_learned_words(who)}", by)
+            return None
+        entry = self.last_entry("first")
+        if old == who:
+            return self._unchanged(f"Already recorded: {_learned_words(who)} first", entry)
+        what = (f"Who learned first was recorded meanwhile as “{_learned_words(old)}”" if shown is None else
+                f"Who learned first is now “{_learned_words(old)}”, not “{_learned_words(shown)}” as shown")
+        return self._unchanged(what, entry, refused=True)
 
     def _promise(self: "Incident", index: int) -> Promise:
         _require(0 <= index < len(self.promises), f"there is no promise {index + 1}")

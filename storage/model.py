@@ -8,7 +8,7 @@ Nothing here touches the disk; :mod:`storage.store` persists whole incidents.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from pendulum import DateTime, Duration
 import pendulum
@@ -28,11 +28,11 @@ FIRST_CONTACT_MINUTES = {1: 15, 2: 30, 3: 120, 4: 480}
 
 
 from .closing import CloseOut
-from .ledger import NEXT_MORNING, PromiseLedger  # noqa: F401  (NEXT_MORNING re-exported)
+from .ledger import MAX_CADENCE_MINUTES, NEXT_MORNING, PromiseLedger  # noqa: F401  (NEXT_MORNING re-exported)
 from .parts import (  # noqa: F401  (re-exported: the model's public names)
-    DAMAGE_STATES, SEVERITIES, ChecklistStep, ClientUpdate, Cost, DamageItem, OpenQuestion,
-    PreventionAction, Promise, Renegotiation, TimelineEntry, ValidationError, _instant, _list, _number,
-    _require, _text)
+    DAMAGE_STATES, NOT_SHOWN, SEVERITIES, ChecklistStep, ClientUpdate, Cost, DamageItem, OpenQuestion,
+    PreventionAction, Promise, Renegotiation, TimelineEntry, Unchanged, ValidationError, _instant, _list,
+    _number, _require, _text)
 
 
 @dataclass
@@ -107,7 +107,22 @@ class Incident(PromiseLedger, CloseOut):
             parts.append(f"{open_questions} open question" + ("s" if open_questions > 1 else ""))
         return ", ".join(parts)
 
+    def last_entry(self, kind: str, test: Callable[[TimelineEntry], bool] = lambda entry: True
+                   ) -> TimelineEntry | None:
+        """The newest timeline entry of ``kind`` that passes ``test`` (who did it, and when)."""
+        return next((t for t in reversed(self.timeline) if t.kind == kind and test(t)), None)
+
+    def _unchanged(self, what: str, entry: TimelineEntry | None, verb: str = "set",
+                   refused: bool = False) -> Unchanged:
+        return Unchanged(what, entry.by if entry else "", entry.at if entry else None, verb, refused)
+
     # -- changes: each appends to the timeline ----------------------------------------
+    #
+    # A key carries the user's intent as the screen showed it ("mark step 1 done"), not a
+    # toggle of what is on disk: two consoles pressing the same key must not cancel out.
+    # An intent already true on disk returns Unchanged (Store.change then writes nothing);
+    # ``shown`` is what the screen showed, and a thing moved elsewhere meanwhile is refused.
+    # Steps, damage items and promises are named by their stored index: those lists only grow.
 
     def record(self, now: DateTime, kind: str, text: str, by: str = "") -> None:
         """Append a timeline entry (the only way the timeline grows)."""
@@ -118,27 +133,27 @@ class Incident(PromiseLedger, CloseOut):
         _require(text.strip() != "", "a note cannot be empty")
         self.record(now, "note", text, by)
 
-    def complete_step(self, index: int, now: DateTime, by: str = "", note: str = "") -> None:
-        """Mark a checklist step done by ``by`` at ``now``."""
+    def complete_step(self, index: int, now: DateTime, by: str = "", note: str = "") -> Unchanged | None:
+        """Mark a checklist step done by ``by`` at ``now``; Unchanged if it already is."""
         step = self._step(index)
-        _require(not step.done, f"step {index + 1} is already done")
+        if step.done:
+            return Unchanged(f"Step {index + 1} is already done", step.done_by, step.done_at)
         step.done_at, step.done_by, step.note = to_utc(now), by, note
         self.record(now, "step", f"Done: {step.phase} — {step.text}", by)
+        return None
 
-    def reopen_step(self, index: int, now: DateTime, by: str = "") -> None:
-        """Undo a completed checklist step."""
+    def reopen_step(self, index: int, now: DateTime, by: str = "") -> Unchanged | None:
+        """Undo a completed checklist step; Unchanged if it is not done."""
         step = self._step(index)
-        _require(step.done, f"step {index + 1} is not done")
+        if not step.done:
+            said = f"Reopened: {step.phase} — {step.text}"
+            entry = self.last_entry("step", lambda t: t.text == said)
+            if entry is None:
+                return Unchanged(f"Step {index + 1} is not done yet")
+            return self._unchanged(f"Step {index + 1} is already reopened", entry, verb="")
         step.done_at, step.done_by, step.note = None, "", ""
         self.record(now, "step", f"Reopened: {step.phase} — {step.text}", by)
-
-    def toggle_step(self, index: int, now: DateTime, by: str = "") -> bool:
-        """Complete an open step or reopen a done one; returns whether it is now done."""
-        if self._step(index).done:
-            self.reopen_step(index, now, by)
-            return False
-        self.complete_step(index, now, by)
-        return True
+        return None
 
     def set_step_note(self, index: int, note: str, now: DateTime, by: str = "") -> None:
         """Attach (or clear) a note on a checklist step."""
@@ -170,11 +185,18 @@ class Incident(PromiseLedger, CloseOut):
         self.record(now, "update", f"Client update ({update.channel}): {summary}{promise}", by)
         return update
 
-    def set_status(self, status: str, now: DateTime, by: str = "") -> None:
-        """Move the incident to another status."""
+    def set_status(self, status: str, now: DateTime, by: str = "", shown: Any = NOT_SHOWN) -> Unchanged | None:
+        """Move the incident to another status (from ``shown``, the status the user saw)."""
         _require(status in STATUSES, f"unknown status {status!r}: use {', '.join(STATUSES)}")
+        _require(shown is NOT_SHOWN or shown in STATUSES, f"unknown status {shown!r}")
+        if status != self.status and (shown is NOT_SHOWN or shown == self.status):
+            return self._move_status(status, now, by)
+        entry = self.last_entry("status") or self.last_entry("created")
         if status == self.status:
-            return
+            return self._unchanged(f"{self.id} is already {status}", entry)
+        return self._unchanged(f"{self.id} is now {self.status}, not {shown} as shown", entry, refused=True)
+
+    def _move_status(self, status: str, now: DateTime, by: str) -> None:
         if status == "closed":
             self.close(now, by)  # the close-out gate applies
             return
@@ -207,13 +229,24 @@ class Incident(PromiseLedger, CloseOut):
         self.damage[index] = item
         self.record(now, "damage", f"Damage edited: {item.what} ({item.state})", by)
 
-    def set_damage_state(self, index: int, state: str, now: DateTime, by: str = "") -> None:
-        """Move a damage item to another state."""
+    def set_damage_state(self, index: int, state: str, now: DateTime, by: str = "",
+                         shown: Any = NOT_SHOWN) -> Unchanged | None:
+        """Move a damage item to another state (from ``shown``, the state the user saw)."""
         _require(0 <= index < len(self.damage), f"there is no damage item {index + 1}")
         _require(state in DAMAGE_STATES, f"unknown damage state {state!r}")
+        _require(shown is NOT_SHOWN or shown in DAMAGE_STATES, f"unknown damage state {shown!r}")
         item = self.damage[index]
-        old, item.state = item.state, state
-        self.record(now, "damage", f"Damage {item.what}: {old} → {state}", by)
+        if item.state != state and (shown is NOT_SHOWN or shown == item.state):
+            old, item.state = item.state, state
+            self.record(now, "damage", f"Damage {item.what}: {old} → {state}", by)
+            return None
+        entry = self.last_entry("damage", lambda t: t.text in (
+            f"Damage added: {item.what} ({item.state})", f"Damage edited: {item.what} ({item.state})")
+            or (t.text.startswith(f"Damage {item.what}: ") and t.text.endswith(f" → {item.state}")))
+        if item.state == state:
+            return self._unchanged(f"Damage “{item.what}” is already {state}", entry)
+        return self._unchanged(f"Damage “{item.what}” is now {item.state}, not {shown} as shown", entry,
+                               refused=True)
 
     def add_question(self, text: str, now: DateTime, by: str = "") -> None:
         """An open question: a ripple still to verify."""
@@ -281,8 +314,8 @@ class Incident(PromiseLedger, CloseOut):
         learned = d.get("first_learned_by")
         _require(learned is None or learned in LEARNED_FROM, f"{where}.first_learned_by must be us or client")
         cadence = d.get("cadence_minutes")
-        _require(isinstance(cadence, int) and not isinstance(cadence, bool) and cadence >= 0,
-                 f"{where}.cadence_minutes must be a whole number of minutes (0 = next working morning)")
+        _require(isinstance(cadence, int) and not isinstance(cadence, bool) and 0 <= cadence <= MAX_CADENCE_MINUTES,
+                 f"{where}.cadence_minutes must be a whole number of minutes up to 90 days (0 = next working morning)")
         cost = d.get("cost", {})
         _require(isinstance(cost, dict), f"{where}.cost must be an object")
         return cls(
@@ -333,7 +366,8 @@ def new_incident(number: int, title: str, client_org: str, severity: int, now: D
     _require(first_learned_by is None or first_learned_by in LEARNED_FROM, "first learned by: us or client")
     discovered = to_utc(discovered_at or now)
     cadence = DEFAULT_CADENCE_MINUTES[severity] if cadence_minutes is None else cadence_minutes
-    _require(isinstance(cadence, int) and cadence >= 0, "the update cadence is a number of minutes (0 = next working morning)")
+    _require(isinstance(cadence, int) and 0 <= cadence <= MAX_CADENCE_MINUTES,
+             "the update cadence is a number of minutes up to 90 days (0 = next working morning)")
     first = FIRST_CONTACT_MINUTES[severity] if first_contact_minutes is None else first_contact_minutes
     _require(first > 0, "the first-contact window must be positive")
     incident = Incident(

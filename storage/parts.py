@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from pendulum import DateTime
 
-from .clock import from_iso, to_iso
+from .clock import from_iso, local_clock, to_iso
 
 SEVERITIES = (1, 2, 3, 4)
 DAMAGE_STATES = ("suspected", "confirmed", "contained", "resolved", "ruled out")
@@ -18,6 +18,32 @@ DAMAGE_STATES = ("suspected", "confirmed", "contained", "resolved", "ruled out")
 
 class ValidationError(ValueError):
     """A document does not hold a valid incident; the message says where and why."""
+
+
+# The default of a change's ``shown`` argument: the caller did not say what the screen showed.
+NOT_SHOWN = object()
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """What an intent found on disk when it wrote nothing: already so, or moved meanwhile.
+
+    ``refused`` means another responder moved the thing somewhere the user's screen did
+    not show, so the intent (decided from the screen) no longer applies.
+    """
+
+    what: str
+    by: str = ""
+    at: DateTime | None = None
+    verb: str = ""
+    refused: bool = False
+
+    def message(self, now: DateTime | None = None, tz=None) -> str:
+        """One line: ``Step 1 is already done — by lena at 10:02`` (local time)."""
+        said = " ".join(part for part in (self.verb, f"by {self.by}" if self.by else "",
+                                          f"at {local_clock(self.at, now, tz)}" if self.at else "") if part)
+        line = f"{self.what} — {said}" if self.by or self.at else self.what
+        return line + (". Nothing changed." if self.refused else "")
 
 
 def _require(condition: bool, message: str) -> None:

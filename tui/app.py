@@ -13,7 +13,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from storage.alerts import OverdueWatch
-from storage.clock import Clock, relative, system_clock
+from storage.clock import Clock, relative, system_clock, zone_problem
 from storage.files import StoreError
 from storage.model import ValidationError
 from storage.settings import load_settings, save_settings
@@ -22,6 +22,7 @@ from storage.store import Store
 from .screens.board import BoardScreen
 from .screens.problem import StoreProblemScreen
 from .screens.too_small import TooSmallScreen, too_small
+from .text import literal
 
 TICK_SECONDS = 1.0
 
@@ -85,6 +86,8 @@ class MishapApp(App):
         return screen
 
     def on_mount(self) -> None:
+        if zone_problem():
+            self.notify(zone_problem(), title="Time zone", severity="warning", timeout=15, markup=False)
         self._watching_size = True
         self.call_after_refresh(self.fit_terminal)
         if self.store is None:
@@ -150,6 +153,23 @@ class MishapApp(App):
         except (StoreError, ValidationError, OSError) as exc:
             self.notify(f"Demo data not loaded: {exc}", severity="error", markup=False)
         self.reload_screens()
+
+    # -- text from outside: toasts and pastes ------------------------------------------------
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Show a toast; user text in it (a title, a promise) has its control characters made visible."""
+        if timeout is None:
+            timeout = self.NOTIFICATION_TIMEOUT
+        super().notify(literal(message), title=literal(title, multiline=False), severity=severity,
+                       timeout=timeout, markup=markup)
+
+    async def on_event(self, event: events.Event) -> None:
+        # A terminal paste can carry escape sequences: fields receive them made visible, so
+        # an Input or TextArea never renders (or stores) a raw ESC.
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            event.text = literal(event.text)
+        await super().on_event(event)
 
     # -- theme, remembered in the store folder -------------------------------------------------
 

@@ -11,13 +11,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from storage.visible import json_text, visible  # stdlib only: the command stays light
+
 EXIT_ERROR = 2
 NOT_THERE_YET = "the console is not there yet; use the subcommands (mishap --help)"
 
 DESCRIPTION = ("A console for the hours after your own mistake hurt a client. "
                "Without a subcommand, starts the full-screen console.")
-EPILOG = ("WHEN is 30m, 2h, 1d, 17:30 (next occurrence, local time) or an ISO instant such as "
-          "2026-11-23T17:30. The store is --db DIR, else $MISHAP_HOME, else the user data folder.")
+EPILOG = ("WHEN is a span up to 90 days (30m, 2h, 1h30m, '2h 30m', 1d), a clock time (17:30: its next "
+          "occurrence, local time), morning (the next working morning, 09:00), none (no promise), or an ISO "
+          "time such as 2026-11-23T17:30 (local) or 2026-11-23T17:30+01:00. "
+          "The store is --db DIR, else $MISHAP_HOME, else the user data folder.")
 
 
 class UserError(Exception):
@@ -28,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line on stderr, exit status 2."""
 
     def error(self, message: str):  # noqa: D401 - argparse's API
-        self.exit(EXIT_ERROR, f"mishap: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_ERROR, visible(f"mishap: {message} (see {self.prog} --help)") + "\n")
 
 
 def _text(value: str) -> str:
@@ -94,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("summary", metavar="SUMMARY", type=_text, help="what the client was told")
     p.add_argument("--channel", metavar="C", type=_text, default="email", help="email, phone, … (default email)")
     p.add_argument("--next", metavar="WHEN", dest="next_when", type=_text, default=None,
-                   help="when the next update is promised (default: now + the cadence; 'none' for no promise)")
+                   help="when the next update is promised (default: by the cadence; 'none' for no promise)")
 
     p = command("done", "complete a checklist step")
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
@@ -133,9 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         return _start_console(args.db)
     handler = _HANDLERS[args.command]
+    from storage.clock import zone_problem
     from storage.files import StoreError
     from storage.model import ValidationError
 
+    if zone_problem():
+        _warn(zone_problem())
     try:
         return handler(args)
     except (UserError, StoreError, ValidationError, ValueError) as exc:
@@ -153,11 +160,25 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"{exc.strerror or exc}{where}")
 
 
+def _say(text: str, *, file=None) -> None:
+    """Print a line for a person: every control character in it made visible, line breaks kept.
+
+    The only way the command writes text (JSON aside): stored text holds other people's
+    words, and an escape sequence in them must be shown, never obeyed by the terminal.
+    """
+    print(visible(text, multiline=True), file=file if file is not None else sys.stdout)
+
+
 def _fail(message: str) -> int:
     """Report an expected error on one line of stderr; returns the exit status."""
     one_line = " ".join(message.split())
-    print(f"mishap: {one_line}", file=sys.stderr)
+    _say(f"mishap: {one_line}", file=sys.stderr)
     return EXIT_ERROR
+
+
+def _warn(message: str) -> None:
+    """A warning on one line of stderr; the command goes on."""
+    _say(f"mishap: warning: {' '.join(message.split())}", file=sys.stderr)
 
 
 def _start_console(db: str | None) -> int:
@@ -169,7 +190,7 @@ def _start_console(db: str | None) -> int:
     except ImportError as exc:
         if exc.name != "tui.app":
             raise
-        print(NOT_THERE_YET)
+        _say(NOT_THERE_YET)
         return 0
     return run(folder)
 
@@ -177,7 +198,10 @@ def _start_console(db: str | None) -> int:
 def _open_store(args):
     from storage.store import Store, default_folder
 
-    return Store.open(default_folder(args.db))
+    store = Store.open(default_folder(args.db))
+    if store.config.problem:
+        _warn(store.config.problem)  # as the console does at start: the defaults are in force
+    return store
 
 
 # -- the subcommands ------------------------------------------------------------------------
@@ -186,10 +210,10 @@ def _open_store(args):
 def _cmd_new(args) -> int:
     store = _open_store(args)
     if store.playbook.problem:
-        print(f"mishap: warning: {' '.join(store.playbook.problem.split())}", file=sys.stderr)
+        _warn(store.playbook.problem)
     incident = store.create(args.title, args.client, args.severity,
                             client_contact=args.contact, first_learned_by=args.first)
-    print(incident.id)
+    _say(incident.id)
     return 0
 
 
@@ -204,7 +228,7 @@ def _cmd_list(args) -> int:
         return 0
     now = store.clock()
     lines = _closed_table(incidents, now) if args.closed else _open_table(incidents, now)
-    print("\n".join(lines))
+    _say("\n".join(lines))
     return 0
 
 
@@ -214,41 +238,38 @@ def _cmd_show(args) -> int:
     if args.json:
         _print_json(incident.to_dict())
     else:
-        print("\n".join(_show_lines(incident, store.clock())))
+        _say("\n".join(_show_lines(incident, store.clock())))
     return 0
 
 
 def _cmd_update(args) -> int:
-    from storage.clock import Countdown, parse_when
-    from storage.model import ValidationError
+    from storage.clock import Countdown, read_when
 
     store = _open_store(args)
     target = store.get(args.id)
     when = args.next_when
-    no_promise = when is not None and when.strip().lower() == "none"
-    if when is not None and not no_promise:
-        parse_when(when, store.clock())  # a bad WHEN fails here, before the store is locked
-        if target.is_closed:
+    if when is not None:
+        # A bad WHEN fails here, before the store is locked.
+        no_promise = read_when(when, store.clock(), allow_none=True).is_none
+        if target.is_closed and not no_promise:
             raise UserError(f"{target.id} is closed: there is no next update to promise")
 
     def log(incident, now, by):
-        if no_promise or incident.is_closed:
+        if incident.is_closed:
             promised = None  # a closed incident has no countdown
         elif when is not None:
             # Read against the instant the update is logged at, so "2h" is exactly 2 h after it.
-            promised = parse_when(when, now)
-            if promised <= now:
-                raise ValidationError(f"the next update must be in the future, not {when.strip()!r}")
+            promised = read_when(when, now, allow_none=True).at
         else:
-            promised = now + incident.cadence
+            promised = incident.next_update_after(now)
         return incident.log_update(args.channel, args.summary, promised, now, by)
 
     update = store.change(args.id, log)
     if update.next_promised is None:
-        print(f"{target.id}: update logged; no next update promised")
+        _say(f"{target.id}: update logged; no next update promised")
     else:
         countdown = Countdown.at(update.next_promised, store.clock())
-        print(f"{target.id}: update logged; next update due {countdown.due_local} ({countdown.relative})")
+        _say(f"{target.id}: update logged; next update due {countdown.due_local} ({countdown.relative})")
     return 0
 
 
@@ -256,13 +277,16 @@ def _cmd_done(args) -> int:
     store = _open_store(args)
 
     def complete(incident, now, by):
-        incident.complete_step(args.step - 1, now, by)
-        return incident.steps[args.step - 1]
+        return incident.complete_step(args.step - 1, now, by), incident.steps[args.step - 1]
 
-    step = store.change(args.id, complete)
+    already, step = store.change(args.id, complete)
     incident = store.get(args.id)
+    if already is not None:
+        # "done" means "mark it done": already so on disk is success, and nothing is written.
+        _say(f"{incident.id}: {already.message(store.clock())}; nothing written")
+        return 0
     done, total = incident.progress()
-    print(f"{incident.id}: step {args.step} done ({step.phase}: {step.text}); {done}/{total} done")
+    _say(f"{incident.id}: step {args.step} done ({step.phase}: {step.text}); {done}/{total} done")
     return 0
 
 
@@ -278,7 +302,7 @@ def _cmd_close(args) -> int:
         return incident.id, incident.close_reason
 
     number, reason = store.change(args.id, close)
-    print(f"{number}: closed" + (f" (without a full close-out: {reason})" if reason else ""))
+    _say(f"{number}: closed" + (f" (without a full close-out: {reason})" if reason else ""))
     return 0
 
 
@@ -296,7 +320,7 @@ def _cmd_reopen(args) -> int:
 
     number, due = store.change(args.id, reopen)
     countdown = Countdown.at(due, store.clock()) if due else None
-    print(f"{number}: reopened" + (f"; next client update due {countdown.due_local} ({countdown.relative})"
+    _say(f"{number}: reopened" + (f"; next client update due {countdown.due_local} ({countdown.relative})"
                                    if countdown else ""))
     return 0
 
@@ -315,7 +339,7 @@ def _cmd_review(args) -> int:
                      for r in rows])
         return 0
     if not rows:
-        print("No closed incidents.")
+        _say("No closed incidents.")
         return 0
     table = []
     for r in rows:
@@ -325,17 +349,17 @@ def _cmd_review(args) -> int:
         table.append([r.id + flag, _stamp_ts(r.closed_at), str(r.severity), compact_span(r.duration),
                       compact_span(r.ack), compact_span(r.first_contact), first, share, compact_span(r.silence),
                       str(r.broken), f"{r.credits:g}+{r.hours:g}h", _one_line(r.client), _one_line(r.title)])
-    print("\n".join(_columns(["ID", "CLOSED", "SEV", "OPEN", "ACK", "CONTACT", "FIRST", "ONTIME", "SILENCE",
+    _say("\n".join(_columns(["ID", "CLOSED", "SEV", "OPEN", "ACK", "CONTACT", "FIRST", "ONTIME", "SILENCE",
                               "BROKEN", "COST", "CLIENT", "TITLE"], table)))
     s = summarize(rows)
     on_time = f"{s.on_time_share:.0%} ({s.updates_on_time} of {s.updates_due})" if s.updates_due else "—"
-    print(f"\n{s.count} closed · medians: open {compact_span(s.median_duration)}, ack "
+    _say(f"\n{s.count} closed · medians: open {compact_span(s.median_duration)}, ack "
           f"{compact_span(s.median_ack)}, first contact {compact_span(s.median_first_contact)}, longest silence "
           f"{compact_span(s.median_silence)} · updates on time {on_time} · client found out first: "
           f"{s.client_first} · promises broken: {s.broken}")
     for r in rows:
         if r.number in patterns:
-            print(f"* {r.id}: {_one_line(patterns[r.number].describe(r.client))}")
+            _say(f"* {r.id}: {_one_line(patterns[r.number].describe(r.client))}")
     return 0
 
 
@@ -350,8 +374,6 @@ def _cmd_export(args) -> int:
     store = _open_store(args)
     incident = store.closed_incident(args.id)  # open or closed; parses only this incident's document
     if args.fmt == "json":
-        import json
-
         doc = incident.to_dict()
         if args.audience == "client":
             from storage.export import is_internal
@@ -359,7 +381,7 @@ def _cmd_export(args) -> int:
             doc["timeline"] = [t for t in doc["timeline"] if not is_internal(t["kind"], t["text"])]
             doc["steps"] = [{**s, "note": ""} for s in doc["steps"]]
             doc["cost"] = {k: v for k, v in doc["cost"].items() if k != "our_share_percent"}
-        text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+        text = json_text(doc) + "\n"
     else:
         from storage.export import render_markdown
 
@@ -373,7 +395,7 @@ def _cmd_export(args) -> int:
     if path.is_dir():
         raise UserError(f"{path} is a folder: give a file name")
     write_atomically(path, text)
-    print(f"{incident.id}: report written to {path}", file=sys.stderr)
+    _say(f"{incident.id}: report written to {path}", file=sys.stderr)
     return 0
 
 
@@ -383,20 +405,21 @@ def _cmd_demo(args) -> int:
     store = _open_store(args)
     created = fill_demo(store, force=args.force)
     open_n = sum(1 for i in created if not i.is_closed)
-    print(f"demo set added to {store.folder}: {open_n} open and {len(created) - open_n} closed incidents "
+    _say(f"demo set added to {store.folder}: {open_n} open and {len(created) - open_n} closed incidents "
           f"({', '.join(i.id for i in created)})")
     return 0
 
 
 def _print_json(value) -> None:
-    import json
-
-    print(json.dumps(value, ensure_ascii=False, indent=2))
+    # Exact, not made visible: it reads back to the stored strings; what a terminal would
+    # obey is escaped as \uXXXX.
+    print(json_text(value))
 
 
 # -- text views --------------------------------------------------------------------------
-# User text is printed as typed (no markup is interpreted anywhere in the command);
-# only the one-row-per-incident list folds line breaks so each incident stays one line.
+# User text is printed as typed (no markup is interpreted anywhere in the command), with
+# control characters made visible (_say); the one-row-per-incident tables fold line
+# breaks so each incident stays one line, and make cells visible before measuring them.
 
 
 def urgency(incident) -> tuple:
@@ -411,7 +434,8 @@ def _recently_closed(incident) -> tuple:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.splitlines())
+    """A table cell: line breaks folded to spaces, control characters visible (so widths are right)."""
+    return " ".join(visible(text, multiline=True).split("\n"))
 
 
 def _columns(header: list[str], rows: list[list[str]]) -> list[str]:

@@ -17,6 +17,7 @@ from tui.cli import NOT_THERE_YET, main
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = "a[/]b [bold]x \x1b[31mred\x1b[0m 🔥 עברית"
+SHOWN = "a[/]b [bold]x ␛[31mred␛[0m 🔥 עברית"  # as printed: markup literal, ESC made visible
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -35,7 +36,7 @@ def test_python_dash_m_runs_the_command(tmp_path):
     shown = subprocess.run([sys.executable, "-m", "tui.cli", "show", "M-1", "--db", str(home)],
                            capture_output=True, text=True, encoding="utf-8", env=_env(tmp_path / "elsewhere"),
                            cwd=REPO_ROOT, timeout=60)
-    assert shown.returncode == 0 and HOSTILE in shown.stdout
+    assert shown.returncode == 0 and SHOWN in shown.stdout and "\x1b" not in shown.stdout
 
 
 def test_the_installed_script_reports_errors_on_one_line(tmp_path):
@@ -86,10 +87,10 @@ def test_hostile_text_is_printed_literally(run, store_at):
     assert run("update", "M-1", HOSTILE, "--channel", "[link]").code == 0
     assert store_at().get("M-1").title == HOSTILE
     listed = run("list").out
-    assert listed.count(HOSTILE) == 2  # client and title, untouched
+    assert listed.count(SHOWN) == 2 and "\x1b" not in listed  # client and title, markup untouched
     shown = run("show", "M-1").out
-    assert shown.startswith(f"M-1  {HOSTILE}\n")
-    assert f"{HOSTILE} — [red]Dana[/red]" in shown and "[link], " in shown
+    assert shown.startswith(f"M-1  {SHOWN}\n") and "\x1b" not in shown
+    assert f"{SHOWN} — [red]Dana[/red]" in shown and "[link], " in shown
     assert json.loads(run("show", "M-1", "--json").out)["title"] == HOSTILE
     assert json.loads(run("list", "--json").out)[0]["client_org"] == HOSTILE
 

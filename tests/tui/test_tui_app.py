@@ -17,7 +17,7 @@ from tui.screens.problem import StoreProblemScreen
 from tui_support import reread, table_rows, toasts
 
 HOSTILE = "a[/]b [bold]x[/bold] \x1b[31mred\x1b[0m 🔥 漢字 \u202ertl"
-SHOWN = "a[/]b [bold]x[/bold] ␛[31mred␛[0m 🔥 漢字 \u202ertl"  # escape shown as ␛, never sent
+SHOWN = "a[/]b [bold]x[/bold] ␛[31mred␛[0m 🔥 漢字 ⟨U+202E⟩rtl"  # ESC shown as ␛, the bidi override by its code point: never sent
 
 
 async def test_new_incident_form_validates_then_creates(make_app, folder):
@@ -89,7 +89,7 @@ async def test_hostile_text_in_every_field_is_shown_literally(store, make_app, f
         assert damage[1][0] == f"? {SHOWN}"
         timeline = [row[1] for row in table_rows(screen.query_one("#timeline-table", DataTable))]
         assert timeline[1] == SHOWN  # the note
-        assert timeline[0].startswith(f"Client update (email): {SHOWN}␊␊What happened:␊{SHOWN[:30]}")
+        assert timeline[0].startswith(f"Client update (email): {SHOWN}␊␊What happened:␊{SHOWN[:29]}")  # cut at 120: ⟨U+202E⟩ takes 8
         app.notify(HOSTILE, markup=False)  # toasts take the same path as every user-text toast
         await pilot.pause()
     stored = reread(folder).get(incident.id)

@@ -24,7 +24,7 @@ from storage.closing import CloseOutDraft
 from storage.files import StoreError
 from storage.model import Cost, Incident, PreventionAction, ValidationError
 
-from ..text import clip
+from ..text import clip, literal
 from .modals import MODALS_CSS, FormModal
 
 PREVENTION_ROWS = 3  # blank rows offered when nothing is recorded yet
@@ -89,19 +89,20 @@ class CloseForm(FormModal):
     def fields(self) -> ComposeResult:
         inc = self.incident
         yield Label(Text("Root cause: the moment that created the problem"), classes="field-label")
-        yield TextArea(inc.root_cause, id="root_cause", soft_wrap=True, classes="closeout-text")
+        yield TextArea(self.stored("root_cause", inc.root_cause, multiline=True), id="root_cause", soft_wrap=True,
+                       classes="closeout-text")
         yield Label(Text("Fix: what corrected it and made it right"), classes="field-label")
-        yield TextArea(inc.fix, id="fix", soft_wrap=True, classes="closeout-text")
+        yield TextArea(self.stored("fix", inc.fix, multiline=True), id="fix", soft_wrap=True, classes="closeout-text")
         yield Label(Text("Prevention: what, who owns it, due (2026-12-01 or 14d) — at least one with all three"),
                     classes="field-label")
         for i in range(self.rows):
             action = inc.prevention[i] if i < len(inc.prevention) else PreventionAction("")
             with Horizontal(classes="prevention-row"):
                 example = "Four-eyes check before sending" if i == 0 else "another prevention action (optional)"
-                yield Input(action.text, id=f"prev-text-{i}", placeholder=example,
+                yield Input(self.stored(f"prev-text-{i}", action.text), id=f"prev-text-{i}", placeholder=example,
                             compact=True, classes="prev-text")
-                yield Input(action.owner, id=f"prev-owner-{i}", placeholder="owner", compact=True,
-                            classes="prev-owner")
+                yield Input(self.stored(f"prev-owner-{i}", action.owner), id=f"prev-owner-{i}", placeholder="owner",
+                            compact=True, classes="prev-owner")
                 yield Input(due_text(action.due), id=f"prev-due-{i}", placeholder="due", compact=True,
                             classes="prev-due")
         yield Checkbox("Client debrief done: they confirmed everything works again",
@@ -116,7 +117,8 @@ class CloseForm(FormModal):
             yield Input(f"{inc.cost.our_share_percent:g}" if recorded else "", id="cost-share",
                         placeholder="our share % (100)", compact=True)
         yield Label(Text("Lessons learned"), classes="field-label")
-        yield TextArea(inc.lessons, id="lessons", soft_wrap=True, classes="closeout-text")
+        yield TextArea(self.stored("lessons", inc.lessons, multiline=True), id="lessons", soft_wrap=True,
+                       classes="closeout-text")
         yield Label(Text("Reason to close with something missing (the record keeps it)"),
                     classes="field-label reason")
         yield Input(id="reason", placeholder="e.g. the client ended the contract; no debrief possible",
@@ -154,10 +156,9 @@ class CloseForm(FormModal):
                 when = existing.due  # unchanged: keep the stored instant, not midnight of its date
             elif due.strip():
                 try:
-                    when = parse_when(due, self.now())
-                except ValueError:
-                    problems.append(f"prevention {i + 1}: the due date is a date like 2026-12-01, "
-                                    f"or 14d (not {due.strip()!r})")
+                    when = parse_when(due, self.now(), allow_date=True)
+                except ValueError as exc:
+                    problems.append(f"prevention {i + 1}: the due date: {exc}")
             prevention.append((i if existing is not None else None, PreventionAction(text, owner.strip(), when)))
         hours, credits, share = (self.value(f"cost-{part}") for part in ("hours", "credits", "share"))
         cost = None
@@ -170,7 +171,7 @@ class CloseForm(FormModal):
         draft = CloseOutDraft(
             root_cause=self.value("root_cause"), fix=self.value("fix"), lessons=self.value("lessons"),
             prevention=prevention, client_confirmed=self.query_one("#debrief", Checkbox).value,
-            cost=cost, reason=self.value("reason"))
+            cost=cost, reason=self.value("reason"), client_confirmed_shown=inc.client_confirmed_at is not None)
         return draft, problems
 
     def gaps_of(self, draft: CloseOutDraft) -> list[str]:
@@ -192,7 +193,7 @@ class CloseForm(FormModal):
         else:
             self.clear_error()
         if gaps:
-            label.update(Text("Still missing: " + " · ".join(gaps), style="bold yellow"))
+            label.update(Text(literal("Still missing: " + " · ".join(gaps)), style="bold yellow"))
         else:
             label.update(Text("Nothing missing: ready to close.", style="bold green"))
         for widget in self.query(".reason"):

@@ -79,7 +79,7 @@ def report_sections(inc: Incident, pattern: Pattern | None) -> list:
     ]:
         facts.add_row(name, value)
     if pattern:
-        facts.add_row("Pattern", Text(pattern.describe(inc.client_org), style="bold magenta"))
+        facts.add_row("Pattern", _t(pattern.describe(inc.client_org), "bold magenta"))
     sections.append(_section("How it went", facts))
 
     if inc.damage or inc.questions:

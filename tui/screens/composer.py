@@ -17,7 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from storage.apology import check_apology
-from storage.clock import local_clock, parse_when
+from storage.clock import local_clock, read_when
 from storage.composer import SECTIONS, compose, next_update_line, prefill
 from storage.files import StoreError, write_atomically
 from storage.model import Incident, ValidationError
@@ -96,7 +96,8 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
             **{f"section-{key}": text for key, text in filled.sections.items()},
         }
         if draft:
-            values.update({k: v for k, v in draft.items() if isinstance(v, str)})
+            # Only fields this form has: a stored key is not trusted as a selector.
+            values.update({k: v for k, v in draft.items() if k in values and isinstance(v, str)})
             self._restored = True
         for key, value in values.items():
             if key == "channel":
@@ -104,10 +105,12 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
                     self.query_one("#channel", Select).value = value
                 continue
             widget = next(iter(self.query(f"#{key}")), None)  # a stale draft may name a field no longer here
+            # Stored text (a draft, or the incident's words in the prefill) is shown with its
+            # control characters visible; what is sent is what the user saw.
             if isinstance(widget, TextArea):
-                widget.text = value
+                widget.text = literal(value)
             elif isinstance(widget, Input):
-                widget.value = value
+                widget.value = literal(value, multiline=False)
         self.call_after_refresh(self._loaded)
         self.query_one("#section-happened", TextArea).focus()
 
@@ -130,20 +133,7 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
 
     def next_due(self):
         """The promised time of the next update, or None for "none"; ValueError if unreadable."""
-        text = self.query_one("#next", Input).value.strip()
-        now = self.app.now()
-        if text.lower() in ("none", "no", "-"):
-            return None
-        if text.lower() in ("morning", "next working morning"):
-            from storage.ledger import next_working_morning
-
-            return next_working_morning(now)
-        if not text:
-            raise ValueError("say when the next update comes (or 'none')")
-        due = parse_when(text, now)
-        if due <= now:
-            raise ValueError("the next update time is in the past")
-        return due
+        return read_when(self.query_one("#next", Input).value, self.app.now(), allow_none=True).at
 
     def text(self) -> str:
         """The finished update as it will be sent."""
@@ -165,7 +155,7 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
             hint.update(Text("no next update will be promised" if due is None else
                              f"the client will be told to expect the next update at {local_clock(due, self.app.now())}"))
         except ValueError as exc:
-            hint.update(Text(str(exc)))
+            hint.update(Text(literal(str(exc))))
         flags = check_apology(self.text())
         check = self.query_one("#apology-check", Static)
         check.set_class(bool(flags), "-flagged")
@@ -205,7 +195,7 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
     def show_error(self, message: str) -> None:
         """Say why an action did not happen."""
         label = self.query_one("#form-error", Label)
-        label.update(Text(message))
+        label.update(Text(literal(message)))
         label.add_class("-shown")
 
     # -- actions -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
 
 from storage.clock import human_span, local_clock
-from storage.model import DAMAGE_STATES, SEVERITY_NAMES, Incident
+from storage.model import DAMAGE_STATES, SEVERITY_NAMES, Incident, Unchanged
 
 from ..text import clip
 from ..widgets.countdown import CountdownBadge
@@ -124,7 +124,7 @@ class IncidentScreen(FocusInView, PromiseActions, Screen):
         if incident is None:
             return
         since = human_span((now - incident.discovered_at).total_seconds())
-        owner = f" · owner {incident.owner}" if incident.owner else ""
+        owner = f" · owner {clip(incident.owner, 40)}" if incident.owner else ""
         meta = (f"severity {incident.severity} {SEVERITY_NAMES[incident.severity]} · {incident.status} · "
                 f"discovered {since} ago{owner}")
         self.query_one("#strip-meta", Label).update(Text(meta))
@@ -203,6 +203,16 @@ class IncidentScreen(FocusInView, PromiseActions, Screen):
     def _change(self, apply, done: str | None = None):
         return self.app.apply_change(self.number, apply, done)
 
+    def _intend(self, apply, done: str | None = None) -> None:
+        """Apply an intent taken from what the screen showed; say so if the disk already had it."""
+        result = self.app.apply_change(self.number, apply)
+        if isinstance(result, Unchanged):
+            # The store wrote nothing and the panes now show the disk: say why.
+            self.app.notify(clip(result.message(self.app.now()), 300), markup=False,
+                            severity="warning" if result.refused else "information")
+        elif result is not None and done:
+            self.app.notify(done, timeout=3, markup=False)
+
     # -- actions -------------------------------------------------------------------------
 
     def action_toggle_step(self) -> None:
@@ -210,8 +220,12 @@ class IncidentScreen(FocusInView, PromiseActions, Screen):
         if key is None or not key.isdigit():
             return
         index = int(key)
-        # No toast: the tick mark and the timeline entry are the confirmation.
-        self._change(lambda inc, now, by: inc.toggle_step(index, now, by))
+        # The intent is what the screen shows: done → reopen, not done → complete. No toast on
+        # success: the tick mark and the timeline entry are the confirmation.
+        if self.incident.steps[index].done:
+            self._intend(lambda inc, now, by: inc.reopen_step(index, now, by))
+        else:
+            self._intend(lambda inc, now, by: inc.complete_step(index, now, by))
 
     def action_log_update(self) -> None:
         from .composer import ComposerScreen
@@ -274,19 +288,23 @@ class IncidentScreen(FocusInView, PromiseActions, Screen):
             self.app.notify("Highlight a damage item first (tab to the damage pane)", severity="warning", markup=False)
             return
         index = int(key[1:])
-        current = DAMAGE_STATES.index(self.incident.damage[index].state)
-        target = DAMAGE_STATES[(current + direction) % len(DAMAGE_STATES)]
-        self._change(lambda inc, now, by: inc.set_damage_state(index, target, now, by))
+        shown = self.incident.damage[index].state
+        target = DAMAGE_STATES[(DAMAGE_STATES.index(shown) + direction) % len(DAMAGE_STATES)]
+        self._intend(lambda inc, now, by: inc.set_damage_state(index, target, now, by, shown=shown))
 
     def action_status(self) -> None:
+        shown = self.incident.status  # what the picker highlights: the status moved from
+
         def picked(status: str | None) -> None:
+            if status is None:
+                return
             if status == "closed" and not self.incident.is_closed:
                 self.action_close_incident()  # closing goes through the close-out form
                 return
-            if status and status != self.incident.status:
-                self._change(lambda inc, now, by: inc.set_status(status, now, by), f"Status is now {status}")
+            self._intend(lambda inc, now, by: inc.set_status(status, now, by, shown=shown),
+                         f"Status is now {status}")
 
-        self.app.push_screen(status_picker(self.incident.status), picked)
+        self.app.push_screen(status_picker(shown), picked)
 
     def action_note(self) -> None:
         def submit(text):

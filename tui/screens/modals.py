@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from storage.files import StoreError
 from storage.model import DAMAGE_STATES, STATUSES, DamageItem, OpenQuestion, ValidationError
 
+from ..text import kept, literal
 from ..widgets.focus import FocusInView
 
 MODALS_CSS = Path(__file__).with_name("modals.tcss")  # absolute: subclasses live in other modules
@@ -41,10 +42,11 @@ class FormModal(FocusInView, ModalScreen[Any]):
     def __init__(self, submit: Callable[..., Any]):
         super().__init__()
         self.submit = submit
+        self._stored: dict[str, tuple[str, bool]] = {}  # field id -> (stored text, multiline)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(self.TITLE_TEXT), classes="dialog-title")
+            yield Label(Text(literal(self.TITLE_TEXT, multiline=False)), classes="dialog-title")
             yield from self.fields()
             yield Label("", id="form-error", classes="form-error")
             yield Label(Text("ctrl+s save  ·  escape cancel"), classes="dialog-hint")
@@ -60,7 +62,7 @@ class FormModal(FocusInView, ModalScreen[Any]):
     def show_error(self, message: str) -> None:
         """Show why the form was not saved."""
         label = self.query_one("#form-error", Label)
-        label.update(Text(message))
+        label.update(Text(literal(message)))
         label.add_class("-shown")
 
     def action_save(self) -> None:
@@ -75,10 +77,23 @@ class FormModal(FocusInView, ModalScreen[Any]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def stored(self, widget_id: str, text: str, *, multiline: bool = False) -> str:
+        """Stored ``text`` as field ``widget_id`` shows it: control characters made visible.
+
+        :meth:`value` gives the stored text back while the field is left as shown, so
+        saving an untouched field does not turn a stored ESC into its picture.
+        """
+        self._stored[widget_id] = (text, multiline)
+        return literal(text, multiline=multiline)
+
     def value(self, widget_id: str) -> str:
         """The text of an Input or TextArea in the form."""
         widget = self.query_one(f"#{widget_id}")
-        return widget.text if isinstance(widget, TextArea) else widget.value
+        text = widget.text if isinstance(widget, TextArea) else widget.value
+        if widget_id in self._stored:
+            original, multiline = self._stored[widget_id]
+            return kept(text, original, multiline=multiline)
+        return text
 
 
 def _severity(text: str) -> int:
@@ -89,7 +104,7 @@ def _severity(text: str) -> int:
 
 
 def _labelled(label: str, widget) -> Vertical:
-    return Vertical(Label(Text(label), classes="field-label"), widget, classes="field")
+    return Vertical(Label(Text(literal(label)), classes="field-label"), widget, classes="field")
 
 
 class NewIncidentForm(FormModal):
@@ -129,8 +144,10 @@ class DamageForm(FormModal):
         self.item = item or DamageItem("")
 
     def fields(self) -> ComposeResult:
-        yield _labelled("What the mistake reached", Input(self.item.what, id="what", placeholder="March invoices for 212 customers"))
-        yield _labelled("Impact", Input(self.item.impact, id="impact", placeholder="customers billed twice"))
+        yield _labelled("What the mistake reached", Input(self.stored("what", self.item.what), id="what",
+                                                          placeholder="March invoices for 212 customers"))
+        yield _labelled("Impact", Input(self.stored("impact", self.item.impact), id="impact",
+                                        placeholder="customers billed twice"))
         with Horizontal(classes="field-row"):
             yield _labelled("Severity 1-4", Input(str(self.item.severity), id="severity"))
             yield _labelled("State", Select([(s, s) for s in DAMAGE_STATES], value=self.item.state,
@@ -157,8 +174,8 @@ class QuestionForm(FormModal):
         if self.question is None:
             yield _labelled("What we still have to verify", Input(id="text", placeholder="Did the file reach their bank?"))
         else:
-            yield Label(Text(self.question.text), classes="field-label")
-            yield _labelled("What we found", Input(self.question.answer, id="answer"))
+            yield Label(Text(literal(self.question.text)), classes="field-label")
+            yield _labelled("What we found", Input(self.stored("answer", self.question.answer), id="answer"))
 
     def collect(self) -> tuple:
         field = "text" if self.question is None else "answer"
@@ -181,7 +198,8 @@ class TextForm(FormModal):
         self.required = required
 
     def fields(self) -> ComposeResult:
-        widget = TextArea(self.initial, id="text", soft_wrap=True) if self.multiline else Input(self.initial, id="text")
+        shown = self.stored("text", self.initial, multiline=self.multiline)
+        widget = TextArea(shown, id="text", soft_wrap=True) if self.multiline else Input(shown, id="text")
         yield _labelled(self.label, widget)
 
     def collect(self) -> tuple:
@@ -206,8 +224,9 @@ class PickerModal(FocusInView, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
-            yield Label(Text(self.title_text), classes="dialog-title")
-            yield OptionList(*[Option(Text(label), id=value) for value, label in self.choices], id="choices")
+            yield Label(Text(literal(self.title_text, multiline=False)), classes="dialog-title")
+            yield OptionList(*[Option(Text(literal(label, multiline=False)), id=value) for value, label in self.choices],
+                             id="choices")
             yield Label(Text("enter pick  ·  escape cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -244,7 +263,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog confirm"):
-            yield Label(Text(self.question), classes="dialog-title")
+            yield Label(Text(literal(self.question)), classes="dialog-title")
             yield Label(Text("y yes  ·  n no"), classes="dialog-hint")
 
     def action_answer(self, yes: bool) -> None:

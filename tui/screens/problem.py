@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
+from ..text import literal
+
 
 class StoreProblemScreen(Screen):
     """A store that cannot be opened (corrupt, foreign, locked): never a traceback."""
@@ -22,6 +24,6 @@ class StoreProblemScreen(Screen):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog problem"):
             yield Label(Text("mishap cannot open this store", style="bold"), classes="dialog-title")
-            yield Static(Text(self.message), id="problem-message")
+            yield Static(Text(literal(self.message)), id="problem-message")  # it names paths and files
             yield Label(Text("Nothing was changed on disk.  q quits."), classes="dialog-hint")
         yield Footer(compact=True)

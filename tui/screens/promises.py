@@ -35,7 +35,7 @@ class PromiseForm(FormModal):
 
     def fields(self) -> ComposeResult:
         yield _labelled("What we promised", Input(id="what", placeholder="Credit note for the double charge"))
-        yield _labelled("By when (2h, 17:30, 2026-11-27T17:00)", Input(id="due"))
+        yield _labelled("By when (2h, 1h30m, 17:30, morning, 2026-11-27T17:00)", Input(id="due"))
 
     def collect(self) -> tuple:
         what, due = self.value("what"), self.value("due")
@@ -57,8 +57,8 @@ class RenegotiateForm(FormModal):
         self.what = what
 
     def fields(self) -> ComposeResult:
-        yield _labelled("Promise", Input(self.what, id="what", disabled=True))
-        yield _labelled("New time (2h, 17:30, an ISO time)", Input(id="due"))
+        yield _labelled("Promise", Input(self.stored("what", self.what), id="what", disabled=True))
+        yield _labelled("New time (2h, 1h30m, 17:30, morning, an ISO time)", Input(id="due"))
         yield _labelled("Reason (the client agreed to ...)", Input(id="reason"))
 
     def collect(self) -> tuple:
@@ -115,7 +115,7 @@ class PromiseActions:
             self.app.notify("An update promise is kept by sending the update: press u", severity="warning",
                             markup=False)
             return
-        self._change(lambda inc, now, by: inc.keep_promise(index, now, by), "Promise kept")
+        self._intend(lambda inc, now, by: inc.keep_promise(index, now, by), "Promise kept")
 
     def action_renegotiate(self) -> None:
         index = self._promise_index()
@@ -131,24 +131,26 @@ class PromiseActions:
         self.app.push_screen(RenegotiateForm(submit, self.app.now, promise.text))
 
     def action_cadence(self) -> None:
-        current = str(self.incident.cadence_minutes)
+        shown = self.incident.cadence_minutes  # what the picker highlights: the cadence moved from
+        current = str(shown)
         choices = [(str(m), label) for m, label in CADENCES]
         if current not in dict(choices):
-            choices.append((current, f"every {cadence_words(self.incident.cadence_minutes)}"))
+            choices.append((current, f"every {cadence_words(shown)}"))
 
         def picked(value: str | None) -> None:
             if value is not None:
                 minutes = int(value)
-                self._change(lambda inc, now, by: inc.set_cadence(minutes, now, by),
+                self._intend(lambda inc, now, by: inc.set_cadence(minutes, now, by, shown=shown),
                              f"Client updates: {cadence_words(minutes)}")
 
         self.app.push_screen(PickerModal("Update cadence for this incident", choices, current), picked)
 
     def action_first_learned(self) -> None:
         choices = [("us", "We found it and told the client"), ("client", "The client told us")]
+        shown = self.incident.first_learned_by
 
         def picked(value: str | None) -> None:
             if value is not None:
-                self._change(lambda inc, now, by: inc.set_first_learned(value, now, by))
+                self._intend(lambda inc, now, by: inc.set_first_learned(value, now, by, shown=shown))
 
-        self.app.push_screen(PickerModal("Who learned of it first?", choices, self.incident.first_learned_by), picked)
+        self.app.push_screen(PickerModal("Who learned of it first?", choices, shown), picked)

@@ -24,6 +24,7 @@ from storage.files import StoreError
 from storage.metrics import Pattern, ReviewRow, Summary, compact_span, summarize
 from storage.review_query import SORT_KEYS, ReviewQuery, parse_severities, sort_rows
 
+from ..text import literal
 from ..widgets.row_table import Column, RowTable
 
 FLAG = "⚑"
@@ -199,7 +200,7 @@ class ReviewScreen(Screen):
     def _problem(self, message: str | None) -> None:
         label = self.query_one("#review-problem", Label)
         label.display = message is not None
-        label.update(Text(message or ""))
+        label.update(Text(literal(message or "")))
 
     # -- sorting -------------------------------------------------------------------------------
 
