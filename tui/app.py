@@ -36,7 +36,7 @@ class MishapApp(App):
         Binding("question_mark", "help", "Keys", key_display="?", tooltip="Show every key", id="app.help"),
     ]
     # Screens get these classes from the terminal's size; the .tcss files lay out small terminals with them.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-medium"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-medium"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     def __init__(self, folder: Path | str, *, clock: Clock = system_clock, user: str | None = None,

@@ -221,6 +221,26 @@ async def test_too_small_message_covers_the_console_and_goes_when_it_grows(incid
     assert reread(folder).draft(incident.number)["section-happened"].startswith("Qzx ")
 
 
+async def test_workspace_comes_back_whole_after_the_message(incident, make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_workspace(app, pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.resize_terminal(40, 12)
+        await settle(pilot)
+        await pilot.resize_terminal(100, 30)
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.resize_terminal(*MINIMUM)
+        await settle(pilot)
+        assert app.screen is screen and app.focused.id == "checklist-table"
+        lines = screen_text(app)
+        assert any("Checklist 0/26" in line for line in lines)  # the pane is not scrolled past its title
+        assert visible_lines(app, app.focused) >= 2
+
+
 async def test_starting_in_a_tiny_terminal_shows_the_message_then_the_board(incident, make_app):
     app = make_app()
     async with app.run_test(size=(30, 8)) as pilot:
