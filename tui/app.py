@@ -10,6 +10,7 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.geometry import Size
 from textual.screen import Screen
 
 from storage.alerts import OverdueWatch
@@ -117,7 +118,7 @@ class MishapApp(App):
         if self._watching_size:
             self.fit_terminal(event.size)
 
-    def fit_terminal(self, size=None) -> None:
+    def fit_terminal(self, size: Size | None = None) -> None:
         """Cover the console with the size message while the terminal is too small, and uncover it after."""
         size = size or self.size
         guard = self.screen if isinstance(self.screen, TooSmallScreen) else None

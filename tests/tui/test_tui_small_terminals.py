@@ -12,7 +12,9 @@ import pytest
 from rich.console import Console
 from textual.widgets import DataTable, Input, Label, TextArea
 
+from storage.clock import Countdown
 from storage.demo import fill_demo
+from storage.model import DamageItem
 from storage.playbook import PLAYBOOK_FILE
 from storage.store import Store
 from tui.screens.board import BoardScreen, due_cell
@@ -117,7 +119,7 @@ async def test_footer_ends_with_the_palette_key_at_60_columns(incident, make_app
 
 async def test_each_workspace_pane_shows_rows_at_60x20(incident, make_app, store):
     store.change(incident.number, lambda inc, now, by: inc.add_damage(
-        __import__("storage.model", fromlist=["DamageItem"]).DamageItem("212 payslips", "underpaid", 1), now, by))
+        DamageItem("212 payslips", "underpaid", 1), now, by))
     app = make_app()
     async with app.run_test(size=(60, 20)) as pilot:
         screen = await open_workspace(app, pilot)
@@ -169,8 +171,6 @@ async def test_board_next_update_cell_is_never_cut_inside_its_brackets(incident,
 
 
 def test_due_cell_leaves_out_a_time_that_does_not_fit_whole(clock):
-    from storage.clock import Countdown
-
     countdown = Countdown.at(clock().add(days=2, hours=5), clock())
     assert due_cell(countdown, 40).plain == "in 2 d 5 h (Wed 15:00)"
     assert due_cell(countdown, 20).plain == "in 2 d 5 h (…)"
