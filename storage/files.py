@@ -7,7 +7,10 @@ fsynced, renamed over the old file, and the folder is fsynced too.
 
 from __future__ import annotations
 
+import errno
+import glob
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -36,6 +39,31 @@ class CorruptFile(StoreError):
         super().__init__(f"Cannot open {self.path}: {problem}. Nothing was changed. {hint}")
 
 
+class WriteFailed(StoreError, OSError):
+    """A file could not be written: disk full, no permission, read-only disk; the old one is intact.
+
+    An OSError too, so callers that resynchronise after a failed write keep doing so.
+    """
+
+    def __init__(self, path: Path, cause: OSError):
+        super().__init__(cause.errno, cause.strerror or str(cause), str(path))
+        self.path = Path(path)
+        self.way_out = _WAY_OUT[cause.errno].format(folder=self.path.parent)
+        self.message = f"could not write {self.path}: {cause.strerror or cause} ({self.way_out}); the file was left as it was"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+_WAY_OUT = {
+    errno.ENOSPC: "the disk is full: free some space on it and try again",
+    errno.EDQUOT: "your disk quota is used up: free some space and try again",
+    errno.EACCES: "check that you may write to {folder}",
+    errno.EPERM: "check that you may write to {folder}",
+    errno.EROFS: "the disk is mounted read-only",
+}
+
+
 def backup_path(path: Path) -> Path:
     """Where the copy of the last good version of ``path`` is kept."""
     return path.with_name(path.name + ".bak")
@@ -48,6 +76,29 @@ def file_signature(path: Path) -> tuple[int, int, int] | None:
     except FileNotFoundError:
         return None
     return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def inside_store(path: Path, store_folder: Path) -> bool:
+    """Whether ``path`` is in ``store_folder`` or below it, however it is spelt (links, ``..``, bind mounts).
+
+    A report or a saved message written there could replace the store's own files.
+    """
+    target = Path(os.path.realpath(Path(path).expanduser()))
+    root = Path(os.path.realpath(store_folder))
+    if target == root or root in target.parents:
+        return True
+    try:
+        root_id = os.stat(root)
+    except OSError:
+        return False
+    for folder in (target, *target.parents):  # the same folder under another name
+        try:
+            seen = os.stat(folder)
+        except OSError:
+            continue
+        if (seen.st_dev, seen.st_ino) == (root_id.st_dev, root_id.st_ino):
+            return True
+    return False
 
 
 def fsync_folder(folder: Path) -> None:
@@ -63,30 +114,74 @@ def write_atomically(path: Path, text: str | bytes) -> None:
     """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file.
 
     The new file is created 0600 (``mkstemp``) and never exists half-written under
-    its real name. ``text`` may be ``str`` (written as UTF-8) or ``bytes``.
+    its real name. ``text`` may be ``str`` (written as UTF-8) or ``bytes``. A symbolic
+    link is written through: its target is replaced, in the target's folder. A failure
+    (disk full, no permission) raises WriteFailed naming ``path``.
     """
     path = Path(path)
     data = text.encode("utf-8") if isinstance(text, str) else text
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    target = write_target(path)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
         try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+        fsync_folder(target.parent)
+    except WriteFailed:
         raise
-    fsync_folder(path.parent)
+    except OSError as exc:
+        if exc.errno in _WAY_OUT:
+            raise WriteFailed(path, exc) from exc
+        # Anything else keeps its type, but names the file asked for, not the temp file.
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from exc
+
+
+def link_as_backup(path: Path) -> None:
+    """Make the file now at ``path`` its ``.bak`` by a hard link: no copy, no space needed.
+
+    For a writer about to replace ``path`` (by rename, so the backup keeps the old inode
+    to itself). Raises OSError where links are not possible (another disk, some file systems).
+    """
+    bak = backup_path(path)
+    tmp = bak.with_name(f".{bak.name}.link{os.getpid()}{TEMP_SUFFIX}")
+    try:
+        tmp.unlink()
+    except FileNotFoundError:
+        pass
+    os.link(write_target(path), tmp)
+    try:
+        os.replace(tmp, bak)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_folder(bak.parent)
 
 
 def stale_temps(folder: Path, names: Iterable[str] | None = None) -> list[Path]:
-    """Temp files of ``names`` (or any) in ``folder``: left by a killed writer, or a live one's."""
-    patterns = [f".*{TEMP_SUFFIX}"] if names is None else [f".{name}.*{TEMP_SUFFIX}" for name in names]
-    return sorted({c for pattern in patterns for c in Path(folder).glob(pattern)})
+    """Temp files of ``names`` (or any) in ``folder``: left by a killed writer, or a live one's.
+
+    For a name that is a symbolic link, the temp files next to its target count too
+    (a write goes through the link, so its temp file is made there).
+    """
+    folder = Path(folder)
+    if names is None:
+        return sorted(folder.glob(f".*{TEMP_SUFFIX}"))
+    places = []
+    for name in names:
+        places.append((folder, name))
+        if (folder / name).is_symlink():
+            target = Path(os.path.realpath(folder / name))
+            places.append((target.parent, target.name))
+    return sorted({c for where, name in places for c in where.glob(f".{glob.escape(name)}.*{TEMP_SUFFIX}")})
 
 
 def remove_stale_temps(folder: Path, names: Iterable[str] | None = None) -> list[Path]:
@@ -107,11 +202,35 @@ def remove_stale_temps(folder: Path, names: Iterable[str] | None = None) -> list
 
 
 def read_bytes(path: Path) -> bytes | None:
-    """The file's bytes, or None if it does not exist."""
+    """The file's bytes, or None if it does not exist (a link to nothing is an error, not 'absent')."""
     try:
         return Path(path).read_bytes()
     except FileNotFoundError:
+        if os.path.islink(path):
+            raise StoreError(_dangling(Path(path))) from None
         return None
+    except IsADirectoryError:
+        raise StoreError(f"{path} is a folder, not a mishap data file: move it aside") from None
+
+
+def _dangling(path: Path) -> str:
+    return (f"{path} is a link to {os.readlink(path)}, which does not exist: reconnect the disk it is on, "
+            f"or remove the link to start that file afresh")
+
+
+def write_target(path: Path) -> Path:
+    """The file a write to ``path`` replaces: the link's target when ``path`` is a symbolic link.
+
+    Replacing the link itself would silently fork the data: the link's target would keep
+    the old version and every other reader of it would stop seeing changes.
+    """
+    path = Path(path)
+    if not path.is_symlink():
+        return path
+    target = Path(os.path.realpath(path))
+    if not target.exists():
+        raise StoreError(_dangling(path))
+    return target
 
 
 def read_tinydb_file(path: Path) -> dict[str, dict[str, Any]] | None:
@@ -122,16 +241,74 @@ def read_tinydb_file(path: Path) -> dict[str, dict[str, Any]] | None:
     return parse_tinydb_bytes(path, raw)
 
 
+class NotFinite(ValueError):
+    """A JSON number that is not finite (NaN, Infinity, or too big for a float)."""
+
+
+def _refuse_constant(token: str):
+    raise NotFinite(token)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NotFinite(text)
+    return value
+
+
+def loads_data(raw: bytes | str) -> Any:
+    """``json.loads`` for mishap's files: NaN, Infinity and numbers that overflow are refused (NotFinite).
+
+    Python's json accepts them by default; one of them in a revision or a cost turns into
+    an OverflowError deep in the code instead of a message about the file.
+    """
+    return json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
+class _Bad:
+    def __init__(self, token: str):
+        self.token = token
+
+
+def _where_not_finite(raw: bytes) -> str:
+    """Where the first non-finite number is, as ``incidents.3.cost.credits is Infinity``."""
+    def mark(token: str):
+        return _Bad(token)
+
+    def maybe(text: str):
+        value = float(text)
+        return value if math.isfinite(value) else _Bad(text)
+
+    try:
+        data = json.loads(raw, parse_constant=mark, parse_float=maybe)
+    except ValueError:
+        return "a number is not finite"
+    stack = [("", data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, _Bad):
+            return f"{where or 'the top level'} is {value.token}"
+        if isinstance(value, dict):
+            stack.extend(reversed([(f"{where}.{k}" if where else str(k), v) for k, v in value.items()]))
+        elif isinstance(value, list):
+            stack.extend(reversed([(f"{where}[{i}]", v) for i, v in enumerate(value)]))
+    return "a number is not finite"
+
+
 def parse_tinydb_bytes(path: Path, raw: bytes) -> dict[str, dict[str, Any]]:
     """Parse the bytes of a TinyDB JSON file read from ``path`` and check their shape."""
     if not raw.strip():
         raise CorruptFile(path, "the file is empty")
     try:
-        data = json.loads(raw)
+        data = loads_data(raw)
     except UnicodeDecodeError as exc:
         raise CorruptFile(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise CorruptFile(path, f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    except NotFinite:
+        raise CorruptFile(path, f"{_where_not_finite(raw)}: not a finite number") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise CorruptFile(path, f"not valid data ({exc})") from None
     if not isinstance(data, dict):
         raise CorruptFile(path, f"not a TinyDB document file (top level is a {type(data).__name__})")
     for table, docs in data.items():
@@ -145,8 +322,8 @@ def parse_tinydb_bytes(path: Path, raw: bytes) -> dict[str, dict[str, Any]]:
 
 
 def dump_tinydb(data: dict) -> str:
-    """Serialise TinyDB tables the way stock TinyDB can read them back."""
-    return json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+    """Serialise TinyDB tables the way stock TinyDB can read them back (never NaN or Infinity)."""
+    return json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
 class AtomicJSONStorage(Storage):
@@ -170,7 +347,10 @@ class AtomicJSONStorage(Storage):
         return json.loads(self._text)
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        text = dump_tinydb(data)
+        try:
+            text = dump_tinydb(data)
+        except ValueError:  # a NaN or an infinity: the file would be unreadable afterwards
+            raise StoreError(f"not written to {self.path}: a number in it is not finite (NaN or infinity)") from None
         write_atomically(self.path, text)
         self._text = text
         self._signature = file_signature(self.path)

@@ -23,7 +23,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .files import CorruptFile, file_signature, parse_tinydb_bytes, read_bytes
+from .files import CorruptFile, StoreError, file_signature, loads_data, parse_tinydb_bytes, read_bytes
 from .metrics import Pattern, ReviewRow, find_patterns, row_from_document
 from .model import SCHEMA_VERSION
 
@@ -154,8 +154,8 @@ class ReviewIndex:
                 rows[number] = self.rows[old]
             else:
                 try:
-                    doc = json.loads(raw[start:end])
-                except ValueError:
+                    doc = loads_data(raw[start:end])
+                except ValueError:  # NotFinite too: the slow way names the file and the field
                     self._rebuild_slowly(signature, raw)  # not what it looked like: read it properly
                     return
                 rows[number] = _row(self.path, number, doc)
@@ -176,11 +176,14 @@ class ReviewIndex:
 
     def _load_index(self, signature) -> bool:
         """Take the rows from the index file; True if they are those of closed.json now."""
-        raw = read_bytes(self.index_path)
+        try:
+            raw = read_bytes(self.index_path)
+        except (OSError, StoreError):  # a folder, unreadable: derived data, rebuilt from closed.json
+            return False
         if raw is None:
             return False
         try:
-            data = json.loads(raw)
+            data = loads_data(raw)
             if data.get("format") != INDEX_FORMAT:
                 return False
             make = ReviewRow.from_list
@@ -238,7 +241,7 @@ class ReviewIndex:
             found = self.spans[number]
         if found is not None:
             try:
-                doc = json.loads(raw[found[0]:found[1]])
+                doc = loads_data(raw[found[0]:found[1]])
             except ValueError:
                 doc = None
             if isinstance(doc, dict) and doc.get("number") == number:

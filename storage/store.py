@@ -10,6 +10,9 @@ Layout of a store folder::
 
 Every change holds the lock, re-reads the file if another process changed it,
 applies itself to the freshly read incident, and is on disk before it returns.
+Reading never needs the lock or free space: opening refreshes open.json's ``.bak``
+only if the lock is free at once, and a backup that cannot be refreshed is a warning
+(``Store.warnings``). What may become a backup, and when, is in storage.backups.
 
 Under the lock, "changed since we last read it" is decided on the file's content,
 not on its (inode, mtime, size): an atomic rename frees the old inode and ext4
@@ -30,6 +33,8 @@ from pendulum import DateTime
 from tinydb import TinyDB
 from tinydb.table import Document
 
+from .backups import (CheckedContent, backup_warning, check_incident, copy_as_backup, digest as _digest,
+                      keep_before_rewrite)
 from .clock import Clock, system_clock
 from .files import (AtomicJSONStorage, CorruptFile, StoreError, backup_path, file_signature,
                     parse_tinydb_bytes, read_bytes, remove_stale_temps, stale_temps, write_atomically)
@@ -114,13 +119,11 @@ class ClosedIncidents(Mapping):
             return incident
         doc = self._docs[number]
         try:
-            incident = Incident.from_dict(doc)
-        except ValidationError as exc:
+            incident = check_incident(self._path, number, doc)
+        except CorruptFile:
             if self._skip_invalid:
                 raise KeyError(number) from None
-            raise CorruptFile(self._path, f"document {number} is not a valid incident ({exc})") from None
-        if incident.number != number:
-            raise CorruptFile(self._path, f"document {number} holds incident {incident.id}")
+            raise
         self._parsed[number] = incident
         return incident
 
@@ -132,6 +135,11 @@ class ClosedIncidents(Mapping):
 
     def __len__(self) -> int:
         return len(self._docs)
+
+    def check_whole(self) -> None:
+        """Parse every document; CorruptFile names the first that is not a valid incident."""
+        for number in self._docs:
+            self[number]  # noqa: B018 - the lookup parses and checks (and keeps the result)
 
     def readable(self) -> list[Incident]:
         """Every incident this version can read (all of them, unless the store is read-only)."""
@@ -165,6 +173,9 @@ class Store:
         self._closed_seen: tuple | None = None
         self._closed_digest: bytes | None = None  # hash of closed.json as last read or written
         self._closed_docs: dict[int, dict] = {}  # closed.json's documents, to write back unchanged
+        self._checked = CheckedContent()  # contents checked whole: fit to become a .bak or be rewritten
+        self.warnings: list[str] = []  # what upkeep could not do (a .bak not refreshed); never fatal
+        self.upkeep_waiting = False  # opening found the lock held: upkeep() again later
         self.playbook: LoadedPlaybook = load_playbook(self.folder)
         self.config: StoreConfig = load_config(self.folder)
 
@@ -172,25 +183,55 @@ class Store:
 
     @classmethod
     def open(cls, folder: Path | str, *, clock: Clock = system_clock, user: str | None = None) -> "Store":
-        """Open (creating if needed) the store in ``folder``; raises CorruptFile for bad files."""
+        """Open (creating if needed) the store in ``folder``; raises CorruptFile for bad files.
+
+        Never waits for the lock: upkeep that finds it held is left for later
+        (``upkeep_waiting``), and upkeep that fails is a warning (``warnings``).
+        """
         folder = Path(folder)
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _make_folder(folder)
         store = cls(folder, clock=clock, user=user)
-        if not os.access(folder, os.W_OK):
-            store.read_only_reason = f"{folder} is not writable by you: read-only"
-            store._load_open()
-            return store
+        writable = os.access(folder, os.W_OK)
+        if not writable:
+            on_read_only_disk = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+            store.read_only_reason = (f"{folder} is on a disk mounted read-only: opened read-only"
+                                      if on_read_only_disk else f"{folder} is not writable by you: read-only")
         store._load_open()
-        if not store._needs_upkeep():
-            return store  # the common case: nothing to clean, so no lock to wait for
-        with store._locked():
-            remove_stale_temps(folder, DATA_FILES)
-            store._load_open()
-            if store.read_only_reason is None:
-                store._finish_pending_moves()
-            # Under the lock: another process's open would delete our temp file as stale.
-            store._refresh_backup(store.open_path, store._open_raw)
+        if writable and store._needs_upkeep():
+            store.upkeep()  # not the common case: nothing to clean means no lock to take
         return store
+
+    def upkeep(self) -> bool:
+        """Tidy after a killed writer and refresh open.json's .bak, if the lock is free right now.
+
+        Returns False, and sets ``upkeep_waiting``, when another process holds the lock.
+        The disk and the lock never make it fail: what it could not do becomes a warning.
+        Raises CorruptFile only if open.json turned bad since it was read.
+        """
+        if not self._try_lock(f"the backup {backup_path(self.open_path).name}"):
+            self.upkeep_waiting = True
+            return False
+        self.upkeep_waiting = False
+        try:
+            try:
+                remove_stale_temps(self.folder, DATA_FILES)
+            except OSError:
+                pass  # left for the next open; they are never read
+            self._sync_locked(finish_moves=False)
+            if self.read_only_reason is None and any(inc.is_closed for inc in self._open.values()):
+                try:
+                    self._finish_pending_moves()
+                except StoreError as exc:  # a bad closed.json, a full disk: the incident stays open for now
+                    self._warn(f"a close cut short could not be finished: {exc}")
+            # Under the lock: another process's open would delete our temp file as stale.
+            self._refresh_backup(self.open_path, self._open_raw)
+        finally:
+            self._lock.release()
+        return True
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
 
     @property
     def open_path(self) -> Path:
@@ -229,22 +270,40 @@ class Store:
             self._lock = filelock.FileLock(str(self.folder / LOCK_FILE), timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
         return _LockGuard(self._lock, self.folder)
 
-    def _refresh_backup(self, path: Path, raw: bytes | None) -> None:
-        """Keep ``raw`` (content that just parsed and validated) as ``path``'s ``.bak``.
+    def _try_lock(self, upkeep: str | None = None) -> bool:
+        """Take the lock if it is free now (or already ours); never waits.
 
-        Written atomically, 0600 from the start: a crash mid-copy must not destroy
-        the last good copy, and the copy holds client data.
+        With ``upkeep`` (what would be refreshed), not getting it is a warning. A lock
+        file that cannot be opened counts as held: upkeep waits, the reader does not.
         """
-        if raw is None or self.read_only:
+        self._locked()  # makes the lock object
+        try:
+            self._lock.acquire(timeout=0)
+        except TimeoutError:
+            if upkeep:
+                self._warn(f"another mishap is writing to {self.folder} (it holds the lock): {upkeep} "
+                           f"was not refreshed this time")
+            return False
+        except OSError as exc:
+            if upkeep:
+                self._warn(f"cannot take the lock {self.folder / LOCK_FILE} ({exc.strerror or exc}): {upkeep} "
+                           f"was not refreshed; check that you may write to {self.folder}")
+            return False
+        return True
+
+    def _refresh_backup(self, path: Path, raw: bytes | None) -> None:
+        """Keep ``raw`` (content that was checked whole) as ``path``'s ``.bak``, if the lock is free now.
+
+        Never waits and never fails: a backup that cannot be refreshed is a warning.
+        """
+        if raw is None or self.read_only or not self._try_lock(f"the backup {backup_path(path).name}"):
             return
-        bak = backup_path(path)
-        with self._locked():
-            try:
-                if bak.stat().st_size == len(raw) and bak.read_bytes() == raw:
-                    return  # already the last good copy: spare a write and two fsyncs
-            except FileNotFoundError:
-                pass
-            write_atomically(bak, raw)
+        try:
+            copy_as_backup(path, raw)
+        except OSError as exc:
+            self._warn(backup_warning(path, exc))
+        finally:
+            self._lock.release()
 
     def _check_schema(self, path: Path, data: dict) -> None:
         for table in data.values():
@@ -297,7 +356,6 @@ class Store:
         self._open_db = TinyDB(self.open_path, storage=AtomicJSONStorage)
 
     def _read_closed(self, signature: tuple | None, raw: bytes | None) -> None:
-        first = self._closed is None
         data = parse_tinydb_bytes(self.closed_path, raw) if raw is not None else None
         if data is not None:
             self._check_schema(self.closed_path, data)
@@ -305,8 +363,6 @@ class Store:
         self._closed = ClosedIncidents(self.closed_path, self._closed_docs, skip_invalid=self.read_only)
         self._closed_seen = signature
         self._closed_digest = _digest(raw)
-        if first:
-            self._refresh_backup(self.closed_path, raw)
 
     def _load_closed(self) -> ClosedIncidents:
         signature = file_signature(self.closed_path)
@@ -323,6 +379,30 @@ class Store:
         else:
             self._closed_seen = signature
         return self._closed
+
+    def _check_closed_whole_locked(self) -> ClosedIncidents:
+        """Under the lock, before closed.json is rewritten: every document in it is valid.
+
+        Checked once per content (by digest): a console's second close is not slower.
+        """
+        closed = self._sync_closed_locked()
+        self._writable()  # a newer schema: never rewritten, so nothing to check
+        if not self._checked.holds(self.closed_path, self._closed_digest):
+            closed.check_whole()
+            self._checked.vouch(self.closed_path, self._closed_digest)
+        return closed
+
+    def _refresh_closed_backup(self) -> None:
+        """closed.json was just read whole and found good: keep it as its .bak (never fails)."""
+        if self.read_only or self._closed_digest is None:
+            return
+        self._checked.vouch(self.closed_path, self._closed_digest)
+        try:
+            raw = read_bytes(self.closed_path)
+        except (StoreError, OSError):
+            return
+        if _digest(raw) == self._closed_digest:  # only the very bytes that were checked
+            self._refresh_backup(self.closed_path, raw)
 
     # -- seeing other processes' changes ------------------------------------------------
 
@@ -352,7 +432,11 @@ class Store:
     def closed_incidents(self) -> list[Incident]:
         """Every closed incident (reads the closed file the first time)."""
         closed = self._load_closed()
-        return [inc for inc in closed.readable() if inc.number not in self._open]
+        fresh = not self._checked.holds(self.closed_path, self._closed_digest)
+        readable = closed.readable()  # parses every document: the whole file is checked
+        if fresh:
+            self._refresh_closed_backup()
+        return [inc for inc in readable if inc.number not in self._open]
 
     def get(self, incident_id: str | int) -> Incident:
         """One incident, open or closed."""
@@ -370,11 +454,12 @@ class Store:
         if self.read_only_reason:
             raise ReadOnlyStore(self.read_only_reason)
 
-    def _sync_locked(self) -> None:
+    def _sync_locked(self, finish_moves: bool = True) -> None:
         """Under the lock: make sure we act on what is on disk now.
 
         Compares bytes, not the stat signature (see the module note on inode reuse);
-        open.json holds only open incidents, so reading it is cheap.
+        open.json holds only open incidents, so reading it is cheap, and reading it
+        checks it whole: what a write replaces was always checked first.
         """
         signature = file_signature(self.open_path)
         raw = read_bytes(self.open_path)
@@ -382,7 +467,7 @@ class Store:
             self._load_open(raw, signature)
         else:
             self._open_seen = signature
-        if self.read_only_reason is None and any(inc.is_closed for inc in self._open.values()):
+        if finish_moves and self.read_only_reason is None and any(inc.is_closed for inc in self._open.values()):
             # Another writer died between the two writes of a close: finish it.
             try:
                 self._finish_pending_moves()
@@ -461,10 +546,10 @@ class Store:
                 incident.record(now, "edit", f"Edited: {', '.join(fields) or 'revision'}", self.user)
             incident.revision += 1
             if incident.is_closed or was_closed:
-                # Everything that can refuse the closed file (corrupt, newer schema, a
-                # different incident under this number) refuses before the first write.
-                closed = self._sync_closed_locked()
-                self._writable()
+                # Everything that can refuse the closed file (a bad document anywhere in it,
+                # a newer schema, a different incident under this number) refuses before
+                # the first write.
+                closed = self._check_closed_whole_locked()
                 if not was_closed:
                     self._check_no_collision(incident, closed)
             self._save_locked(incident, was_closed)
@@ -532,10 +617,11 @@ class Store:
         Works on the raw documents: the other closed incidents are written back as read,
         never parsed (parsing ten thousand would make every close take seconds).
         """
-        closed = self._sync_closed_locked()
+        # Checked whole first (a newer schema refuses here: rewriting would drop what we
+        # cannot read); the documents written back unparsed are then known good.
+        closed = self._check_closed_whole_locked()
         parsed = dict(closed.parsed())
         docs = dict(self._closed_docs)
-        self._writable()  # a newer schema in closed.json: rewriting it would drop what we cannot read
         for number, incident in upserts.items():
             parsed[number] = incident
             docs[number] = incident.to_dict()
@@ -546,12 +632,31 @@ class Store:
             if number in self._open and not self._open[number].is_closed:
                 parsed.pop(number, None)  # a reopen that was cut short: the open copy wins
                 docs.pop(number, None)
+        self._keep_closed_before_rewrite()
         storage = AtomicJSONStorage(self.closed_path)
         storage.write({"incidents": {str(n): docs[n] for n in sorted(docs)}})
         self._closed_docs = docs
         self._closed = ClosedIncidents(self.closed_path, docs, skip_invalid=self.read_only, parsed=parsed)
         self._closed_seen = file_signature(self.closed_path)
         self._closed_digest = _digest(storage._text.encode("utf-8"))
+        self._checked.vouch(self.closed_path, self._closed_digest)  # written from checked documents
+
+    def _keep_closed_before_rewrite(self) -> None:
+        """Under the lock: closed.json as it is (checked whole) becomes its .bak before it is replaced.
+
+        Most commands never read closed.json whole, so without this it might never get a
+        backup; a hard link makes it free. A failure is a warning: the write goes on.
+        """
+        try:
+            raw = read_bytes(self.closed_path)
+        except (StoreError, OSError):
+            return
+        if raw is None or _digest(raw) != self._closed_digest:
+            return
+        try:
+            keep_before_rewrite(self.closed_path, raw)
+        except OSError as exc:
+            self._warn(backup_warning(self.closed_path, exc))
 
     def _move_to_closed(self, numbers: list[int]) -> None:
         self._write_closed({n: self._open[n] for n in numbers})
@@ -657,8 +762,8 @@ class Store:
         self._locked()  # makes the lock object
         try:
             self._lock.acquire(timeout=0)
-        except TimeoutError:
-            return False  # a writer is busy: the next review writes it
+        except OSError:  # a writer is busy (TimeoutError), or no lock can be taken here
+            return False  # the next review writes it
         try:
             remove_stale_temps(self.folder, [INDEX_FILE])
             index.patterns()  # kept in the index too: a new process need not work them out
@@ -681,21 +786,26 @@ class Store:
         doc = self._review_index().document(number)
         if doc is None:
             raise NotFound(f"no incident M-{number}")
-        try:
-            return Incident.from_dict(doc)
-        except ValidationError as exc:
-            raise CorruptFile(self.closed_path, f"document {number} is not a valid incident ({exc})") from None
+        return check_incident(self.closed_path, number, doc)
 
 
 _TAIL_BYTES = 256 * 1024
 _DOC_KEY = re.compile(rb'[{,]"(\d+)":\{')
 
 
-def _digest(raw: bytes | None) -> bytes | None:
-    """A short fingerprint of a file's bytes (hashlib imported here: it is not start-up work)."""
-    import hashlib
-
-    return None if raw is None else hashlib.blake2b(raw, digest_size=20).digest()
+def _make_folder(folder: Path) -> None:
+    """Create the store folder if needed; a path that cannot be one says why and what to do."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StoreError(f"the store path {folder} is a file, not a folder: move that file aside, or give "
+                         f"a folder with --db or MISHAP_HOME") from None
+    except NotADirectoryError:
+        raise StoreError(f"cannot make the store folder {folder}: part of that path is a file; give "
+                         f"another folder with --db or MISHAP_HOME") from None
+    except OSError as exc:
+        raise StoreError(f"cannot make the store folder {folder} ({exc.strerror or exc}): create it "
+                         f"yourself, or give another folder with --db or MISHAP_HOME") from None
 
 
 class _LockGuard:
@@ -712,6 +822,10 @@ class _LockGuard:
             raise StoreError(
                 f"the store {self._folder} is locked by another mishap for over "
                 f"{LOCK_TIMEOUT_SECONDS} s; try again, or check for a stuck process") from None
+        except OSError as exc:
+            raise StoreError(
+                f"cannot take the store's lock {self._folder / LOCK_FILE} ({exc.strerror or exc}): check "
+                f"that you may write to {self._folder}") from None
         return self
 
     def __exit__(self, *exc) -> None:

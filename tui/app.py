@@ -52,12 +52,14 @@ class MishapApp(App):
         self.watch_overdue = OverdueWatch()
         self._settings_ok = True
         self._watching_size = False  # from the first screen on (an early resize has nothing to cover)
+        self._warnings_shown = 0  # how many of the store's warnings were shown already
 
     # -- start-up ------------------------------------------------------------------------
 
     def on_load(self) -> None:
         # Before the first screen is built, so the board is the default screen (one screen
-        # rendered at start, not an empty one and then the board).
+        # rendered at start, not an empty one and then the board). Opening never waits for
+        # the lock: another process writing leaves our upkeep waiting, not the board.
         try:
             self.store = Store.open(self.folder, clock=self.clock, user=self.user)
         except (StoreError, OSError) as exc:
@@ -94,6 +96,13 @@ class MishapApp(App):
         if self.store is None:
             return
         self._restore_theme()
+        if self.store.upkeep_waiting:
+            self._warnings_shown = len(self.store.warnings)  # said once, here, in the user's words
+            self.notify(f"Another mishap is writing to {self.folder} and holds its lock. The board shows the "
+                        f"store as it is on disk; a write of ours (the backup of open.json) is waiting and is "
+                        f"done as soon as the lock is free.", title="A write is waiting", severity="warning",
+                        timeout=10, markup=False)
+        self._show_store_warnings()
         if self.store.read_only:
             self.notify(self.store.read_only_reason, title="Read-only", severity="warning", timeout=10, markup=False)
         if self.store.playbook.problem:
@@ -201,10 +210,32 @@ class MishapApp(App):
         """The current instant from the injected clock."""
         return self.clock()
 
+    def _show_store_warnings(self) -> None:
+        """Each new warning from the store (a backup not refreshed) once, as a toast."""
+        for warning in self.store.warnings[self._warnings_shown:]:
+            self.notify(warning, title="Store", severity="warning", timeout=10, markup=False)
+        self._warnings_shown = len(self.store.warnings)
+
+    def _retry_upkeep(self) -> None:
+        """Opening found the lock held: try the upkeep again (never waits)."""
+        try:
+            done = self.store.upkeep()
+        except (StoreError, OSError) as exc:
+            self.store.upkeep_waiting = False
+            self.notify(f"Could not re-read the store: {exc}", severity="error", markup=False)
+            return
+        if done:
+            self.notify("The other mishap has finished writing: the store is up to date.", title="Store",
+                        timeout=4, markup=False)
+            self.reload_screens()
+
     def tick(self) -> None:
         """Once a second: pick up other processes' writes, redraw countdowns, ring on overdue."""
         if self.store is None:
             return
+        if self.store.upkeep_waiting:
+            self._retry_upkeep()
+        self._show_store_warnings()
         if self.store.changed():
             try:
                 self.store.refresh()
@@ -251,7 +282,7 @@ class MishapApp(App):
             if reload is not None:
                 try:
                     reload()
-                except StoreError as exc:  # e.g. the incident was removed by another process
+                except (StoreError, OSError) as exc:  # e.g. the incident was removed by another process
                     self.notify(str(exc), severity="error", markup=False)
                     if screen is self.screen and not isinstance(screen, BoardScreen):
                         self.pop_screen()
@@ -264,7 +295,9 @@ class MishapApp(App):
         try:
             result = self.store.change(number, apply)
         except (ValidationError, StoreError, OSError) as exc:
-            message = str(exc) if not isinstance(exc, OSError) else f"could not write to {self.folder}: {exc}"
+            # A StoreError (WriteFailed too) names the file and the way out already.
+            plain_os_error = isinstance(exc, OSError) and not isinstance(exc, StoreError)
+            message = f"could not write to {self.folder}: {exc}" if plain_os_error else str(exc)
             if isinstance(exc, OSError):
                 self._resync()
             if raise_errors:
@@ -300,6 +333,8 @@ class MishapApp(App):
                 raise StoreError(self.store.read_only_reason)
             try:
                 return self.store.create(title, client, severity, client_contact=contact, first_learned_by=learned)
+            except StoreError:
+                raise  # WriteFailed included: it names the file and the way out
             except OSError as exc:
                 raise StoreError(f"could not write to {self.folder}: {exc}") from exc
 

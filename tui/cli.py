@@ -120,7 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("json", "md"), required=True, dest="fmt")
     p.add_argument("--audience", choices=("internal", "client"), default="internal",
                    help="client leaves out internal notes and the cost split (default internal)")
-    p.add_argument("--output", metavar="FILE", default=None, help="write here instead of stdout")
+    p.add_argument("--output", metavar="FILE", default=None,
+                   help="write here instead of stdout (never inside the store folder)")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
     p = command("demo", "fill the store with a realistic demo set")
     p.add_argument("--force", action="store_true", help="add the demo set even if the store holds incidents")
@@ -141,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     from storage.files import StoreError
     from storage.model import ValidationError
 
+    for stream in (sys.stdout, sys.stderr):
+        # Stored text can hold a lone surrogate (a "\ud800" escape in a file): whatever slips
+        # past visible() is written as that escape, and cannot stop a whole listing.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     if zone_problem():
         _warn(zone_problem())
     try:
@@ -158,6 +165,18 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         return _fail(f"{exc.strerror or exc}{where}")
+    finally:
+        _warn_about_store(args)
+
+
+def _warn_about_store(args) -> None:
+    """What the store could not do (a backup not refreshed), each once: warnings, never failures."""
+    store = getattr(args, "store", None)
+    if store is None:
+        return
+    for warning in store.warnings[args.warned:]:
+        _warn(warning)
+    args.warned = len(store.warnings)
 
 
 def _say(text: str, *, file=None) -> None:
@@ -201,6 +220,8 @@ def _open_store(args):
     store = Store.open(default_folder(args.db))
     if store.config.problem:
         _warn(store.config.problem)  # as the console does at start: the defaults are in force
+    args.store, args.warned = store, 0  # kept for its warnings
+    _warn_about_store(args)  # before anything else the command says, so an error stays the last line
     return store
 
 
@@ -389,12 +410,22 @@ def _cmd_export(args) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return 0
-    from storage.files import write_atomically
+    import os
+
+    from storage.files import inside_store, write_atomically
 
     path = Path(args.output).expanduser()
     if path.is_dir():
         raise UserError(f"{path} is a folder: give a file name")
-    write_atomically(path, text)
+    if inside_store(path, store.folder):
+        real = Path(os.path.realpath(path))
+        leads = f" (it leads to {real})" if real != path.absolute() else ""
+        raise UserError(f"{path} is inside the store folder {store.folder}{leads}, where a report could take the "
+                        f"place of the store's own files, even with --force: write it somewhere else")
+    if (path.exists() or path.is_symlink()) and not args.force:
+        raise UserError(f"{path} exists: add --force to replace it, or give another file name")
+    # backslashreplace: a lone surrogate in stored text is written as its escape, not refused.
+    write_atomically(path, text.encode("utf-8", "backslashreplace"))
     _say(f"{incident.id}: report written to {path}", file=sys.stderr)
     return 0
 

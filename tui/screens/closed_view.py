@@ -179,7 +179,13 @@ class ClosedIncidentScreen(Screen):
     def on_mount(self) -> None:
         self.title = f"M-{self.number}"
         self.sub_title = "closed · read-only"
-        self.reload()
+        try:
+            self.reload()
+        except (StoreError, OSError) as exc:  # changed on disk since the review listed it
+            self.app.notify(f"Cannot show M-{self.number}: {exc}", title="Cannot read", severity="error",
+                            timeout=10, markup=False)
+            self.call_after_refresh(self.app.pop_screen)
+            return
         self.query_one("#view-scroll").focus()
 
     def reload(self) -> None:
@@ -205,8 +211,12 @@ class ClosedIncidentScreen(Screen):
         incident = self.incident
 
         def submit(path: Path, audience: str) -> Path:
+            # backslashreplace: a lone surrogate in stored text is written as its escape, not refused.
+            report = render_markdown(incident, audience).encode("utf-8", "backslashreplace")
             try:
-                write_atomically(path, render_markdown(incident, audience))
+                write_atomically(path, report)
+            except StoreError:
+                raise  # it names the file and the way out already
             except OSError as exc:
                 raise StoreError(f"could not write {path}: {exc.strerror or exc}") from None
             return path
@@ -215,7 +225,7 @@ class ClosedIncidentScreen(Screen):
             if path is not None:
                 self.app.notify(f"Report written to {path}", timeout=6, markup=False)
 
-        self.app.push_screen(ExportForm(submit, incident.id), written)
+        self.app.push_screen(ExportForm(submit, incident.id, store_folder=self.app.store.folder), written)
 
     def action_reopen(self) -> None:
         if self.incident is None or not self.incident.is_closed:

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
 from storage.export import AUDIENCES
+from storage.files import inside_store
 
 from .modals import FormModal, _labelled
 
@@ -25,14 +26,19 @@ def default_name(incident_id: str, audience: str) -> str:
 
 
 class ExportForm(FormModal):
-    """File name (relative names land in the current folder) and audience; ctrl+s writes the file."""
+    """File name (relative names land in the current folder) and audience; ctrl+s writes the file.
+
+    Never a file in the store folder (``store_folder``): a report there could replace a data file.
+    """
 
     TITLE_TEXT = "Export the post-incident report (Markdown)"
 
-    def __init__(self, submit: Callable[[Path, str], Any], incident_id: str, folder: Path | None = None):
+    def __init__(self, submit: Callable[[Path, str], Any], incident_id: str, folder: Path | None = None,
+                 store_folder: Path | None = None):
         super().__init__(submit)
         self.incident_id = incident_id
         self.folder = folder
+        self.store_folder = store_folder
         self._confirmed: Path | None = None  # the existing file the user agreed to replace
 
     def fields(self) -> ComposeResult:
@@ -64,6 +70,9 @@ class ExportForm(FormModal):
             raise ValueError(f"{path} is a folder: give a file name")
         if not path.parent.is_dir():
             raise ValueError(f"there is no folder {path.parent}")
+        if self.store_folder is not None and inside_store(path, self.store_folder):
+            raise ValueError(f"{path} is inside the store folder {self.store_folder}: save the report "
+                             f"somewhere else")
         if path.exists() and self._confirmed != path:
             self._confirmed = path
             raise ValueError(f"{path.name} exists: ctrl+s again replaces it")

@@ -74,6 +74,8 @@ class ReviewScreen(Screen):
         self._sorted: list[ReviewRow] | None = None
         self._zone = local_zone()
         self._loaded = False
+        self._unreadable: str | None = None  # why the closed incidents could not be read, if they could not
+        self._filter_problem: str | None = None  # what is wrong with what was typed in the filter
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -162,8 +164,10 @@ class ReviewScreen(Screen):
         try:
             self.all_rows = store.review_rows()
             self.patterns = store.review_patterns()
+            self._unreadable = None
         except (StoreError, OSError) as exc:
-            self._problem(f"Cannot read the closed incidents: {exc}")
+            # Said on the problem line; the summary says nothing ("no closed incidents yet" is untrue).
+            self._unreadable = f"Cannot read the closed incidents: {exc}"
             self.all_rows, self.patterns = [], {}
         self._zone = local_zone()
         self._sorted = None
@@ -195,9 +199,18 @@ class ReviewScreen(Screen):
         table = self.table
         table.set_sort(query.sort, query.reverse)
         table.set_rows(self.shown, keep if keep is not None else table.current)
-        self.query_one("#review-summary", Label).update(Text(summary_text(summarize(self.shown), len(self.all_rows))))
+        summary = "" if self._unreadable else summary_text(summarize(self.shown), len(self.all_rows))
+        self.query_one("#review-summary", Label).update(Text(summary))
+        self._show_problem()
 
     def _problem(self, message: str | None) -> None:
+        """Say what is wrong with the filter (None: nothing)."""
+        self._filter_problem = message
+        self._show_problem()
+
+    def _show_problem(self) -> None:
+        # A filter mistake first (it is what was just typed), else a closed file that cannot be read.
+        message = self._filter_problem or self._unreadable
         label = self.query_one("#review-problem", Label)
         label.display = message is not None
         label.update(Text(literal(message or "")))
@@ -262,7 +275,7 @@ class ReviewScreen(Screen):
 
     def action_back(self) -> None:
         filter_bar = self.query_one("#review-filter")
-        if self.query_state.filtered or filter_bar.display or self.query_one("#review-problem").display:
+        if self.query_state.filtered or filter_bar.display or self._filter_problem:
             self.clear_filters()
             return
         self.app.pop_screen()
@@ -282,4 +295,10 @@ class ReviewScreen(Screen):
     def _open(self, row: ReviewRow) -> None:
         from .closed_view import ClosedIncidentScreen
 
+        try:
+            self.app.store.closed_incident(row.number)  # one document: a bad one is a message, not a crash
+        except (StoreError, OSError) as exc:
+            self.app.notify(f"Cannot open {row.id}: {exc}", title="Cannot read", severity="error", timeout=10,
+                            markup=False)
+            return
         self.app.push_screen(ClosedIncidentScreen(row.number, self.patterns.get(row.number)))

@@ -1,0 +1,57 @@
+"""Fixtures shared by every test folder: a real, small file system to fill up."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+
+class SmallDisk:
+    """A tmpfs of a fixed size: ``fill()`` uses up its space for real (ENOSPC), ``free()`` gives it back."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._filler = path / "filler"
+
+    def fill(self) -> None:
+        """Write until the disk refuses; afterwards no file on it can grow."""
+        with open(self._filler, "ab", buffering=0) as handle:
+            for size in (64 * 1024, 4096, 1):
+                while True:
+                    try:
+                        handle.write(b"\0" * size)
+                    except OSError as exc:
+                        if exc.errno != errno.ENOSPC:
+                            raise
+                        break
+
+    def free(self) -> None:
+        """Remove what ``fill`` wrote."""
+        self._filler.unlink(missing_ok=True)
+
+    def make_read_only(self) -> None:
+        """Remount it read-only (EROFS for every write, whoever asks)."""
+        subprocess.run(["mount", "-o", "remount,ro", str(self.path)], check=True, capture_output=True, timeout=30)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MiB tmpfs under tmp_path (needs the right to mount, as root in CI; skipped otherwise)."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(mount_point)],
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"cannot mount a small disk here: {exc}")
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small disk here: {done.stderr.strip()}")
+    try:
+        yield SmallDisk(mount_point)
+    finally:
+        if os.path.ismount(mount_point):
+            subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, timeout=30)
