@@ -10,6 +10,7 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.geometry import Size
 from textual.screen import Screen
 
 from storage.readers.alerts import OverdueWatch
@@ -21,6 +22,7 @@ from storage.store.folder import Store
 
 from .screens.board import BoardScreen
 from .screens.problem import StoreProblemScreen
+from .screens.too_small import TooSmallScreen, too_small
 from .text import literal
 
 TICK_SECONDS = 1.0
@@ -34,6 +36,9 @@ class MishapApp(App):
     BINDINGS = [
         Binding("question_mark", "help", "Keys", key_display="?", tooltip="Show every key", id="app.help"),
     ]
+    # Screens get these classes from the terminal's size; the .tcss files lay out small terminals with them.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-medium"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     def __init__(self, folder: Path | str, *, clock: Clock = system_clock, user: str | None = None,
                  offer_demo: bool = True):
@@ -46,6 +51,7 @@ class MishapApp(App):
         self._open_problem = "the store was not opened"
         self.watch_overdue = OverdueWatch()
         self._settings_ok = True
+        self._watching_size = False  # from the first screen on (an early resize has nothing to cover)
         self._warnings_shown = 0  # how many of the store's warnings were shown already
 
     # -- start-up ------------------------------------------------------------------------
@@ -61,12 +67,32 @@ class MishapApp(App):
 
     def get_default_screen(self) -> Screen:
         if self.store is None:
-            return StoreProblemScreen(self._open_problem)
-        return BoardScreen()
+            return self.sized(StoreProblemScreen(self._open_problem))
+        return self.sized(BoardScreen())
+
+    def push_screen(self, screen, *args, **kwargs):
+        """Push ``screen`` with its size classes already set (see ``sized``)."""
+        return super().push_screen(self.sized(screen) if isinstance(screen, Screen) else screen, *args, **kwargs)
+
+    def sized(self, screen: Screen) -> Screen:
+        """Give a new screen the size classes of the terminal as it is.
+
+        Textual sets them on the screen's first resize, after its first layout: a form laid out
+        for a tall terminal first scrolled its focused field to where a short one no longer has it.
+        """
+        size = self.size
+        for breakpoints, length in ((self.HORIZONTAL_BREAKPOINTS, size.width),
+                                    (self.VERTICAL_BREAKPOINTS, size.height)):
+            reached = [name for at, name in breakpoints if length >= at]
+            for _, name in breakpoints:
+                screen.set_class(name == reached[-1], name, update=False)
+        return screen
 
     def on_mount(self) -> None:
         if zone_problem():
             self.notify(zone_problem(), title="Time zone", severity="warning", timeout=15, markup=False)
+        self._watching_size = True
+        self.call_after_refresh(self.fit_terminal)
         if self.store is None:
             return
         self._restore_theme()
@@ -94,6 +120,34 @@ class MishapApp(App):
 
             self.push_screen(ConfirmModal("The store is empty. Load the demo set to look around?"),
                              self._demo_answered)
+
+    # -- a terminal too small to draw the console ----------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._watching_size:
+            self.fit_terminal(event.size)
+
+    def fit_terminal(self, size: Size | None = None) -> None:
+        """Cover the console with the size message while the terminal is too small, and uncover it after."""
+        size = size or self.size
+        guard = self.screen if isinstance(self.screen, TooSmallScreen) else None
+        if too_small(size):
+            if guard is None:
+                self.push_screen(TooSmallScreen())
+            return
+        if guard is not None:
+            self.pop_screen()
+            # The screens under the guard missed the resizes: lay them out (and pick their
+            # size classes) for the terminal as it is now, and redraw them from the store.
+            for screen in self.screen_stack:
+                screen.post_message(events.Resize(size, size))
+            self.call_after_refresh(self.reload_screens)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Under the size message only quitting works (no help or palette over it)."""
+        if isinstance(self.screen, TooSmallScreen) and action in ("help", "command_palette"):
+            return False
+        return super().check_action(action, parameters)
 
     def store_is_empty(self) -> bool:
         """No open incidents and no closed file yet (never reads the closed file)."""

@@ -15,7 +15,7 @@ from storage.domain.clock import Countdown, CountdownState
 from storage.domain.model import Incident
 
 from ..text import clip
-from ..widgets.tables import fit_columns
+from ..widgets.tables import cut_with_ellipsis, fit_columns
 
 STATE_STYLE = {
     CountdownState.NONE: "dim",
@@ -25,18 +25,33 @@ STATE_STYLE = {
     CountdownState.OVERDUE: "bold red",
 }
 
-COLUMNS = [("due", "Next update", 22), ("sev", "Sev", 3), ("title", "Incident", 0.55),
+DUE_WIDTH = 22
+COLUMNS = [("due", "Next update", DUE_WIDTH), ("sev", "Sev", 3), ("title", "Incident", 0.55),
            ("client", "Client", 0.2), ("status", "Status", 9), ("steps", "Steps", 5), ("damage", "Damage", 0.25)]
+# What a narrower terminal leaves out, so the incident's title keeps a readable width.
+DROPPED_BELOW = {"damage": 100, "client": 80, "status": 80}
 
 EMPTY_TEXT = ("No open incidents.\n\nPress  n  to open one, or run  mishap demo  in a shell to see a "
               "realistic demo set.  ?  shows every key.")
 
 
-def due_cell(countdown: Countdown) -> Text:
-    """The countdown cell: words and local due time, coloured by urgency."""
+def due_cell(countdown: Countdown, width: int = DUE_WIDTH) -> Text:
+    """The countdown cell: words and local due time, coloured by urgency. A time that does not
+    fit is left out whole, "(…)", never cut inside its brackets."""
     if countdown.state is CountdownState.NONE:
         return Text("—", style="dim")
-    return Text(f"{countdown.relative} ({countdown.due_local})", style=STATE_STYLE[countdown.state])
+    text = f"{countdown.relative} ({countdown.due_local})"
+    if len(text) > width:
+        text = f"{countdown.relative} (…)"
+        if len(text) > width:
+            text = clip(countdown.relative, width)
+    return Text(text, style=STATE_STYLE[countdown.state])
+
+
+def board_columns(width: int, steps_width: int = 5) -> list[tuple[str, str, int | float]]:
+    """The columns for a table ``width`` cells wide; the steps column fits the longest "done/total"."""
+    return [(key, label, max(size, steps_width) if key == "steps" else size) for key, label, size in COLUMNS
+            if width >= DROPPED_BELOW.get(key, 0)]
 
 
 class BoardScreen(Screen):
@@ -83,8 +98,12 @@ class BoardScreen(Screen):
         self.call_after_refresh(self._refit)
 
     def _refit(self) -> None:
-        if fit_columns(self.table, COLUMNS):
+        if fit_columns(self.table, self._columns(self.visible_incidents(self.app.now()))):
             self.reload()
+
+    def _columns(self, incidents: list[Incident]) -> list[tuple[str, str, int | float]]:
+        steps = max((len("{}/{}".format(*i.progress())) for i in incidents), default=0)
+        return board_columns(self.table.size.width or self.app.size.width, steps)
 
     @property
     def table(self) -> DataTable:
@@ -105,11 +124,13 @@ class BoardScreen(Screen):
         incidents = self.visible_incidents(now)
         table = self.table
         selected = self.selected_number()
-        fit_columns(table, COLUMNS)
+        columns = self._columns(incidents)
+        fit_columns(table, columns)
         table.clear()
         self._states = {}
         for incident in incidents:
-            table.add_row(*self._cells(incident, now), key=str(incident.number))
+            cells = self._cells(incident, now)
+            table.add_row(*(cut_with_ellipsis(cells[key]) for key, _, _ in columns), key=str(incident.number))
         self._order = [i.number for i in incidents]
         empty = not self.app.store.open_incidents()
         self.query_one("#empty").display = empty
@@ -117,21 +138,21 @@ class BoardScreen(Screen):
         if selected in self._order:
             table.move_cursor(row=self._order.index(selected), animate=False)
 
-    def _cells(self, incident: Incident, now: DateTime) -> list[Text]:
+    def _cells(self, incident: Incident, now: DateTime) -> dict[str, Text]:
         countdown = Countdown.at(incident.next_deadline, now, incident.cadence)
         self._states[incident.number] = countdown.state
         overdue = countdown.state is CountdownState.OVERDUE
         row_style = "red" if overdue else ""
         done, total = incident.progress()
-        return [
-            due_cell(countdown),
-            Text(str(incident.severity), style="bold red" if incident.severity == 1 else row_style),
-            Text(clip(f"{incident.id}  {incident.title}", 80), style=row_style),
-            Text(clip(incident.client_org, 40), style=row_style),
-            Text(incident.status, style=row_style),
-            Text(f"{done}/{total}", style=row_style),
-            Text(clip(incident.damage_summary(), 60), style=row_style),
-        ]
+        return {
+            "due": due_cell(countdown),
+            "sev": Text(str(incident.severity), style="bold red" if incident.severity == 1 else row_style),
+            "title": Text(clip(f"{incident.id}  {incident.title}", 80), style=row_style),
+            "client": Text(clip(incident.client_org, 40), style=row_style),
+            "status": Text(incident.status, style=row_style),
+            "steps": Text(f"{done}/{total}", style=row_style),
+            "damage": Text(clip(incident.damage_summary(), 60), style=row_style),
+        }
 
     def tick(self, now: DateTime) -> None:
         """Once a second: redraw countdowns; re-sort if the order or a row's urgency changed."""
@@ -146,7 +167,7 @@ class BoardScreen(Screen):
             if countdown.state != self._states.get(incident.number):
                 self.reload()  # the whole row changes colour
                 return
-            cell = due_cell(countdown)
+            cell = cut_with_ellipsis(due_cell(countdown))
             key = str(incident.number)
             if table.get_cell(key, "due") != cell:  # words change once a minute, not every tick
                 table.update_cell(key, "due", cell)

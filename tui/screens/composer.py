@@ -23,6 +23,7 @@ from storage.store.files import StoreError, write_atomically
 from storage.domain.model import Incident, ValidationError
 
 from ..text import clip, literal
+from ..widgets.focus import FocusInView
 from .modals import CHANNELS, MODALS_CSS
 
 AUTOSAVE_SECONDS = 1.0
@@ -34,7 +35,7 @@ def _minutes_text(minutes: int) -> str:
     return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
-class ComposerScreen(ModalScreen[bool]):
+class ComposerScreen(FocusInView, ModalScreen[bool]):
     """Compose, check and send a client update for one incident."""
 
     CSS_PATH = MODALS_CSS

@@ -18,6 +18,7 @@ from storage.domain.model import DAMAGE_STATES, SEVERITY_NAMES, Incident, Unchan
 
 from ..text import clip
 from ..widgets.countdown import CountdownBadge
+from ..widgets.focus import FocusInView
 from ..widgets.tables import fit_columns, sync_rows
 from .modals import DamageForm, QuestionForm, TextForm, status_picker
 from .promises import PromiseActions
@@ -30,7 +31,7 @@ DAMAGE_STYLE = {"suspected": "yellow", "confirmed": "bold red", "contained": "cy
                 "resolved": "green", "ruled out": "dim"}
 
 
-class IncidentScreen(PromiseActions, Screen):
+class IncidentScreen(FocusInView, PromiseActions, Screen):
     """Work one incident: every change goes to the store first, then the panes redraw."""
 
     CSS_PATH = Path(__file__).with_name("incident.tcss")
@@ -156,7 +157,10 @@ class IncidentScreen(PromiseActions, Screen):
     def _draw_checklist(self, incident: Incident, now: DateTime) -> None:
         table = self.query_one("#checklist-table", DataTable)
         row = table.cursor_row
-        fit_columns(table, CHECKLIST_COLUMNS, 0.6, frame=2)
+        # The step number's column grows with the checklist (step 10000 is not cut to "10").
+        number_width = max(2, len(str(len(incident.steps))))
+        fit_columns(table, [(k, label, number_width if k == "n" else w) for k, label, w in CHECKLIST_COLUMNS],
+                    0.6, frame=2)
         next_step = incident.next_step_index()
         last_phase = None
         rows = []

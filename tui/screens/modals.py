@@ -22,12 +22,13 @@ from storage.store.files import StoreError
 from storage.domain.model import DAMAGE_STATES, STATUSES, DamageItem, OpenQuestion, ValidationError
 
 from ..text import kept, literal
+from ..widgets.focus import FocusInView
 
 MODALS_CSS = Path(__file__).with_name("modals.tcss")  # absolute: subclasses live in other modules
 CHANNELS = ("email", "phone", "video call", "meeting", "chat", "other")
 
 
-class FormModal(ModalScreen[Any]):
+class FormModal(FocusInView, ModalScreen[Any]):
     """A dialog with fields, an inline error line, ctrl+s to save and escape to cancel."""
 
     CSS_PATH = MODALS_CSS
@@ -208,7 +209,7 @@ class TextForm(FormModal):
         return (text,)
 
 
-class PickerModal(ModalScreen[str | None]):
+class PickerModal(FocusInView, ModalScreen[str | None]):
     """Pick one value from a short list (enter picks, escape cancels)."""
 
     CSS_PATH = MODALS_CSS

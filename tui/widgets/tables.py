@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.widgets import DataTable
 
 CELL_PADDING = 2  # DataTable pads each cell by one on each side
@@ -28,14 +29,23 @@ def fit_columns(table: DataTable, spec: list[tuple[str, str, int | float]], shar
         return False
     table.clear(columns=True)
     for (key, label, _), width in zip(spec, widths):
-        table.add_column(label, width=width, key=key)
+        table.add_column(cut_with_ellipsis(Text(label)), width=width, key=key)
     return True
+
+
+def cut_with_ellipsis(cell):
+    """A Text cell that a narrow column ends with "…" rather than cutting mid-word (other cells as given)."""
+    if isinstance(cell, Text):
+        cell.no_wrap = True
+        cell.overflow = "ellipsis"
+    return cell
 
 
 def sync_rows(table: DataTable, rows: list[tuple[str, list]]) -> bool:
     """Make ``table`` show ``rows`` (key, cells), touching only cells that changed when the keys
     are the same as before; otherwise rebuild. Returns whether it rebuilt.
     """
+    rows = [(key, [cut_with_ellipsis(cell) for cell in cells]) for key, cells in rows]
     keys = [key for key, _ in rows]
     current = [str(k.value) for k in table.rows]
     if keys != current:
