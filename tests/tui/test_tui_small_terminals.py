@@ -12,11 +12,11 @@ import pytest
 from rich.console import Console
 from textual.widgets import DataTable, Input, Label, TextArea
 
-from storage.clock import Countdown
-from storage.demo import fill_demo
-from storage.model import DamageItem
-from storage.playbook import PLAYBOOK_FILE
-from storage.store import Store
+from storage.domain.clock import Countdown
+from storage.readers.demo import fill_demo
+from storage.domain.model import DamageItem
+from storage.domain.playbook import PLAYBOOK_FILE
+from storage.store.folder import Store
 from tui.screens.board import BoardScreen, due_cell
 from tui.screens.composer import ComposerScreen
 from tui.screens.incident import IncidentScreen
