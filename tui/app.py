@@ -18,7 +18,7 @@ from storage.domain.clock import Clock, relative, system_clock, zone_problem
 from storage.store.files import StoreError
 from storage.domain.model import ValidationError
 from storage.store.settings import load_settings, save_settings
-from storage.store.folder import Store
+from storage.store import IncidentStore, open_store
 
 from .screens.board import BoardScreen
 from .screens.problem import StoreProblemScreen
@@ -47,7 +47,7 @@ class MishapApp(App):
         self.clock = clock
         self.user = user
         self.offer_demo = offer_demo
-        self.store: Store | None = None
+        self.store: IncidentStore | None = None
         self._open_problem = "the store was not opened"
         self.watch_overdue = OverdueWatch()
         self._settings_ok = True
@@ -61,7 +61,7 @@ class MishapApp(App):
         # rendered at start, not an empty one and then the board). Opening never waits for
         # the lock: another process writing leaves our upkeep waiting, not the board.
         try:
-            self.store = Store.open(self.folder, clock=self.clock, user=self.user)
+            self.store = open_store(self.folder, clock=self.clock, user=self.user)
         except (StoreError, OSError) as exc:
             self._open_problem = str(exc)
 

@@ -423,7 +423,7 @@ def _cmd_export(args) -> int:
     from storage.readers.export import document, markdown
     from storage.readers.report import build_report
 
-    incident = store.closed_incident(args.id)  # open or closed; parses only this incident's document
+    incident = store.get(args.id)  # open or closed; a closed one reads only its own file
     report = build_report(incident, args.audience)
     text = json_text(document(report)) + "\n" if args.fmt == "json" else markdown(report)
     if args.output is None:
@@ -455,7 +455,7 @@ def _cmd_demo(args) -> int:
     store = _open_store(args)
     created = fill_demo(store, force=args.force)
     open_n = sum(1 for i in created if not i.is_closed)
-    _say(f"demo set added to {store.folder}: {open_n} open and {len(created) - open_n} closed incidents "
+    _say(f"demo set added to {store.location}: {open_n} open and {len(created) - open_n} closed incidents "
           f"({', '.join(i.id for i in created)})")
     return 0
 

@@ -385,8 +385,6 @@ class FolderStore:
         if self._closed_seen is False:
             self._closed_seen = file_signature(self.history.journal_path)
 
-    closed_incident = get  # the review's name for it: one incident, parsing only its own file
-
     def _closed_incident(self, path: Path, doc: dict) -> Incident:
         reason = newer_schema_reason(str(path), doc.get("schema"))
         if reason:

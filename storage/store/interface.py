@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, AsyncIterator, Callable, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pendulum import DateTime
 
     from ..domain.clock import Clock
@@ -47,8 +49,22 @@ class IncidentStore(Protocol):
         """The store as messages name it: a folder path, or host and database (never a password)."""
 
     @property
+    def folder(self) -> "Path | None":
+        """The folder the store's files live in (a report is never written there); None for a database."""
+
+    @property
     def read_only_reason(self) -> str | None:
         """Why writes are refused (a newer mishap wrote it, no permission), or None."""
+
+    @property
+    def read_only(self) -> bool:
+        """Whether writes are refused (see ``read_only_reason``)."""
+
+    #: Opening found another writer holding the lock: its upkeep waits (``upkeep()`` again later).
+    upkeep_waiting: bool
+
+    def upkeep(self) -> bool:
+        """Tidying that opening could not do because another writer was busy; never waits, never fails."""
 
     @property
     def warnings(self) -> list[str]:
@@ -124,6 +140,9 @@ class IncidentStore(Protocol):
 
     def review_problems(self) -> list[str]:
         """Closed incidents that cannot be read, each named with its file and the way out."""
+
+    def save_review_index(self) -> bool:
+        """Keep the review's rows where the next process reads them fast (derived data; never waits)."""
 
     # -- acting as someone else ----------------------------------------------------------------------
 

@@ -162,11 +162,11 @@ def test_one_closed_incident_is_parsed_alone(folder, clock, monkeypatch):
     closed_store(folder, clock, count=3)
     store = Store.open(folder, clock=clock)
     reads = FileReads(monkeypatch)
-    one = store.closed_incident("M-2")
+    one = store.get("M-2")
     assert reads.names == ["M-2.json"]
     assert one.to_dict() == Store.open(folder, clock=clock).get("M-2").to_dict()
     with pytest.raises(NotFound):
-        store.closed_incident("M-40")
+        store.get("M-40")
 
 
 def test_a_read_only_store_does_not_write_the_index(folder, clock):

@@ -135,7 +135,7 @@ def test_a_stale_status_pick_does_not_reopen_a_closed_incident(consoles, folder,
     # omar's picker showed "open"; he picks "contained". Before, this reopened the incident.
     refused = omar.change(1, lambda inc, now, by: inc.set_status("contained", now, by, shown="open"))
     assert refused.refused and refused.message(clock()).startswith("M-1 is now closed, not open as shown")
-    assert Store.open(folder).closed_incident(1).is_closed
+    assert Store.open(folder).get(1).is_closed
 
 
 def test_first_learned_and_cadence_already_set_say_so(consoles, folder, clock):

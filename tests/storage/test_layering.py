@@ -101,3 +101,24 @@ def test_no_storage_module_loads_textual(python, child_env):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split(" ", 1)[1].strip() == "[]", done.stdout
     assert len(names) > 25  # every module was imported, not an empty list
+
+
+def test_the_folder_store_offers_every_method_of_the_interface_with_its_parameters(folder, clock):
+    import inspect
+
+    from storage.store import open_store
+    from storage.store.folder import FolderStore
+    from storage.store.interface import IncidentStore
+
+    store = open_store(folder, clock=clock)
+    assert isinstance(store, FolderStore) and isinstance(store, IncidentStore)
+
+    declared = {name: member for name, member in vars(IncidentStore).items()
+                if not name.startswith("_") and (callable(member) or isinstance(member, property))}
+    assert len(declared) > 20
+    for name, member in declared.items():
+        assert hasattr(store, name), f"FolderStore lacks {name}"
+        if callable(member):
+            wanted = list(inspect.signature(member).parameters)
+            offered = list(inspect.signature(getattr(FolderStore, name)).parameters)
+            assert offered[:len(wanted)] == wanted, f"{name}: {offered} != {wanted}"

@@ -70,7 +70,7 @@ async def test_closed_view_shows_the_report_the_export_writes(store, make_app, c
         await pilot.pause()
         assert isinstance(app.screen, ClosedIncidentScreen)
     written = (tmp_path / f"{inc.id}-post-incident.md").read_text(encoding="utf-8")
-    stored = reread(folder).closed_incident(inc.number)
+    stored = reread(folder).get(inc.number)
     assert written == markdown(build_report(stored, "internal"))  # the export renders the same model
     assert "| Update cadence | next working morning |" in written
     assert "1 of 2 promised updates went out on time (50%)" in written

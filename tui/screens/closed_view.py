@@ -183,7 +183,7 @@ class ClosedIncidentScreen(Screen):
 
     def reload(self) -> None:
         """Read the incident from the store (only its own document) and draw it."""
-        inc = self.incident = self.app.store.closed_incident(self.number)
+        inc = self.incident = self.app.store.get(self.number)
         report = self.report = build_report(inc, "internal")
         self.query_one("#view-title", Label).update(Text(clip(f"{report.id}  {report.title}", 200), style="bold"))
         contact = f" — {report.client_contact}" if report.client_contact else ""

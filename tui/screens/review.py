@@ -331,7 +331,7 @@ class ReviewScreen(Screen):
         from .closed_view import ClosedIncidentScreen
 
         try:
-            self.app.store.closed_incident(row.number)  # one document: a bad one is a message, not a crash
+            self.app.store.get(row.number)  # one document: a bad one is a message, not a crash
         except (StoreError, OSError) as exc:
             self.app.notify(f"Cannot open {row.id}: {exc}", title="Cannot read", severity="error", timeout=10,
                             markup=False)
