@@ -340,4 +340,5 @@ def test_one_handler_for_store_error_meets_every_refusal_as_one_line(folder, clo
     assert "M-99" in said["unknown id"]
     assert str(folder / "closed" / "M-2.json") in said["corrupt closed file"]
     assert "newer" in said["newer schema"] and "upgrade mishap" in said["newer schema"]
-    assert str(folder / "open.json") in said["corrupt open file"] and "move open.json aside" in said["corrupt open file"]
+    assert str(folder / "open.json") in said["corrupt open file"]
+    assert "move open.json aside" in said["corrupt open file"]
