@@ -1,4 +1,4 @@
-"""Fixtures shared by every test folder: a real, small file system to fill up."""
+"""Fixtures shared by every test folder: a real, small file system to fill up, and the shared fake clock."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from pendulum import DateTime
+
+from support.clock import START, FakeClock
 
 
 class SmallDisk:
@@ -55,3 +58,15 @@ def small_disk(tmp_path):
     finally:
         if os.path.ismount(mount_point):
             subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, timeout=30)
+
+
+@pytest.fixture
+def clock_start() -> DateTime:
+    """Where ``clock`` starts; a folder or module overrides this fixture to start elsewhere."""
+    return START
+
+
+@pytest.fixture
+def clock(clock_start) -> FakeClock:
+    """A fake clock the test moves by hand."""
+    return FakeClock(clock_start)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the shared fake clock
 
 RSS = r"""
 def rss_mb():
@@ -105,11 +106,10 @@ def build_store(folder: Path, closed_count: int, open_count: int = 10, seed: int
     from storage.store.files import dump_tinydb, write_atomically
     from storage.domain.model import Cost, DamageItem, PreventionAction
     from storage.store.folder import Store
+    from support.clock import FakeClock
 
     rng = random.Random(seed)
-    t0 = pendulum.datetime(2023, 1, 2, 9, 0, tz="UTC")
-    now = [t0]
-    store = Store.open(folder, clock=lambda: now[0], user="bench")
+    store = Store.open(folder, clock=FakeClock(pendulum.datetime(2023, 1, 2, 9, 0, tz="UTC")), user="bench")
     template = store.create("Template", "Template client", 2, first_learned_by="us")
 
     def story(inc, at, by):

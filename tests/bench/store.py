@@ -29,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the shared fake clock
 
 import pendulum  # noqa: E402
 from tinydb import TinyDB  # noqa: E402
@@ -37,20 +38,15 @@ from storage.store.files import AtomicJSONStorage  # noqa: E402
 from storage.domain.model import ChecklistStep, Incident, new_incident  # noqa: E402
 from storage.domain.playbook import DEFAULT_PHASES, steps_of  # noqa: E402
 from storage.store.folder import Store  # noqa: E402
+from support.clock import FakeClock  # noqa: E402
 
 OPEN_INCIDENTS = 10
 START = pendulum.datetime(2026, 1, 5, 9, 0, tz="UTC")
 
 
-class Ticker:
-    """A fake clock that moves a second per call (no sleeping, no real time in the data)."""
-
-    def __init__(self, start=START):
-        self.now = start
-
-    def __call__(self):
-        self.now = self.now.add(seconds=1)
-        return self.now
+def Ticker() -> FakeClock:  # noqa: N802 - reads as the clock it makes
+    """The shared fake clock, moving a second per reading (no sleeping, no real time in the data)."""
+    return FakeClock(START, step=pendulum.duration(seconds=1))
 
 
 def closed_incident(number: int) -> Incident:

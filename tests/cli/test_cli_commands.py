@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pendulum
+from support.clock import FakeClock
 
 from storage.store.folder import Store
 
@@ -45,7 +46,7 @@ def test_mishap_home_is_used_without_db(run, tmp_path, monkeypatch):
 def test_list_sorts_most_urgent_first(run, folder):
     past = pendulum.now("UTC") - pendulum.duration(hours=3)
     # Created three hours ago with a 15-minute first-contact window: overdue now.
-    Store.open(folder, clock=lambda: past).create("Overdue one", "Late Co", 1)
+    Store.open(folder, clock=FakeClock(past)).create("Overdue one", "Late Co", 1)
     run("new", "Calm one", "--client", "Calm Co", "--severity", "2")
     run("new", "Soon one", "--client", "Soon Co", "--severity", "2")
     run("new", "Nothing promised", "--client", "Quiet Co", "--severity", "1")

@@ -7,6 +7,7 @@ import re
 
 import pendulum
 import pytest
+from support.clock import FakeClock
 
 from storage.readers.export import block, document, inline, render_markdown
 from storage.readers.metrics import update_checks
@@ -125,12 +126,12 @@ def test_punctuality_against_the_promised_time(run, folder):
     from storage.store.folder import Store
 
     t0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")
-    now = [t0]
-    store = Store.open(folder, clock=lambda: now[0])
+    clock = FakeClock(t0)
+    store = Store.open(folder, clock=clock)
     store.create("T", "C", 1)  # first contact due 09:15
 
     def log(minute, summary, next_minute):
-        now[0] = t0 + pendulum.duration(minutes=minute)
+        clock.after(minutes=minute)
         store.change("M-1", lambda inc, at, by: inc.log_update(
             "email", summary, t0 + pendulum.duration(minutes=next_minute), at, by))
 

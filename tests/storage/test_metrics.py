@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import pendulum
 import pytest
 
@@ -14,33 +16,23 @@ T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")
 MIN = 60
 
 
-class Clock:
-    """Minutes after T0, moved by hand."""
-
-    def __init__(self):
-        self.now = T0
-
-    def at(self, minutes: float):
-        self.now = T0 + pendulum.duration(seconds=minutes * 60)
-        return self.now
-
-
 def incident(number=1, title="Payroll file sent with old rates", client="Acme Ltd", severity=1, **kw):
     """Opened at T0 (discovered at T0), severity 1: first contact due at +15 min, cadence 30 min."""
     return new_incident(number, title, client, severity, T0, [], by="ana", **kw)
 
 
 @pytest.fixture
-def clock():
-    return Clock()
+def clock_start():
+    """The shared clock starts at T0: ``clock.after(minutes=m)`` is m minutes after discovery."""
+    return T0
 
 
 def test_duration_ack_and_first_contact(clock):
     inc = incident(first_learned_by="client")
-    inc.acknowledge(clock.at(4), "ana")
-    inc.log_update("phone", "told them", clock.at(40), clock.at(12), "ana")
-    inc.log_update("email", "fixed", None, clock.at(35), "ana")
-    inc.close(clock.at(24 * 60 + 90), "ana", reason="test")
+    inc.acknowledge(clock.after(minutes=4), "ana")
+    inc.log_update("phone", "told them", clock.after(minutes=40), clock.after(minutes=12), "ana")
+    inc.log_update("email", "fixed", None, clock.after(minutes=35), "ana")
+    inc.close(clock.after(minutes=24 * 60 + 90), "ana", reason="test")
     row = review_row(inc)
     assert row.duration == (24 * 60 + 90) * MIN
     assert row.ack == 4 * MIN
@@ -51,7 +43,7 @@ def test_duration_ack_and_first_contact(clock):
 
 def test_unknowns_stay_unknown(clock):
     inc = incident()  # never acknowledged, no update, who-first not recorded
-    inc.close(clock.at(60), "ana", reason="test")
+    inc.close(clock.after(minutes=60), "ana", reason="test")
     row = review_row(inc)
     assert row.ack is None and row.first_contact is None and row.us_first is None
     assert row.updates_due == 1 and row.updates_on_time == 0  # the first contact was due at +15 and missed
@@ -61,11 +53,11 @@ def test_unknowns_stay_unknown(clock):
 
 def test_update_punctuality_counts_late_missed_and_renegotiated(clock):
     inc = incident()
-    inc.log_update("phone", "first", clock.at(40), clock.at(10), "ana")   # due +15: on time
-    inc.log_update("email", "second", clock.at(70), clock.at(45), "ana")  # due +40: 5 min late
-    inc.renegotiate(2, clock.at(100), "client agreed", clock.at(60), "ana")  # +70 moved before its time
-    inc.log_update("email", "third", clock.at(200), clock.at(95), "ana")  # due +100 (moved): on time
-    inc.close(clock.at(260), "ana", reason="test")  # the +200 promise passed unsent: missed
+    inc.log_update("phone", "first", clock.after(minutes=40), clock.after(minutes=10), "ana")   # due +15: on time
+    inc.log_update("email", "second", clock.after(minutes=70), clock.after(minutes=45), "ana")  # due +40: 5 min late
+    inc.renegotiate(2, clock.after(minutes=100), "client agreed", clock.after(minutes=60), "ana")  # +70 moved before its time
+    inc.log_update("email", "third", clock.after(minutes=200), clock.after(minutes=95), "ana")  # due +100 (moved): on time
+    inc.close(clock.after(minutes=260), "ana", reason="test")  # the +200 promise passed unsent: missed
     row = review_row(inc)
     assert (row.updates_on_time, row.updates_due) == (2, 4)
     assert row.on_time_share == 0.5
@@ -74,8 +66,8 @@ def test_update_punctuality_counts_late_missed_and_renegotiated(clock):
 
 def test_a_promise_released_before_its_time_is_not_counted(clock):
     inc = incident()
-    inc.log_update("phone", "first", clock.at(120), clock.at(10), "ana")
-    inc.close(clock.at(60), "ana", reason="test")  # next update was due at +120: closed first
+    inc.log_update("phone", "first", clock.after(minutes=120), clock.after(minutes=10), "ana")
+    inc.close(clock.after(minutes=60), "ana", reason="test")  # next update was due at +120: closed first
     row = review_row(inc)
     assert (row.updates_on_time, row.updates_due) == (1, 1)
     assert row.broken == 0
@@ -83,20 +75,20 @@ def test_a_promise_released_before_its_time_is_not_counted(clock):
 
 def test_longest_silence_between_updates_and_to_closing(clock):
     inc = incident()
-    inc.log_update("phone", "a", None, clock.at(10), "ana")
-    inc.log_update("phone", "b", None, clock.at(100), "ana")  # 90 min silence
-    inc.log_update("phone", "c", None, clock.at(130), "ana")
-    inc.close(clock.at(150), "ana", reason="test")
+    inc.log_update("phone", "a", None, clock.after(minutes=10), "ana")
+    inc.log_update("phone", "b", None, clock.after(minutes=100), "ana")  # 90 min silence
+    inc.log_update("phone", "c", None, clock.after(minutes=130), "ana")
+    inc.close(clock.after(minutes=150), "ana", reason="test")
     assert review_row(inc).silence == 90 * MIN
 
 
 def test_silence_does_not_count_time_spent_closed(clock):
     inc = incident()
-    inc.log_update("phone", "a", None, clock.at(10), "ana")
-    inc.close(clock.at(20), "ana", reason="first close")
-    inc.reopen(clock.at(3000), "ana", "client found more")  # closed for two days
-    inc.log_update("phone", "b", None, clock.at(3030), "ana")
-    inc.close(clock.at(3040), "ana", reason="second close")
+    inc.log_update("phone", "a", None, clock.after(minutes=10), "ana")
+    inc.close(clock.after(minutes=20), "ana", reason="first close")
+    inc.reopen(clock.after(minutes=3000), "ana", "client found more")  # closed for two days
+    inc.log_update("phone", "b", None, clock.after(minutes=3030), "ana")
+    inc.close(clock.after(minutes=3040), "ana", reason="second close")
     doc = inc.to_dict()
     assert open_periods(doc) == [(T0.timestamp(), T0.timestamp() + 20 * MIN),
                                  (T0.timestamp() + 3000 * MIN, T0.timestamp() + 3040 * MIN)]
@@ -106,8 +98,8 @@ def test_silence_does_not_count_time_spent_closed(clock):
 
 def test_cost_and_close_reason(clock):
     inc = incident()
-    inc.set_cost(Cost(6.5, 300, 40), clock.at(30), "ana")
-    inc.close(clock.at(40), "ana", reason="client ended the contract")
+    inc.set_cost(Cost(6.5, 300, 40), clock.after(minutes=30), "ana")
+    inc.close(clock.after(minutes=40), "ana", reason="client ended the contract")
     row = review_row(inc)
     assert (row.hours, row.credits, row.share, row.cost_recorded) == (6.5, 300, 40, True)
     assert row.close_reason == "client ended the contract"
@@ -115,9 +107,9 @@ def test_cost_and_close_reason(clock):
 
 def test_a_document_without_a_ledger_is_measured_update_to_update(clock):
     inc = incident()
-    inc.log_update("phone", "a", clock.at(40), clock.at(10), "ana")
-    inc.log_update("phone", "b", clock.at(90), clock.at(50), "ana")  # 10 min late
-    inc.close(clock.at(60), "ana", reason="test")
+    inc.log_update("phone", "a", clock.after(minutes=40), clock.after(minutes=10), "ana")
+    inc.log_update("phone", "b", clock.after(minutes=90), clock.after(minutes=50), "ana")  # 10 min late
+    inc.close(clock.after(minutes=60), "ana", reason="test")
     doc = inc.to_dict()
     doc["promises"] = []
     from storage.readers.metrics import row_from_document
@@ -130,9 +122,9 @@ def test_summary_over_rows(clock):
     rows = []
     for number, (ack, first, learned) in enumerate([(2, 10, "us"), (10, 30, "client"), (6, 20, "client")], 1):
         inc = incident(number, first_learned_by=learned)
-        inc.acknowledge(clock.at(ack), "ana")
-        inc.log_update("phone", "x", None, clock.at(first), "ana")
-        inc.close(clock.at(100), "ana", reason="test")
+        inc.acknowledge(clock.after(minutes=ack), "ana")
+        inc.log_update("phone", "x", None, clock.after(minutes=first), "ana")
+        inc.close(clock.after(minutes=100), "ana", reason="test")
         rows.append(review_row(inc))
     summary = summarize(rows)
     assert summary.count == 3
@@ -178,11 +170,73 @@ def test_patterns_same_client_and_same_kind():
     assert not Pattern()
 
 
-def test_patterns_scale_linearly_and_ignore_words_everyone_uses():
-    rows = [_row(n, f"Closed incident {n} report alpha{chr(97 + n % 26)}") for n in range(1, 60)]
+def test_patterns_ignore_words_everyone_uses():
+    # Incidents n and n+26 share two words of their own ("aaaward", "aaafield"), and every title
+    # holds "closed" and "report": those two are in every pair's reach, and must be passed over.
+    rows = []
+    for n in range(1, 60):
+        c = chr(97 + n % 26) * 3
+        rows.append(_row(n, f"Closed incident {n} report {c}ward {c}field", client=f"Client {n}"))
     patterns = find_patterns(rows)
-    # "report" is in every title: too common to say anything; "closed" too
-    assert all(p.kind is None or "report" not in p.kind for p in patterns.values())
+    kinds = {number: p.kind for number, p in patterns.items()}
+    # Positive control: the kinds the titles do share are found, for every incident...
+    assert sorted(kinds) == list(range(1, 60))
+    assert kinds[1] == kinds[27] == kinds[53] == ("bbbfield", "bbbward") and patterns[1].same_kind == 3
+    assert kinds[25] == kinds[51] == ("zzzfield", "zzzward") and patterns[25].same_kind == 2
+    # ...and the words in every title never make one (else 59 incidents would share a kind).
+    assert not any({"closed", "report"} & set(kind) for kind in kinds.values())
+
+
+def _word(n: int) -> str:
+    """A made-up word, unique to ``n``: letters only, not a plural, in no stop list."""
+    letters = ""
+    while True:
+        n, digit = divmod(n, 26)
+        letters += chr(97 + digit)
+        if not n:
+            return f"q{letters}k"
+
+
+def _wordy_history(size: int) -> list:
+    """``size`` incidents in threes; each three share 20 title words (so each incident has 20 candidates)."""
+    return [_row(n, " ".join(_word((n - 1) // 3 * 20 + j) for j in range(20)), client=f"Client {n}")
+            for n in range(1, size + 1)]
+
+
+def test_pattern_work_per_incident_stays_bounded_as_the_history_grows(monkeypatch):
+    """Counts the word pairs compared, not seconds: each incident pairs at most KIND_WORDS of its words."""
+    import storage.readers.metrics as metrics
+
+    built = [0]
+
+    def counted(items, r):
+        for pair in combinations(items, r):
+            built[0] += 1
+            yield pair
+
+    monkeypatch.setattr(metrics, "combinations", counted)
+
+    def pairs_for(size: int) -> int:
+        built[0] = 0
+        patterns = find_patterns(_wordy_history(size))
+        assert len(patterns) == size and all(p.same_kind == 3 for p in patterns.values())  # work was done
+        return built[0]
+
+    most = metrics.KIND_WORDS * (metrics.KIND_WORDS - 1) // 2
+    work = {size: pairs_for(size) for size in (60, 120, 240)}
+    assert all(work[size] <= most * size for size in work)  # 20 candidates each, 190 pairs if not capped
+    assert work[240] == 2 * work[120] == 4 * work[60]  # doubling the history doubles the work
+
+    # Positive control: comparing every incident with every other, counted the same way, is
+    # caught by the same check (doubling the history about quadruples that work).
+    def all_pairs(size: int) -> int:
+        built[0] = 0
+        for _ in counted(_wordy_history(size), 2):
+            pass
+        return built[0]
+
+    quadratic = {size: all_pairs(size) for size in (60, 120)}
+    assert quadratic[120] > 2 * quadratic[60] and quadratic[120] > most * 120
 
 
 def test_compact_span():

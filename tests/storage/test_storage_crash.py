@@ -22,15 +22,12 @@ CHILD = r'''
 import random, sys
 import pendulum
 from storage.store.folder import Store
+from support.clock import FakeClock
 
 folder, seed = sys.argv[1], int(sys.argv[2])
 rng = random.Random(seed)
-ticks = [0]
 start = pendulum.datetime(2026, 3, 8, 6, 0, tz="UTC").add(hours=seed)
-
-def clock():
-    ticks[0] += 1
-    return start.add(seconds=ticks[0])
+clock = FakeClock(start, step=pendulum.duration(seconds=1))  # no two writes share an instant
 
 def say(*words):
     print(*words, flush=True)

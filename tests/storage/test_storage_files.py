@@ -312,5 +312,33 @@ def test_write_atomically_leaves_no_temp_file_when_it_fails(tmp_path):
     assert [p.name for p in (tmp_path / "d").iterdir()] == ["f.json"]
 
 
-def test_store_error_hierarchy():
-    assert issubclass(CorruptFile, StoreError) and issubclass(ReadOnlyStore, StoreError)
+def test_one_handler_for_store_error_meets_every_refusal_as_one_line(folder, clock):
+    """The console and the command catch StoreError alone: each way the store refuses reaches them."""
+
+    def refusal(action) -> str:
+        try:
+            action()
+        except StoreError as exc:  # the only handler the callers have for the store
+            return str(exc)
+        pytest.fail("the store did not refuse")
+
+    store = Store.open(folder, clock=clock)
+    kept = store.create("kept", "c", 2)
+    closed = store.create("closed", "c", 2)
+    store.change(closed.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
+    (folder / "closed" / "M-2.json").write_bytes(b'{"incidents": ')
+    said = {"unknown id": refusal(lambda: store.get("M-99")),
+            "corrupt closed file": refusal(lambda: Store.open(folder, clock=clock).get(closed.id))}
+    doc = json.loads((folder / "open.json").read_text())
+    doc["incidents"]["3"] = _newer({**kept.to_dict(), "number": 3})
+    (folder / "open.json").write_text(json.dumps(doc))
+    said["newer schema"] = refusal(lambda: Store.open(folder, clock=clock).create("x", "c", 2))
+    (folder / "open.json").write_bytes(b"[]")
+    said["corrupt open file"] = refusal(lambda: Store.open(folder, clock=clock))
+
+    assert all("\n" not in message for message in said.values()), said  # one line each, fit for a toast
+    assert "M-99" in said["unknown id"]
+    assert str(folder / "closed" / "M-2.json") in said["corrupt closed file"]
+    assert "newer" in said["newer schema"] and "upgrade mishap" in said["newer schema"]
+    assert str(folder / "open.json") in said["corrupt open file"]
+    assert "move open.json aside" in said["corrupt open file"]

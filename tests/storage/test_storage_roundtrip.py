@@ -9,6 +9,7 @@ import pendulum
 import tinydb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.clock import FakeClock
 
 from storage.domain.model import SCHEMA_VERSION, Cost, DamageItem, Incident, PreventionAction
 from storage.store.folder import Store
@@ -153,7 +154,7 @@ def test_one_megabyte_text(folder, clock):
 @given(text=hostile_nonblank)
 def test_hostile_text_round_trips(tmp_path_factory, text):
     folder = tmp_path_factory.mktemp("hostile")
-    clock = _Clock()
+    clock = FakeClock(pendulum.datetime(2026, 3, 8, 6, 30, tz="UTC"))  # one per example: fixtures are not
     store = Store.open(folder, clock=clock, user=text)
     inc = _every_field(store, clock, text)
     for value in (inc.title, inc.client_org, inc.owner, inc.fix, inc.lessons, inc.updates[0].summary,
@@ -163,17 +164,3 @@ def test_hostile_text_round_trips(tmp_path_factory, text):
     expected = inc.to_dict()
     assert Store.open(folder).get(inc.id).to_dict() == expected
     assert _stock_docs(folder / "open.json")[inc.number] == expected
-
-
-class _Clock:
-    """A fake clock for hypothesis examples (function-scoped fixtures do not reset per example)."""
-
-    def __init__(self):
-        self.now = pendulum.datetime(2026, 3, 8, 6, 30, tz="UTC")
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **units):
-        self.now = self.now + pendulum.duration(**units)
-        return self.now

@@ -1,4 +1,4 @@
-"""Two processes writing to one store at the same time lose nothing."""
+"""Two processes writing to one store at the same time lose nothing, and their writes interleave."""
 
 from __future__ import annotations
 
@@ -6,80 +6,114 @@ import subprocess
 
 from storage.store.folder import Store
 
-CHANGES = 100
+ROUNDS = 5
+PER_ROUND = 20  # 100 changes per writer, as 50 notes, 10 steps and 40 new incidents
 
-# Each writer keeps one Store open for its whole run (the long-lived case with caches),
-# waits for "go" so both start together, then makes 100 changes:
-# 50 notes and 10 completed steps on the shared incident M-1, and 40 new incidents.
+# Each writer keeps one Store open for its whole run (the long-lived case with caches). It makes
+# its changes in rounds; after each round it says so and waits until the parent lets both go on.
+# So each writer's round r+1 begins after both have finished round r: the writers provably
+# interleave (each one's later writes land on top of the other's earlier ones, through a stale
+# cache), whatever the speed of the machine. Within a round they run at the same time.
+# Per round: 10 notes and 2 completed steps on M-1, and 8 incidents created; for each note the writer
+# prints the position its note took in M-1's timeline, as the write returned it.
 CHILD = r'''
 import sys
 from storage.store.folder import Store
 
 folder, name, first_step = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rounds, per_round = int(sys.argv[4]), int(sys.argv[5])
 store = Store.open(folder, user=name)
 print("ready", flush=True)
-sys.stdin.readline()
 step = first_step
-for i in range(%d):
-    kind = i %% 10
-    if kind < 5:
-        store.change("M-1", lambda inc, now, by: inc.add_note(f"{name}-{i}", now, by))
-    elif kind < 9:
-        inc = store.create(f"{name}-{i}", "Client", 3)
-        print(inc.number, flush=True)
-    else:
-        store.change(1, lambda inc, now, by, s=step: inc.complete_step(s, now, by))
-        step += 1
+for r in range(rounds):
+    sys.stdin.readline()  # "go": the other writer has finished the round before this one too
+    for i in range(per_round):
+        if i < 10:
+            def note(inc, now, by, text=f"{name} r{r} n{i}"):
+                inc.add_note(text, now, by)
+                return len(inc.timeline) - 1
+            print("note", store.change("M-1", note), flush=True)
+        elif i < 12:
+            store.change(1, lambda inc, now, by, s=step: inc.complete_step(s, now, by))
+            step += 1
+        else:
+            print("created", store.create(f"{name} r{r} c{i}", "Client", 3).number, flush=True)
+    print("round", r, flush=True)
 print("done", flush=True)
-''' % CHANGES
+'''
 
 
-def test_two_processes_lose_nothing(tmp_path, child_env, python):
+def _lines_until(child: subprocess.Popen, last: str) -> list[str]:
+    """What ``child`` prints up to and including the line ``last``."""
+    lines = []
+    while True:
+        line = child.stdout.readline().decode()
+        assert line, f"the writer stopped early: {child.communicate(timeout=30)[1].decode()}"
+        lines.append(line.strip())
+        if line.strip() == last:
+            return lines
+
+
+def test_two_processes_interleave_and_lose_nothing(tmp_path, child_env, python):
     folder = tmp_path / "store"
     store = Store.open(folder, user="parent")
     shared = store.create("Shared incident", "ACME", 2)
-    assert shared.number == 1 and len(shared.steps) >= 20
+    assert shared.number == 1 and len(shared.steps) >= 4 * ROUNDS
     script = tmp_path / "writer.py"
     script.write_text(CHILD)
-
+    names = ("alpha", "beta")
     writers = {
-        name: subprocess.Popen([python, str(script), str(folder), name, str(first)],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env=child_env)
-        for name, first in (("alpha", 0), ("beta", 10))
+        name: subprocess.Popen([python, str(script), str(folder), name, str(first), str(ROUNDS), str(PER_ROUND)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env)
+        for name, first in zip(names, (0, 2 * ROUNDS))
     }
+    printed = {name: [] for name in names}
     try:
         for child in writers.values():
-            assert child.stdout.readline() == b"ready\n", child.communicate(timeout=30)[1].decode()
+            assert _lines_until(child, "ready") == ["ready"]
+        for r in range(ROUNDS):  # the parent is the barrier between rounds
+            for child in writers.values():
+                child.stdin.write(b"go\n")
+                child.stdin.flush()
+            for name, child in writers.items():
+                printed[name] += _lines_until(child, f"round {r}")[:-1]
         for child in writers.values():
-            child.stdin.write(b"go\n")
-            child.stdin.flush()
-        outputs = {name: child.communicate(timeout=60) for name, child in writers.items()}
+            assert _lines_until(child, "done") == ["done"]
+            assert child.wait(timeout=60) == 0, child.stderr.read().decode()
     finally:
         for child in writers.values():
             if child.poll() is None:
                 child.kill()
                 child.wait()
-    for name, (out, err) in outputs.items():
-        assert writers[name].returncode == 0, err.decode()
-        assert out.decode().splitlines()[-1] == "done"
 
-    assert store.changed()
     store.refresh()
     incidents = {inc.number: inc for inc in store.open_incidents()}
-    # 80 created by the writers, numbered without gaps or repeats after M-1.
+    # 80 created by the writers, numbered without gaps or repeats after M-1, as each writer was told.
     created = {inc.title: inc.number for inc in incidents.values() if inc.number != 1}
-    assert len(created) == 80 and sorted(created.values()) == list(range(2, 82))
-    for name, (out, _) in outputs.items():
-        printed = [int(n) for n in out.decode().split()[:-1]]
-        assert len(printed) == 40
-        assert {created[f"{name}-{i}"] for i in range(CHANGES) if 5 <= i % 10 < 9} == set(printed)
+    assert len(created) == 2 * ROUNDS * 8 and sorted(created.values()) == list(range(2, 2 + len(created)))
+    for name in names:
+        told = [int(line.split()[1]) for line in printed[name] if line.startswith("created")]
+        assert told == [created[f"{name} r{r} c{i}"] for r in range(ROUNDS) for i in range(12, 20)]
 
     m1 = incidents[1]
-    notes = sorted(t.text for t in m1.timeline if t.kind == "note")
-    assert notes == sorted(f"{name}-{i}" for name in writers for i in range(CHANGES) if i % 10 < 5)
-    assert [s.done_by for s in m1.steps[:20]] == ["alpha"] * 10 + ["beta"] * 10
-    assert m1.revision == 120
-    assert len(m1.timeline) == 1 + 100 + 20
+    # Every note is where its writer's write put it: nothing overwritten or moved by the other.
+    for name in names:
+        positions = [int(line.split()[1]) for line in printed[name] if line.startswith("note")]
+        texts = [f"{name} r{r} n{i}" for r in range(ROUNDS) for i in range(10)]
+        assert [m1.timeline[p].text for p in positions] == texts
+        assert all(m1.timeline[p].by == name for p in positions)
+    # The writers interleaved: in the timeline's order, rounds never go back, and each round
+    # holds both writers' notes, so the note-writer changes at least once per round.
+    notes = [t for t in m1.timeline if t.kind == "note"]
+    rounds = [int(t.text.split()[1][1:]) for t in notes]
+    assert rounds == sorted(rounds) and len(notes) == 2 * ROUNDS * 10
+    for r in range(ROUNDS):
+        assert {t.by for t in notes if t.text.split()[1] == f"r{r}"} == set(names)
+    switches = sum(a.by != b.by for a, b in zip(notes, notes[1:]))
+    assert switches >= ROUNDS
+    done_by = [s.done_by for s in m1.steps[:4 * ROUNDS]]
+    assert done_by == ["alpha"] * 2 * ROUNDS + ["beta"] * 2 * ROUNDS
+    assert m1.revision == 2 * ROUNDS * 12  # one per change
+    assert len(m1.timeline) == 1 + 2 * ROUNDS * 12
     # The same holds for a fresh reader.
     assert Store.open(folder).get(1).to_dict() == m1.to_dict()

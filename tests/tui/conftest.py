@@ -1,13 +1,14 @@
-"""Fixtures for console tests: a fake clock, a pinned time zone, and a store in tmp_path."""
+"""Fixtures for console tests: the shared fake clock at the console's start, a pinned time zone, a tick only
+the test drives, and a store in tmp_path."""
 
 from __future__ import annotations
 
 import pendulum
 import pytest
-from tui_support import FakeClock
+from tui_support import START, ObservedApp
 
+import tui.app
 from storage.store.folder import Store
-from tui.app import MishapApp
 
 
 @pytest.fixture(autouse=True)
@@ -18,9 +19,17 @@ def berlin_time():
     pendulum.set_local_timezone()
 
 
+@pytest.fixture(autouse=True)
+def tests_drive_the_tick(monkeypatch):
+    """The once-a-second tick never fires by itself in a test: the test calls app.tick() after moving
+    the clock, so what a screen shows never depends on how fast the machine is."""
+    monkeypatch.setattr(tui.app, "TICK_SECONDS", 24 * 3600)
+
+
 @pytest.fixture
-def clock():
-    return FakeClock()
+def clock_start():
+    """The console's snapshots were taken at this instant: the shared clock starts there."""
+    return START
 
 
 @pytest.fixture
@@ -35,8 +44,8 @@ def store(folder, clock):
 
 @pytest.fixture
 def make_app(folder, clock):
-    def make(**kwargs) -> MishapApp:
+    def make(**kwargs) -> ObservedApp:
         kwargs.setdefault("offer_demo", False)
-        return MishapApp(folder, clock=clock, user="ana", **kwargs)
+        return ObservedApp(folder, clock=clock, user="ana", **kwargs)
 
     return make

@@ -14,7 +14,7 @@ from tui.screens.incident import IncidentScreen
 from tui.screens.composer import ComposerScreen
 from tui.screens.modals import NewIncidentForm
 from tui.screens.problem import StoreProblemScreen
-from tui_support import reread, table_rows, toasts
+from tui_support import reread, settle, table_rows, toasts
 
 HOSTILE = "a[/]b [bold]x[/bold] \x1b[31mred\x1b[0m 🔥 漢字 \u202ertl"
 SHOWN = "a[/]b [bold]x[/bold] ␛[31mred␛[0m 🔥 漢字 ⟨U+202E⟩rtl"  # ESC shown as ␛, the bidi override by its code point: never sent
@@ -179,9 +179,9 @@ async def test_every_workspace_action_is_in_the_palette(store, make_app):
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"Client update")
-        await pilot.pause(0.3)
+        await settle(pilot)  # the palette's search runs as a worker: wait for it, not for a guess
         await pilot.press("enter")
-        await pilot.pause(0.3)
+        await settle(pilot)
         assert isinstance(app.screen, ComposerScreen)
 
 

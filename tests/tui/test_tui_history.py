@@ -10,7 +10,7 @@ from textual.widgets import Label
 from storage.store.closed_history import INDEX_FILE, JOURNAL_FILE
 from storage.store.folder import Store
 from tui.screens.review import ReviewScreen
-from tui_support import screen_text
+from tui_support import screen_text, settle
 
 
 def _closed(store, count: int) -> None:
@@ -22,12 +22,9 @@ def _closed(store, count: int) -> None:
 async def _review(app, pilot) -> ReviewScreen:
     await pilot.pause()
     await pilot.press("r")
-    for _ in range(50):
-        await pilot.pause(0.05)
-        screen = app.screen
-        if isinstance(screen, ReviewScreen) and screen._loaded:
-            return screen
-    raise AssertionError("the review never finished loading")
+    await settle(pilot)  # a first review reads the closed files in a worker: wait for it to finish
+    assert isinstance(app.screen, ReviewScreen)
+    return app.screen
 
 
 async def test_a_first_review_reads_every_file_showing_progress_then_keeps_an_index(store, folder, make_app):
@@ -52,11 +49,7 @@ async def test_a_first_review_reads_every_file_showing_progress_then_keeps_an_in
         assert len(screen.all_rows) == 30
         assert any(m and m.startswith("Reading the closed incidents for the first time: 30 of 30") for m in shown)
         assert not screen.query_one("#review-problem", Label).display  # gone once the rows are in
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if (folder / "closed" / INDEX_FILE).exists():
-                break
-        assert (folder / "closed" / INDEX_FILE).exists()  # the next review reads it instead
+        assert (folder / "closed" / INDEX_FILE).exists()  # written by the build's worker: the next review reads it
     assert not Store.open(folder).review_needs_build()
 
 

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from support.clock import FakeClock
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Label, TextArea
-from tui_support import FakeClock, reread, screen_text, toasts
+from tui_support import START, reread, screen_text, toasts
 
 from storage.domain.model import DamageItem, PreventionAction
 from storage.store.folder import Store
@@ -284,7 +285,7 @@ ONE_MB = ("\x1b]0;HIJACK\x07\u202e\x9b\ud800 " + "a" * 1000) * 1000
 
 async def _visit_every_screen(text: str) -> None:
     """Board, workspace, composer, close form, step note, toast, review and closed report, each checked."""
-    clock = FakeClock()
+    clock = FakeClock(START)
     with tempfile.TemporaryDirectory() as where:
         folder = Path(where) / "store"
         fill(folder, clock, text)

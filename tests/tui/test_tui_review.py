@@ -9,36 +9,13 @@ import pytest
 from rich.console import Console
 from textual.widgets import Input, Label, Select
 
-from storage.domain.model import Cost
 from storage.store.folder import Store
 from tui.screens.closed_view import ClosedIncidentScreen
 from tui.screens.export_form import ExportForm
 from tui.screens.incident import IncidentScreen
 from tui.screens.modals import TextForm
 from tui.screens.review import ReviewScreen
-from tui_support import reread, toasts
-
-HOSTILE = "a[/]b [bold]x | # `t` \x1b[31m 💥"
-
-
-def close_one(store, clock, title, client, severity, *, learned="us", ack=5, update=10, close_after=60,
-              reason="closed for the test", note=None, credits=0):
-    """A closed incident with known times (minutes after its discovery)."""
-    inc = store.create(title, client, severity, first_learned_by=learned)
-    start = clock.instant
-    clock.advance(minutes=ack)
-    store.change(inc.id, lambda i, now, by: i.acknowledge(now, by))
-    clock.instant = start.add(minutes=update)
-    store.change(inc.id, lambda i, now, by: i.log_update("phone", f"Told {client}", None, now, by))
-    if note:
-        store.change(inc.id, lambda i, now, by: i.add_note(note, now, by))
-    if credits:
-        store.change(inc.id, lambda i, now, by: i.set_cost(Cost(2, credits, 50), now, by))
-    clock.instant = start.add(minutes=close_after)
-    store.change(inc.id, lambda i, now, by: i.close(now, by, reason=reason))
-    clock.advance(minutes=30)
-    return inc
-
+from tui_support import HOSTILE, close_one, reread, toasts
 
 @pytest.fixture
 def history(store, clock):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import TextArea
 
-from test_tui_review import HOSTILE, close_one
-from tui_support import SIZE, seed, steady
+from tui_support import HOSTILE, SIZE, close_one, seed, steady
 
 def test_close_form_with_gaps(snap_compare, store, clock, make_app):
     seed(store, clock)

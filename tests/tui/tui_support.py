@@ -1,33 +1,51 @@
-"""Helpers shared by the console tests (importable by name: tests/tui is on sys.path)."""
+"""Helpers shared by the console tests (importable by name: tests/tui is on sys.path).
+
+Everything here reads the console through Textual's public API: the Notify message for toasts,
+``export_screenshot`` for what the terminal is sent, the worker manager for background work.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import html
+import re
+
 import pendulum
+from rich.cells import cell_len
 from rich.text import Text
+from support.clock import FakeClock
+from textual import on
+from textual.notifications import Notification, Notify
 from textual.widgets import DataTable
 
+from storage.domain.model import Cost
 from storage.store.folder import Store
+from tui.app import MishapApp
 
 SIZE = (120, 36)  # snapshots and screenshots are taken at this pinned size
 START = pendulum.datetime(2026, 11, 23, 9, 0, tz="UTC")
+HOSTILE = "a[/]b [bold]x | # `t` \x1b[31m 💥"  # markup, a pipe, a heading mark, backticks, an escape, an emoji
 
 
-class FakeClock:
-    """A clock the test moves by hand; the app and the store read it."""
+class ObservedApp(MishapApp):
+    """The console as users run it, plus a record of the toasts it raised.
 
-    def __init__(self, start=START):
-        self.instant = start
+    Textual keeps the toasts being shown in a private list; the Notify message that carries each
+    one to the app is public, so the record is kept from it.
+    """
 
-    def __call__(self):
-        return self.instant
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.raised: list[Notification] = []
 
-    def advance(self, **kwargs) -> None:
-        self.instant = self.instant.add(**kwargs)
+    @on(Notify)
+    def _record(self, message: Notify) -> None:
+        self.raised.append(message.notification)
 
 
 def reread(folder, clock=None) -> Store:
     """A fresh Store on the same folder: what is really on disk."""
-    return Store.open(folder, clock=clock or FakeClock(), user="check")
+    return Store.open(folder, clock=clock or FakeClock(START), user="check")
 
 
 def table_rows(table: DataTable) -> list[list[str]]:
@@ -38,9 +56,9 @@ def table_rows(table: DataTable) -> list[list[str]]:
     return rows
 
 
-def toasts(app) -> list[str]:
-    """The text of every notification currently shown."""
-    return [str(n.message) for n in app._notifications]
+def toasts(app: ObservedApp) -> list[str]:
+    """The text of every toast still shown (raised, and its timeout not yet run out)."""
+    return [str(n.message) for n in app.raised if not n.has_expired]
 
 
 def seed(store: Store, clock: FakeClock) -> list:
@@ -59,6 +77,25 @@ def seed(store: Store, clock: FakeClock) -> list:
     return [payroll, order]
 
 
+def close_one(store, clock: FakeClock, title, client, severity, *, learned="us", ack=5, update=10, close_after=60,
+              reason="closed for the test", note=None, credits=0):
+    """A closed incident with known times (minutes after its discovery)."""
+    inc = store.create(title, client, severity, first_learned_by=learned)
+    start = clock.now
+    clock.advance(minutes=ack)
+    store.change(inc.id, lambda i, now, by: i.acknowledge(now, by))
+    clock.set(start.add(minutes=update))
+    store.change(inc.id, lambda i, now, by: i.log_update("phone", f"Told {client}", None, now, by))
+    if note:
+        store.change(inc.id, lambda i, now, by: i.add_note(note, now, by))
+    if credits:
+        store.change(inc.id, lambda i, now, by: i.set_cost(Cost(2, credits, 50), now, by))
+    clock.set(start.add(minutes=close_after))
+    store.change(inc.id, lambda i, now, by: i.close(now, by, reason=reason))
+    clock.advance(minutes=30)
+    return inc
+
+
 async def steady(pilot) -> None:
     """Before a snapshot: no blinking cursors, and every posted message handled."""
     for widget in pilot.app.screen.query("Input, TextArea"):
@@ -66,7 +103,50 @@ async def steady(pilot) -> None:
     await pilot.pause()
 
 
+async def settle(pilot) -> None:
+    """Until no worker runs (a review build, an index write, a palette search) and what they posted is handled.
+
+    Waits on the workers themselves, not on a guess of how long they take.
+    """
+    while running := [w for w in pilot.app.workers if not w.is_finished]:
+        # A cancelled search raises WorkerCancelled here: it is finished all the same. A failed
+        # worker has already been reported by the app, and run_test raises it on exit.
+        await asyncio.gather(*(w.wait() for w in running), return_exceptions=True)
+        await pilot.pause()
+    await pilot.pause()
+
+
+async def until(pilot, condition, what: str, turns: int = 200) -> None:
+    """Let the app run, a message round at a time, until ``condition()`` holds; fail naming ``what``."""
+    for _ in range(turns):
+        if condition():
+            return
+        await pilot.pause()
+    raise AssertionError(f"never happened: {what}")
+
+
+_TEXT = re.compile(r"<text ([^>]*)>(.*?)</text>", re.S)
+_ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
+
+
 def screen_text(app) -> str:
-    """The text of every segment the current screen draws: what goes to the terminal, minus styles."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+    """The characters of the current screen as the terminal is sent them, one line per row, without styles.
+
+    Read from ``export_screenshot`` (the SVG of a full redraw): each drawn run of text is an
+    element with its column (x over the cell width) and its row (its clip path names the line).
+    A run of spaces is not drawn, so each run is placed at its column (wide characters fill two).
+    """
+    height = app.size.height
+    rows, cells = [""] * height, [0] * height  # a row's text, and how many cells it fills
+    for attributes, body in _TEXT.findall(app.export_screenshot()):
+        attr = dict(_ATTR.findall(attributes))
+        if "clip-path" not in attr:
+            continue  # the window title drawn above the terminal, not a cell of it
+        text = html.unescape(body).replace("\xa0", " ")  # the SVG spells every space as &#160;
+        if text == "\n":
+            continue  # the line break after each row
+        row = int(attr["clip-path"].rsplit("-line-", 1)[1].rstrip(")"))
+        column = round(float(attr["x"]) / (float(attr["textLength"]) / len(text)))  # x is in cells
+        rows[row] += " " * (column - cells[row]) + text
+        cells[row] = column + cell_len(text)
+    return "\n".join(rows)
