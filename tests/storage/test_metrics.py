@@ -205,7 +205,7 @@ def _wordy_history(size: int) -> list:
 
 def test_pattern_work_per_incident_stays_bounded_as_the_history_grows(monkeypatch):
     """Counts the word pairs compared, not seconds: each incident pairs at most KIND_WORDS of its words."""
-    import storage.readers.metrics as metrics
+    import storage.readers.patterns as patterns_module
 
     built = [0]
 
@@ -214,7 +214,7 @@ def test_pattern_work_per_incident_stays_bounded_as_the_history_grows(monkeypatc
             built[0] += 1
             yield pair
 
-    monkeypatch.setattr(metrics, "combinations", counted)
+    monkeypatch.setattr(patterns_module, "combinations", counted)
 
     def pairs_for(size: int) -> int:
         built[0] = 0
@@ -222,7 +222,7 @@ def test_pattern_work_per_incident_stays_bounded_as_the_history_grows(monkeypatc
         assert len(patterns) == size and all(p.same_kind == 3 for p in patterns.values())  # work was done
         return built[0]
 
-    most = metrics.KIND_WORDS * (metrics.KIND_WORDS - 1) // 2
+    most = patterns_module.KIND_WORDS * (patterns_module.KIND_WORDS - 1) // 2
     work = {size: pairs_for(size) for size in (60, 120, 240)}
     assert all(work[size] <= most * size for size in work)  # 20 candidates each, 190 pairs if not capped
     assert work[240] == 2 * work[120] == 4 * work[60]  # doubling the history doubles the work
