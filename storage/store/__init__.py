@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..domain.clock import Clock, system_clock
 from .files import CorruptFile, StoreError
-from .folder import FolderStore, NotFound, ReadOnlyStore, Store, default_folder, parse_id
+from .common import NotFound, ReadOnlyStore, default_folder, parse_id
+from .folder import FolderStore, Store
 from .interface import IncidentStore
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")

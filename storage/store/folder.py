@@ -42,6 +42,8 @@ from .files import (AtomicJSONStorage, CorruptFile, StoreError, backup_path, fil
                     parse_tinydb_bytes, read_bytes, remove_stale_temps, stale_temps)
 from ..domain.model import SCHEMA_VERSION, Incident, ValidationError, new_incident
 from ..domain.playbook import LoadedPlaybook, load_playbook, steps_of
+from .common import (ActingAs, NotFound, ReadOnlyStore, current_user, default_folder, draft_document, draft_fields,
+                     number_of as _number, parse_id)
 from .rules import apply_change, newer_schema_reason, next_number
 
 OPEN_FILE = "open.json"
@@ -56,40 +58,6 @@ DATA_FILES = (OPEN_FILE, OPEN_FILE + ".bak", LEGACY_CLOSED, LEGACY_CLOSED + ".ba
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
-
-
-class ReadOnlyStore(StoreError):
-    """The store can be read but not written (newer schema, or no write permission)."""
-
-
-class NotFound(StoreError):
-    """No incident with that id."""
-
-
-def parse_id(text: str) -> int:
-    """``M-12``, ``m12`` or ``12`` → 12."""
-    cleaned = text.strip().upper().removeprefix("M").removeprefix("-")
-    if not (cleaned.isascii() and cleaned.isdigit()) or int(cleaned) <= 0:
-        raise NotFound(f"{text!r} is not an incident id (like M-12)")
-    return int(cleaned)
-
-
-def current_user() -> str:
-    """Who is at the keyboard, for 'done by' and the timeline."""
-    # What getpass.getuser() does, without importing it (and termios) at start-up.
-    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
-        if os.environ.get(name):
-            return os.environ[name]
-    try:
-        import pwd
-
-        return pwd.getpwuid(os.getuid()).pw_name
-    except (ImportError, KeyError, AttributeError):  # no passwd entry in some containers
-        return "me"
-
-
-def _number(incident_id: str | int) -> int:
-    return incident_id if isinstance(incident_id, int) else parse_id(incident_id)
 
 
 class FolderStore:
@@ -611,10 +579,7 @@ class FolderStore:
         if self._open_db is None:
             return None
         doc = self._open_db.table(DRAFTS_TABLE).get(doc_id=number)
-        if doc is None:
-            return None
-        fields = doc.get("fields")
-        return dict(fields) if isinstance(fields, dict) else None
+        return draft_fields(doc)
 
     def save_draft(self, incident_id: str | int, fields: dict[str, str]) -> None:
         """Keep the draft on disk (durable on return, like every write)."""
@@ -623,8 +588,7 @@ class FolderStore:
         with self._locked():
             self._sync_locked()
             self._writable()
-            doc = {"schema": SCHEMA_VERSION, "number": number, "saved_at": self.clock().isoformat(),
-                   "fields": dict(fields)}
+            doc = draft_document(number, self.clock().isoformat(), fields, SCHEMA_VERSION)
             self._open_db.table(DRAFTS_TABLE).upsert(Document(doc, doc_id=number))
             self._after_open_write()
 
@@ -693,30 +657,6 @@ class FolderStore:
             self._lock.release()
 
 
-class ActingAs:
-    """A store seen as another user and clock: the demo's cast acting on the same files."""
-
-    def __init__(self, store: FolderStore, user: str, clock: Clock):
-        self._store = store
-        self.user = user
-        self.clock = clock
-
-    def __getattr__(self, name: str):
-        return getattr(self._store, name)
-
-    def create(self, title: str, client_org: str, severity: int, **details) -> Incident:
-        """A new incident, created by this user at this clock's instant."""
-        return self._store._create(title, client_org, severity, self.user, self.clock(), details)
-
-    def change(self, incident_id: str | int, apply: Callable[[Incident, DateTime, str], T]) -> T:
-        """A change made by this user at this clock's instant."""
-        return self._store._change(_number(incident_id), apply, self.user, self.clock)
-
-    def acting_as(self, user: str | None = None, clock: Clock | None = None) -> "ActingAs":
-        """Another user or clock, on the same store."""
-        return ActingAs(self._store, user or self.user, clock or self.clock)
-
-
 class _LockGuard:
     """Hold the store's lock; a timeout becomes a StoreError a person can act on."""
 
@@ -754,18 +694,6 @@ def _make_folder(folder: Path) -> None:
     except OSError as exc:
         raise StoreError(f"cannot make the store folder {folder} ({exc.strerror or exc}): create it "
                          f"yourself, or give another folder with --db or MISHAP_HOME") from None
-
-
-def default_folder(cli_value: str | None = None) -> Path:
-    """Where the store lives: ``--db``, else ``MISHAP_DB``, else ``MISHAP_HOME``, else the user data dir."""
-    if cli_value:
-        return Path(cli_value).expanduser()
-    env = os.environ.get("MISHAP_DB") or os.environ.get("MISHAP_HOME")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("mishap", appauthor=False))
 
 
 Store = FolderStore  # the name the console and the tests knew it by

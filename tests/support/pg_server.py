@@ -1,0 +1,100 @@
+"""A throwaway PostgreSQL server for the tests: its own data folder, a unix socket only, no TCP.
+
+``PgServer.start()`` finds ``/usr/lib/postgresql/*/bin`` (or ``initdb`` on PATH), runs
+``initdb --no-sync`` into a temporary folder and starts the server listening only on a
+socket in that folder. PostgreSQL refuses to run as root, so as root everything runs as the
+``postgres`` user through ``runuser``. It cannot start? :class:`NoServer` says why; the
+fixtures turn that into a failure (a skip only when MISHAP_NO_POSTGRES=1 is set).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+SUPERUSER = "postgres"
+TEAMMATE, TEAMMATE_PASSWORD = "teammate", "s3cret-Pa55word"  # a role that must give a password
+
+
+class NoServer(RuntimeError):
+    """PostgreSQL is not installed here, or would not start; the message says which and why."""
+
+
+def _bin_dir() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).parent
+    raise NoServer("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb, no initdb on PATH): "
+                   "apt-get install -y --no-upgrade postgresql")
+
+
+class PgServer:
+    """One running server; ``url(db)`` connects to a database on it as the superuser."""
+
+    def __init__(self) -> None:
+        self.bin = _bin_dir()
+        self.root = Path(tempfile.mkdtemp(prefix="mishap-pg-"))  # short: a socket path has ~100 bytes
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        self.as_root = os.geteuid() == 0
+
+    def _cmd(self, *args: str) -> list[str]:
+        return ["runuser", "-u", SUPERUSER, "--", *args] if self.as_root else list(args)
+
+    def _run(self, *args: str, timeout: float = 120) -> None:
+        done = subprocess.run(self._cmd(*args), capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise NoServer(f"{' '.join(args[:2])} failed: {(done.stderr or done.stdout).strip()[-800:]}")
+
+    def start(self) -> "PgServer":
+        """initdb, then start and wait until it accepts connections."""
+        if self.as_root:
+            shutil.chown(self.root, SUPERUSER, SUPERUSER)
+        os.chmod(self.root, 0o755)  # the tests (root) reach the socket; postgres owns the folder
+        self._run(str(self.bin / "initdb"), "--no-sync", "-D", str(self.data), "-U", SUPERUSER,
+                  "--auth=trust", "-E", "UTF8", "--locale=C")
+        # The superuser comes in freely; the teammate must give a password (to test that none is printed).
+        (self.data / "pg_hba.conf").write_text(
+            f"local all {SUPERUSER} trust\nlocal all all scram-sha-256\n", encoding="utf-8")
+        self.begin()
+        return self
+
+    def begin(self) -> None:
+        """Start the server (again, after ``stop``)."""
+        options = (f"-c listen_addresses='' -k {self.root} -c fsync=off -c full_page_writes=off "
+                   f"-c max_connections=200 -c shared_buffers=32MB")
+        try:
+            self._run(str(self.bin / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data), "-l",
+                      str(self.log), "-o", options)
+        except NoServer as exc:
+            log = self.log.read_text(errors="replace")[-800:] if self.log.exists() else ""
+            raise NoServer(f"{exc}\n{log}") from None
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (``immediate`` is a crash)."""
+        self._run(str(self.bin / "pg_ctl"), "stop", "-w", "-D", str(self.data), "-m", mode)
+
+    def restart(self) -> None:
+        """Stop and start again: every connection is cut."""
+        self.stop()
+        self.begin()
+
+    def url(self, db: str, user: str = SUPERUSER, password: str | None = None) -> str:
+        """A postgresql:// URL for ``db`` over the unix socket."""
+        auth = f"{user}:{password}" if password else user
+        return f"postgresql://{auth}@/{db}?host={self.root}"
+
+    def destroy(self) -> None:
+        """Stop the server and remove its folder."""
+        try:
+            self.stop("immediate")
+        except (NoServer, subprocess.TimeoutExpired):
+            pass
+        shutil.rmtree(self.root, ignore_errors=True)
