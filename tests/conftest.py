@@ -12,6 +12,8 @@ from pendulum import DateTime
 
 from support.clock import START, FakeClock
 
+pytest_plugins = ["support.pg_fixtures"]  # the throwaway PostgreSQL server, for the tests that ask for it
+
 
 class SmallDisk:
     """A tmpfs of a fixed size: ``fill()`` uses up its space for real (ENOSPC), ``free()`` gives it back."""

@@ -38,4 +38,6 @@ def backend(request, folder, clock) -> Backend:
     """An empty store of each backend in turn (a folder store lives in the ``folder`` fixture's place)."""
     if request.param == "folder":
         return Backend("folder", str(folder), clock)
+    if request.param == "postgres":
+        return Backend("postgres", request.getfixturevalue("pg_url"), clock)
     raise ValueError(f"unknown backend {request.param}")

@@ -3,7 +3,8 @@
 A test asks for the ``backend`` fixture (tests/storage/conftest.py) and gets a :class:`Backend`:
 ``spec`` names the store as ``--db`` would, ``open()`` opens a new handle on it (another
 console, another process), and ``fingerprint()`` is everything the store holds, so a test can
-prove that a refused change wrote nothing. The PostgreSQL backend joins ``BACKENDS``.
+prove that a refused change wrote nothing. Both backends are in ``BACKENDS``; the PostgreSQL one runs on a throwaway server
+(support.pg_fixtures).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from storage.store import IncidentStore, open_store
 
 #: Every backend the backend-neutral tests run on.
-BACKENDS = ["folder"]
+BACKENDS = ["folder", "postgres"]
 
 
 @dataclass
@@ -39,4 +40,15 @@ class Backend:
                 for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != ".mishap.lock"):
                     digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
             return digest.hexdigest()
-        raise NotImplementedError(f"no fingerprint for the {self.name} backend yet")
+        import psycopg
+
+        digest = hashlib.sha256()
+        with psycopg.connect(self.spec, autocommit=True) as conn:
+            for query in ("SELECT number, status, schema, doc::text, version, updated_by, closed_at, review::text "
+                          "FROM incidents ORDER BY number",
+                          "SELECT seq, number, entry::text, change FROM timeline ORDER BY seq",
+                          "SELECT number, doc::text, version FROM drafts ORDER BY number",
+                          "SELECT name, body, version FROM team_files ORDER BY name"):
+                for row in conn.execute(query):
+                    digest.update(repr(row).encode() + b"\0")
+        return digest.hexdigest()

@@ -1,0 +1,56 @@
+"""Other writers' changes, pushed: LISTEN on a connection of its own, and resync after every reconnect.
+
+A notification sent while the listener was away is lost, so after each reconnect it yields
+once anyway (the caller re-reads). When the server cannot be reached it says so through the
+store's ``connection_problem``, yields once (so a screen shows "offline"), and retries with
+a growing pause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, AsyncIterator
+
+from ..files import StoreError
+from .connect import psycopg_module
+
+if TYPE_CHECKING:
+    from .store import PostgresStore
+
+FIRST_PAUSE, LONGEST_PAUSE = 0.25, 5.0  # seconds between reconnects: doubling up to this
+
+
+async def listen(store: "PostgresStore", interval: float = 1.0) -> AsyncIterator[None]:
+    """Yield after each change another handle committed, after going offline, and after coming back."""
+    psycopg = psycopg_module()
+    pause, connected_before = FIRST_PAUSE, False
+    probe_every = max(interval, 0.05) * 5  # a dead connection without a goodbye shows on the probe
+    while not store.closed:
+        try:
+            conn = await store._target.connect_async()
+        except StoreError:
+            if store.listening_offline is None:
+                store.listening_offline = f"offline: cannot reach {store.location}, retrying"
+                yield None
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LONGEST_PAUSE)
+            continue
+        try:
+            async with conn:
+                await conn.execute("LISTEN mishap_changes")  # the channel store.CHANNEL notifies
+                pause = FIRST_PAUSE
+                if store.listening_offline is not None or connected_before:
+                    # Back: whatever was notified meanwhile is lost, so look again now.
+                    store.listening_offline = None
+                    store.refresh()
+                    yield None
+                connected_before = True
+                while not store.closed:
+                    async for note in conn.notifies(timeout=probe_every):
+                        if note.payload.rsplit(" ", 1)[-1] == store.instance:
+                            continue  # our own write: already in our view
+                        if store.refresh():
+                            yield None
+                    await conn.execute("SELECT 1")
+        except psycopg.OperationalError:
+            continue  # reconnect at once; offline only if that fails
