@@ -158,6 +158,11 @@ class FolderStore:
         return str(self.folder)
 
     @property
+    def connection_problem(self) -> str | None:
+        """Never: a folder has no connection to lose."""
+        return None
+
+    @property
     def open_path(self) -> Path:
         """The file of open incidents."""
         return self.folder / OPEN_FILE

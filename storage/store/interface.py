@@ -60,6 +60,13 @@ class IncidentStore(Protocol):
     def read_only(self) -> bool:
         """Whether writes are refused (see ``read_only_reason``)."""
 
+    @property
+    def connection_problem(self) -> str | None:
+        """"offline: cannot reach HOST/DB, retrying" while a server store cannot be reached; None otherwise.
+
+        A write meanwhile is refused with a StoreError; reads show what was last read.
+        """
+
     #: Opening found another writer holding the lock: its upkeep waits (``upkeep()`` again later).
     upkeep_waiting: bool
 
@@ -121,7 +128,9 @@ class IncidentStore(Protocol):
         """Yield once each time someone else changed the store (after refreshing it).
 
         The console runs one worker over this, whatever the backend: a folder is polled
-        every ``interval`` seconds, a database pushes notifications.
+        every ``interval`` seconds, a database pushes notifications. A database also
+        yields when it goes offline and once after every reconnect (what was notified
+        meanwhile is lost): look at ``connection_problem`` and redraw.
         """
 
     # -- the review of closed incidents ------------------------------------------------------------

@@ -38,7 +38,7 @@ from .connect import Target, psycopg_module
 
 T = TypeVar("T")
 CHANNEL = "mishap_changes"
-LOCK_TIMEOUT = "4s"
+LOCK_TIMEOUT = "4s"  # a row held longer than this: "someone else is changing M-12, try again"
 
 _WITH_TIMELINE = """SELECT i.doc, coalesce((SELECT jsonb_agg(t.entry ORDER BY t.seq) FROM timeline t
                                           WHERE t.number = i.number), '[]'::jsonb)
@@ -67,6 +67,7 @@ class PostgresStore:
         self._seen: tuple | None = None  # the store's fingerprint as last read
         self._review: tuple | None = None  # (closed fingerprint, rows)
         self._patterns: tuple | None = None
+        self.lock_timeout = LOCK_TIMEOUT
         self.instance = uuid.uuid4().hex  # this handle's notifications are not news to it
         self.closed = False
         self.playbook = LoadedPlaybook(DEFAULT_PHASES, "default")
@@ -91,7 +92,7 @@ class PostgresStore:
             except psycopg.errors.InsufficientPrivilege as exc:
                 raise StoreError(f"{self.location} needs mishap's tables and you may not create them "
                                  f"({self._target.problem(exc)}): ask its owner to run mishap on it once") from None
-        newest = conn.execute("SELECT max(schema) FROM incidents").fetchone()[0]
+        newest = conn.execute("SELECT max(schema) FROM incidents").fetchone()[0]  # the schema index answers
         self.read_only_reason = self.read_only_reason or newer_schema_reason(self.location, newest)
         self._load_team_files(conn)
         self._load_open(conn)
@@ -175,7 +176,7 @@ class PostgresStore:
             committing = False
             try:
                 with conn.transaction():
-                    conn.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
+                    conn.execute("SELECT set_config('lock_timeout', %s, true)", [self.lock_timeout])
                     result = work(conn)
                     committing = True
                 return result
@@ -203,6 +204,19 @@ class PostgresStore:
     def _writable(self) -> None:
         if self.read_only_reason:
             raise ReadOnlyStore(self.read_only_reason)
+
+    def _still_writable(self, conn) -> None:
+        """In a write's transaction: refuse if a newer mishap wrote to the database meanwhile."""
+        have, newer = conn.execute(
+            "SELECT (SELECT max(number) FROM mishap_migrations), "
+            "EXISTS (SELECT 1 FROM incidents WHERE schema > %s)", [SCHEMA_VERSION]).fetchone()
+        if have > schema.known():
+            self.read_only_reason = (f"{self.location} was set up by a newer mishap (database schema {have}, this "
+                                     f"one knows {schema.known()}): read-only now; upgrade mishap to change it")
+        elif newer:
+            self.read_only_reason = (f"{self.location} holds incidents written by a newer mishap: read-only now; "
+                                     f"upgrade mishap to change it")
+        self._writable()
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -338,6 +352,7 @@ class PostgresStore:
         token = uuid.uuid4().hex
 
         def work(conn) -> Incident:
+            self._still_writable(conn)
             number = conn.execute("SELECT nextval('incident_numbers')").fetchone()[0]
             while conn.execute("SELECT EXISTS (SELECT 1 FROM incidents WHERE number = %s)", [number]).fetchone()[0]:
                 number = conn.execute("SELECT nextval('incident_numbers')").fetchone()[0]
@@ -373,6 +388,7 @@ class PostgresStore:
         outcome = {}
 
         def work(conn):
+            self._still_writable(conn)
             row = conn.execute("SELECT version FROM incidents WHERE number = %s FOR UPDATE", [number]).fetchone()
             if row is None:
                 raise NotFound(f"no incident M-{number}")

@@ -18,6 +18,7 @@ CREATE TABLE incidents (
 );
 CREATE INDEX incidents_open ON incidents (number) WHERE status <> 'closed';
 CREATE INDEX incidents_closed ON incidents (closed_at) WHERE status = 'closed';
+CREATE INDEX incidents_schema ON incidents (schema);  -- "did a newer mishap write here?" at every write
 
 -- The timeline: entries in the order they were written (seq), never changed or removed.
 CREATE TABLE timeline (
