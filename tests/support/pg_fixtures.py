@@ -42,6 +42,9 @@ def pg_server():
             conn.execute(f"CREATE DATABASE {TEMPLATE}")
             conn.execute(f"CREATE ROLE {TEAMMATE} LOGIN PASSWORD '{TEAMMATE_PASSWORD}'")
         PostgresStore.open(server.url(TEMPLATE)).close()
+        with admin(server, TEMPLATE) as conn:  # a teammate works on the tables the owner made
+            conn.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {TEAMMATE}")
+            conn.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {TEAMMATE}")
         yield server
     finally:
         server.destroy()

@@ -159,6 +159,8 @@ class PostgresStore:
             conn = self._connection()
             try:
                 return work(conn)
+            except psycopg.errors.InsufficientPrivilege as exc:
+                raise StoreError(self._no_access(exc)) from None
             except psycopg.OperationalError as exc:
                 if not conn.broken and not conn.closed:
                     raise StoreError(f"{self.location}: {self._target.problem(exc)}") from None
@@ -172,7 +174,10 @@ class PostgresStore:
         self._writable()
         psycopg = psycopg_module()
         for attempt in (1, 2):
-            conn = self._connection()
+            try:
+                conn = self._connection()
+            except StoreError:
+                raise StoreError(self.offline_message()) from None
             committing = False
             try:
                 with conn.transaction():
@@ -182,6 +187,8 @@ class PostgresStore:
                 return result
             except psycopg.errors.LockNotAvailable:
                 raise StoreError(f"someone else is changing {what}, try again") from None
+            except psycopg.errors.InsufficientPrivilege as exc:
+                raise StoreError(self._no_access(exc)) from None
             except psycopg.OperationalError as exc:
                 if not conn.broken and not conn.closed:
                     raise StoreError(f"{self.location}: {self._target.problem(exc)}") from None
@@ -191,6 +198,10 @@ class PostgresStore:
                 if attempt == 2:
                     raise StoreError(f"{self.offline_message()} ({self._target.problem(exc)})") from None
         raise AssertionError("unreachable")
+
+    def _no_access(self, exc: Exception) -> str:
+        return (f"{self.location}: {self._target.problem(exc)}: ask the database's owner to grant you mishap's "
+                f"tables (GRANT … ON ALL TABLES IN SCHEMA public)")
 
     def _landed(self, what: str, token: str) -> bool:
         """After a lost COMMIT: whether the change with ``token`` is in the database."""
