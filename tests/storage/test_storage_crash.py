@@ -64,7 +64,7 @@ while True:
 
 
 def _temps(folder: Path) -> list[Path]:
-    return sorted([*folder.glob(".*.tmp"), *folder.glob("closed/.*.tmp")])
+    return sorted([*folder.glob(".*.tmp"), *folder.glob("closed/.*.tmp"), *folder.glob("closed/.tmp/.*.tmp")])
 
 
 def _run_and_kill(python, script, args, env, lines_before_kill: int) -> list[list[str]]:
