@@ -129,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("demo", "fill the store with a realistic demo set")
     p.add_argument("--force", action="store_true", help="add the demo set even if the store holds incidents")
+    from tui import cli_migrate  # in a module of its own; registers as a family of subcommands does
+
+    cli_migrate.register(lambda name, help_text, run: _HANDLERS.setdefault(name, run) and command(name, help_text))
     return parser
 
 
@@ -436,7 +439,7 @@ def _cmd_export(args) -> int:
     path = Path(args.output).expanduser()
     if path.is_dir():
         raise UserError(f"{path} is a folder: give a file name")
-    if inside_store(path, store.folder):
+    if store.folder is not None and inside_store(path, store.folder):
         real = Path(os.path.realpath(path))
         leads = f" (it leads to {real})" if real != path.absolute() else ""
         raise UserError(f"{path} is inside the store folder {store.folder}{leads}, where a report could take the "
