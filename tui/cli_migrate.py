@@ -28,6 +28,12 @@ def _say(text: str, file=None) -> None:
     print(visible(text, multiline=True), file=file or sys.stdout)
 
 
+def _progress(done: int) -> None:
+    if done % 100 == 0:
+        sys.stderr.write(f"mishap: {done} incidents looked at\r")
+        sys.stderr.flush()
+
+
 def run(args) -> int:
     """Copy, then print what was done and the counts and checksums of both sides; 1 if they differ."""
     from storage.store.copy import copy_store, side_of
@@ -37,13 +43,7 @@ def run(args) -> int:
         raise StoreError("--from and --to name the same store: give two different ones")
     source = side_of(args.source)
     target = side_of(args.target)
-    progress = None
-    if sys.stderr.isatty():
-        def progress(done: int) -> None:
-            if done % 100 == 0:
-                sys.stderr.write(f"mishap: {done} incidents looked at\r")
-                sys.stderr.flush()
-    report = copy_store(source, target, progress)
+    report = copy_store(source, target, _progress if sys.stderr.isatty() else None)
     if report.changed_nothing and not report.conflicts:
         _say(f"{target.location} already holds everything in {source.location}: nothing changed")
     else:

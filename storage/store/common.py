@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..domain.model import Incident
 
 T = TypeVar("T")
+TEAM_FILES = ("playbook.toml", "config.toml")  # the team's shared settings, in a folder or a database
 
 
 class ReadOnlyStore(StoreError):

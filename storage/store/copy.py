@@ -20,8 +20,6 @@ from typing import Callable, Iterator, Protocol
 from ..domain.model import Incident, ValidationError
 from .files import StoreError
 
-TEAM_FILES = ("playbook.toml", "config.toml")
-
 
 class Side(Protocol):
     """One end of a copy: a store seen as its documents."""

@@ -35,32 +35,25 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from ..domain.clock import Clock, system_clock
-from .closed_history import COMPACT_AFTER, ClosedHistory
+from .closed_history import ClosedHistory
 from ..domain.config import StoreConfig, load_config
-from .backups import backup_warning, check_incident, copy_as_backup
-from .files import (AtomicJSONStorage, CorruptFile, StoreError, backup_path, file_signature,
-                    parse_tinydb_bytes, read_bytes, remove_stale_temps, stale_temps)
+from .backups import check_incident
+from .files import AtomicJSONStorage, CorruptFile, StoreError, file_signature, parse_tinydb_bytes, read_bytes
 from ..domain.model import SCHEMA_VERSION, Incident, ValidationError, new_incident
 from ..domain.playbook import LoadedPlaybook, load_playbook, steps_of
-from .common import (ActingAs, NotFound, ReadOnlyStore, current_user, default_folder, draft_document, draft_fields,
-                     number_of as _number, parse_id)
+from .common import ActingAs, NotFound, ReadOnlyStore, current_user, default_folder, number_of as _number, parse_id
+from .folder_layout import (DRAFTS_TABLE, LAYOUT, LEGACY_CLOSED, LOCK_FILE, LOCK_TIMEOUT_SECONDS,  # noqa: F401
+                            OPEN_FILE, LockGuard, make_folder)
+from .folder_moves import ClosedMoves
+from .folder_review import DraftsAndReview
+from .folder_upkeep import FolderUpkeep
 from .rules import apply_change, newer_schema_reason, next_number
-
-OPEN_FILE = "open.json"
-DRAFTS_TABLE = "drafts"
-LEGACY_CLOSED = "closed.json"
-LEGACY_KEPT = "closed.json.v1"  # the first layout's history, kept until a later open verified the move
-LOCK_FILE = ".mishap.lock"
-LOCK_TIMEOUT_SECONDS = 10
-LAYOUT = 2  # open.json + closed/ (1 was open.json + closed.json)
-# Files written only under the lock; their temp files are removed as stale when the store opens.
-DATA_FILES = (OPEN_FILE, OPEN_FILE + ".bak", LEGACY_CLOSED, LEGACY_CLOSED + ".bak")
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
 
 
-class FolderStore:
+class FolderStore(FolderUpkeep, ClosedMoves, DraftsAndReview):
     """Incidents in a folder of TinyDB files; every method's change is durable on return."""
 
     def __init__(self, folder: Path | str, *, clock: Clock = system_clock, user: str | None = None):
@@ -93,7 +86,7 @@ class FolderStore:
         ``progress(done, total)`` hears about a move from the first layout, if one is needed.
         """
         folder = Path(folder)
-        _make_folder(folder)
+        make_folder(folder)
         store = cls(folder, clock=clock, user=user)
         writable = os.access(folder, os.W_OK)
         if not writable:
@@ -104,55 +97,6 @@ class FolderStore:
         if writable and store._needs_upkeep():
             store.upkeep(progress)  # not the common case: nothing to tidy means no lock to take
         return store
-
-    def upkeep(self, progress: Progress | None = None) -> bool:
-        """Tidy after a killed writer, move a first-layout store, refresh open.json's .bak: if the lock is free now.
-
-        Returns False, and sets ``upkeep_waiting``, when another process holds the lock.
-        The disk and the lock never make it fail: what it could not do becomes a warning.
-        Raises CorruptFile only if open.json turned bad since it was read.
-        """
-        if not self._try_lock(f"the backup {backup_path(self.open_path).name}"):
-            self.upkeep_waiting = True
-            return False
-        self.upkeep_waiting = False
-        try:
-            # closed/ itself is listed only here: an older mishap made its temp files there.
-            for folder, names in ((self.folder, DATA_FILES), (self.history.temp_path, None),
-                                  (self.history.path, None)):
-                try:
-                    remove_stale_temps(folder, names)
-                except OSError:
-                    pass  # left for the next open; they are never read
-            self._sync_locked(finish_moves=False)
-            if self.read_only_reason is None:
-                self._tidy_history(progress)
-            # Under the lock: another process's open would delete our temp file as stale.
-            self._refresh_backup(self.open_path, self._open_raw)
-        finally:
-            self._lock.release()
-        return True
-
-    def _tidy_history(self, progress: Progress | None) -> None:
-        """Under the lock: the first layout moved, and closes or reopens a crash cut short finished."""
-        from .layout_move import finish_layout_move, move_first_layout
-
-        try:
-            if self.legacy_path.exists():
-                move_first_layout(self, progress)
-            finish_layout_move(self)
-        except (StoreError, OSError) as exc:
-            self._warn(f"the closed history in {self.legacy_path.name} was not moved to one file per "
-                       f"incident: {exc}; open incidents work as usual, closed ones stay where they are")
-        try:
-            self._finish_pending_moves()
-            self._finish_pending_reopens()
-        except (StoreError, OSError) as exc:  # a bad closed file, a full disk: the incident stays open for now
-            self._warn(f"a close or reopen cut short could not be finished: {exc}")
-
-    def _warn(self, message: str) -> None:
-        if message not in self.warnings:
-            self.warnings.append(message)
 
     @property
     def location(self) -> str:
@@ -187,63 +131,12 @@ class FolderStore:
         """This store, with changes made by ``user`` at ``clock``'s instants."""
         return ActingAs(self, user or self.user, clock or self.clock)
 
-    def _needs_upkeep(self) -> bool:
-        """Whether opening must take the lock: leftovers of a killed writer, a layout to move, an old .bak."""
-        if stale_temps(self.folder, DATA_FILES) or stale_temps(self.history.temp_path):
-            return True
-        if self.read_only_reason is not None:
-            return False
-        if self.legacy_path.exists() or (self.folder / LEGACY_KEPT).exists():
-            return True
-        if any(inc.is_closed for inc in self._open.values()):
-            return True  # a close cut short between its two writes
-        if any(self.history.exists(n) for n in self._open):
-            return True  # a reopen cut short
-        raw = self._open_raw
-        if raw is None:
-            return False
-        bak = backup_path(self.open_path)
-        try:
-            return not (bak.stat().st_size == len(raw) and bak.read_bytes() == raw)
-        except FileNotFoundError:
-            return True
-
-    def _locked(self) -> "_LockGuard":
+    def _locked(self) -> "LockGuard":
         if self._lock is None:
             import filelock
 
             self._lock = filelock.FileLock(str(self.folder / LOCK_FILE), timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
-        return _LockGuard(self._lock, self.folder)
-
-    def _try_lock(self, upkeep: str | None = None) -> bool:
-        """Take the lock if it is free now (or already ours); never waits.
-
-        With ``upkeep`` (what would be refreshed), not getting it is a warning. A lock
-        file that cannot be opened counts as held: upkeep waits, the reader does not.
-        """
-        self._locked()  # makes the lock object
-        try:
-            self._lock.acquire(timeout=0)
-        except TimeoutError:
-            if upkeep:
-                self._warn(f"another mishap is writing to {self.folder} (it holds the lock): {upkeep} "
-                           f"was not refreshed this time")
-            return False
-        except OSError as exc:
-            if upkeep:
-                self._warn(f"cannot take the lock {self.folder / LOCK_FILE} ({exc.strerror or exc}): {upkeep} "
-                           f"was not refreshed; check that you may write to {self.folder}")
-            return False
-        return True
-
-    def _refresh_backup(self, path: Path, raw: bytes | None) -> None:
-        """Under the lock: keep ``raw`` (open.json as just parsed whole) as its ``.bak``; never fails."""
-        if raw is None or self.read_only:
-            return
-        try:
-            copy_as_backup(path, raw)
-        except OSError as exc:
-            self._warn(backup_warning(path, exc))
+        return LockGuard(self._lock, self.folder)
 
     def _parse_open(self, data: dict | None) -> tuple[dict[int, Incident], dict[int, dict]]:
         if data is None:
@@ -472,236 +365,6 @@ class FolderStore:
             if incident is not None:
                 self._save_locked(incident, was_closed)
         return result
-
-    def _save_locked(self, incident: Incident, was_closed: bool) -> None:
-        doc = incident.to_dict()
-        number = incident.number
-        if not was_closed:
-            # Written to the open file first, closed or not: if we die before the move
-            # below, the next open (or the next writer) finishes it.
-            if incident.is_closed:
-                self._check_no_collision(incident)
-            self._replace_open(number, doc, incident)
-            if incident.is_closed:
-                self._move_to_closed([number])
-        elif incident.is_closed:
-            self.history.write(doc)  # a closed incident changed (its close-out edited)
-            self.history.record_closed(doc)
-            self._closed_cache.pop(number, None)
-            self._saw_own_journal_line()
-        else:
-            # Reopened: into the open file first, then out of the closed history.
-            self._open_table().insert(Document(doc, doc_id=number))
-            self._after_open_write()
-            self._open[number], self._open_docs[number] = incident, doc
-            self._remove_closed(number)
-
-    def _replace_open(self, number: int, doc: dict, incident: Incident) -> None:
-        def replace(stored: dict) -> None:
-            stored.clear()
-            stored.update(doc)
-
-        self._open_table().update(replace, doc_ids=[number])
-        self._after_open_write()
-        self._open[number], self._open_docs[number] = incident, doc
-
-    def _check_no_collision(self, incident: Incident) -> None:
-        """Refuse a close that would overwrite a different closed incident under the same number."""
-        other = self.history.read(incident.number)  # a corrupt file there refuses the close: never overwritten
-        if other is not None and other.get("created_at") != incident.to_dict()["created_at"]:
-            raise StoreError(
-                f"{self.history.file_of(incident.number)} already holds a different {incident.id} (opened "
-                f"{other.get('created_at')}): closing this one would overwrite it; "
-                f"was {self.open_path.name} restored from an old copy?")
-
-    def _move_to_closed(self, numbers: list[int]) -> None:
-        for number in numbers:
-            doc = self._open_docs[number]
-            self.history.write(doc)
-            self.history.record_closed(doc)
-            self._closed_cache.pop(number, None)
-        self._open_table().remove(doc_ids=numbers)
-        self._after_open_write()
-        for number in numbers:
-            self._open.pop(number, None)
-            self._open_docs.pop(number, None)
-        self._saw_own_journal_line()
-        self._maybe_compact()
-
-    def _remove_closed(self, number: int) -> None:
-        self.history.record_reopened(number)
-        self.history.remove(number)
-        self._closed_cache.pop(number, None)
-        self._saw_own_journal_line()
-        self._maybe_compact()
-
-    def _saw_own_journal_line(self) -> None:
-        if self.history.journal_problem:
-            self._warn(self.history.journal_problem)
-            self.history.journal_problem = None
-        if self._closed_seen is not False:
-            self._closed_seen = file_signature(self.history.journal_path)
-
-    def _maybe_compact(self) -> None:
-        """Fold a long journal into the snapshot (rarely: once per few hundred closes)."""
-        if self.history.journal_length() > COMPACT_AFTER * 400:
-            try:
-                self.history.compact()
-                self._saw_own_journal_line()
-            except OSError as exc:
-                self.warnings.append(f"the review index in {self.history.path} was not compacted ({exc})")
-
-    def _finish_pending_moves(self) -> None:
-        """Under the lock: move closed incidents a crash left in open.json to their closed files."""
-        pending = []
-        for number, incident in self._open.items():
-            if not incident.is_closed:
-                continue
-            try:
-                self._check_no_collision(incident)
-            except StoreError:
-                continue  # one that would overwrite a different closed incident stays, visible
-            pending.append(number)
-        if pending:
-            self._move_to_closed(pending)
-
-    def _finish_pending_reopens(self) -> None:
-        """Under the lock: remove the closed file of an incident a crash left reopened in open.json."""
-        for number, incident in list(self._open.items()):
-            if incident.is_closed or not self.history.exists(number):
-                continue
-            try:
-                other = self.history.read(number)
-            except CorruptFile:
-                continue  # named when read; never removed unseen
-            if other is not None and other.get("created_at") == self._open_docs[number].get("created_at"):
-                self._remove_closed(number)
-
-    # -- drafts of client updates: kept so a crash or quit loses nothing, but not part of
-    # -- the incident's record (saving one leaves no timeline entry) ------------------------
-
-    def draft(self, incident_id: str | int) -> dict | None:
-        """The saved draft of the next client update for an incident, if any."""
-        number = _number(incident_id)
-        if self._open_db is None:
-            return None
-        doc = self._open_db.table(DRAFTS_TABLE).get(doc_id=number)
-        return draft_fields(doc)
-
-    def save_draft(self, incident_id: str | int, fields: dict[str, str]) -> None:
-        """Keep the draft on disk (durable on return, like every write)."""
-        self._writable()
-        number = _number(incident_id)
-        with self._locked():
-            self._sync_locked()
-            self._writable()
-            doc = draft_document(number, self.clock().isoformat(), fields, SCHEMA_VERSION)
-            self._open_db.table(DRAFTS_TABLE).upsert(Document(doc, doc_id=number))
-            self._after_open_write()
-
-    def discard_draft(self, incident_id: str | int) -> None:
-        """Forget the draft (it was sent, or thrown away)."""
-        self._writable()
-        number = _number(incident_id)
-        with self._locked():
-            self._sync_locked()
-            table = self._open_db.table(DRAFTS_TABLE)
-            if table.contains(doc_id=number):
-                table.remove(doc_ids=[number])
-                self._after_open_write()
-
-    # -- the review of closed incidents ------------------------------------------------------
-
-    def review_rows(self, progress: Progress | None = None) -> list:
-        """Every closed incident as a ``storage.metrics.ReviewRow``, from the index (never every file)."""
-        self.history.load(progress)
-        return [row for number, row in self.history.rows.items() if number not in self._open]
-
-    def review_patterns(self) -> dict:
-        """Closed incidents that share a client or a kind of mistake with others, by number."""
-        from ..readers.metrics import find_patterns
-
-        rows = self.review_rows()
-        key = (len(rows), self.history._index_seen, self.history._journal_seen)
-        if self._patterns is None or self._patterns[0] != key:
-            self._patterns = (key, find_patterns(rows))
-        return self._patterns[1]
-
-    def review_needs_build(self) -> bool:
-        """Whether the review's rows must be read from every closed file (no index yet): a slow first time."""
-        history = self.history
-        return not history.loaded and not history.index_path.is_file() and not history.is_empty()
-
-    def review_changed(self) -> bool:
-        """Whether another process closed or reopened something since the rows were read (two stats)."""
-        return self.history.changed()
-
-    def review_problems(self) -> list[str]:
-        """Closed files that cannot be read: each message names the file and the way out."""
-        self.history.load()
-        return [problem.message for problem in self.history.problems.values()]
-
-    def save_review_index(self) -> bool:
-        """Fold the review's journal into its snapshot when that spares the next process work.
-
-        Derived data: skipped when read-only, or when another process holds the lock.
-        """
-        history = self.history
-        if self.read_only or not history.loaded:
-            return False
-        if not history.snapshot_stale and history.journal_length() < 64 * 1024:
-            return False
-        self._locked()  # makes the lock object
-        try:
-            self._lock.acquire(timeout=0)
-        except OSError:  # a writer is busy (TimeoutError), or no lock can be taken here
-            return False  # the next review writes it
-        try:
-            return history.compact()
-        except OSError:
-            return False
-        finally:
-            self._lock.release()
-
-
-class _LockGuard:
-    """Hold the store's lock; a timeout becomes a StoreError a person can act on."""
-
-    def __init__(self, lock, folder: Path):
-        self._lock = lock
-        self._folder = folder
-
-    def __enter__(self):
-        try:
-            self._lock.acquire()
-        except TimeoutError:  # filelock.Timeout is a TimeoutError
-            raise StoreError(
-                f"the store {self._folder} is locked by another mishap for over "
-                f"{LOCK_TIMEOUT_SECONDS} s; try again, or check for a stuck process") from None
-        except OSError as exc:
-            raise StoreError(
-                f"cannot take the store's lock {self._folder / LOCK_FILE} ({exc.strerror or exc}): check "
-                f"that you may write to {self._folder}") from None
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._lock.release()
-
-
-def _make_folder(folder: Path) -> None:
-    """Create the store folder if needed; a path that cannot be one says why and what to do."""
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except FileExistsError:
-        raise StoreError(f"the store path {folder} is a file, not a folder: move that file aside, or give "
-                         f"a folder with --db or MISHAP_HOME") from None
-    except NotADirectoryError:
-        raise StoreError(f"cannot make the store folder {folder}: part of that path is a file; give "
-                         f"another folder with --db or MISHAP_HOME") from None
-    except OSError as exc:
-        raise StoreError(f"cannot make the store folder {folder} ({exc.strerror or exc}): create it "
-                         f"yourself, or give another folder with --db or MISHAP_HOME") from None
-
 
 Store = FolderStore  # the name the console and the tests knew it by
 __all__ = ["FolderStore", "Store", "StoreError", "CorruptFile", "ReadOnlyStore", "NotFound", "default_folder",

@@ -13,9 +13,10 @@ from typing import Iterator
 
 from tinydb.table import Document
 
-from .copy import TEAM_FILES
+from .common import TEAM_FILES
 from .files import StoreError, fsync_folder, write_atomically
-from .folder import DRAFTS_TABLE, FolderStore
+from .folder import FolderStore
+from .folder_layout import DRAFTS_TABLE
 
 
 class FolderSide:

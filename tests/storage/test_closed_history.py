@@ -190,7 +190,7 @@ def test_a_document_from_a_newer_mishap_is_left_out_not_an_error(folder, clock):
 
 def test_a_long_journal_is_folded_into_the_snapshot(folder, clock, monkeypatch):
     monkeypatch.setattr(closed_history, "COMPACT_AFTER", 1)
-    monkeypatch.setattr("storage.store.folder.COMPACT_AFTER", 1)
+    monkeypatch.setattr("storage.store.folder_moves.COMPACT_AFTER", 1)  # where closes compact
     store = closed_store(folder, clock, count=3)  # each journal line is over 400 bytes
     journal = folder / "closed" / JOURNAL_FILE
     assert journal.stat().st_size < 1000 and (folder / "closed" / INDEX_FILE).exists()

@@ -25,7 +25,7 @@ from typing import AsyncIterator, Callable, Iterator, TypeVar
 import pendulum
 from pendulum import DateTime
 
-from ...domain.clock import Clock, system_clock, to_iso
+from ...domain.clock import Clock, system_clock
 from ...domain.config import StoreConfig, parse_config
 from ...domain.model import SCHEMA_VERSION, Incident, ValidationError, new_incident
 from ...domain.playbook import DEFAULT_PHASES, LoadedPlaybook, PlaybookError, parse_playbook, steps_of

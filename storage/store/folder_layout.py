@@ -1,0 +1,56 @@
+"""The folder store's file names and its lock: what every part of the folder store agrees on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .files import StoreError
+
+OPEN_FILE = "open.json"
+DRAFTS_TABLE = "drafts"
+LEGACY_CLOSED = "closed.json"
+LEGACY_KEPT = "closed.json.v1"  # the first layout's history, kept until a later open verified the move
+LOCK_FILE = ".mishap.lock"
+LOCK_TIMEOUT_SECONDS = 10
+LAYOUT = 2  # open.json + closed/ (1 was open.json + closed.json)
+# Files written only under the lock; their temp files are removed as stale when the store opens.
+DATA_FILES = (OPEN_FILE, OPEN_FILE + ".bak", LEGACY_CLOSED, LEGACY_CLOSED + ".bak")
+
+
+class LockGuard:
+    """Hold the store's lock; a timeout becomes a StoreError a person can act on."""
+
+    def __init__(self, lock, folder: Path):
+        self._lock = lock
+        self._folder = folder
+
+    def __enter__(self):
+        try:
+            self._lock.acquire()
+        except TimeoutError:  # filelock.Timeout is a TimeoutError
+            raise StoreError(
+                f"the store {self._folder} is locked by another mishap for over "
+                f"{LOCK_TIMEOUT_SECONDS} s; try again, or check for a stuck process") from None
+        except OSError as exc:
+            raise StoreError(
+                f"cannot take the store's lock {self._folder / LOCK_FILE} ({exc.strerror or exc}): check "
+                f"that you may write to {self._folder}") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._lock.release()
+
+
+def make_folder(folder: Path) -> None:
+    """Create the store folder if needed; a path that cannot be one says why and what to do."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StoreError(f"the store path {folder} is a file, not a folder: move that file aside, or give "
+                         f"a folder with --db or MISHAP_HOME") from None
+    except NotADirectoryError:
+        raise StoreError(f"cannot make the store folder {folder}: part of that path is a file; give "
+                         f"another folder with --db or MISHAP_HOME") from None
+    except OSError as exc:
+        raise StoreError(f"cannot make the store folder {folder} ({exc.strerror or exc}): create it "
+                         f"yourself, or give another folder with --db or MISHAP_HOME") from None
