@@ -62,3 +62,10 @@ def decode(value):
     if isinstance(value, list):
         return [decode(item) for item in value]
     return value
+
+
+def jsonb(value):
+    """``value`` as a jsonb parameter for psycopg (strings not yet encoded: pass ``encode(value)``)."""
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value)

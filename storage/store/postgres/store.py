@@ -18,7 +18,6 @@ writes anything always appends an entry), and nothing is applied twice.
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import AsyncIterator, Callable, Iterator, TypeVar
 
@@ -29,11 +28,13 @@ from ...domain.clock import Clock, system_clock
 from ...domain.config import StoreConfig, parse_config
 from ...domain.model import SCHEMA_VERSION, Incident, ValidationError, new_incident
 from ...domain.playbook import DEFAULT_PHASES, LoadedPlaybook, PlaybookError, parse_playbook, steps_of
-from ..common import ActingAs, NotFound, ReadOnlyStore, current_user, draft_document, draft_fields, number_of
+from ..common import ActingAs, NotFound, ReadOnlyStore, current_user, number_of
 from ..files import StoreError
 from ..rules import apply_change, newer_schema_reason
 from . import schema
-from .codec import ESCAPE, decode, encode
+from .codec import decode, encode, jsonb as _jsonb
+from .drafts_review import DraftsAndReview
+from .session import Session
 from .connect import Target, psycopg_module
 
 T = TypeVar("T")
@@ -48,7 +49,7 @@ _FINGERPRINT = """SELECT (SELECT count(*) FROM incidents), (SELECT coalesce(sum(
                          (SELECT coalesce(sum(version), 0) FROM team_files)"""
 
 
-class PostgresStore:
+class PostgresStore(Session, DraftsAndReview):
     """Incidents in a PostgreSQL database; every write is committed when the method returns."""
 
     folder = None  # no folder: a report may be written anywhere
@@ -109,15 +110,6 @@ class PostgresStore:
         """Whether writes are refused (see ``read_only_reason``)."""
         return self.read_only_reason is not None
 
-    @property
-    def connection_problem(self) -> str | None:
-        """"offline: cannot reach HOST/DB, retrying" while the server cannot be reached; else None."""
-        return self._offline or self.listening_offline
-
-    def offline_message(self) -> str:
-        """What a refused write says while the server cannot be reached."""
-        return f"offline: cannot reach {self.location}; nothing was saved: try again when it is back"
-
     def close(self) -> None:
         """Close the connection; a running ``changes()`` ends at its next wake-up."""
         self.closed = True
@@ -130,87 +122,6 @@ class PostgresStore:
     def acting_as(self, user: str | None = None, clock: Clock | None = None) -> ActingAs:
         """This store, with changes made by ``user`` at ``clock``'s instants."""
         return ActingAs(self, user or self.user, clock or self.clock)
-
-    def _drop(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is gone either way
-                pass
-        self._conn = None
-
-    def _connection(self):
-        conn = self._conn
-        if conn is not None and not conn.closed and not conn.broken:
-            return conn
-        self._drop()
-        try:
-            self._conn = self._target.connect()
-        except StoreError:
-            self._offline = f"offline: cannot reach {self.location}, retrying"
-            raise
-        self._offline = None
-        return self._conn
-
-    def _run(self, work: Callable):
-        """``work(conn)`` (reads, or a transaction that surely did not commit), once more after a lost connection."""
-        psycopg = psycopg_module()
-        for attempt in (1, 2):
-            conn = self._connection()
-            try:
-                return work(conn)
-            except psycopg.errors.InsufficientPrivilege as exc:
-                raise StoreError(self._no_access(exc)) from None
-            except psycopg.OperationalError as exc:
-                if not conn.broken and not conn.closed:
-                    raise StoreError(f"{self.location}: {self._target.problem(exc)}") from None
-                self._drop()
-                if attempt == 2:
-                    self._offline = f"offline: cannot reach {self.location}, retrying"
-                    raise StoreError(f"{self.offline_message()} ({self._target.problem(exc)})") from None
-
-    def _write(self, what: str, work: Callable, token: str | None = None):
-        """``work(conn)`` in one transaction with the lock timeout; never applied twice after a lost COMMIT."""
-        self._writable()
-        psycopg = psycopg_module()
-        for attempt in (1, 2):
-            try:
-                conn = self._connection()
-            except StoreError:
-                raise StoreError(self.offline_message()) from None
-            committing = False
-            try:
-                with conn.transaction():
-                    conn.execute("SELECT set_config('lock_timeout', %s, true)", [self.lock_timeout])
-                    result = work(conn)
-                    committing = True
-                return result
-            except psycopg.errors.LockNotAvailable:
-                raise StoreError(f"someone else is changing {what}, try again") from None
-            except psycopg.errors.InsufficientPrivilege as exc:
-                raise StoreError(self._no_access(exc)) from None
-            except psycopg.OperationalError as exc:
-                if not conn.broken and not conn.closed:
-                    raise StoreError(f"{self.location}: {self._target.problem(exc)}") from None
-                self._drop()
-                if committing and token is not None and self._landed(what, token):
-                    return result
-                if attempt == 2:
-                    raise StoreError(f"{self.offline_message()} ({self._target.problem(exc)})") from None
-        raise AssertionError("unreachable")
-
-    def _no_access(self, exc: Exception) -> str:
-        return (f"{self.location}: {self._target.problem(exc)}: ask the database's owner to grant you mishap's "
-                f"tables (GRANT … ON ALL TABLES IN SCHEMA public)")
-
-    def _landed(self, what: str, token: str) -> bool:
-        """After a lost COMMIT: whether the change with ``token`` is in the database."""
-        try:
-            return self._run(lambda conn: conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM timeline WHERE change = %s)", [token]).fetchone()[0])
-        except StoreError:
-            raise StoreError(f"the connection to {self.location} was lost while saving {what}: it may or may not "
-                             f"be saved; look at {what} when the store is back before doing it again") from None
 
     def _writable(self) -> None:
         if self.read_only_reason:
@@ -439,107 +350,6 @@ class PostgresStore:
             if self._seen is not None:
                 self._seen = (self._seen[0], self._seen[1] + outcome["delta"], *self._seen[2:])
         return result
-
-    # -- drafts ------------------------------------------------------------------------------
-
-    def draft(self, incident_id: str | int) -> dict | None:
-        """The saved draft of the next client update, if any."""
-        number = number_of(incident_id)
-        row = self._run(lambda conn: conn.execute("SELECT doc FROM drafts WHERE number = %s", [number]).fetchone())
-        return draft_fields(decode(row[0])) if row else None
-
-    def save_draft(self, incident_id: str | int, fields: dict[str, str]) -> None:
-        """Keep a draft of a client update (committed on return; no timeline entry)."""
-        number = number_of(incident_id)
-        doc = draft_document(number, self.clock().isoformat(), fields, SCHEMA_VERSION)
-
-        def work(conn):
-            old = conn.execute("SELECT version FROM drafts WHERE number = %s FOR UPDATE", [number]).fetchone()
-            if not conn.execute("SELECT EXISTS (SELECT 1 FROM incidents WHERE number = %s)", [number]).fetchone()[0]:
-                raise NotFound(f"no incident M-{number}")
-            version = conn.execute(
-                "INSERT INTO drafts (number, doc, version) VALUES (%s, %s, nextval('change_versions')) "
-                "ON CONFLICT (number) DO UPDATE SET doc = excluded.doc, version = excluded.version RETURNING version",
-                [number, _jsonb(encode(doc))]).fetchone()[0]
-            self._notify(conn, number)
-            return (0, version - old[0]) if old else (1, version)
-
-        self._saw_draft(self._write(f"the draft of M-{number}", work))
-
-    def discard_draft(self, incident_id: str | int) -> None:
-        """Forget the draft (sent, or thrown away)."""
-        number = number_of(incident_id)
-
-        def work(conn):
-            old = conn.execute("DELETE FROM drafts WHERE number = %s RETURNING version", [number]).fetchone()
-            if old is None:
-                return (0, 0)
-            self._notify(conn, number)
-            return (-1, -old[0])
-
-        self._saw_draft(self._write(f"the draft of M-{number}", work))
-
-    def _saw_draft(self, delta: tuple[int, int]) -> None:
-        if self._seen is not None:
-            seen = list(self._seen)
-            seen[2] += delta[0]
-            seen[3] += delta[1]
-            self._seen = tuple(seen)
-
-    # -- the review ----------------------------------------------------------------------------
-
-    def review_rows(self, progress=None) -> list:
-        """Every closed incident's precomputed review row (one query, whatever the history)."""
-        from ...readers.metrics import ReviewRow
-
-        count, total, text = self._run(lambda conn: conn.execute(
-            "SELECT count(*), coalesce(sum(version), 0), coalesce(json_agg(review ORDER BY number), '[]')::text "
-            "FROM incidents WHERE status = 'closed'").fetchone())
-        values = json.loads(text)
-        if ESCAPE in text:
-            values = decode(values)
-        rows = [ReviewRow._make(row) for row in values]
-        self._review = ((count, total), rows)
-        return rows
-
-    def review_patterns(self) -> dict:
-        """Closed incidents that share a client or a kind of mistake with others, by number."""
-        from ...readers.patterns import find_patterns
-
-        rows = self.review_rows() if self._review is None else self._review[1]
-        if self._patterns is None or self._patterns[0] != self._review[0]:
-            self._patterns = (self._review[0], find_patterns(rows))
-        return self._patterns[1]
-
-    def review_needs_build(self) -> bool:
-        """Never: the rows are precomputed at every close."""
-        return False
-
-    def review_changed(self) -> bool:
-        """Whether someone closed, reopened or edited a closed incident since the rows were read."""
-        if self._review is None:
-            return True
-        try:
-            seen = self._run(lambda conn: conn.execute(
-                "SELECT count(*), coalesce(sum(version), 0) FROM incidents WHERE status = 'closed'").fetchone())
-        except StoreError:
-            return False
-        return tuple(seen) != self._review[0]
-
-    def review_problems(self) -> list[str]:
-        """None: every row is checked when it is written."""
-        return []
-
-    def save_review_index(self) -> bool:
-        """Nothing to save: the rows live in the database."""
-        return False
-
-
-def _jsonb(value):
-    from psycopg.types.json import Jsonb
-
-    return Jsonb(value)
-
 
 def _review(doc: dict):
     """The precomputed review row of a closed incident's document (None while open)."""
