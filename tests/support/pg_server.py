@@ -38,7 +38,8 @@ def _bin_dir() -> Path:
 class PgServer:
     """One running server; ``url(db)`` connects to a database on it as the superuser."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable  # fsync on (benchmarks); the tests run faster without it
         self.bin = _bin_dir()
         self.root = Path(tempfile.mkdtemp(prefix="mishap-pg-"))  # short: a socket path has ~100 bytes
         self.data = self.root / "data"
@@ -68,8 +69,9 @@ class PgServer:
 
     def begin(self) -> None:
         """Start the server (again, after ``stop``)."""
-        options = (f"-c listen_addresses='' -k {self.root} -c fsync=off -c full_page_writes=off "
-                   f"-c max_connections=200 -c shared_buffers=32MB")
+        options = f"-c listen_addresses='' -k {self.root} -c max_connections=200 -c shared_buffers=32MB"
+        if not self.durable:
+            options += " -c fsync=off -c full_page_writes=off"
         try:
             self._run(str(self.bin / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data), "-l",
                       str(self.log), "-o", options)
