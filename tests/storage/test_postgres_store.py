@@ -220,3 +220,20 @@ def test_postgres_urls_of_both_spellings_and_from_the_environment(pg_url, monkey
     monkeypatch.setenv("MISHAP_DB", pg_url)
     store = open_store(None)
     assert isinstance(store, PostgresStore) and store.folder is None
+
+
+def test_the_postgres_store_offers_every_method_of_the_interface_with_its_parameters(pg_url):
+    import inspect
+
+    from storage.store.interface import IncidentStore
+
+    store = open_store(pg_url)
+    assert isinstance(store, IncidentStore)
+    declared = {name: member for name, member in vars(IncidentStore).items()
+                if not name.startswith("_") and (callable(member) or isinstance(member, property))}
+    for name, member in declared.items():
+        assert hasattr(store, name), f"PostgresStore lacks {name}"
+        if callable(member):
+            wanted = list(inspect.signature(member).parameters)
+            offered = list(inspect.signature(getattr(PostgresStore, name)).parameters)
+            assert offered[:len(wanted)] == wanted, f"{name}: {offered} != {wanted}"

@@ -65,12 +65,13 @@ class DraftsAndReview:
         from ...readers.metrics import ReviewRow
 
         count, total, text = self._run(lambda conn: conn.execute(
-            "SELECT count(*), coalesce(sum(version), 0), coalesce(json_agg(review ORDER BY number), '[]')::text "
+            "SELECT count(*), coalesce(sum(version), 0), "
+            "       '[' || coalesce(string_agg(review, ',' ORDER BY number), '') || ']' "
             "FROM incidents WHERE status = 'closed'").fetchone())
         values = json.loads(text)
         if ESCAPE in text:
             values = decode(values)
-        rows = [ReviewRow._make(row) for row in values]
+        rows = list(map(ReviewRow._make, values))
         self._review = ((count, total), rows)
         return rows
 

@@ -351,10 +351,13 @@ class PostgresStore(Session, DraftsAndReview):
                 self._seen = (self._seen[0], self._seen[1] + outcome["delta"], *self._seen[2:])
         return result
 
-def _review(doc: dict):
-    """The precomputed review row of a closed incident's document (None while open)."""
+def _review(doc: dict) -> str | None:
+    """The precomputed review row of a closed incident's document, as JSON text (None while open)."""
     if doc.get("status") != "closed":
         return None
+    import json
+
     from ...readers.metrics import row_from_document
 
-    return _jsonb(encode(row_from_document(doc).to_list()))
+    # ensure_ascii=False: the codec's escape character stays itself, so a reader can look for it.
+    return json.dumps(encode(row_from_document(doc).to_list()), ensure_ascii=False, separators=(",", ":"))
