@@ -32,6 +32,7 @@ EPILOG = ("WHEN is a span up to 90 days (30m, 2h, 1h30m, '2h 30m', 1d), a clock 
 # The modules that add subcommands, in the order `mishap --help` lists them.
 FAMILIES = (
     "tui.cli.reading",
+    "tui.cli.deadlines",
     "tui.cli.writing",
     "tui.cli.reports",
 )
@@ -74,21 +75,18 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     if args.command is None:
         return _start_console(args.db)
-    from storage.domain.clock import zone_problem
-    from storage.domain.model import ValidationError
-    from storage.store.files import StoreError
-
     for stream in (sys.stdout, sys.stderr):
         # Stored text can hold a lone surrogate (a "\ud800" escape in a file): whatever slips
         # past visible() is written as that escape, and cannot stop a whole listing.
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    if zone_problem():
-        warn(zone_problem())
+    if not getattr(args, "light", False):  # the light commands show no local time, and skip pendulum
+        from storage.domain.clock import zone_problem
+
+        if zone_problem():
+            warn(zone_problem())
     try:
         return args.run(args)
-    except (UserError, StoreError, ValidationError, ValueError) as exc:
-        return fail(str(exc))
     except BrokenPipeError:
         # The reader went away (``mishap show M-3 | head``): not an error worth a message.
         import os
@@ -97,11 +95,25 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130  # every write is atomic: an interrupt leaves the store as it was
-    except OSError as exc:
-        where = f": {exc.filename}" if exc.filename else ""
-        return fail(f"{exc.strerror or exc}{where}")
+    except Exception as exc:
+        if _expected(exc):
+            return fail(str(exc))
+        if isinstance(exc, OSError):
+            where = f": {exc.filename}" if exc.filename else ""
+            return fail(f"{exc.strerror or exc}{where}")
+        raise
     finally:
         warn_about_store(args)
+
+
+def _expected(exc: Exception) -> bool:
+    """A mistake in what was asked or a store problem (said on one line), not a bug.
+
+    StoreError is looked up only if its module is loaded: raising one loaded it, and the
+    light commands must not load the store to find out.
+    """
+    files = sys.modules.get("storage.store.files")
+    return isinstance(exc, (UserError, ValueError)) or (files is not None and isinstance(exc, files.StoreError))
 
 
 def _start_console(db: str | None) -> int:
