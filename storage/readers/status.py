@@ -79,10 +79,15 @@ def due_promises(incidents: Iterable, now: datetime, within_seconds: float) -> l
     return found
 
 
+def open_promises(incidents: Iterable, now: datetime) -> list[DuePromise]:
+    """Every open promise, by incident urgency, then soonest due (the most late first)."""
+    return [d for incident in by_urgency(incidents, now)
+            for d in sorted(_owed(incident, now), key=lambda d: (d.due, d.index))]
+
+
 def overdue_promises(incidents: Iterable, now: datetime) -> list[DuePromise]:
     """Every open promise whose time has passed, by incident urgency, then the most late first."""
-    return [d for incident in by_urgency(incidents, now)
-            for d in sorted(_owed(incident, now), key=lambda d: (d.due, d.index)) if d.late]
+    return [d for d in open_promises(incidents, now) if d.late]
 
 
 def piece(due: DuePromise, *, long: bool = False) -> str:
