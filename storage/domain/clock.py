@@ -188,6 +188,24 @@ def parse_when(text: str, now: DateTime, tz: str | pendulum.Timezone | None = No
     return read_when(text, now, tz, allow_date=allow_date).at
 
 
+def read_instant(text: str, tz: str | pendulum.Timezone | None = None) -> DateTime:
+    """A date and time already known (past or future), by the ISO part of the grammar, as a UTC instant.
+
+    ``2026-11-20 14:05`` or ``2026-11-20T14:05`` is read in the user's zone (``tz``); with an
+    offset (``+01:00``, ``Z``) it is exact. For correcting the record, where a span or a
+    clock time ("the next 17:30") would not name the instant meant.
+    """
+    cleaned = " ".join(str(text).split())
+    match = _ISO.fullmatch(cleaned)
+    accepted = "a date and time such as 2026-11-20 14:05 (your time) or 2026-11-20T14:05+01:00"
+    if not match or not match.group("hour"):
+        raise ValueError(f"cannot read {_shown(cleaned)} as a date and time: use {accepted}")
+    try:
+        return _iso_instant(match, _zone(tz))
+    except (ValueError, OverflowError):
+        raise ValueError(f"{_shown(cleaned)} is not a real date and time: use {accepted}") from None
+
+
 class CountdownState(str, Enum):
     """How urgent the next promised client update is."""
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pendulum import DateTime
 
-from .clock import to_iso, to_utc
+from .clock import local_stamp, to_iso, to_utc
 from .parts import TimelineEntry, Unchanged, _instant, _require, _text
 from .zones import client_zone
 
@@ -32,6 +32,11 @@ _AFTER_DISCOVERY = ("acknowledged", "contained", "resolved")
 
 def _iso(instant: DateTime | None) -> str:
     return to_iso(instant.replace(microsecond=0)) if instant is not None else "not recorded"
+
+
+def _shown(instant: DateTime | None) -> str:
+    """For a message: the user's wall time with its offset (``2026-11-20 15:05 +01:00``)."""
+    return local_stamp(instant, offset=True) if instant is not None else "not recorded"
 
 
 def reached_at(timeline: list[TimelineEntry], status: str) -> DateTime | None:
@@ -65,8 +70,8 @@ class RecordCorrections:
         new, old = to_utc(instant), getattr(self, field)
         if old is not None and to_utc(old) == new:
             entry = self.last_entry("correction", lambda t: t.text.startswith(f"Corrected {what}: "))
-            return self._unchanged(f"{self.id}: {what} is already {_iso(new)}", entry)
-        _require(new <= to_utc(now), f"{words} cannot be in the future ({_iso(new)})")
+            return self._unchanged(f"{words[0].upper()}{words[1:]} is already recorded as that time", entry)
+        _require(new <= to_utc(now), f"{words} cannot be in the future ({_shown(new)})")
         self._check_order({**self._instants(), what: new})
         setattr(self, field, new)
         self.record(now, "correction", f"Corrected {what}: from {_iso(old)} to {_iso(new)} — {reason}", by,
@@ -80,21 +85,21 @@ class RecordCorrections:
     def _check_order(instants: dict[str, DateTime | None]) -> None:
         happened, discovered = instants["happened"], instants["discovered"]
         _require(happened is None or discovered is None or to_utc(happened) <= to_utc(discovered),
-                 f"the mistake cannot have happened ({_iso(happened)}) after it was discovered ({_iso(discovered)})")
+                 f"the mistake cannot have happened ({_shown(happened)}) after it was discovered ({_shown(discovered)})")
         for what in _AFTER_DISCOVERY:
             later = instants[what]
             _require(later is None or to_utc(later) >= to_utc(discovered),
-                     f"{CORRECTABLE[what][1]} ({_iso(later)}) cannot be before it was discovered ({_iso(discovered)})")
+                     f"{CORRECTABLE[what][1]} ({_shown(later)}) cannot be before it was discovered ({_shown(discovered)})")
         contained, resolved = instants["contained"], instants["resolved"]
         _require(contained is None or resolved is None or to_utc(contained) <= to_utc(resolved),
-                 f"it cannot have been resolved ({_iso(resolved)}) before it was contained ({_iso(contained)})")
+                 f"it cannot have been resolved ({_shown(resolved)}) before it was contained ({_shown(contained)})")
 
     def set_client_zone(self: "Incident", name: str, now: DateTime, by: str = "") -> Unchanged | None:
         """The client's IANA time zone (``""`` or ``none`` clears it); Unchanged if it already is."""
         zone = client_zone(name)
         if zone == self.client_tz:
             entry = self.last_entry("zone")
-            return self._unchanged(f"{self.id}: the client's time zone is already {zone or 'not set'}", entry)
+            return self._unchanged(f"The client's time zone is already {zone or 'not set'}", entry)
         old, self.client_tz = self.client_tz, zone
         self.record(now, "zone", f"Client time zone {old or 'not set'} → {zone or 'not set'}", by,
                     "client_zone_set")

@@ -6,7 +6,8 @@ need them.
 
 To add subcommands, write a module with ``register(command)`` (see ``tui/cli/reading.py``)
 and name it in ``FAMILIES``: ``command(name, help, run)`` returns the subcommand's parser,
-and ``run(args)`` returns the exit status.
+and ``run(args)`` returns the exit status. Nested subcommands take ``parents=[command.db_parent]``
+so ``--db`` works after them too (see ``tui/cli/editing.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ FAMILIES = (
     "tui.cli.reading",
     "tui.cli.deadlines",
     "tui.cli.writing",
+    "tui.cli.editing",
     "tui.cli.reports",
 )
 
@@ -61,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(run=run)
         return p
 
+    command.db_parent = db_parent  # for a family's nested subcommands (mishap promise add …)
     for family in FAMILIES:
         importlib.import_module(family).register(command)
     return parser

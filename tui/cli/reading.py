@@ -82,6 +82,7 @@ def _closed_table(incidents, now) -> list[str]:
 def show_lines(inc, now) -> list[str]:
     """Everything about one incident, as lines of plain text."""
     from storage.domain.clock import Countdown
+    from storage.domain.zones import client_clock
     from storage.readers.report import build_report
 
     report = build_report(inc)  # the internal report: the same words and figures as the export
@@ -95,6 +96,7 @@ def show_lines(inc, now) -> list[str]:
     out = [f"{inc.id}  {inc.title}", ""]
     fields = [
         ("Client", f"{inc.client_org}{contact}"),
+        ("Client zone", inc.client_tz or "not set (times are yours)"),
         ("Severity", report.severity_words),
         ("Status", inc.status),
         ("Owner", inc.owner or "—"),
@@ -103,6 +105,8 @@ def show_lines(inc, now) -> list[str]:
         ("Happened", stamp(inc.happened_at)),
         ("Discovered", stamp(inc.discovered_at)),
         ("Acknowledged", stamp(inc.acknowledged_at)),
+        ("Contained", stamp(inc.contained_at)),
+        ("Resolved", stamp(inc.resolved_at)),
         ("First to know", learned),
         ("Closed", stamp(inc.closed_at)),
     ]
@@ -140,9 +144,10 @@ def show_lines(inc, now) -> list[str]:
         out += indented(update.summary)
 
     out += ["", "Promises" if inc.promises else "Promises: none"]
-    for promise in sorted(inc.promises, key=lambda p: p.due):
+    for number, promise in sorted(enumerate(inc.promises, start=1), key=lambda item: item[1].due):
         moved = f", moved {len(promise.renegotiations)}×" if promise.renegotiations else ""
-        out.append(f"  [{promise.state(now)}] {promise.text} — due {stamp(promise.due)}{moved}")
+        theirs = f" ({client_clock(promise.due, inc.client_tz, now)[0]} their time)" if inc.client_tz else ""
+        out.append(f"  {number:>2}. [{promise.state(now)}] {promise.text} — due {stamp(promise.due)}{theirs}{moved}")
         for change in promise.renegotiations:
             out.append(f"      moved from {stamp(change.old_due)} to {stamp(change.new_due)}: {change.reason}")
 

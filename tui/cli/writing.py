@@ -14,6 +14,8 @@ def register(command) -> None:
     p.add_argument("--contact", metavar="C", type=text_arg, default="", help="who at the client")
     p.add_argument("--first", choices=("us", "client"), default=None,
                    help="who learned of it first: us, or the client told us")
+    p.add_argument("--client-tz", metavar="ZONE", type=text_arg, default="",
+                   help="the client's time zone, an IANA name (America/New_York): promise times show in both")
 
     p = command("update", "log an update sent to the client", run_update)
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
@@ -41,8 +43,8 @@ def run_new(args) -> int:
     store = open_store(args)
     if store.playbook.problem:
         warn(store.playbook.problem)
-    incident = store.create(args.title, args.client, args.severity,
-                            client_contact=args.contact, first_learned_by=args.first)
+    incident = store.create(args.title, args.client, args.severity, client_contact=args.contact,
+                            first_learned_by=args.first, client_tz=args.client_tz)
     say(incident.id)
     return 0
 
