@@ -116,6 +116,17 @@ def severity_arg(value: str) -> int:
         f"severity must be 1-4 (1 = critical) or {'/'.join(names)}, not {value!r}")
 
 
+def counting_arg(what: str, example: int):
+    """An argument type for a whole number from 1: ``counting_arg("a promise number", 2)``."""
+
+    def read(value: str) -> int:
+        if not (value.strip().isascii() and value.strip().isdigit()) or int(value) < 1:
+            raise argparse.ArgumentTypeError(f"N must be {what} such as {example}, not {value!r}")
+        return int(value)
+
+    return read
+
+
 def step_number_arg(value: str) -> int:
     """A 1-based checklist step number."""
     if not value.strip().isdigit():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from tui.cli.common import print_json, say, warn
+from tui.cli.common import counting_arg, print_json, say, warn
 
 FORMATS = ("plain", "tmux", "json")
 
@@ -23,7 +23,7 @@ def register(command) -> None:
                    help=f"show promises due within this span, and late ones (default {DEFAULT_WITHIN_MINUTES}m)")
     p.add_argument("--format", choices=FORMATS, default="plain", dest="fmt",
                    help="plain text, tmux styles (#[fg=…]), or a JSON array (default plain)")
-    p.add_argument("--max", metavar="N", type=_count, default=DEFAULT_LIMIT, dest="limit",
+    p.add_argument("--max", metavar="N", type=counting_arg("a whole number", 3), default=DEFAULT_LIMIT, dest="limit",
                    help=f"at most N promises on the line, then '+K more' (default {DEFAULT_LIMIT})")
     p.add_argument("--long", action="store_true", help="add each promise's text")
     p.set_defaults(light=True)
@@ -40,12 +40,6 @@ def _span_seconds(value: str) -> int:
         return span_minutes(value) * 60
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _count(value: str) -> int:
-    if not value.strip().isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"N must be a whole number from 1, not {value!r}")
-    return int(value)
 
 
 def _open_incidents(args):

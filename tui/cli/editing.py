@@ -6,7 +6,9 @@ Each carries the user's intent, as the console's keys do: an intent already true
 
 from __future__ import annotations
 
-from tui.cli.common import UserError, open_store, say, step_number_arg, text_arg
+from tui.cli.common import UserError, counting_arg, open_store, say, step_number_arg, text_arg
+
+_promise_number = counting_arg("a promise number", 2)
 
 SET_FIELDS = ("happened", "discovered", "acknowledged", "contained", "resolved", "client-tz")
 
@@ -45,14 +47,6 @@ def register(command) -> None:
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
     p.add_argument("step", metavar="STEP", type=step_number_arg, help="step number, as `mishap show` numbers them")
     p.add_argument("intent", metavar="done|undo", choices=("done", "undo"), help="done, or undo (not done after all)")
-
-
-def _promise_number(value: str) -> int:
-    import argparse
-
-    if not value.strip().isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"N must be a promise number such as 2, not {value!r}")
-    return int(value)
 
 
 def _due_words(incident, due, now) -> str:
