@@ -360,8 +360,8 @@ class MishapApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette lists each registry command the current screen's keys offer, then the system ones."""
         for command, node, binding in palette_commands(screen):
-            yield SystemCommand(f"{command.label}  ({command.shown})", command.description[:1].upper()
-                                + command.description[1:], partial(self.run_action, binding.action, node))
+            yield SystemCommand(f"{command.label}  ({command.shown})", command.sentence,
+                                partial(self.run_action, binding.action, node))
         yield from super().get_system_commands(screen)
 
 

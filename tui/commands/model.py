@@ -28,6 +28,7 @@ class Scope:
     where: str  # the README table's first column
     intro: str  # one line under the help's heading
     parent: str | None = None  # a pane's screen: the pane's keys are "here" wherever its screen is
+    modal: bool = False  # a form or question over a screen: the app's keys do not reach it
 
 
 @dataclass(frozen=True)
@@ -64,5 +65,9 @@ class Command:
     def binding(self) -> Binding:
         """The Textual binding this command declares."""
         return Binding(self.keys, self.action, self.label, show=self.show, key_display=self.key_display,
-                       priority=self.priority, tooltip=self.tooltip or self.description[:1].upper() + self.description[1:],
-                       id=self.id)
+                       priority=self.priority, tooltip=self.tooltip or self.sentence, id=self.id)
+
+    @property
+    def sentence(self) -> str:
+        """The description as a sentence (the palette's help line, a default tooltip)."""
+        return self.description[:1].upper() + self.description[1:]
