@@ -21,6 +21,7 @@ from tui.commands import SCOPES, bindings, commands, scope, scopes_here
 from tui.commands.render import help_section
 from tui.screens.closed_view import ClosedIncidentScreen
 from tui.screens.help import HelpScreen
+from tui.screens.incident import IncidentScreen
 from tui.screens.review import ReviewScreen
 from tui_support import close_one, screen_text, settle
 
@@ -214,6 +215,8 @@ async def test_palette_offers_the_registry_commands_bound_here(incidents, make_a
         mine = {active.binding.id for active in app.screen.active_bindings.values()
                 if active.binding.id and active.enabled}
     wanted = [c for c in commands() if c.id in mine]
+    if where in ("board", "review"):
+        wanted.append(next(c for c in commands(where) if c.name == "open"))  # its enter is the table's too
     assert wanted
     for c in wanted:
         title = f"{c.label}  ({c.shown})"
@@ -221,18 +224,21 @@ async def test_palette_offers_the_registry_commands_bound_here(incidents, make_a
     assert not any(t.startswith(("Cursor", "Scroll", "Page")) for t in offered)  # a table's own keys stay out
 
 
-async def test_palette_runs_a_registry_command(incidents, make_app):
+@pytest.mark.parametrize("typed, lands_on", [("Closed", ReviewScreen), ("Open", IncidentScreen)])
+async def test_palette_runs_a_registry_command(incidents, make_app, typed, lands_on):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"Closed")
+        await pilot.press(*typed)
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, ReviewScreen)
+        assert isinstance(app.screen, lands_on)
+        if lands_on is IncidentScreen:
+            assert app.screen.number == incidents.number
 
 
 @pytest.mark.parametrize("where", ["board", "workspace", "review"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
+from textual.actions import parse
 from textual.binding import Binding
 from textual.dom import DOMNode
 
@@ -78,3 +79,12 @@ def palette_commands(screen) -> Iterator[tuple[Command, DOMNode, Binding]]:
             continue
         seen.add(c.id)
         yield c, active.node, active.binding
+    # The focused table's own enter hides the screen's "open" from active_bindings: offer it all the same.
+    for binding in getattr(type(screen), "BINDINGS", ()):
+        c = command(binding) if isinstance(binding, Binding) else None
+        if c is None or c.id in seen:
+            continue
+        namespace, name, parameters = parse(binding.action)
+        if not namespace and screen.check_action(name, parameters) is not False:
+            seen.add(c.id)
+            yield c, screen, binding
