@@ -2,20 +2,34 @@
 and the backends: a TinyDB folder (folder) and a PostgreSQL database (postgres). ``open_store`` picks one.
 
 Depends on storage.domain, and on storage.readers.metrics for the review's rows.
+
+The names below load on first use (PEP 562): importing a light module of this package
+(``where``, ``glance``) must not load TinyDB and the whole domain, or ``mishap status``
+could not run on every shell prompt.
 """
 
 from __future__ import annotations
 
-import os
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..domain.clock import Clock, system_clock
-from .files import CorruptFile, StoreError
-from .common import NotFound, ReadOnlyStore, default_folder, parse_id
-from .folder import FolderStore, Store
-from .interface import IncidentStore
+from .where import POSTGRES_SCHEMES, default_folder, store_folder  # noqa: F401  (stdlib only)
 
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+if TYPE_CHECKING:  # pragma: no cover
+    from ..domain.clock import Clock
+    from .files import CorruptFile, StoreError
+    from .folder import FolderStore, NotFound, ReadOnlyStore, Store, parse_id
+    from .interface import IncidentStore
+
+_LAZY = {"CorruptFile": "files", "StoreError": "files", "FolderStore": "folder", "NotFound": "common",
+         "ReadOnlyStore": "common", "Store": "folder", "parse_id": "common", "IncidentStore": "interface"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_postgres(spec: str | Path | None) -> bool:
@@ -23,14 +37,19 @@ def is_postgres(spec: str | Path | None) -> bool:
     return str(spec or "").startswith(POSTGRES_SCHEMES)
 
 
-def open_store(spec: str | Path | None = None, *, clock: Clock = system_clock, user: str | None = None,
-               progress=None) -> IncidentStore:
+def open_store(spec: str | Path | None = None, *, clock: "Clock | None" = None, user: str | None = None,
+               progress=None) -> "IncidentStore":
     """The store ``spec`` names (``--db``), else ``$MISHAP_DB``, else ``$MISHAP_HOME``, else the user data folder.
 
     A postgresql:// or postgres:// URL opens the PostgreSQL store (storage.store.postgres);
     a folder path opens the TinyDB folder store; ``progress(done, total)`` hears about a
     move from the first layout, if the folder needs one.
     """
+    import os
+
+    from ..domain.clock import system_clock
+    from .files import StoreError
+
     named = str(spec) if spec else os.environ.get("MISHAP_DB", "")
     if is_postgres(named):
         from .postgres.connect import psycopg_module
@@ -38,9 +57,14 @@ def open_store(spec: str | Path | None = None, *, clock: Clock = system_clock, u
         psycopg_module()  # without the driver: one line saying what to install
         from .postgres import PostgresStore
 
-        return PostgresStore.open(named, clock=clock, user=user)
-    return FolderStore.open(default_folder(str(spec) if spec else None), clock=clock, user=user,
-                            progress=progress)
+        return PostgresStore.open(named, clock=clock or system_clock, user=user)
+    from .folder import FolderStore
+
+    try:
+        folder = store_folder(spec)
+    except ValueError as exc:
+        raise StoreError(str(exc)) from None
+    return FolderStore.open(folder, clock=clock or system_clock, user=user, progress=progress)
 
 
 __all__ = ["open_store", "IncidentStore", "FolderStore", "Store", "StoreError", "CorruptFile", "ReadOnlyStore",

@@ -6,10 +6,10 @@ Backend-neutral: the TinyDB folder store and the PostgreSQL store both build on 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 from .files import StoreError
+from .where import default_folder  # noqa: F401  (re-exported: every backend names where it lives)
 
 if TYPE_CHECKING:
     from pendulum import DateTime
@@ -65,18 +65,6 @@ def draft_fields(doc: dict | None) -> dict | None:
     """The fields of a stored draft document, or None when there is none (or it is not ours)."""
     fields = doc.get("fields") if isinstance(doc, dict) else None
     return dict(fields) if isinstance(fields, dict) else None
-
-
-def default_folder(cli_value: str | None = None) -> Path:
-    """Where the store lives: ``--db``, else ``MISHAP_DB``, else ``MISHAP_HOME``, else the user data dir."""
-    if cli_value:
-        return Path(cli_value).expanduser()
-    env = os.environ.get("MISHAP_DB") or os.environ.get("MISHAP_HOME")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("mishap", appauthor=False))
 
 
 class ActingAs:

@@ -41,13 +41,14 @@ from .backups import check_incident
 from .files import AtomicJSONStorage, CorruptFile, StoreError, file_signature, parse_tinydb_bytes, read_bytes
 from ..domain.model import SCHEMA_VERSION, Incident, ValidationError, new_incident
 from ..domain.playbook import LoadedPlaybook, load_playbook, steps_of
-from .common import ActingAs, NotFound, ReadOnlyStore, current_user, default_folder, number_of as _number, parse_id
+from .common import ActingAs, NotFound, ReadOnlyStore, current_user, number_of as _number, parse_id
 from .folder_layout import (DRAFTS_TABLE, LAYOUT, LEGACY_CLOSED, LOCK_FILE, LOCK_TIMEOUT_SECONDS,  # noqa: F401
                             OPEN_FILE, LockGuard, make_folder)
 from .folder_moves import ClosedMoves
 from .folder_review import DraftsAndReview
 from .folder_upkeep import FolderUpkeep
 from .rules import apply_change, newer_schema_reason, next_number
+from .where import default_folder  # noqa: F401  (re-exported)
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]

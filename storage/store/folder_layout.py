@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .files import StoreError
+from .where import OPEN_FILE
 
-OPEN_FILE = "open.json"
 DRAFTS_TABLE = "drafts"
 LEGACY_CLOSED = "closed.json"
 LEGACY_KEPT = "closed.json.v1"  # the first layout's history, kept until a later open verified the move

@@ -73,8 +73,10 @@ class ClosedMoves:
         self._maybe_compact()
 
     def _remove_closed(self, number: int) -> None:
-        self.history.record_reopened(number)
+        # The file goes first: the journal line then records closed/'s mark as the removal left
+        # it (a crash between the two moves the mark, so the next review lists closed/).
         self.history.remove(number)
+        self.history.record_reopened(number)
         self._closed_cache.pop(number, None)
         self._saw_own_journal_line()
         self._maybe_compact()
