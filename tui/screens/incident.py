@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Label
 from storage.domain.clock import human_span, local_clock
 from storage.domain.model import DAMAGE_STATES, SEVERITY_NAMES, Incident, Unchanged
 
+from ..messages import StoreChanged, Tick
 from ..text import clip
 from ..widgets.countdown import CountdownBadge
 from ..widgets.focus import FocusInView
@@ -117,6 +118,13 @@ class IncidentScreen(FocusInView, PromiseActions, Screen):
         self.draw_promises(incident, now)
         self._draw_timeline(incident, now)
         self.tick(now)
+
+    def on_tick(self, message: Tick) -> None:
+        self.tick(message.now)
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        if message.concerns(self.number):
+            self.app.redraw(self, self.reload)
 
     def tick(self, now: DateTime) -> None:
         """Once a second: the countdown and the time since discovery."""
