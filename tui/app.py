@@ -29,6 +29,7 @@ from .text import literal
 
 TICK_SECONDS = 1.0
 CHANGES_SECONDS = 1.0  # how often a folder store is looked at for other processes' writes
+WATCH_GROUP = "store-watch"  # the worker that runs as long as the app, over store.changes()
 
 
 class MishapApp(App):
@@ -254,7 +255,7 @@ class MishapApp(App):
         for incident in late:
             self.remind(incident, now)
 
-    @work(exclusive=True, group="store-watch")
+    @work(exclusive=True, group=WATCH_GROUP)
     async def watch_store(self) -> None:
         """The one watcher of other processes' writes, whatever the backend: a folder is polled,
         a database pushes; each change is told to the screens on view."""

@@ -365,6 +365,7 @@ class IncidentScreen(FocusInView, PromiseActions, Screen):
                 self.number, lambda inc, now, by: draft.apply_to(inc, now, by, close=close), raise_errors=True)
 
         def finished(result: str | None) -> None:
+            self.app.redraw(self, self.reload)  # the store's message may come after this callback
             if result == "closed":
                 reason = " (with a reason for what is missing)" if self.incident.close_reason else ""
                 self.app.notify(f"{self.incident.id} closed{reason}. shift+r reopens it", markup=False)
