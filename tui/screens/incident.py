@@ -61,6 +61,7 @@ class IncidentScreen(FocusInView, PromiseActions, Screen):
         super().__init__(name=f"incident-{number}")
         self.number = number
         self.incident: Incident | None = None
+        self._meta: str | None = None  # the strip's meta line as last drawn
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -135,7 +136,9 @@ class IncidentScreen(FocusInView, PromiseActions, Screen):
         owner = f" · owner {clip(incident.owner, 40)}" if incident.owner else ""
         meta = (f"severity {incident.severity} {SEVERITY_NAMES[incident.severity]} · {incident.status} · "
                 f"discovered {since} ago{owner}")
-        self.query_one("#strip-meta", Label).update(Text(meta))
+        if meta != self._meta:  # a label's update lays the screen out: only when it changed
+            self._meta = meta
+            self.query_one("#strip-meta", Label).update(Text(meta))
         nearest = incident.nearest_promise()
         self.query_one(CountdownBadge).show(incident.next_deadline, now, incident.cadence,
                                             nearest.text if nearest else None)

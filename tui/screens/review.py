@@ -221,8 +221,9 @@ class ReviewScreen(Screen):
         self.app.store.save_review_index()
 
     def on_store_changed(self, message: StoreChanged) -> None:
-        """Another process (or we) may have closed or reopened an incident."""
-        if self._loaded and self.app.store.review_changed():
+        """Another process (or we) may have closed or reopened an incident: the rows as the store has them now
+        (cheap when none was; the store has already re-read what changed, so it is not asked whether)."""
+        if self._loaded:
             self.reload()
             self._save_index()
 
