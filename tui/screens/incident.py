@@ -8,7 +8,6 @@ from pendulum import DateTime
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
@@ -17,6 +16,7 @@ from storage.domain.clock import human_span, local_clock
 from storage.domain.model import DAMAGE_STATES, SEVERITY_NAMES, Incident, Unchanged
 
 from ..messages import StoreChanged, Tick
+from ..commands import bindings
 from ..text import clip
 from ..widgets.countdown import CountdownBadge
 from ..widgets.focus import FocusInView
@@ -37,25 +37,7 @@ class IncidentScreen(FocusInView, PromiseActions, Screen):
 
     CSS_PATH = Path(__file__).with_name("incident.tcss")
 
-    BINDINGS = [
-        Binding("space", "toggle_step", "Done/undo", tooltip="Complete or reopen the highlighted step", id="incident.toggle_step"),
-        Binding("u", "log_update", "Client update", tooltip="Compose, check and send a client update", id="incident.update"),
-        Binding("p", "add_promise", "Promise", tooltip="Record a commitment made to the client", id="incident.promise"),
-        Binding("x", "keep_promise", "Kept", show=False, tooltip="Mark the highlighted promise kept", id="incident.keep_promise"),
-        Binding("m", "renegotiate", "Move promise", show=False, tooltip="Renegotiate the highlighted promise (with a reason)", id="incident.renegotiate"),
-        Binding("U", "cadence", "Cadence", key_display="shift+u", show=False, tooltip="Change how often the client gets an update", id="incident.cadence"),
-        Binding("F", "first_learned", "Who found it", key_display="shift+f", show=False, tooltip="Record who learned of the mistake first", id="incident.first_learned"),
-        Binding("a", "add_damage", "Add damage", tooltip="Add a damage item", id="incident.add_damage"),
-        Binding("A", "add_question", "Add question", key_display="shift+a", show=False, tooltip="Add an open question to verify", id="incident.add_question"),
-        Binding("e", "edit", "Edit", tooltip="Edit the focused damage item, question or step note", id="incident.edit"),
-        Binding("right_square_bracket", "damage_state(1)", "State →", key_display="]", show=False, tooltip="Move the damage item to its next state", id="incident.state_next"),
-        Binding("left_square_bracket", "damage_state(-1)", "State ←", key_display="[", show=False, tooltip="Move the damage item back a state", id="incident.state_prev"),
-        Binding("s", "status", "Status", tooltip="Change the incident's status", id="incident.status"),
-        Binding("o", "note", "Note", tooltip="Add a note to the timeline", id="incident.note"),
-        Binding("c", "close_incident", "Close", tooltip="Close the incident: root cause, fix, prevention, debrief, cost, lessons", id="incident.close"),
-        Binding("R", "reopen_incident", "Reopen", key_display="shift+r", tooltip="Reopen this closed incident (with a reason)", id="incident.reopen"),
-        Binding("escape", "back", "Board", tooltip="Back to the board", id="incident.back"),
-    ]
+    BINDINGS = bindings("incident", "checklist", "damage", "promises", "timeline")
 
     def __init__(self, number: int):
         super().__init__(name=f"incident-{number}")
