@@ -132,6 +132,11 @@ class FolderStore(FolderUpkeep, ClosedMoves, DraftsAndReview):
         """This store, with changes made by ``user`` at ``clock``'s instants."""
         return ActingAs(self, user or self.user, clock or self.clock)
 
+    def writer_lock(self) -> "LockGuard":
+        """The lock every writer holds, as a context manager: a caller may wait for other processes
+        before a change (re-entrant in the thread holding it, so the change then does not wait)."""
+        return self._locked()
+
     def _locked(self) -> "LockGuard":
         if self._lock is None:
             import filelock

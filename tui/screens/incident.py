@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Label
 from storage.domain.clock import human_span, local_clock
 from storage.domain.model import DAMAGE_STATES, SEVERITY_NAMES, Incident, Unchanged
 
+from ..messages import StoreChanged, Tick
 from ..commands import bindings
 from ..text import clip
 from ..widgets.countdown import CountdownBadge
@@ -42,6 +43,7 @@ class IncidentScreen(FocusInView, PromiseActions, Screen):
         super().__init__(name=f"incident-{number}")
         self.number = number
         self.incident: Incident | None = None
+        self._meta: str | None = None  # the strip's meta line as last drawn
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -100,6 +102,13 @@ class IncidentScreen(FocusInView, PromiseActions, Screen):
         self._draw_timeline(incident, now)
         self.tick(now)
 
+    def on_tick(self, message: Tick) -> None:
+        self.tick(message.now)
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        if message.concerns(self.number):
+            self.app.redraw(self, self.reload)
+
     def tick(self, now: DateTime) -> None:
         """Once a second: the countdown and the time since discovery."""
         incident = self.incident
@@ -109,7 +118,9 @@ class IncidentScreen(FocusInView, PromiseActions, Screen):
         owner = f" · owner {clip(incident.owner, 40)}" if incident.owner else ""
         meta = (f"severity {incident.severity} {SEVERITY_NAMES[incident.severity]} · {incident.status} · "
                 f"discovered {since} ago{owner}")
-        self.query_one("#strip-meta", Label).update(Text(meta))
+        if meta != self._meta:  # a label's update lays the screen out: only when it changed
+            self._meta = meta
+            self.query_one("#strip-meta", Label).update(Text(meta))
         nearest = incident.nearest_promise()
         self.query_one(CountdownBadge).show(incident.next_deadline, now, incident.cadence,
                                             nearest.text if nearest else None)
@@ -339,6 +350,7 @@ class IncidentScreen(FocusInView, PromiseActions, Screen):
                 self.number, lambda inc, now, by: draft.apply_to(inc, now, by, close=close), raise_errors=True)
 
         def finished(result: str | None) -> None:
+            self.app.redraw(self, self.reload)  # the store's message may come after this callback
             if result == "closed":
                 reason = " (with a reason for what is missing)" if self.incident.close_reason else ""
                 self.app.notify(f"{self.incident.id} closed{reason}. shift+r reopens it", markup=False)

@@ -1,12 +1,14 @@
 """Modal forms: new incident, client update, damage item, question, note, status, confirm.
 
-Every form saves with ctrl+s and cancels with escape. A form is given a ``submit``
-callable that writes to the store; if it raises, the form stays open with the
-reason shown inline and nothing is saved.
+Every form saves with ctrl+s and cancels with escape. A form never touches the store: it
+hands what was typed to a ``submit`` callable of the screen that opened it, which asks the
+app to write it. If that raises, or its awaitable ends in a refused WriteResult, the form
+stays open with the reason shown inline and what was typed kept; else it dismisses with the value.
 """
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,6 +22,7 @@ from textual.widgets.option_list import Option
 from storage.store.files import StoreError
 from storage.domain.model import DAMAGE_STATES, STATUSES, DamageItem, OpenQuestion, ValidationError
 
+from ..store_access import WriteResult
 from ..commands import bindings
 from ..text import kept, literal
 from ..widgets.focus import FocusInView
@@ -40,6 +43,7 @@ class FormModal(FocusInView, ModalScreen[Any]):
         super().__init__()
         self.submit = submit
         self._stored: dict[str, tuple[str, bool]] = {}  # field id -> (stored text, multiline)
+        self._saving = False  # a write is on its way: a second ctrl+s must not write twice
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -63,12 +67,30 @@ class FormModal(FocusInView, ModalScreen[Any]):
         label.add_class("-shown")
 
     def action_save(self) -> None:
+        if self._saving:
+            return
         try:
             args = self.collect()
             result = self.submit(*args)
         except (ValueError, ValidationError, StoreError) as exc:
             self.show_error(str(exc))
             return
+        if inspect.isawaitable(result):  # a write through the app, off the event loop
+            self._saving = True
+            self.run_worker(self._saved(result), group="form-save")
+            return
+        self.dismiss(result)
+
+    async def _saved(self, pending) -> None:
+        try:
+            result = await pending
+        finally:
+            self._saving = False
+        if isinstance(result, WriteResult):
+            if not result.ok:
+                self.show_error(result.message)
+                return
+            result = True if result.value is None else result.value
         self.dismiss(result)
 
     def action_cancel(self) -> None:
