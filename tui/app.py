@@ -19,8 +19,8 @@ from textual.screen import Screen
 from storage.readers.alerts import REMIND_EVERY, OverdueWatch
 from storage.domain.clock import Clock, relative, system_clock, zone_problem
 from storage.store.files import StoreError
-from storage.store.settings import load_settings, save_settings
-from storage.store import IncidentStore, open_store
+from storage.store.settings import load_settings, save_settings, settings_home
+from storage.store import IncidentStore, is_postgres as is_database, open_store
 
 from .messages import StoreChanged, Tick
 from .commands import bindings, palette_commands, scopes_here
@@ -47,8 +47,12 @@ class MishapApp(WritePath, App):
 
     def __init__(self, folder: Path | str, *, clock: Clock = system_clock, user: str | None = None,
                  offer_demo: bool = True):
+        """``folder``: the store as --db names it, a folder or a ``postgresql://`` URL."""
         super().__init__()
-        self.folder = Path(folder)
+        self.spec = str(folder)
+        # A database has no folder: the console's own preferences then live in the user's config folder.
+        self.folder = None if is_database(self.spec) else Path(folder)
+        self.settings_folder = self.folder or settings_home()
         self.clock = clock
         self.user = user
         self.offer_demo = offer_demo
@@ -68,11 +72,11 @@ class MishapApp(WritePath, App):
         # rendered at start, not an empty one and then the board). Opening never waits for
         # the lock: another process writing leaves our upkeep waiting, not the board.
         try:
-            store = open_store(self.folder, clock=self.clock, user=self.user)
+            store = open_store(self.spec, clock=self.clock, user=self.user)
         except (StoreError, OSError) as exc:
             self._open_problem = str(exc)
             return
-        self.access = StoreAccess(store, str(self.folder))
+        self.access = StoreAccess(store, store.location)
         self.store = self.access.store
 
     def get_default_screen(self) -> Screen:
@@ -108,7 +112,7 @@ class MishapApp(WritePath, App):
         self._restore_theme()
         if self.store.upkeep_waiting:
             self._warnings_shown = len(self.store.warnings)  # said once, here, in the user's words
-            self.notify(f"Another mishap is writing to {self.folder} and holds its lock. The board shows the "
+            self.notify(f"Another mishap is writing to {self.store.location} and holds its lock. The board shows the "
                         f"store as it is on disk; a write of ours (the backup of open.json) is waiting and is "
                         f"done as soon as the lock is free.", title="A write is waiting", severity="warning",
                         timeout=10, markup=False)
@@ -200,7 +204,7 @@ class MishapApp(WritePath, App):
 
     def _restore_theme(self) -> None:
         try:
-            theme = load_settings(self.folder).get("theme")
+            theme = load_settings(self.settings_folder).get("theme")
         except ValueError as exc:
             self._settings_ok = False
             self.notify(f"{exc}; the theme will not be saved", severity="warning", markup=False)
@@ -213,9 +217,9 @@ class MishapApp(WritePath, App):
         if not self._settings_ok or self.store is None or self.store.read_only:
             return
         try:
-            settings = load_settings(self.folder)
+            settings = load_settings(self.settings_folder)
             settings["theme"] = theme.name
-            save_settings(self.folder, settings)
+            save_settings(self.settings_folder, settings)
         except (ValueError, OSError) as exc:
             self.notify(f"Theme not saved: {exc}", severity="warning", markup=False)
 
@@ -252,6 +256,7 @@ class MishapApp(WritePath, App):
         if self.store.upkeep_waiting:
             self._retry_upkeep()
         self._show_store_warnings()
+        self.show_connection()
         if self._ring_check_at is not None and now < self._ring_check_at:
             return  # nothing can go overdue, nor be due a reminder, before then: a tick costs nothing
         with self.access.if_free() as free:  # a write of ours is on its way to disk: ring next tick
@@ -278,7 +283,21 @@ class MishapApp(WritePath, App):
         """Tell the screens on view that the store changed (``number``: the incident we wrote)."""
         self._ring_check_at = None  # a promise may have been made or kept: look at the next tick
         self._show_store_warnings()
+        self.show_connection()
         self.tell_screens(StoreChanged(number))
+
+    def show_connection(self) -> None:
+        """The header says when a database cannot be reached (its watcher retries with backoff)."""
+        problem = getattr(self.store, "connection_problem", None) if self.store is not None else None
+        title = f"mishap · OFFLINE ({literal(problem)})" if problem else "mishap"
+        if self.title != title:
+            self.title = title
+            if problem:
+                self.notify(f"{problem}. Changes are refused until it is back; what you type is kept.",
+                            title="Offline", severity="error", timeout=8, markup=False)
+            else:
+                self.notify("Connected again: the screens show the latest state.", title="Online",
+                            timeout=4, markup=False)
 
     def remind(self, incident, now) -> None:
         """Ring and say which promise to the client is late; the first time, mark it broken."""

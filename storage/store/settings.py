@@ -1,4 +1,5 @@
-"""Small console preferences (the chosen theme), kept in the store folder."""
+"""Small console preferences (the chosen theme), kept in the store folder (or, for a database
+store, in the user's own config folder: a theme is one person's, not the team's)."""
 
 from __future__ import annotations
 
@@ -25,5 +26,13 @@ def load_settings(folder: Path) -> dict:
 
 
 def save_settings(folder: Path, settings: dict) -> None:
-    """Write the preferences durably."""
+    """Write the preferences durably (making their folder if it is not there yet)."""
+    Path(folder).mkdir(mode=0o700, parents=True, exist_ok=True)
     write_atomically(Path(folder) / SETTINGS_FILE, json.dumps(settings, indent=2))
+
+
+def settings_home() -> Path:
+    """Where a console on a database store keeps its preferences: the user's config folder."""
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("mishap", appauthor=False))

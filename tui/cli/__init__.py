@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from storage.domain.visible import visible  # stdlib only: the command stays light
@@ -122,9 +123,11 @@ def _expected(exc: Exception) -> bool:
 
 def _start_console(db: str | None) -> int:
     from storage.store.folder import default_folder
+    from storage.store.where import POSTGRES_SCHEMES
 
-    folder = default_folder(db)
-    if (folder / "closed.json").exists():
+    named = db or os.environ.get("MISHAP_DB", "")
+    folder = named if named.startswith(POSTGRES_SCHEMES) else default_folder(db)
+    if not isinstance(folder, str) and (folder / "closed.json").exists():
         # A store of the first layout: moved here, with its progress on the terminal, before the
         # console starts (the console would otherwise sit on a blank screen while it moves).
         from storage.store import open_store

@@ -44,10 +44,24 @@ def _span_seconds(value: str) -> int:
 
 def _open_incidents(args):
     """The open incidents of the store the command names, and its problems said on stderr."""
-    from storage.store.glance import glance
-    from storage.store.where import store_folder
+    import os
 
-    seen = glance(store_folder(args.db))
+    from storage.store.glance import Glance, glance, open_incident
+    from storage.store.where import POSTGRES_SCHEMES, store_folder
+
+    if (args.db or os.environ.get("MISHAP_DB", "")).startswith(POSTGRES_SCHEMES):
+        # A database: its open incidents through the store (one query); no closed history either.
+        from storage.store import open_store
+
+        store = open_store(args.db)
+        try:
+            seen = Glance()
+            seen.incidents = [i for i in map(open_incident, (inc.to_dict() for inc in store.open_incidents()))
+                              if i is not None]
+        finally:
+            store.close()
+    else:
+        seen = glance(store_folder(args.db))
     for problem in seen.problems:
         warn(problem)
     return seen.incidents
