@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
+from weakref import WeakKeyDictionary
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -64,6 +65,7 @@ class MishapApp(WritePath, App):
         self._settings_ok = True
         self._watching_size = False  # from the first screen on (an early resize has nothing to cover)
         self._warnings_shown = 0  # how many of the store's warnings were shown already
+        self._ticked_under: WeakKeyDictionary = WeakKeyDictionary()  # screen under a dialog -> minute last ticked
 
     # -- start-up ------------------------------------------------------------------------
 
@@ -321,8 +323,19 @@ class MishapApp(WritePath, App):
         return visible
 
     def tell_screens(self, message: Message) -> None:
-        """Post ``message`` to each screen on view (the others redraw when they come back)."""
-        for screen in self.visible_screens():
+        """Post ``message`` to each screen on view (the others redraw when they come back).
+
+        A screen seen dimmed under a dialog gets the tick once a minute, not once a second:
+        its seconds are not read there, and repainting it under the dialog's veil each second
+        cost more than everything else the console does at rest.
+        """
+        visible = self.visible_screens()
+        minute = message.now.replace(second=0, microsecond=0) if isinstance(message, Tick) else None
+        for screen in visible:
+            if minute is not None and screen is not visible[0]:
+                if self._ticked_under.get(screen) == minute:
+                    continue
+                self._ticked_under[screen] = minute
             screen.post_message(message)
 
     def redraw(self, screen: Screen, reload: Callable[[], None]) -> None:
