@@ -235,16 +235,14 @@ class ClosedIncidentScreen(Screen):
 
 def reopen_incident(app, number: int, then=None) -> None:
     """Ask why, then reopen through the store; ``then(True)`` once it is on disk."""
+    from .ask import ask
     from .modals import TextForm
 
-    def submit(reason: str):
-        return app.apply_change(number, lambda inc, now, by: inc.reopen(now, by, reason), raise_errors=True)
-
-    def finished(result) -> None:
-        if result:
-            app.notify(f"M-{number} reopened: the next client update is due by the cadence", markup=False)
+    def reopened(reason: str) -> None:
+        app.notify(f"M-{number} reopened: the next client update is due by the cadence", markup=False)
         if then is not None:
-            then(bool(result))
+            then(True)
 
-    app.push_screen(TextForm(submit, f"Reopen M-{number}", "Why reopen it (the timeline keeps this; optional)",
-                             multiline=False, required=False), finished)
+    ask(app, number, lambda: TextForm(f"Reopen M-{number}", "Why reopen it (the timeline keeps this; optional)",
+                                      multiline=False, required=False),
+        lambda reason: lambda inc, now, by: inc.reopen(now, by, reason), reopened)

@@ -1,8 +1,9 @@
 """Modal forms: new incident, client update, damage item, question, note, status, confirm.
 
-Every form saves with ctrl+s and cancels with escape. A form is given a ``submit``
-callable that writes to the store; if it raises, the form stays open with the
-reason shown inline and nothing is saved.
+Every form saves with ctrl+s and cancels with escape. A form dismisses with its value
+and writes nothing: whoever opened it makes the change. It may be given a ``check``
+(a dry run of that change): what the check refuses is shown inline and the form stays.
+A form still given a ``submit`` callable (one that writes) dismisses with its result.
 """
 
 from __future__ import annotations
@@ -39,9 +40,12 @@ class FormModal(FocusInView, ModalScreen[Any]):
     ]
     TITLE_TEXT = ""
 
-    def __init__(self, submit: Callable[..., Any]):
+    def __init__(self, submit: Callable[..., Any] | None = None):
         super().__init__()
         self.submit = submit
+        self.check: Callable[[Any], Any] | None = None  # raises ValueError to keep the form open
+        self.typed: dict[str, Any] = {}  # the fields as they were when saved
+        self._refill: tuple[dict[str, Any], str] | None = None
         self._stored: dict[str, tuple[str, bool]] = {}  # field id -> (stored text, multiline)
 
     def compose(self) -> ComposeResult:
@@ -56,7 +60,7 @@ class FormModal(FocusInView, ModalScreen[Any]):
         yield from ()
 
     def collect(self) -> tuple:
-        """The arguments for ``submit``, or raise ValueError with what to fix."""
+        """The form's value as a tuple (one item: the item is the value), or raise ValueError with what to fix."""
         return ()
 
     def show_error(self, message: str) -> None:
@@ -68,11 +72,39 @@ class FormModal(FocusInView, ModalScreen[Any]):
     def action_save(self) -> None:
         try:
             args = self.collect()
-            result = self.submit(*args)
+            if self.submit is not None:
+                result = self.submit(*args)
+            else:
+                result = args[0] if len(args) == 1 else args
+                if self.check is not None:
+                    self.check(result)
         except (ValueError, ValidationError, StoreError) as exc:
             self.show_error(str(exc))
             return
+        self.typed = self.fields_as_typed()
         self.dismiss(result)
+
+    def fields_as_typed(self) -> dict[str, Any]:
+        """Each field's content as the form shows it, by id."""
+        return {widget.id: widget.text if isinstance(widget, TextArea) else widget.value
+                for widget in self.query("Input, TextArea, Checkbox, Select") if widget.id}
+
+    def refilled(self, typed: dict[str, Any], error: str) -> "FormModal":
+        """This (new) form, opened with the fields as ``typed`` in another copy and ``error`` shown."""
+        self._refill = (typed, error)
+        return self
+
+    def _on_mount(self) -> None:
+        if self._refill is None:
+            return
+        typed, error = self._refill
+        for widget in self.query("Input, TextArea, Checkbox, Select"):
+            if widget.id in typed:
+                if isinstance(widget, TextArea):
+                    widget.text = typed[widget.id]
+                else:
+                    widget.value = typed[widget.id]
+        self.show_error(error)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -139,8 +171,8 @@ class DamageForm(FormModal):
 
     TITLE_TEXT = "Damage item"
 
-    def __init__(self, submit: Callable[..., Any], item: DamageItem | None = None):
-        super().__init__(submit)
+    def __init__(self, item: DamageItem | None = None):
+        super().__init__()
         self.item = item or DamageItem("")
 
     def fields(self) -> ComposeResult:
@@ -166,8 +198,8 @@ class QuestionForm(FormModal):
 
     TITLE_TEXT = "Open question"
 
-    def __init__(self, submit: Callable[..., Any], question: OpenQuestion | None = None):
-        super().__init__(submit)
+    def __init__(self, question: OpenQuestion | None = None):
+        super().__init__()
         self.question = question
 
     def fields(self) -> ComposeResult:
@@ -188,9 +220,8 @@ class QuestionForm(FormModal):
 class TextForm(FormModal):
     """One free-text field: a note, or a checklist step's note."""
 
-    def __init__(self, submit: Callable[..., Any], title: str, label: str, initial: str = "",
-                 multiline: bool = True, required: bool = True):
-        super().__init__(submit)
+    def __init__(self, title: str, label: str, initial: str = "", multiline: bool = True, required: bool = True):
+        super().__init__()
         self.TITLE_TEXT = title
         self.label = label
         self.initial = initial
