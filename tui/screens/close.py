@@ -190,8 +190,8 @@ class CloseForm(FormModal):
         except ValidationError as exc:  # e.g. a prevention action with blank text
             problems.append(str(exc))
             gaps = self.incident.close_gaps()
-        if problems:
-            self.show_error(problems[0])
+        if problems or self.refusal:
+            self.show_error(problems[0] if problems else self.refusal)
         else:
             self.clear_error()
         if gaps:

@@ -235,7 +235,7 @@ class ClosedIncidentScreen(Screen):
 
 def reopen_incident(app, number: int, then=None) -> None:
     """Ask why, then reopen through the store; ``then(True)`` once it is on disk."""
-    from .ask import ask
+    from .changes import ask
     from .modals import TextForm
 
     def reopened(reason: str) -> None:

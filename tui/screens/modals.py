@@ -46,6 +46,7 @@ class FormModal(FocusInView, ModalScreen[Any]):
         self.check: Callable[[Any], Any] | None = None  # raises ValueError to keep the form open
         self.typed: dict[str, Any] = {}  # the fields as they were when saved
         self._refill: tuple[dict[str, Any], str] | None = None
+        self.refusal = ""  # why the store refused this form's last save (a refilled copy shows it)
         self._stored: dict[str, tuple[str, bool]] = {}  # field id -> (stored text, multiline)
 
     def compose(self) -> ComposeResult:
@@ -98,6 +99,7 @@ class FormModal(FocusInView, ModalScreen[Any]):
         if self._refill is None:
             return
         typed, error = self._refill
+        self.refusal = error
         for widget in self.query("Input, TextArea, Checkbox, Select"):
             if widget.id in typed:
                 if isinstance(widget, TextArea):

@@ -42,7 +42,7 @@ class ChecklistPane(WorkspacePane[int]):
     BINDINGS = [
         Binding("space", "toggle_step", "Done/undo", tooltip="Complete or reopen the highlighted step",
                 id="checklist.toggle_step"),
-        Binding("e", "note_step", "Edit", tooltip="Write a note on the highlighted step", id="checklist.note"),
+        Binding("e", "edit", "Edit", tooltip="Write a note on the highlighted step", id="checklist.note"),
     ]
 
     def shown_part(self, incident: Incident):
@@ -92,7 +92,7 @@ class ChecklistPane(WorkspacePane[int]):
             # The intent is what the screen shows: done → reopen, not done → complete.
             self.post_message(StepToggled(step, done=not self.incident.steps[step].done))
 
-    def action_note_step(self) -> None:
+    def action_edit(self) -> None:
         step = self.highlighted()
         if step is not None:
             self.post_message(StepNoteAsked(step))

@@ -63,7 +63,7 @@ class DamagePane(WorkspacePane[DamageRow | QuestionRow]):
     TITLE = "Damage assessment"
     COLUMNS = COLUMNS
     BINDINGS = [
-        Binding("e", "edit_damage", "Edit", tooltip="Edit the highlighted damage item, or answer the question",
+        Binding("e", "edit", "Edit", tooltip="Edit the highlighted damage item, or answer the question",
                 id="damage.edit"),
         Binding("right_square_bracket", "damage_state(1)", "State →", key_display="]", show=False,
                 tooltip="Move the damage item to its next state", id="damage.state_next"),
@@ -91,7 +91,7 @@ class DamagePane(WorkspacePane[DamageRow | QuestionRow]):
                                    Text(""), Text("")], None))
         self.show_rows(rows, keep_row=row)
 
-    def action_edit_damage(self) -> None:
+    def action_edit(self) -> None:
         row = self.highlighted()
         if isinstance(row, DamageRow):
             self.post_message(DamageEditAsked(row.index))

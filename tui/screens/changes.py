@@ -1,4 +1,7 @@
-"""From a form's value to a store change: the form writes nothing, the screen that opened it does."""
+"""From what the user asked for to a store change, written through the app's one write path.
+
+Forms write nothing: the screen that opened one writes the value it dismisses with.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +9,39 @@ from typing import Any, Callable
 
 from pendulum import DateTime
 
-from storage.domain.model import Incident
+from storage.domain.model import Incident, Unchanged
 from storage.store import rules
 from storage.store.files import StoreError
 
+from ..text import clip
 from .modals import FormModal
 
 Change = Callable[[Incident, DateTime, str], Any]  # what App.apply_change (and Store.change) apply
 
 
+def call(method: str, *args, **kwargs) -> Change:
+    """The change that calls ``incident.method(*args, now, by, **kwargs)``."""
+    return lambda incident, now, by: getattr(incident, method)(*args, now, by, **kwargs)
+
+
+def intend(app, number: int, change: Change, done: str | None = None) -> None:
+    """Write an intent taken from what the screen showed; say so if the disk already had it (or moved on).
+
+    A refused write is shown by the app, and the screens redrawn from the disk.
+    """
+    result = app.apply_change(number, change)
+    if isinstance(result, Unchanged):
+        # The store wrote nothing and the screen now shows the disk: say why.
+        app.notify(clip(result.message(app.now()), 300), markup=False,
+                   severity="warning" if result.refused else "information")
+    elif result is not None and done:
+        app.notify(done, timeout=3, markup=False)
+
+
 def ask(app, number: int, make: Callable[[], FormModal], change: Callable[[Any], Change],
         then: Callable[[Any], None] | None = None) -> None:
     """Open the form ``make()`` over incident ``number``; the value it dismisses with is written as
-    ``change(value)`` through the app's one write path, then ``then(value)`` runs.
+    ``change(value)``, then ``then(value)`` runs.
 
     Before it closes, the form tries the change on a scratch copy of the incident under the store's
     rules (nothing is saved): what that refuses, the form shows, and it stays open. A write the store
@@ -35,7 +58,8 @@ def ask(app, number: int, make: Callable[[], FormModal], change: Callable[[Any],
         try:
             app.apply_change(number, change(value), raise_errors=True)
         except StoreError as exc:
-            ask(app, number, lambda: make().refilled(form.typed, str(exc)), change, then)
+            reason = str(exc)  # (exc itself is gone once the except block ends)
+            ask(app, number, lambda: make().refilled(form.typed, reason), change, then)
             return
         if then is not None:
             then(value)
