@@ -8,7 +8,6 @@ from typing import Any, Callable, Iterable
 
 from textual import events
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.geometry import Size
 from textual.screen import Screen
@@ -20,6 +19,7 @@ from storage.domain.model import ValidationError
 from storage.store.settings import load_settings, save_settings
 from storage.store import IncidentStore, open_store
 
+from .commands import bindings, palette_commands, scopes_here
 from .screens.board import BoardScreen
 from .screens.problem import StoreProblemScreen
 from .screens.too_small import TooSmallScreen, too_small
@@ -33,9 +33,7 @@ class MishapApp(App):
 
     CSS_PATH = Path(__file__).resolve().parent / "mishap.tcss"
     TITLE = "mishap"
-    BINDINGS = [
-        Binding("question_mark", "help", "Keys", key_display="?", tooltip="Show every key", id="app.help"),
-    ]
+    BINDINGS = bindings("app")
     # Screens get these classes from the terminal's size; the .tcss files lay out small terminals with them.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-medium"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
@@ -357,21 +355,13 @@ class MishapApp(App):
         from .screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(scopes_here(self.screen)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The palette lists every action the current screen's keys offer, then the system ones."""
-        seen = set()
-        for key, active in screen.active_bindings.items():
-            binding = active.binding
-            if not binding.description or not active.enabled or binding.action in seen:
-                continue
-            if binding.action in ("command_palette", "app.command_palette"):
-                continue
-            seen.add(binding.action)
-            shown = binding.key_display or self.get_key_display(binding)
-            yield SystemCommand(f"{binding.description}  ({shown})", binding.tooltip or binding.description,
-                                partial(self.run_action, binding.action, active.node))
+        """The palette lists each registry command the current screen's keys offer, then the system ones."""
+        for command, node, binding in palette_commands(screen):
+            yield SystemCommand(f"{command.label}  ({command.shown})", command.sentence,
+                                partial(self.run_action, binding.action, node))
         yield from super().get_system_commands(screen)
 
 

@@ -36,6 +36,7 @@ from .backups import check_incident
 CLOSED_DIR = "closed"
 INDEX_FILE = "index.json"
 JOURNAL_FILE = "index.log"
+TEMP_DIR = ".tmp"  # temp files of writes into closed/: found without listing ten thousand files
 INDEX_FORMAT = 3
 _NAME = re.compile(r"^M-([1-9][0-9]*)\.json$")
 # Past this many journal lines a writer folds them into the snapshot (cheap to read either way).
@@ -85,6 +86,11 @@ class ClosedHistory:
     def path(self) -> Path:
         """The folder of closed incident files."""
         return self.folder / CLOSED_DIR
+
+    @property
+    def temp_path(self) -> Path:
+        """Where writes into the history make their temp files (beside it, same file system)."""
+        return self.path / TEMP_DIR
 
     @property
     def index_path(self) -> Path:
@@ -143,7 +149,7 @@ class ClosedHistory:
         self.path.mkdir(mode=0o700, exist_ok=True)
         path = self.file_of(int(doc["number"]))
         if durable:
-            write_atomically(path, wrap(doc))
+            write_atomically(path, wrap(doc), temp_dir=self.temp_path)
         else:  # a migration syncs once at its end instead of twice a file
             _write_replace(path, wrap(doc))
 
@@ -219,8 +225,8 @@ class ClosedHistory:
     def compact(self) -> bool:
         """Fold the journal into the snapshot (under the store lock); returns whether written."""
         self.load()
-        write_atomically(self.index_path, self._snapshot_text())
-        write_atomically(self.journal_path, b"")
+        write_atomically(self.index_path, self._snapshot_text(), temp_dir=self.temp_path)
+        write_atomically(self.journal_path, b"", temp_dir=self.temp_path)
         self._index_seen = file_signature(self.index_path)
         self._journal_seen = file_signature(self.journal_path)
         self._journal_offset = 0

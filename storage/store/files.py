@@ -110,19 +110,27 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(path: Path, text: str | bytes) -> None:
+def write_atomically(path: Path, text: str | bytes, *, temp_dir: Path | None = None) -> None:
     """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file.
 
     The new file is created 0600 (``mkstemp``) and never exists half-written under
     its real name. ``text`` may be ``str`` (written as UTF-8) or ``bytes``. A symbolic
     link is written through: its target is replaced, in the target's folder. A failure
     (disk full, no permission) raises WriteFailed naming ``path``.
+
+    ``temp_dir`` (on the same file system, beside ``path``) holds the temp file instead of
+    ``path``'s folder: a folder of thousands of files is then never listed to find what a
+    killed writer left.
     """
     path = Path(path)
     data = text.encode("utf-8") if isinstance(text, str) else text
     target = write_target(path)
+    where = target.parent
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+        if temp_dir is not None and target.parent == path.parent:  # a link elsewhere keeps its own folder
+            where = Path(temp_dir)
+            where.mkdir(mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=where)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)

@@ -149,7 +149,9 @@ class FolderStore:
             return False
         self.upkeep_waiting = False
         try:
-            for folder, names in ((self.folder, DATA_FILES), (self.history.path, None)):
+            # closed/ itself is listed only here: an older mishap made its temp files there.
+            for folder, names in ((self.folder, DATA_FILES), (self.history.temp_path, None),
+                                  (self.history.path, None)):
                 try:
                     remove_stale_temps(folder, names)
                 except OSError:
@@ -214,7 +216,7 @@ class FolderStore:
 
     def _needs_upkeep(self) -> bool:
         """Whether opening must take the lock: leftovers of a killed writer, a layout to move, an old .bak."""
-        if stale_temps(self.folder, DATA_FILES) or stale_temps(self.history.path):
+        if stale_temps(self.folder, DATA_FILES) or stale_temps(self.history.temp_path):
             return True
         if self.read_only_reason is not None:
             return False

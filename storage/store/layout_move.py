@@ -80,8 +80,8 @@ def move_first_layout(store: "FolderStore", progress: Progress | None = None) ->
     fsync_folder(history.path)
     write_atomically(history.index_path, json.dumps(
         {"format": INDEX_FORMAT, "rows": [row.to_list() for row in sorted(rows)], "stamps": stamps},
-        ensure_ascii=True, separators=(",", ":")))
-    write_atomically(history.journal_path, b"")
+        ensure_ascii=True, separators=(",", ":")), temp_dir=history.temp_path)
+    write_atomically(history.journal_path, b"", temp_dir=history.temp_path)
     history.loaded = False  # read again from what was just written
     os.replace(legacy, store.folder / "closed.json.v1")
     fsync_folder(store.folder)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.backends import BACKENDS, Backend
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,3 +31,11 @@ def child_env() -> dict:
 @pytest.fixture
 def python() -> str:
     return sys.executable
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, folder, clock) -> Backend:
+    """An empty store of each backend in turn (a folder store lives in the ``folder`` fixture's place)."""
+    if request.param == "folder":
+        return Backend("folder", str(folder), clock)
+    raise ValueError(f"unknown backend {request.param}")

@@ -170,6 +170,7 @@ def test_sigkill_during_the_move_loses_nothing(tmp_path, clock, child_env, pytho
         assert [i.number for i in store.open_incidents()] == [41, 42]
         assert not (folder / "closed.json").exists()
         assert not list(folder.glob("closed/.*.tmp")) and not list(folder.glob(".*.tmp"))
+        assert not list(folder.glob("closed/.tmp/*"))
         Store.open(folder, clock=clock)
         assert not (folder / "closed.json.v1").exists()  # verified, then let go
     assert "cut short" in outcomes

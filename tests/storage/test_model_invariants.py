@@ -14,7 +14,14 @@ from storage.store.folder import NotFound, Store, StoreError, parse_id
 
 
 @pytest.fixture
-def store(folder, clock):
+def store(backend):
+    """A store of each backend in turn (the rules are the same on every backend)."""
+    return backend.open(user="ana")
+
+
+@pytest.fixture
+def folder_store(folder, clock):
+    """A folder store, for what is about its files (which file a closed incident lives in)."""
     return Store.open(folder, clock=clock, user="ana")
 
 
@@ -53,12 +60,14 @@ def _ids(path) -> list[int]:
     ({"first_learned_by": "press"}, "us or client"),
     ({"cadence_minutes": -5}, "cadence is a number of minutes"),
 ])
-def test_create_refuses_invalid_incidents(store, folder, kwargs, message):
+def test_create_refuses_invalid_incidents(store, backend, kwargs, message):
     args = {"title": "t", "client_org": "c", "severity": 2} | kwargs
     title, client, severity = args.pop("title"), args.pop("client_org"), args.pop("severity")
+    before = backend.fingerprint()
     with pytest.raises(ValidationError, match=message):
         store.create(title, client, severity, **args)
-    assert not (folder / "open.json").exists()  # nothing half-written
+    assert backend.fingerprint() == before  # nothing half-written
+    assert backend.open().is_empty()
 
 
 @pytest.mark.parametrize("apply, message", [
@@ -76,13 +85,13 @@ def test_create_refuses_invalid_incidents(store, folder, kwargs, message):
     (lambda i, now, by: i.add_question("", now, by), "cannot be empty"),
     (lambda i, now, by: i.answer_question(0, "a", now, by), "no question 1"),
 ])
-def test_refused_changes_leave_the_store_untouched(store, folder, apply, message):
+def test_refused_changes_leave_the_store_untouched(store, backend, apply, message):
     inc = store.create("t", "c", 2)
-    before = (folder / "open.json").read_bytes()
+    before = backend.fingerprint()
     with pytest.raises(ValidationError, match=message):
         store.change(inc.id, apply)
-    assert (folder / "open.json").read_bytes() == before
-    assert store.get(inc.id).to_dict() == Store.open(folder).get(inc.id).to_dict()
+    assert backend.fingerprint() == before
+    assert store.get(inc.id).to_dict() == backend.open().get(inc.id).to_dict() == inc.to_dict()
 
 
 def test_unknown_ids(store):
@@ -119,14 +128,14 @@ CHANGES = [
 ]
 
 
-def test_every_change_adds_one_timeline_entry_at_its_instant(store, clock):
+def test_every_change_adds_one_timeline_entry_at_its_instant(store, backend, clock):
     inc = store.create("t", "c", 2)
     assert [(t.kind, t.at, t.by) for t in inc.timeline] == [("created", clock.now, "ana")]
     for n, apply in enumerate(CHANGES, start=1):
         clock.advance(minutes=3)
         before = store.get(inc.id)
         store.change(inc.id, apply)
-        after = Store.open(store.folder, clock=clock).get(inc.id)
+        after = backend.open(clock=clock).get(inc.id)
         assert len(after.timeline) == len(before.timeline) + 1, n
         assert [t.to_dict() for t in after.timeline[:-1]] == [t.to_dict() for t in before.timeline]
         assert (after.timeline[-1].at, after.timeline[-1].by) == (clock.now, "ana")
@@ -135,12 +144,13 @@ def test_every_change_adds_one_timeline_entry_at_its_instant(store, clock):
     assert edits == ["Edited: root cause", "Edited: fix, lessons"]
 
 
-def test_a_change_that_changes_nothing_writes_nothing(store, folder):
+def test_a_change_that_changes_nothing_writes_nothing(store, backend):
     inc = store.create("t", "c", 2)
-    before = (folder / "open.json").read_bytes()
+    before = backend.fingerprint()
     assert store.change(inc.id, lambda i, now, by: i.status) == "open"
     store.change(inc.id, lambda i, now, by: i.set_status("open", now, by))  # already open
-    assert (folder / "open.json").read_bytes() == before
+    assert backend.fingerprint() == before
+    assert backend.open().get(inc.id).revision == inc.revision
 
 
 @pytest.mark.parametrize("rewrite", [
@@ -152,27 +162,29 @@ def test_a_change_that_changes_nothing_writes_nothing(store, folder):
     lambda i, now, by: (i.timeline.pop(0), i.add_note("cover it up", now, by)),
     lambda i, now, by: setattr(i, "timeline", []),
 ])
-def test_the_timeline_is_append_only(store, folder, rewrite):
+def test_the_timeline_is_append_only(store, backend, rewrite):
     inc = store.create("t", "c", 2)
     store.change(inc.id, lambda i, now, by: i.add_note("first", now, by))
-    before = (folder / "open.json").read_bytes()
+    before = backend.fingerprint()
     with pytest.raises(StoreError, match="append-only"):
         store.change(inc.id, rewrite)
-    assert (folder / "open.json").read_bytes() == before
+    assert backend.fingerprint() == before
+    assert [t.text for t in backend.open().get(inc.id).timeline][-1] == "first"
 
 
-def test_a_change_cannot_renumber(store, folder):
+def test_a_change_cannot_renumber(store, backend):
     inc = store.create("t", "c", 2)
     store.create("u", "c", 2)
-    before = (folder / "open.json").read_bytes()
+    before = backend.fingerprint()
     with pytest.raises(StoreError, match="renumber"):
         store.change(inc.id, lambda i, now, by: setattr(i, "number", 2))
-    assert (folder / "open.json").read_bytes() == before
+    assert backend.fingerprint() == before
 
 
 # -- open and closed files ------------------------------------------------------------------
 
-def test_close_moves_to_closed_file_and_reopen_moves_back(store, folder, clock):
+def test_close_moves_to_closed_file_and_reopen_moves_back(folder_store, folder, clock):
+    store = folder_store
     a, b = store.create("a", "c", 2), store.create("b", "c", 2)
     clock.advance(hours=1)
     store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
@@ -235,7 +247,8 @@ def test_a_close_cut_short_is_finished_by_a_running_store(folder, clock):
     assert _ids(folder / "open.json") == [b] and _closed_ids(folder) == [a]
 
 
-def test_a_reopen_cut_short_keeps_the_open_copy(store, folder, clock):
+def test_a_reopen_cut_short_keeps_the_open_copy(folder_store, folder, clock):
+    store = folder_store
     a = store.create("a", "c", 2)
     store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     closed_file = folder / "closed" / f"M-{a.number}.json"
@@ -252,7 +265,8 @@ def test_a_reopen_cut_short_keeps_the_open_copy(store, folder, clock):
     assert again.get(a.id).status == "open"
 
 
-def test_closed_incidents_stay_changeable(store, folder, clock):
+def test_closed_incidents_stay_changeable(folder_store, folder, clock):
+    store = folder_store
     a = store.create("a", "c", 2)
     store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     open_before = (folder / "open.json").read_bytes()
@@ -296,3 +310,21 @@ def test_from_dict_refuses_what_to_dict_never_writes(clock):
         Incident.from_dict([doc])
     assert Incident.from_dict({**doc, "revision": 4}).revision == 4
     assert Incident.from_dict(doc).created_at == pendulum.instance(clock.now)
+
+
+def test_close_and_reopen_through_the_interface(store, backend, clock):
+    """On every backend: a close leaves the open list and joins the review; a reopen brings it back."""
+    a = store.create("Invoices doubled", "Acme Ltd", 2)
+    b = store.create("Wrong rates", "Beta GmbH", 3)
+    clock.advance(minutes=30)
+    store.change(a.id, lambda i, now, by: i.close(now, by, reason="fixed and credited"))
+    other = backend.open()
+    assert [i.number for i in other.open_incidents()] == [b.number]
+    assert other.get(a.id).status == "closed" and [i.number for i in other.closed_incidents()] == [a.number]
+    assert [r.number for r in other.review_rows()] == [a.number]
+    clock.advance(minutes=5)
+    other.change(a.id, lambda i, now, by: i.set_status("open", now, by))
+    assert store.refresh() is True
+    assert sorted(i.number for i in store.open_incidents()) == [a.number, b.number]
+    assert store.closed_incidents() == [] and backend.open().review_rows() == []
+    assert [t.event for t in store.get(a.id).timeline][-2:] == ["closed", "reopened"]

@@ -157,11 +157,14 @@ def test_reading_closed_incidents_writes_nothing(folder, clock):
     store = Store.open(folder, clock=clock)
     a = store.create("a", "c", 2)
     store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
-    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in (folder / "closed").iterdir()}
+    def files():
+        return {p.relative_to(folder): (p.stat().st_mtime_ns, p.read_bytes())
+                for p in (folder / "closed").rglob("*") if p.is_file()}
+
+    before = files()
     reader = Store.open(folder, clock=clock)
     reader.closed_incidents(), reader.get(a.id), reader.review_rows()
-    after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in (folder / "closed").iterdir()}
-    assert after == before
+    assert files() == before and len(before) == 2  # M-1.json and index.log
 
 
 def _newer(doc: dict) -> dict:
@@ -229,7 +232,9 @@ def test_folder_is_0700_and_files_0600(tmp_path, clock):
     names = sorted(p.name for p in folder.iterdir())
     assert names == [".mishap.lock", "closed", "open.json", "open.json.bak"]
     assert stat.S_IMODE((folder / "closed").stat().st_mode) == 0o700
-    assert sorted(p.name for p in (folder / "closed").iterdir()) == ["M-1.json", "index.log"]
+    assert sorted(p.name for p in (folder / "closed").iterdir()) == [".tmp", "M-1.json", "index.log"]
+    assert stat.S_IMODE((folder / "closed" / ".tmp").stat().st_mode) == 0o700 and not any(
+        (folder / "closed" / ".tmp").iterdir())
     for path in [*folder.iterdir(), *(folder / "closed").iterdir()]:
         if path.is_file():
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
@@ -289,8 +294,11 @@ def test_writes_see_a_change_even_when_the_file_signature_repeats(folder, clock)
 def test_stale_temp_files_are_removed_on_open(folder, clock):
     store = Store.open(folder, clock=clock)
     store.create("a", "c", 2)
+    (folder / "closed" / ".tmp").mkdir(parents=True)
     stale = [folder / ".open.json.k2j3h4.tmp", folder / ".closed.json.x9.tmp",
-             folder / ".open.json.bak.abc.tmp"]
+             folder / ".open.json.bak.abc.tmp",
+             folder / "closed" / ".tmp" / ".M-1.json.u7.tmp",  # a close killed before its rename
+             folder / "closed" / ".M-1.json.w3.tmp"]  # the same, by a mishap that made them in closed/
     for path in stale:
         path.write_text('{"incidents": {"1": "a full copy of client data"}}')
     unrelated = [folder / ".settings.json.q1.tmp", folder / "notes.tmp", folder / "playbook.toml"]
@@ -342,3 +350,23 @@ def test_one_handler_for_store_error_meets_every_refusal_as_one_line(folder, clo
     assert "newer" in said["newer schema"] and "upgrade mishap" in said["newer schema"]
     assert str(folder / "open.json") in said["corrupt open file"]
     assert "move open.json aside" in said["corrupt open file"]
+
+
+def test_closed_files_are_written_through_a_temp_folder_beside_them(folder, clock, monkeypatch):
+    """A close makes its temp file in closed/.tmp/, so opening never lists the whole history."""
+    import tempfile
+
+    store = Store.open(folder, clock=clock)
+    inc = store.create("a", "c", 2)
+    made = []
+    real_mkstemp = tempfile.mkstemp
+
+    def noting_where(*args, **kwargs):  # the real mkstemp, noting the folder it was given
+        made.append(Path(kwargs["dir"]))
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", noting_where)
+    store.change(inc.id, lambda i, now, by: i.close(now, by, reason="done"))
+    assert folder / "closed" / ".tmp" in made and folder / "closed" not in made
+    assert os.listdir(folder / "closed" / ".tmp") == []  # renamed into place
+    assert Store.open(folder, clock=clock).get(inc.id).is_closed

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 
-from storage.store.folder import Store
 
 ROUNDS = 5
 PER_ROUND = 20  # 100 changes per writer, as 50 notes, 10 steps and 40 new incidents
@@ -18,11 +17,11 @@ PER_ROUND = 20  # 100 changes per writer, as 50 notes, 10 steps and 40 new incid
 # prints the position its note took in M-1's timeline, as the write returned it.
 CHILD = r'''
 import sys
-from storage.store.folder import Store
+from storage.store import open_store
 
-folder, name, first_step = sys.argv[1], sys.argv[2], int(sys.argv[3])
+spec, name, first_step = sys.argv[1], sys.argv[2], int(sys.argv[3])
 rounds, per_round = int(sys.argv[4]), int(sys.argv[5])
-store = Store.open(folder, user=name)
+store = open_store(spec, user=name)
 print("ready", flush=True)
 step = first_step
 for r in range(rounds):
@@ -54,16 +53,15 @@ def _lines_until(child: subprocess.Popen, last: str) -> list[str]:
             return lines
 
 
-def test_two_processes_interleave_and_lose_nothing(tmp_path, child_env, python):
-    folder = tmp_path / "store"
-    store = Store.open(folder, user="parent")
+def test_two_processes_interleave_and_lose_nothing(backend, tmp_path, child_env, python):
+    store = backend.open(user="parent")
     shared = store.create("Shared incident", "ACME", 2)
     assert shared.number == 1 and len(shared.steps) >= 4 * ROUNDS
     script = tmp_path / "writer.py"
     script.write_text(CHILD)
     names = ("alpha", "beta")
     writers = {
-        name: subprocess.Popen([python, str(script), str(folder), name, str(first), str(ROUNDS), str(PER_ROUND)],
+        name: subprocess.Popen([python, str(script), backend.spec, name, str(first), str(ROUNDS), str(PER_ROUND)],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env)
         for name, first in zip(names, (0, 2 * ROUNDS))
     }
@@ -116,4 +114,4 @@ def test_two_processes_interleave_and_lose_nothing(tmp_path, child_env, python):
     assert m1.revision == 2 * ROUNDS * 12  # one per change
     assert len(m1.timeline) == 1 + 2 * ROUNDS * 12
     # The same holds for a fresh reader.
-    assert Store.open(folder).get(1).to_dict() == m1.to_dict()
+    assert backend.open().get(1).to_dict() == m1.to_dict()

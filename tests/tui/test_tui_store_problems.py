@@ -151,7 +151,7 @@ async def test_the_export_form_refuses_a_file_in_the_store_folder(closed_two, fo
 
 async def test_a_full_disk_starts_the_console_and_a_failed_write_names_the_file(small_disk, clock):
     from storage.store.folder import Store
-    from tui.app import MishapApp
+    from tui_support import ObservedApp
     from tui.screens.incident import IncidentScreen
 
     folder = small_disk.path / "store"
@@ -159,7 +159,7 @@ async def test_a_full_disk_starts_the_console_and_a_failed_write_names_the_file(
     store.create("Payroll file sent with last month's rates", "Acme Ltd", 1)
     before = (folder / "open.json").read_bytes()
     small_disk.fill()
-    app = MishapApp(folder, clock=clock, user="ana", offer_demo=False)
+    app = ObservedApp(folder, clock=clock, user="ana", offer_demo=False)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)  # the old console showed "cannot open this store"

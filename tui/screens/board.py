@@ -6,7 +6,6 @@ from pendulum import DateTime
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
@@ -14,6 +13,7 @@ from storage.readers.alerts import by_urgency
 from storage.domain.clock import Countdown, CountdownState
 from storage.domain.model import Incident
 
+from ..commands import bindings
 from ..text import clip
 from ..widgets.tables import cut_with_ellipsis, fit_columns
 
@@ -57,14 +57,7 @@ def board_columns(width: int, steps_width: int = 5) -> list[tuple[str, str, int 
 class BoardScreen(Screen):
     """Open incidents as rows; enter opens one."""
 
-    BINDINGS = [
-        Binding("n", "new_incident", "New", tooltip="Open a new incident", id="board.new"),
-        Binding("enter", "open_incident", "Open", tooltip="Work the highlighted incident", id="board.open"),
-        Binding("r", "review", "Closed", tooltip="Review closed incidents", id="board.review"),
-        Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter by id, title or client", id="board.filter"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
-        Binding("q", "app.quit", "Quit", tooltip="Leave mishap (everything is already saved)", id="board.quit"),
-    ]
+    BINDINGS = bindings("board")
 
     def __init__(self):
         super().__init__(name="board")

@@ -16,7 +16,6 @@ from pendulum import DateTime
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, TextArea
 
@@ -25,6 +24,7 @@ from storage.domain.closing import CloseOutDraft
 from storage.store.files import StoreError
 from storage.domain.model import Cost, Incident, PreventionAction, ValidationError
 
+from ..commands import bindings
 from ..text import clip, literal
 from .modals import MODALS_CSS, FormModal
 
@@ -60,11 +60,7 @@ class CloseForm(FormModal):
     """Close an incident properly: ctrl+s closes, ctrl+o saves without closing, escape cancels."""
 
     CSS_PATH = [MODALS_CSS, Path(__file__).with_name("close.tcss")]
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Close incident", priority=True, tooltip="Save the close-out and close the incident", id="close.save"),
-        Binding("ctrl+o", "save_open", "Save, keep open", priority=True, tooltip="Save the close-out fields; the incident stays open", id="close.save_open"),
-        Binding("escape", "cancel", "Cancel", tooltip="Close the form without saving", id="close.cancel"),
-    ]
+    BINDINGS = bindings("close")
 
     def __init__(self, incident: Incident, now: Callable[[], DateTime], user: str = ""):
         super().__init__()

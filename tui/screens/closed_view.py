@@ -14,7 +14,6 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
@@ -25,6 +24,7 @@ from storage.readers.metrics import Pattern
 from storage.readers.report import Report, build_report
 from storage.store.files import StoreError
 
+from ..commands import bindings
 from ..text import clip, literal
 
 
@@ -149,11 +149,7 @@ class ClosedIncidentScreen(Screen):
     """Read one closed incident; e exports its report, shift+r reopens it."""
 
     CSS_PATH = Path(__file__).with_name("review.tcss")
-    BINDINGS = [
-        Binding("e", "export", "Export", tooltip="Save the post-incident report as Markdown", id="closed.export"),
-        Binding("R", "reopen", "Reopen", key_display="shift+r", tooltip="Reopen the incident (with a reason)", id="closed.reopen"),
-        Binding("escape", "back", "Back", tooltip="Back to the review", id="closed.back"),
-    ]
+    BINDINGS = bindings("closed")
 
     def __init__(self, number: int, pattern: Pattern | None = None):
         super().__init__(name=f"closed-{number}")

@@ -10,7 +10,6 @@ from pathlib import Path
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -22,6 +21,7 @@ from storage.readers.composer import SECTIONS, compose, next_update_line, prefil
 from storage.store.files import StoreError, write_atomically
 from storage.domain.model import Incident, ValidationError
 
+from ..commands import bindings
 from ..text import clip, literal
 from ..widgets.focus import FocusInView
 from .modals import CHANNELS, MODALS_CSS
@@ -40,12 +40,7 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
 
     CSS_PATH = MODALS_CSS
 
-    BINDINGS = [
-        Binding("ctrl+s", "send", "Mark sent", priority=True, tooltip="Log it as sent and reset the countdown", id="composer.send"),
-        Binding("f2", "copy", "Copy", priority=True, tooltip="Copy the update to the clipboard (OSC 52)", id="composer.copy"),
-        Binding("f3", "save_file", "Save file", priority=True, tooltip="Write the update to the file named below", id="composer.save_file"),
-        Binding("escape", "close", "Close (draft kept)", tooltip="Close; the draft stays saved", id="composer.close"),
-    ]
+    BINDINGS = bindings("composer")
 
     def __init__(self, incident: Incident):
         super().__init__()

@@ -7,7 +7,6 @@ from pathlib import Path
 from pendulum import DateTime
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -16,6 +15,7 @@ from textual.widgets import Footer, Header
 from storage.domain.ledger import cadence_words
 from storage.domain.model import Incident
 
+from ..commands import bindings
 from ..widgets.checklist import ChecklistPane, StepNoteAsked, StepToggled
 from ..widgets.damage import AnswerAsked, DamageEditAsked, DamagePane, DamageStateSet
 from ..widgets.focus import FocusInView
@@ -37,19 +37,7 @@ class IncidentScreen(FocusInView, Screen):
 
     CSS_PATH = Path(__file__).with_name("incident.tcss")
 
-    BINDINGS = [
-        Binding("u", "log_update", "Client update", tooltip="Compose, check and send a client update", id="incident.update"),
-        Binding("p", "add_promise", "Promise", tooltip="Record a commitment made to the client", id="incident.promise"),
-        Binding("U", "cadence", "Cadence", key_display="shift+u", show=False, tooltip="Change how often the client gets an update", id="incident.cadence"),
-        Binding("F", "first_learned", "Who found it", key_display="shift+f", show=False, tooltip="Record who learned of the mistake first", id="incident.first_learned"),
-        Binding("a", "add_damage", "Add damage", tooltip="Add a damage item", id="incident.add_damage"),
-        Binding("A", "add_question", "Add question", key_display="shift+a", show=False, tooltip="Add an open question to verify", id="incident.add_question"),
-        Binding("s", "status", "Status", tooltip="Change the incident's status", id="incident.status"),
-        Binding("o", "note", "Note", tooltip="Add a note to the timeline", id="incident.note"),
-        Binding("c", "close_incident", "Close", tooltip="Close the incident: root cause, fix, prevention, debrief, cost, lessons", id="incident.close"),
-        Binding("R", "reopen_incident", "Reopen", key_display="shift+r", tooltip="Reopen this closed incident (with a reason)", id="incident.reopen"),
-        Binding("escape", "back", "Board", tooltip="Back to the board", id="incident.back"),
-    ]
+    BINDINGS = bindings("incident")
     READ_ONLY_ACTIONS = frozenset({"back", "reopen_incident"})  # what a closed incident's keys still do
 
     incident: reactive[Incident | None] = reactive(None)

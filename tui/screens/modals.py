@@ -13,7 +13,6 @@ from typing import Any, Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, TextArea
@@ -22,6 +21,7 @@ from textual.widgets.option_list import Option
 from storage.store.files import StoreError
 from storage.domain.model import DAMAGE_STATES, STATUSES, DamageItem, OpenQuestion, ValidationError
 
+from ..commands import bindings
 from ..text import kept, literal
 from ..widgets.focus import FocusInView
 
@@ -34,10 +34,7 @@ class FormModal(FocusInView, ModalScreen[Any]):
 
     CSS_PATH = MODALS_CSS
 
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True, tooltip="Save and close the form", id="form.save"),
-        Binding("escape", "cancel", "Cancel", tooltip="Close without saving", id="form.cancel"),
-    ]
+    BINDINGS = bindings("form")
     TITLE_TEXT = ""
 
     def __init__(self, submit: Callable[..., Any] | None = None):
@@ -247,7 +244,7 @@ class PickerModal(FocusInView, ModalScreen[str | None]):
 
     CSS_PATH = MODALS_CSS
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel")]
+    BINDINGS = bindings("picker")
 
     def __init__(self, title: str, choices: list[tuple[str, str]], current: str | None = None):
         super().__init__()
@@ -285,10 +282,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     CSS_PATH = MODALS_CSS
 
-    BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
-    ]
+    BINDINGS = bindings("confirm")
 
     def __init__(self, question: str):
         super().__init__()

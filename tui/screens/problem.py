@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
+from ..commands import bindings
 from ..text import literal
 
 
 class StoreProblemScreen(Screen):
     """A store that cannot be opened (corrupt, foreign, locked): never a traceback."""
 
-    BINDINGS = [Binding("q,escape", "app.quit", "Quit", id="problem.quit")]
+    BINDINGS = bindings("problem")
 
     def __init__(self, message: str):
         super().__init__(name="problem")

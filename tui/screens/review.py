@@ -14,7 +14,6 @@ from pathlib import Path
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label
@@ -24,6 +23,7 @@ from storage.store.files import StoreError
 from storage.readers.metrics import Pattern, ReviewRow, Summary, compact_span, summarize
 from storage.readers.review_query import SORT_KEYS, ReviewQuery, parse_severities, sort_rows
 
+from ..commands import bindings
 from ..text import literal
 from ..widgets.row_table import Column, RowTable
 
@@ -56,14 +56,7 @@ class ReviewScreen(Screen):
     """Every closed incident with how we handled it; enter opens one, read-only."""
 
     CSS_PATH = Path(__file__).with_name("review.tcss")
-    BINDINGS = [
-        Binding("enter", "open_incident", "Open", tooltip="Read the whole incident (read-only)", id="review.open"),
-        Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter by text, client and severity", id="review.filter"),
-        Binding("s", "sort(1)", "Sort", tooltip="Sort by the next column", id="review.sort"),
-        Binding("S", "reverse", "Reverse", key_display="shift+s", tooltip="Reverse the sort direction", id="review.reverse"),
-        Binding("p", "patterns", "Patterns only", tooltip="Show only incidents that repeat a client or a kind of mistake", id="review.patterns"),
-        Binding("escape", "back", "Back", tooltip="Clear the filter, or back to the board", id="review.back"),
-    ]
+    BINDINGS = bindings("review")
 
     def __init__(self):
         super().__init__(name="review")

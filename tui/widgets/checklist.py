@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from pendulum import DateTime
 from rich.text import Text
-from textual.binding import Binding
 from textual.message import Message
 
 from storage.domain.clock import local_clock
 from storage.domain.model import Incident
 
+from ..commands import bindings
 from ..text import clip
 from .pane import WorkspacePane
 
@@ -39,11 +39,7 @@ class ChecklistPane(WorkspacePane[int]):
     NAME = "checklist"
     TITLE = "Checklist"
     SHARE = 0.6
-    BINDINGS = [
-        Binding("space", "toggle_step", "Done/undo", tooltip="Complete or reopen the highlighted step",
-                id="checklist.toggle_step"),
-        Binding("e", "edit", "Edit", tooltip="Write a note on the highlighted step", id="checklist.note"),
-    ]
+    BINDINGS = bindings("checklist")
 
     def shown_part(self, incident: Incident):
         return incident.steps

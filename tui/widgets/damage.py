@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from pendulum import DateTime
 from rich.text import Text
-from textual.binding import Binding
 from textual.message import Message
 
 from storage.domain.model import DAMAGE_STATES, Incident
 
+from ..commands import bindings
 from ..text import clip
 from .pane import WorkspacePane
 
@@ -62,14 +62,7 @@ class DamagePane(WorkspacePane[DamageRow | QuestionRow]):
     NAME = "damage"
     TITLE = "Damage assessment"
     COLUMNS = COLUMNS
-    BINDINGS = [
-        Binding("e", "edit", "Edit", tooltip="Edit the highlighted damage item, or answer the question",
-                id="damage.edit"),
-        Binding("right_square_bracket", "damage_state(1)", "State →", key_display="]", show=False,
-                tooltip="Move the damage item to its next state", id="damage.state_next"),
-        Binding("left_square_bracket", "damage_state(-1)", "State ←", key_display="[", show=False,
-                tooltip="Move the damage item back a state", id="damage.state_prev"),
-    ]
+    BINDINGS = bindings("damage")
 
     def shown_part(self, incident: Incident):
         return incident.damage, incident.questions

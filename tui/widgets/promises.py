@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from pendulum import DateTime
 from rich.text import Text
-from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 
 from storage.domain.clock import local_clock, relative
 from storage.domain.model import Incident
 
+from ..commands import bindings
 from ..text import clip
 from .pane import WorkspacePane
 
@@ -43,11 +43,7 @@ class PromisesPane(WorkspacePane[int]):
     NAME = "promises"
     TITLE = "Promises"
     COLUMNS = COLUMNS
-    BINDINGS = [
-        Binding("x", "keep_promise", "Kept", show=False, tooltip="Mark the highlighted promise kept", id="promises.keep"),
-        Binding("m", "renegotiate", "Move promise", show=False,
-                tooltip="Renegotiate the highlighted promise (with a reason)", id="promises.renegotiate"),
-    ]
+    BINDINGS = bindings("promises")
 
     def shown_part(self, incident: Incident):
         return incident.promises

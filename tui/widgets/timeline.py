@@ -8,6 +8,7 @@ from rich.text import Text
 from storage.domain.clock import local_clock
 from storage.domain.model import Incident
 
+from ..commands import bindings
 from ..text import clip
 from .pane import WorkspacePane
 
@@ -18,6 +19,7 @@ class TimelinePane(WorkspacePane[int]):
     NAME = "timeline"
     TITLE = "Timeline (newest first)"
     COLUMNS = [("at", "When", 9), ("what", "What", 1.0), ("by", "By", 6)]
+    BINDINGS = bindings("timeline")  # none of its own: o (a note) works from every pane
 
     def shown_part(self, incident: Incident):
         return incident.timeline
