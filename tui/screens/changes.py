@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from pendulum import DateTime
+from textual.screen import ModalScreen
 
 from storage.domain.model import Incident, Unchanged
 from storage.store import rules
@@ -24,44 +25,57 @@ def call(method: str, *args, **kwargs) -> Change:
     return lambda incident, now, by: getattr(incident, method)(*args, now, by, **kwargs)
 
 
-def intend(app, number: int, change: Change, done: str | None = None) -> None:
-    """Write an intent taken from what the screen showed; say so if the disk already had it (or moved on).
+class Writes:
+    """The changes a screen makes to incident ``number``: intents, forms and pick lists, all written
+    through the app's one write path."""
 
-    A refused write is shown by the app, and the screens redrawn from the disk.
-    """
-    result = app.apply_change(number, change)
-    if isinstance(result, Unchanged):
-        # The store wrote nothing and the screen now shows the disk: say why.
-        app.notify(clip(result.message(app.now()), 300), markup=False,
-                   severity="warning" if result.refused else "information")
-    elif result is not None and done:
-        app.notify(done, timeout=3, markup=False)
+    def __init__(self, app, number: int):
+        self.app = app
+        self.number = number
 
+    def intend(self, change: Change, done: str | None = None) -> None:
+        """Write an intent taken from what the screen showed; say so if the disk already had it (or moved on).
 
-def ask(app, number: int, make: Callable[[], FormModal], change: Callable[[Any], Change],
-        then: Callable[[Any], None] | None = None) -> None:
-    """Open the form ``make()`` over incident ``number``; the value it dismisses with is written as
-    ``change(value)``, then ``then(value)`` runs.
+        A refused write is shown by the app, and the screens redrawn from the disk.
+        """
+        app = self.app
+        result = app.apply_change(self.number, change)
+        if isinstance(result, Unchanged):
+            # The store wrote nothing and the screen now shows the disk: say why.
+            app.notify(clip(result.message(app.now()), 300), markup=False,
+                       severity="warning" if result.refused else "information")
+        elif result is not None and done:
+            app.notify(done, timeout=3, markup=False)
 
-    Before it closes, the form tries the change on a scratch copy of the incident under the store's
-    rules (nothing is saved): what that refuses, the form shows, and it stays open. A write the store
-    still refuses (the disk, another console meanwhile) opens a new copy of the form holding what was
-    typed, with the reason.
-    """
-    form = make()
-    form.check = lambda value: rules.apply_change(app.store.get(number).to_dict(), change(value), app.now(),
-                                                  app.store.user)
+    def ask(self, make: Callable[[], FormModal], change: Callable[[Any], Change],
+            then: Callable[[Any], None] | None = None) -> None:
+        """Open the form ``make()``; the value it dismisses with is written as ``change(value)``, then
+        ``then(value)`` runs.
 
-    def answered(value: Any) -> None:
-        if value is None:
-            return  # cancelled
-        try:
-            app.apply_change(number, change(value), raise_errors=True)
-        except StoreError as exc:
-            reason = str(exc)  # (exc itself is gone once the except block ends)
-            ask(app, number, lambda: make().refilled(form.typed, reason), change, then)
-            return
-        if then is not None:
-            then(value)
+        Before it closes, the form tries the change on a scratch copy of the incident under the store's
+        rules (nothing is saved): what that refuses, the form shows, and it stays open. A write the store
+        still refuses (the disk, another console meanwhile) opens a new copy of the form holding what
+        was typed, with the reason.
+        """
+        app, number = self.app, self.number
+        form = make()
+        form.check = lambda value: rules.apply_change(app.store.get(number).to_dict(), change(value), app.now(),
+                                                      app.store.user)
 
-    app.push_screen(form, answered)
+        def answered(value: Any) -> None:
+            if value is None:
+                return  # cancelled
+            try:
+                app.apply_change(number, change(value), raise_errors=True)
+            except StoreError as exc:
+                reason = str(exc)  # (exc itself is gone once the except block ends)
+                self.ask(lambda: make().refilled(form.typed, reason), change, then)
+                return
+            if then is not None:
+                then(value)
+
+        app.push_screen(form, answered)
+
+    def pick(self, picker: ModalScreen, then: Callable[[Any], None]) -> None:
+        """Open a pick list; ``then(value)`` once something is picked (nothing on escape)."""
+        self.app.push_screen(picker, lambda value: None if value is None else then(value))

@@ -231,7 +231,7 @@ class ClosedIncidentScreen(Screen):
 
 def reopen_incident(app, number: int, then=None) -> None:
     """Ask why, then reopen through the store; ``then(True)`` once it is on disk."""
-    from .changes import ask
+    from .changes import Writes
     from .modals import TextForm
 
     def reopened(reason: str) -> None:
@@ -239,6 +239,8 @@ def reopen_incident(app, number: int, then=None) -> None:
         if then is not None:
             then(True)
 
-    ask(app, number, lambda: TextForm(f"Reopen M-{number}", "Why reopen it (the timeline keeps this; optional)",
-                                      multiline=False, required=False),
-        lambda reason: lambda inc, now, by: inc.reopen(now, by, reason), reopened)
+    def form() -> TextForm:
+        return TextForm(f"Reopen M-{number}", "Why reopen it (the timeline keeps this; optional)",
+                        multiline=False, required=False)
+
+    Writes(app, number).ask(form, lambda reason: lambda inc, now, by: inc.reopen(now, by, reason), reopened)

@@ -23,7 +23,7 @@ from ..widgets.pane import WorkspacePane
 from ..widgets.promises import PromiseKept, PromiseMoveAsked, PromisesPane
 from ..widgets.strip import IncidentStrip
 from ..widgets.timeline import TimelinePane
-from .changes import ask, call, intend
+from .changes import Writes, call
 from .close import CloseForm
 from .closed_view import reopen_incident
 from .composer import ComposerScreen
@@ -110,56 +110,60 @@ class IncidentScreen(FocusInView, Screen):
 
     # -- what the panes ask for, and the keys of the whole incident: each becomes a store change --
 
-    def _pick(self, picker, then) -> None:
-        self.app.push_screen(picker, lambda value: None if value is None else then(value))
+    @property
+    def writes(self) -> Writes:
+        """The way from what the user asked for to a change of this incident in the store."""
+        return Writes(self.app, self.number)
 
     def on_step_toggled(self, asked: StepToggled) -> None:
         # No toast on success: the tick mark and the timeline entry are the confirmation.
-        intend(self.app, self.number, call("complete_step" if asked.done else "reopen_step", asked.step))
+        self.writes.intend(call("complete_step" if asked.done else "reopen_step", asked.step))
 
     def on_step_note_asked(self, asked: StepNoteAsked) -> None:
         step = self.incident.steps[asked.step]
-        ask(self.app, self.number, lambda: TextForm(f"Note on step {asked.step + 1}", step.text, step.note, multiline=False,
-                                   required=False), lambda note: call("set_step_note", asked.step, note))
+        self.writes.ask(lambda: TextForm(f"Note on step {asked.step + 1}", step.text, step.note, multiline=False,
+                                         required=False), lambda note: call("set_step_note", asked.step, note))
 
     def on_damage_state_set(self, asked: DamageStateSet) -> None:
-        intend(self.app, self.number, call("set_damage_state", asked.index, asked.state, shown=asked.shown))
+        self.writes.intend(call("set_damage_state", asked.index, asked.state, shown=asked.shown))
 
     def on_damage_edit_asked(self, asked: DamageEditAsked) -> None:
         item = self.incident.damage[asked.index]
-        ask(self.app, self.number, lambda: DamageForm(item), lambda edited: call("edit_damage", asked.index, edited))
+        self.writes.ask(lambda: DamageForm(item), lambda edited: call("edit_damage", asked.index, edited))
 
     def on_answer_asked(self, asked: AnswerAsked) -> None:
         question = self.incident.questions[asked.index]
-        ask(self.app, self.number, lambda: QuestionForm(question), lambda answer: call("answer_question", asked.index, answer))
+        self.writes.ask(lambda: QuestionForm(question), lambda text: call("answer_question", asked.index, text))
 
     def on_promise_kept(self, asked: PromiseKept) -> None:
-        intend(self.app, self.number, call("keep_promise", asked.index), "Promise kept")
+        self.writes.intend(call("keep_promise", asked.index), "Promise kept")
 
     def on_promise_move_asked(self, asked: PromiseMoveAsked) -> None:
         what = self.incident.promises[asked.index].text
-        ask(self.app, self.number, lambda: RenegotiateForm(self.app.now, what), lambda moved: call("renegotiate", asked.index, *moved))
+        self.writes.ask(lambda: RenegotiateForm(self.app.now, what),
+                        lambda moved: call("renegotiate", asked.index, *moved))
 
     def action_add_promise(self) -> None:
-        ask(self.app, self.number, lambda: PromiseForm(self.app.now), lambda promise: call("add_promise", *promise))
+        self.writes.ask(lambda: PromiseForm(self.app.now), lambda promise: call("add_promise", *promise))
 
     def action_add_damage(self) -> None:
-        ask(self.app, self.number, DamageForm, lambda item: call("add_damage", item))
+        self.writes.ask(DamageForm, lambda item: call("add_damage", item))
 
     def action_add_question(self) -> None:
-        ask(self.app, self.number, QuestionForm, lambda text: call("add_question", text))
+        self.writes.ask(QuestionForm, lambda text: call("add_question", text))
 
     def action_note(self) -> None:
-        ask(self.app, self.number, lambda: TextForm("Add a note", "Note for the timeline"), lambda text: call("add_note", text))
+        self.writes.ask(lambda: TextForm("Add a note", "Note for the timeline"), lambda text: call("add_note", text))
 
     def action_cadence(self) -> None:
         shown = self.incident.cadence_minutes  # what the picker highlights: the cadence moved from
-        self._pick(cadence_picker(shown), lambda value: intend(self.app, self.number, 
+        self.writes.pick(cadence_picker(shown), lambda value: self.writes.intend(
             call("set_cadence", int(value), shown=shown), f"Client updates: {cadence_words(int(value))}"))
 
     def action_first_learned(self) -> None:
         shown = self.incident.first_learned_by
-        self._pick(first_learned_picker(shown), lambda value: intend(self.app, self.number, call("set_first_learned", value, shown=shown)))
+        self.writes.pick(first_learned_picker(shown),
+                         lambda value: self.writes.intend(call("set_first_learned", value, shown=shown)))
 
     def action_status(self) -> None:
         shown = self.incident.status  # what the picker highlights: the status moved from
@@ -168,9 +172,9 @@ class IncidentScreen(FocusInView, Screen):
             if status == "closed" and not self.closed:
                 self.action_close_incident()  # closing goes through the close-out form
             else:
-                intend(self.app, self.number, call("set_status", status, shown=shown), f"Status is now {status}")
+                self.writes.intend(call("set_status", status, shown=shown), f"Status is now {status}")
 
-        self._pick(status_picker(shown), picked)
+        self.writes.pick(status_picker(shown), picked)
 
     def action_log_update(self) -> None:
         self.app.push_screen(ComposerScreen(self.incident),
@@ -185,8 +189,8 @@ class IncidentScreen(FocusInView, Screen):
             reason = " (with a reason for what is missing)" if self.incident.close_reason else ""
             self.app.notify(f"{self.incident.id} closed{reason}. shift+r reopens it", markup=False)
 
-        ask(self.app, self.number, lambda: CloseForm(self.incident, self.app.now, self.app.store.user),
-                  lambda answer: lambda inc, now, by: answer[0].apply_to(inc, now, by, close=answer[1]), saved)
+        self.writes.ask(lambda: CloseForm(self.incident, self.app.now, self.app.store.user),
+                        lambda answer: lambda inc, now, by: answer[0].apply_to(inc, now, by, close=answer[1]), saved)
 
     def action_reopen_incident(self) -> None:
         reopen_incident(self.app, self.number)
