@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
-from textual.css.query import NoMatches
 from textual.geometry import Size
+from textual.message import Message
 from textual.screen import Screen
 
 from storage.readers.alerts import OverdueWatch
 from storage.domain.clock import Clock, relative, system_clock, zone_problem
 from storage.store.files import StoreError
-from storage.domain.model import ValidationError
 from storage.store.settings import load_settings, save_settings
 from storage.store import IncidentStore, open_store
 
 from .commands import bindings, palette_commands, scopes_here
+from .messages import StoreChanged, Tick
 from .screens.board import BoardScreen
 from .screens.problem import StoreProblemScreen
 from .screens.too_small import TooSmallScreen, too_small
+from .store_access import StoreAccess, WriteResult
 from .text import literal
 
 TICK_SECONDS = 1.0
+CHANGES_SECONDS = 1.0  # how often a folder store is looked at for other processes' writes
+WATCH_GROUP = "store-watch"  # the worker that runs as long as the app, over store.changes()
 
 
 class MishapApp(App):
@@ -45,7 +49,8 @@ class MishapApp(App):
         self.clock = clock
         self.user = user
         self.offer_demo = offer_demo
-        self.store: IncidentStore | None = None
+        self.store: IncidentStore | None = None  # gated: see tui.store_access
+        self.access: StoreAccess | None = None
         self._open_problem = "the store was not opened"
         self.watch_overdue = OverdueWatch()
         self._settings_ok = True
@@ -59,9 +64,12 @@ class MishapApp(App):
         # rendered at start, not an empty one and then the board). Opening never waits for
         # the lock: another process writing leaves our upkeep waiting, not the board.
         try:
-            self.store = open_store(self.folder, clock=self.clock, user=self.user)
+            store = open_store(self.folder, clock=self.clock, user=self.user)
         except (StoreError, OSError) as exc:
             self._open_problem = str(exc)
+            return
+        self.access = StoreAccess(store, str(self.folder))
+        self.store = self.access.store
 
     def get_default_screen(self) -> Screen:
         if self.store is None:
@@ -113,11 +121,16 @@ class MishapApp(App):
             ids = ", ".join(f"M-{n}" for n in late)
             self.notify(f"Client update overdue: {ids}", title="Overdue", severity="error", timeout=8, markup=False)
         self.set_interval(TICK_SECONDS, self.tick)
+        self.watch_store()
         if self.offer_demo and self.store_is_empty() and not self.store.read_only:
             from .screens.modals import ConfirmModal
 
             self.push_screen(ConfirmModal("The store is empty. Load the demo set to look around?"),
                              self._demo_answered)
+
+    def on_unmount(self) -> None:
+        if self.access is not None:
+            self.access.close()  # a write already handed to the store thread is finished, not lost
 
     # -- a terminal too small to draw the console ----------------------------------------------
 
@@ -139,7 +152,7 @@ class MishapApp(App):
             # size classes) for the terminal as it is now, and redraw them from the store.
             for screen in self.screen_stack:
                 screen.post_message(events.Resize(size, size))
-            self.call_after_refresh(self.reload_screens)
+            self.call_after_refresh(self.tell_screens, StoreChanged())
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Under the size message only quitting works (no help or palette over it)."""
@@ -151,16 +164,16 @@ class MishapApp(App):
         """No open incidents and no closed file yet (never reads the closed file)."""
         return self.store.is_empty()
 
-    def _demo_answered(self, yes: bool | None) -> None:
+    @work(group="demo")
+    async def _demo_answered(self, yes: bool | None) -> None:
         if not yes:
             return
         from storage.readers.demo import fill_demo
 
-        try:
-            fill_demo(self.store)
-        except (StoreError, ValidationError, OSError) as exc:
-            self.notify(f"Demo data not loaded: {exc}", severity="error", markup=False)
-        self.reload_screens()
+        result = await self.access.call(fill_demo)
+        if not result.ok:
+            self.notify(f"Demo data not loaded: {result.message}", severity="error", markup=False)
+        self.tell_screens(StoreChanged())
 
     # -- text from outside: toasts and pastes ------------------------------------------------
 
@@ -202,7 +215,7 @@ class MishapApp(App):
         except (ValueError, OSError) as exc:
             self.notify(f"Theme not saved: {exc}", severity="warning", markup=False)
 
-    # -- time and the tick ---------------------------------------------------------------------
+    # -- time, the tick, and other processes' changes --------------------------------------------
 
     def now(self):
         """The current instant from the injected clock."""
@@ -214,43 +227,48 @@ class MishapApp(App):
             self.notify(warning, title="Store", severity="warning", timeout=10, markup=False)
         self._warnings_shown = len(self.store.warnings)
 
-    def _retry_upkeep(self) -> None:
-        """Opening found the lock held: try the upkeep again (never waits)."""
-        try:
-            done = self.store.upkeep()
-        except (StoreError, OSError) as exc:
+    @work(exclusive=True, group="upkeep")
+    async def _retry_upkeep(self) -> None:
+        """Opening found the lock held: try the upkeep again (never waits), on the store thread."""
+        result = await self.access.call(lambda store: store.upkeep(), wait_for_writers=False)
+        if not result.ok:
             self.store.upkeep_waiting = False
-            self.notify(f"Could not re-read the store: {exc}", severity="error", markup=False)
-            return
-        if done:
+            self.notify(f"Could not re-read the store: {result.message}", severity="error", markup=False)
+        elif result.value:
             self.notify("The other mishap has finished writing: the store is up to date.", title="Store",
                         timeout=4, markup=False)
-            self.reload_screens()
+            self.tell_screens(StoreChanged())
 
     def tick(self) -> None:
-        """Once a second: pick up other processes' writes, redraw countdowns, ring on overdue."""
+        """Once a second: the screens redraw what shows time, and an overdue promise rings."""
+        now = self.now()
+        self.tell_screens(Tick(now))
         if self.store is None:
             return
         if self.store.upkeep_waiting:
             self._retry_upkeep()
         self._show_store_warnings()
-        if self.store.changed():
-            try:
-                self.store.refresh()
-            except (StoreError, OSError) as exc:
-                self.notify(f"Could not re-read the store: {exc}", severity="error", markup=False)
-                return
-            self.reload_screens()
-        now = self.now()
-        for screen in self.visible_screens():
-            tick = getattr(screen, "tick", None)
-            if tick is not None:
-                try:
-                    tick(now)
-                except NoMatches:  # the screen is being torn down (quitting)
-                    return
-        for incident in self.watch_overdue.crossed(self.store.open_incidents(), now):
+        with self.access.if_free() as free:  # a write of ours is on its way to disk: ring next tick
+            late = self.watch_overdue.crossed(self.store.open_incidents(), now) if free else []
+        for incident in late:
             self.remind(incident, now)
+
+    @work(exclusive=True, group=WATCH_GROUP)
+    async def watch_store(self) -> None:
+        """The one watcher of other processes' writes, whatever the backend: a folder is polled,
+        a database pushes; each change is told to the screens on view."""
+        while True:
+            try:
+                async for _ in self.store.changes(CHANGES_SECONDS):
+                    self.store_changed()
+            except (StoreError, OSError) as exc:  # a file turned bad mid-read: said, and watched again
+                self.notify(f"Could not re-read the store: {exc}", severity="error", markup=False)
+                await asyncio.sleep(CHANGES_SECONDS)
+
+    def store_changed(self, number: int | None = None) -> None:
+        """Tell the screens on view that the store changed (``number``: the incident we wrote)."""
+        self._show_store_warnings()
+        self.tell_screens(StoreChanged(number))
 
     def remind(self, incident, now) -> None:
         """Ring and say which promise to the client is late; the first time, mark it broken."""
@@ -262,7 +280,7 @@ class MishapApp(App):
                     title="Promise overdue", severity="error", timeout=10, markup=False)
         if promise is not None and promise.broken_at is None and not self.store.read_only:
             # Recorded, so the review knows; a second console finds nothing left to mark.
-            self.apply_change(incident.number, lambda inc, at, by: inc.mark_broken(at, "mishap"))
+            self.request_write(incident.number, lambda inc, at, by: inc.mark_broken(at, "mishap"))
 
     def visible_screens(self) -> list[Screen]:
         """The top screen and, under modals, the screens still showing through."""
@@ -273,46 +291,81 @@ class MishapApp(App):
                 break
         return visible
 
-    def reload_screens(self) -> None:
-        """Redraw the visible screens from the store (the others redraw when they come back)."""
+    def tell_screens(self, message: Message) -> None:
+        """Post ``message`` to each screen on view (the others redraw when they come back)."""
         for screen in self.visible_screens():
-            reload = getattr(screen, "reload", None)
-            if reload is not None:
-                try:
-                    reload()
-                except (StoreError, OSError) as exc:  # e.g. the incident was removed by another process
-                    self.notify(str(exc), severity="error", markup=False)
-                    if screen is self.screen and not isinstance(screen, BoardScreen):
-                        self.pop_screen()
+            screen.post_message(message)
+
+    def redraw(self, screen: Screen, reload: Callable[[], None]) -> None:
+        """Run a screen's ``reload``; if its incident cannot be read any more, say so and leave the screen."""
+        try:
+            reload()
+        except (StoreError, OSError) as exc:  # e.g. the incident was removed by another process
+            self.notify(str(exc), severity="error", markup=False)
+            if screen is self.screen and not isinstance(screen, BoardScreen):
+                self.pop_screen()
 
     # -- the one way a change is made ----------------------------------------------------------
 
+    async def write(self, number: int, apply: Callable, done: str | None = None, *,
+                    show_refusal: bool = True) -> WriteResult:
+        """Apply a change to incident ``number`` on the store thread (the event loop never waits on
+        the lock or fsync); the screens on view are told, ``done`` is said, a refusal shown."""
+        result = await self.access.call(lambda store: store.change(number, apply))
+        return self._written(result, number, done, show_refusal)
+
+    def request_write(self, number: int, apply: Callable, done: str | None = None,
+                      then: Callable[[WriteResult], None] | None = None) -> None:
+        """``write`` from code that cannot wait for it (a key's action); ``then(result)`` when done."""
+        async def run() -> None:
+            result = await self.write(number, apply, done)
+            if then is not None:
+                then(result)
+
+        self.run_worker(run(), group="writes")
+
+    async def create(self, title: str, client: str, severity: int, **details) -> WriteResult:
+        """Open a new incident through the same path as every write; its value is the incident."""
+        if self.store.read_only:
+            return WriteResult(False, message=self.store.read_only_reason)
+        result = await self.access.call(lambda store: store.create(title, client, severity, **details))
+        return self._written(result, None, None, show_refusal=False)
+
+    async def save_draft(self, number: int, fields: dict[str, str] | None) -> WriteResult:
+        """Keep (``fields``) or forget (None) the draft of a client update: the same path as every write."""
+        if fields is None:
+            return await self.access.call(lambda store: store.discard_draft(number))
+        return await self.access.call(lambda store: store.save_draft(number, fields))
+
     def apply_change(self, number: int, apply: Callable, done: str | None = None, *,
                      raise_errors: bool = False) -> Any:
-        """Write a change through the store, then redraw; a failure is shown and the disk state redrawn."""
-        try:
-            result = self.store.change(number, apply)
-        except (ValidationError, StoreError, OSError) as exc:
-            # A StoreError (WriteFailed too) names the file and the way out already.
-            plain_os_error = isinstance(exc, OSError) and not isinstance(exc, StoreError)
-            message = f"could not write to {self.folder}: {exc}" if plain_os_error else str(exc)
-            if isinstance(exc, OSError):
-                self._resync()
+        """``write`` for a form that still submits in place and needs the answer now (it runs on the
+        event loop, so it waits on the lock): the same error handling and telling of screens."""
+        result = self._written(self.access.call_now(lambda store: store.change(number, apply)), number, done,
+                               show_refusal=not raise_errors)
+        if not result.ok:
             if raise_errors:
-                raise StoreError(message) from exc
-            self.notify(f"Not saved: {message}", severity="error", markup=False)
+                raise StoreError(result.message)
             return None
-        self.reload_screens()
-        if done:
-            self.notify(done, timeout=3, markup=False)
-        return result if result is not None else True
+        return result.value if result.value is not None else True
 
-    def _resync(self) -> None:
-        try:
-            self.store.refresh()
-        except (StoreError, OSError):
-            pass
-        self.reload_screens()
+    def _written(self, result: WriteResult, number: int | None, done: str | None,
+                 show_refusal: bool) -> WriteResult:
+        if result.ok:
+            self.store_changed(number)
+            if done:
+                self.notify(done, timeout=3, markup=False)
+            return result
+        if result.disk_error:
+            # What we hold may not be what the disk has: re-read it and redraw from it.
+            try:
+                self.store.refresh()
+            except (StoreError, OSError):
+                pass
+            self.store_changed()
+        if show_refusal:
+            self.notify(f"Not saved: {result.message}", severity="error", markup=False)
+        return result
 
     # -- navigation ----------------------------------------------------------------------------
 
@@ -327,18 +380,10 @@ class MishapApp(App):
         from .screens.modals import NewIncidentForm
 
         def submit(title, client, severity, contact, learned):
-            if self.store.read_only:
-                raise StoreError(self.store.read_only_reason)
-            try:
-                return self.store.create(title, client, severity, client_contact=contact, first_learned_by=learned)
-            except StoreError:
-                raise  # WriteFailed included: it names the file and the way out
-            except OSError as exc:
-                raise StoreError(f"could not write to {self.folder}: {exc}") from exc
+            return self.create(title, client, severity, client_contact=contact, first_learned_by=learned)
 
         def created(incident) -> None:
             if incident is not None:
-                self.reload_screens()
                 self.notify(f"{incident.id} opened — first client contact due soon", markup=False)
                 self.open_incident(incident.number)
 

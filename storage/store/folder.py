@@ -235,6 +235,11 @@ class FolderStore:
         except FileNotFoundError:
             return True
 
+    def writer_lock(self) -> "_LockGuard":
+        """The lock every writer holds, as a context manager: a caller may wait for other processes
+        before a change (re-entrant in the thread holding it, so the change then does not wait)."""
+        return self._locked()
+
     def _locked(self) -> "_LockGuard":
         if self._lock is None:
             import filelock

@@ -24,6 +24,15 @@ def tests_drive_the_tick(monkeypatch):
     """The once-a-second tick never fires by itself in a test: the test calls app.tick() after moving
     the clock, so what a screen shows never depends on how fast the machine is."""
     monkeypatch.setattr(tui.app, "TICK_SECONDS", 24 * 3600)
+    # Nor does the watcher look for other processes' writes unless the test asks (``watched``).
+    monkeypatch.setattr(tui.app, "CHANGES_SECONDS", 24 * 3600)
+
+
+@pytest.fixture
+def watched(monkeypatch):
+    """The store's watcher looks for other processes' writes at once: a test waits for what it shows
+    (``until``), never for a second."""
+    monkeypatch.setattr(tui.app, "CHANGES_SECONDS", 0.01)
 
 
 @pytest.fixture

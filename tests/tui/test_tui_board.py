@@ -87,28 +87,30 @@ def _board_titles(app) -> list[str]:
     return [r[2] for r in table_rows(app.screen.query_one("#board-table", DataTable))]
 
 
-async def test_change_from_another_process_appears_at_the_tick(store, make_app, folder, clock):
+async def test_change_from_another_process_reaches_the_board_through_the_watcher(store, make_app, folder, clock,
+                                                                                 watched):
     store.create("Existing", "Acme", 2)
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         other = Store.open(folder, clock=clock, user="bob")
         other.create("Added elsewhere", "Other Co", 3)
-        app.tick()  # what the once-a-second timer calls
-        await pilot.pause()
-        assert any("Added elsewhere" in t for t in _board_titles(app))
+        # No tick: the store's watcher (one worker over store.changes()) brings it.
+        await until(pilot, lambda: any("Added elsewhere" in t for t in _board_titles(app)),
+                    "the board shows what another process added")
 
 
 async def test_the_console_ticks_by_itself(store, make_app, folder, clock, monkeypatch):
     # The tick's own timer, made short: the test waits for what it does, never for a second.
     monkeypatch.setattr(tui.app, "TICK_SECONDS", 0.01)
-    store.create("Existing", "Acme", 2)
+    store.create("Existing", "Acme", 2)  # first contact due in 30 min
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        Store.open(folder, clock=clock, user="bob").create("Added elsewhere", "Other Co", 3)
-        await until(pilot, lambda: any("Added elsewhere" in t for t in _board_titles(app)),
-                    "the board shows what another process added, without the test calling tick()")
+        assert table_rows(app.screen.query_one("#board-table", DataTable))[0][0].startswith("in 30 min")
+        clock.advance(minutes=10)
+        await until(pilot, lambda: table_rows(app.screen.query_one("#board-table", DataTable))[0][0]
+                    .startswith("in 20 min"), "the countdown redrawn, without the test calling tick()")
 
 
 async def test_overdue_rings_marks_broken_and_reminds_every_10_minutes(store, make_app, clock, folder):

@@ -10,7 +10,7 @@ from textual.widgets import Label
 from storage.store.closed_history import INDEX_FILE, JOURNAL_FILE
 from storage.store.folder import Store
 from tui.screens.review import ReviewScreen
-from tui_support import screen_text, settle
+from tui_support import screen_text, settle, until
 
 
 def _closed(store, count: int) -> None:
@@ -66,7 +66,7 @@ async def test_a_corrupt_closed_file_is_named_and_the_rest_reviewed(store, folde
     assert bad.read_text() == '{"incidents": {"2": '
 
 
-async def test_a_close_in_another_process_appears_in_the_open_review(store, folder, make_app, clock):
+async def test_a_close_in_another_process_appears_in_the_open_review(store, folder, make_app, clock, watched):
     _closed(store, 2)
     app = make_app()
     async with app.run_test(size=(140, 40)) as pilot:
@@ -75,7 +75,7 @@ async def test_a_close_in_another_process_appears_in_the_open_review(store, fold
         other = Store.open(folder, clock=clock, user="lena")
         inc = other.create("Closed elsewhere", "Client 9", 2)
         other.change(inc.id, lambda i, now, by: i.close(now, by, reason="closed for the test"))
-        screen.tick(clock())
+        await until(pilot, lambda: len(screen.all_rows) == 3, "the review shows the close made elsewhere")
         await pilot.pause()
         assert "Closed elsewhere" in screen_text(app)
         assert len(screen.all_rows) == 3

@@ -23,7 +23,7 @@ from tui.screens.closed_view import ClosedIncidentScreen
 from tui.screens.help import HelpScreen
 from tui.screens.incident import IncidentScreen
 from tui.screens.review import ReviewScreen
-from tui_support import close_one, screen_text, settle
+from tui_support import close_one, screen_text, settle, until
 
 ROOT = Path(__file__).resolve().parents[2]
 SYMBOLS = {"?": "question_mark", "/": "slash", "]": "right_square_bracket", "[": "left_square_bracket"}
@@ -106,7 +106,7 @@ async def test_help_in_the_workspace_speaks_of_its_four_panes(incidents, make_ap
 
 
 @pytest.mark.parametrize("where", ["board", "workspace", "review", "closed"])
-async def test_help_lists_exactly_the_keys_bound_where_it_is_opened(incidents, make_app, store, where):
+async def test_help_lists_exactly_the_keys_bound_where_it_is_opened(incidents, make_app, store, where, watched):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
@@ -120,7 +120,7 @@ async def test_help_lists_exactly_the_keys_bound_where_it_is_opened(incidents, m
                 mine |= declared(app.screen)
                 active |= set(app.screen.active_bindings)
             store.change(incidents.number, lambda inc, now, by: inc.close(now, by, reason="for the test"))
-            app.tick()
+            await until(pilot, lambda: app.screen.incident.is_closed, "the console picked up the close")
             await pilot.pause()
             assert "R" in app.screen.active_bindings  # shift+r reopens the closed incident
             mine |= declared(app.screen)

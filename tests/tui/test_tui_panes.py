@@ -12,7 +12,7 @@ from tui.screens.close import CloseForm
 from tui.screens.composer import ComposerScreen
 from tui.screens.incident import IncidentScreen
 from tui.screens.modals import DamageForm, TextForm
-from tui_support import SIZE, reread, screen_text, table_rows, toasts
+from tui_support import SIZE, reread, screen_text, table_rows, toasts, until
 
 CLOSED_SUBTITLE = "closed · read-only · shift+r reopens"
 
@@ -40,14 +40,14 @@ def footer(app) -> str:
     return screen_text(app).splitlines()[-1]
 
 
-async def test_a_close_made_by_another_console_shows_in_full(incident, make_app, folder, lena):
+async def test_a_close_made_by_another_console_shows_in_full(incident, make_app, folder, lena, watched):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_workspace(app, pilot)
         open_strip = screen.query_one("#strip").styles.background
         assert "Client update" in footer(app) and "Reopen" not in footer(app)
         lena.change(incident.number, lambda inc, now, by: inc.close(now, by, reason="client ended the contract"))
-        app.tick()  # the console picks up the other process's write
+        await until(pilot, lambda: screen.incident.is_closed, "the console picked up the other process's close")
         await pilot.pause()
         assert screen.sub_title == CLOSED_SUBTITLE
         assert screen.has_class("-closed")
@@ -72,7 +72,8 @@ async def test_a_close_made_by_another_console_shows_in_full(incident, make_app,
     assert reread(folder).get(incident.id).timeline[-1].text == "Reopened (closed → open) — More rows turned up"
 
 
-async def test_a_reopen_made_by_another_console_gives_the_keys_back(incident, store, make_app, folder, lena):
+async def test_a_reopen_made_by_another_console_gives_the_keys_back(incident, store, make_app, folder, lena,
+                                                                     watched):
     store.change(incident.number, lambda inc, now, by: inc.close(now, by, reason="test"))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -81,7 +82,7 @@ async def test_a_reopen_made_by_another_console_gives_the_keys_back(incident, st
         screen = app.screen
         assert screen.has_class("-closed") and "shift+r Reopen" in footer(app)
         lena.change(incident.number, lambda inc, now, by: inc.reopen(now, by, "the client wrote again"))
-        app.tick()
+        await until(pilot, lambda: not screen.incident.is_closed, "the console picked up the other process's reopen")
         await pilot.pause()
         assert not screen.has_class("-closed") and screen.sub_title == "open"
         assert "Client update" in footer(app) and "Reopen" not in footer(app)

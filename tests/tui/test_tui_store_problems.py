@@ -17,7 +17,7 @@ from tui.screens.board import BoardScreen
 from tui.screens.closed_view import ClosedIncidentScreen
 from tui.screens.export_form import ExportForm
 from tui.screens.review import ReviewScreen
-from tui_support import table_rows, toasts
+from tui_support import settle, table_rows, toasts
 
 REASON = "closed for the test"
 
@@ -121,7 +121,7 @@ async def test_the_board_shows_at_once_while_another_mishap_holds_the_lock(close
             assert not backup_is_current(folder)
             lock.release()
             app.tick()
-            await pilot.pause()
+            await settle(pilot)  # the upkeep runs on the store thread
             assert any("The other mishap has finished writing" in t for t in toasts(app))
             assert backup_is_current(folder)
     finally:

@@ -10,7 +10,7 @@ from tui.screens.incident import IncidentScreen
 from tui.screens.composer import ComposerScreen
 from tui.screens.modals import DamageForm, PickerModal, QuestionForm, TextForm
 from tui.widgets.countdown import CountdownBadge
-from tui_support import reread, table_rows, toasts
+from tui_support import reread, table_rows, toasts, until
 
 
 @pytest.fixture
@@ -274,15 +274,14 @@ async def test_write_failure_is_shown_and_screen_shows_disk(incident, make_app, 
     assert not reread(folder).get(incident.id).steps[0].done
 
 
-async def test_incident_changed_elsewhere_redraws_workspace(incident, make_app, folder, clock):
+async def test_incident_changed_elsewhere_redraws_workspace(incident, make_app, folder, clock, watched):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_workspace(app, pilot)
         other = Store.open(folder, clock=clock, user="bob")
         other.change(incident.number, lambda inc, now, by: inc.add_note("from the other terminal", now, by))
-        app.tick()
-        await pilot.pause()
-        assert table_rows(screen.query_one("#timeline-table", DataTable))[0][1] == "from the other terminal"
+        await until(pilot, lambda: table_rows(screen.query_one("#timeline-table", DataTable))[0][1]
+                    == "from the other terminal", "the workspace redrawn with the other terminal's note")
 
 
 async def test_choosing_closed_in_the_status_picker_opens_the_close_form(incident, make_app, folder):

@@ -20,7 +20,7 @@ from textual.widgets import DataTable
 
 from storage.domain.model import Cost
 from storage.store.folder import Store
-from tui.app import MishapApp
+from tui.app import WATCH_GROUP, MishapApp
 
 SIZE = (120, 36)  # snapshots and screenshots are taken at this pinned size
 START = pendulum.datetime(2026, 11, 23, 9, 0, tz="UTC")
@@ -104,11 +104,12 @@ async def steady(pilot) -> None:
 
 
 async def settle(pilot) -> None:
-    """Until no worker runs (a review build, an index write, a palette search) and what they posted is handled.
+    """Until no worker runs (a write, a review build, an index write, a palette search) and what they posted
+    is handled; the store's watcher runs as long as the app, so it is not waited for.
 
     Waits on the workers themselves, not on a guess of how long they take.
     """
-    while running := [w for w in pilot.app.workers if not w.is_finished]:
+    while running := [w for w in pilot.app.workers if not w.is_finished and w.group != WATCH_GROUP]:
         # A cancelled search raises WorkerCancelled here: it is finished all the same. A failed
         # worker has already been reported by the app, and run_test raises it on exit.
         await asyncio.gather(*(w.wait() for w in running), return_exceptions=True)

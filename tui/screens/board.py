@@ -14,6 +14,7 @@ from storage.domain.clock import Countdown, CountdownState
 from storage.domain.model import Incident
 
 from ..commands import bindings
+from ..messages import StoreChanged, Tick
 from ..text import clip
 from ..widgets.tables import cut_with_ellipsis, fit_columns
 
@@ -147,8 +148,12 @@ class BoardScreen(Screen):
             "damage": Text(clip(incident.damage_summary(), 60), style=row_style),
         }
 
-    def tick(self, now: DateTime) -> None:
+    def on_store_changed(self, message: StoreChanged) -> None:
+        self.reload()
+
+    def on_tick(self, message: Tick) -> None:
         """Once a second: redraw countdowns; re-sort if the order or a row's urgency changed."""
+        now = message.now
         incidents = self.visible_incidents(now)
         order = [i.number for i in incidents]
         if order != self._order:

@@ -25,6 +25,8 @@ from storage.readers.report import Report, build_report
 from storage.store.files import StoreError
 
 from ..commands import bindings
+from ..messages import StoreChanged
+from ..store_access import WriteResult
 from ..text import clip, literal
 
 
@@ -189,33 +191,40 @@ class ClosedIncidentScreen(Screen):
         self.query_one("#view-meta", Label).update(Text(meta))
         self.query_one("#view-report", Static).update(Group(*report_sections(report, self.pattern)))
 
+    def on_store_changed(self, message: StoreChanged) -> None:
+        if message.concerns(self.number):
+            self.app.redraw(self, self.reload)
+
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def action_export(self) -> None:
-        from storage.readers.export import markdown
-        from storage.store.files import write_atomically
-
         from .export_form import ExportForm
-
-        incident, internal = self.incident, self.report
-
-        def submit(path: Path, audience: str) -> Path:
-            report = internal if audience == internal.audience else build_report(incident, audience)
-            try:
-                # backslashreplace: a lone surrogate in stored text is written as its escape, not refused.
-                write_atomically(path, markdown(report).encode("utf-8", "backslashreplace"))
-            except StoreError:
-                raise  # it names the file and the way out already
-            except OSError as exc:
-                raise StoreError(f"could not write {path}: {exc.strerror or exc}") from None
-            return path
 
         def written(path: Path | None) -> None:
             if path is not None:
                 self.app.notify(f"Report written to {path}", timeout=6, markup=False)
 
-        self.app.push_screen(ExportForm(submit, incident.id, store_folder=self.app.store.folder), written)
+        self.app.push_screen(ExportForm(self.export, self.incident.id, store_folder=self.app.store.folder), written)
+
+    async def export(self, path: Path, audience: str) -> WriteResult:
+        """Write the report for ``audience`` to ``path``, off the event loop; the form shows a refusal."""
+        import asyncio
+
+        from storage.readers.export import markdown
+        from storage.store.files import write_atomically
+
+        internal = self.report
+        report = internal if audience == internal.audience else build_report(self.incident, audience)
+        # backslashreplace: a lone surrogate in stored text is written as its escape, not refused.
+        data = markdown(report).encode("utf-8", "backslashreplace")
+        try:
+            await asyncio.to_thread(write_atomically, path, data)
+        except StoreError as exc:
+            return WriteResult(False, message=str(exc))  # it names the file and the way out already
+        except OSError as exc:
+            return WriteResult(False, message=f"could not write {path}: {exc.strerror or exc}")
+        return WriteResult(True, path)
 
     def action_reopen(self) -> None:
         if self.incident is None or not self.incident.is_closed:

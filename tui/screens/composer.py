@@ -1,6 +1,8 @@
 """The client update composer: a structured update, prefilled, checked, copied, saved, sent.
 
-The draft is saved in the store as you type, so a crash or a quit loses nothing.
+The draft is saved in the store as you type, so a crash or a quit loses nothing. Like
+every write it goes through the app (``MishapApp.save_draft``, ``MishapApp.write``), off
+the event loop; the screen never calls the store's writing methods itself.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 from storage.readers.apology import check_apology
 from storage.domain.clock import local_clock, read_when
 from storage.readers.composer import SECTIONS, compose, next_update_line, prefill
-from storage.store.files import StoreError, write_atomically
-from storage.domain.model import Incident, ValidationError
+from storage.store.files import write_atomically
+from storage.domain.model import Incident
 
 from ..commands import bindings
 from ..text import clip, literal
@@ -48,6 +50,7 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
         self._autosave: Timer | None = None
         self._restored = False  # the form was filled from a saved draft
         self._loading = True
+        self._sending = False
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -176,16 +179,21 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
             self._autosave.stop()
         self._autosave = self.set_timer(AUTOSAVE_SECONDS, self.save_draft)
 
-    def save_draft(self) -> bool:
-        """Keep the draft in the store; a failure is shown, the form stays open."""
+    def save_draft(self) -> None:
+        """Keep the draft in the store, through the app; a failure is shown, the form stays open."""
         if self.app.store.read_only:
-            return False
-        try:
-            self.app.store.save_draft(self.incident.number, self.fields())
-        except (StoreError, OSError) as exc:
-            self.show_error(f"draft not saved: {exc}")
-            return False
-        return True
+            return
+        # The app's worker, not this screen's: a draft saved on the way out outlives the screen.
+        self.app.run_worker(self._save_draft(self.fields()), group="drafts")
+
+    async def _save_draft(self, fields: dict[str, str]) -> None:
+        result = await self.app.save_draft(self.incident.number, fields)
+        if result.ok:
+            return
+        if self.is_attached:
+            self.show_error(f"draft not saved: {result.message}")
+        else:
+            self.app.notify(f"Draft not saved: {result.message}", severity="error", markup=False)
 
     def show_error(self, message: str) -> None:
         """Say why an action did not happen."""
@@ -196,6 +204,8 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
     # -- actions -------------------------------------------------------------------------------
 
     def action_send(self) -> None:
+        if self._sending:
+            return  # the update is on its way: a second ctrl+s must not log it twice
         try:
             due = self.next_due()
         except ValueError as exc:
@@ -206,19 +216,21 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
             self.show_error("the update is empty: write what you are telling the client")
             return
         text, channel = self.text(), values["channel"]
+        self._sending = True
+        self.run_worker(self._send(lambda inc, now, by: inc.log_update(channel, text, due, now, by)),
+                        group="send")
+
+    async def _send(self, apply) -> None:
         try:
-            self.app.apply_change(self.incident.number,
-                                  lambda inc, now, by: inc.log_update(channel, text, due, now, by),
-                                  raise_errors=True)
-        except (ValidationError, StoreError) as exc:
-            self.show_error(str(exc))
+            result = await self.app.write(self.incident.number, apply, show_refusal=False)
+        finally:
+            self._sending = False
+        if not result.ok:
+            self.show_error(result.message)  # what was typed stays, to send again
             return
         if self._autosave is not None:
             self._autosave.stop()
-        try:
-            self.app.store.discard_draft(self.incident.number)
-        except (StoreError, OSError):
-            pass  # the update is logged; a stale draft is harmless
+        await self.app.save_draft(self.incident.number, None)  # a stale draft left behind is harmless
         self.dismiss(True)
 
     def action_copy(self) -> None:

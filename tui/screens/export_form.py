@@ -26,7 +26,8 @@ def default_name(incident_id: str, audience: str) -> str:
 
 
 class ExportForm(FormModal):
-    """File name (relative names land in the current folder) and audience; ctrl+s writes the file.
+    """File name (relative names land in the current folder) and audience; ctrl+s hands them to
+    ``submit`` (the closed view writes the file) and the form closes with the path once written.
 
     Never a file in the store folder (``store_folder``): a report there could replace a data file.
     """

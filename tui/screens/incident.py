@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pendulum import DateTime
-from textual import events, on
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
@@ -16,10 +16,11 @@ from storage.domain.ledger import cadence_words
 from storage.domain.model import Incident
 
 from ..commands import bindings
+from ..messages import StoreChanged, Tick
 from ..widgets.checklist import ChecklistPane, StepNoteAsked, StepToggled
 from ..widgets.damage import AnswerAsked, DamageEditAsked, DamagePane, DamageStateSet
 from ..widgets.focus import FocusInView
-from ..widgets.pane import WorkspacePane
+from ..widgets.pane import refuse_when_closed
 from ..widgets.promises import PromiseKept, PromiseMoveAsked, PromisesPane
 from ..widgets.strip import IncidentStrip
 from ..widgets.timeline import TimelinePane
@@ -71,9 +72,14 @@ class IncidentScreen(FocusInView, Screen):
         """Show the incident as the store holds it (each pane redraws if its part changed)."""
         self.incident = self.app.store.get(self.number)
 
-    def tick(self, now: DateTime) -> None:
+    def on_tick(self, message: Tick) -> None:
         """Once a second: the strip's countdown and age, the promises' due times."""
-        self.now = now
+        self.now = message.now
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        """A write, ours or another process's, may concern this incident: show the store's copy."""
+        if message.concerns(self.number):
+            self.app.redraw(self, self.reload)
 
     # -- open or closed ------------------------------------------------------------------------
 
@@ -96,17 +102,8 @@ class IncidentScreen(FocusInView, Screen):
             return self.closed
         return not self.closed or action in self.READ_ONLY_ACTIONS
 
-    @on(events.Key)
-    def _refuse_when_closed(self, event: events.Key) -> None:
-        if not self.closed:
-            return
-        panes = [node for node in (self.focused.ancestors_with_self if self.focused else ())
-                 if isinstance(node, WorkspacePane)]
-        if any(event.key in binding.key.split(",") and binding.action.split("(")[0] not in self.READ_ONLY_ACTIONS
-               for owner in (*panes, self) for binding in owner.BINDINGS):
-            event.stop()
-            self.app.notify(f"{self.incident.id} is closed and read-only: shift+r reopens it",
-                            severity="warning", markup=False)
+    def on_key(self, event: events.Key) -> None:
+        refuse_when_closed(self, event, self.READ_ONLY_ACTIONS)  # (the panes refuse their own keys)
 
     # -- what the panes ask for, and the keys of the whole incident: each becomes a store change --
 
@@ -183,6 +180,7 @@ class IncidentScreen(FocusInView, Screen):
 
     def action_close_incident(self) -> None:
         def saved(answer) -> None:
+            self.reload()  # the store's message may come after this callback
             if not answer[1]:
                 self.app.notify("Close-out saved; the incident stays open", markup=False)
                 return

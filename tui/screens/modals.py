@@ -1,13 +1,17 @@
 """Modal forms: new incident, client update, damage item, question, note, status, confirm.
 
-Every form saves with ctrl+s and cancels with escape. A form dismisses with its value
-and writes nothing: whoever opened it makes the change. It may be given a ``check``
-(a dry run of that change): what the check refuses is shown inline and the form stays.
-A form still given a ``submit`` callable (one that writes) dismisses with its result.
+Every form saves with ctrl+s and cancels with escape. A form never touches the store. The
+workspace's forms dismiss with their value and the screen that opened them writes it
+(``changes.Writes.ask``); such a form may be given a ``check`` (a dry run of that change):
+what the check refuses is shown inline and the form stays. A form given a ``submit``
+callable instead hands it what was typed; the screen's callable asks the app to write it.
+If that raises, or its awaitable ends in a refused WriteResult, the form stays open with
+the reason shown inline and what was typed kept; else it dismisses with the value.
 """
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any, Callable
 
@@ -22,6 +26,7 @@ from storage.store.files import StoreError
 from storage.domain.model import DAMAGE_STATES, STATUSES, DamageItem, OpenQuestion, ValidationError
 
 from ..commands import bindings
+from ..store_access import WriteResult
 from ..text import kept, literal
 from ..widgets.focus import FocusInView
 
@@ -45,6 +50,7 @@ class FormModal(FocusInView, ModalScreen[Any]):
         self._refill: tuple[dict[str, Any], str] | None = None
         self.refusal = ""  # why the store refused this form's last save (a refilled copy shows it)
         self._stored: dict[str, tuple[str, bool]] = {}  # field id -> (stored text, multiline)
+        self._saving = False  # a write is on its way: a second ctrl+s must not write twice
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -68,6 +74,8 @@ class FormModal(FocusInView, ModalScreen[Any]):
         label.add_class("-shown")
 
     def action_save(self) -> None:
+        if self._saving:
+            return
         try:
             args = self.collect()
             if self.submit is not None:
@@ -80,6 +88,22 @@ class FormModal(FocusInView, ModalScreen[Any]):
             self.show_error(str(exc))
             return
         self.typed = self.fields_as_typed()
+        if inspect.isawaitable(result):  # a write through the app, off the event loop
+            self._saving = True
+            self.run_worker(self._saved(result), group="form-save")
+            return
+        self.dismiss(result)
+
+    async def _saved(self, pending) -> None:
+        try:
+            result = await pending
+        finally:
+            self._saving = False
+        if isinstance(result, WriteResult):
+            if not result.ok:
+                self.show_error(result.message)
+                return
+            result = True if result.value is None else result.value
         self.dismiss(result)
 
     def fields_as_typed(self) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from storage.readers.metrics import Pattern, ReviewRow, Summary, compact_span, s
 from storage.readers.review_query import SORT_KEYS, ReviewQuery, parse_severities, sort_rows
 
 from ..commands import bindings
+from ..messages import StoreChanged
 from ..text import literal
 from ..widgets.row_table import Column, RowTable
 
@@ -212,9 +213,9 @@ class ReviewScreen(Screen):
         # Off the event loop: writing the index is for the next process, not for this screen.
         self.app.store.save_review_index()
 
-    def tick(self, now) -> None:
-        """Once a second: another process may have closed or reopened an incident."""
-        if self.app.store.review_changed():
+    def on_store_changed(self, message: StoreChanged) -> None:
+        """Another process (or we) may have closed or reopened an incident."""
+        if self._loaded and self.app.store.review_changed():
             self.reload()
             self._save_index()
 

@@ -6,6 +6,7 @@ from typing import Any, Generic, TypeVar
 
 from pendulum import DateTime
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
@@ -16,6 +17,18 @@ from storage.domain.model import Incident
 from .tables import fit_columns, sync_rows
 
 Target = TypeVar("Target")
+
+
+def refuse_when_closed(owner, event: events.Key, allowed: frozenset[str] = frozenset()) -> None:
+    """Stop a key of ``owner`` (a pane, the screen) that would change its closed incident, and say why.
+
+    Its binding is hidden already (``check_action``); the user still learns why the key does nothing.
+    """
+    if owner.closed and any(event.key in binding.key.split(",") and binding.action.split("(")[0] not in allowed
+                            for binding in owner.BINDINGS):
+        event.stop()
+        owner.app.notify(f"{owner.incident.id} is closed and read-only: shift+r reopens it", severity="warning",
+                         markup=False)
 
 
 class WorkspacePane(Vertical, Generic[Target]):
@@ -102,3 +115,6 @@ class WorkspacePane(Vertical, Generic[Target]):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Every key of a pane changes the incident: none of them on a closed one."""
         return not self.closed
+
+    def on_key(self, event: events.Key) -> None:
+        refuse_when_closed(self, event)
