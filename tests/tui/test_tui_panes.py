@@ -12,7 +12,7 @@ from tui.screens.close import CloseForm
 from tui.screens.composer import ComposerScreen
 from tui.screens.incident import IncidentScreen
 from tui.screens.modals import DamageForm, TextForm
-from tui_support import SIZE, reread, screen_text, table_rows, toasts, until
+from tui_support import SIZE, reread, screen_text, settle, table_rows, toasts, until
 
 CLOSED_SUBTITLE = "closed · read-only · shift+r reopens"
 
@@ -65,7 +65,7 @@ async def test_a_close_made_by_another_console_shows_in_full(incident, make_app,
         await pilot.pause()
         assert isinstance(app.screen, TextForm)
         await pilot.press(*"More rows turned up", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)  # the reopen is written off the event loop
         assert app.screen is screen
         assert not screen.has_class("-closed") and screen.sub_title == "open"
         assert "Client update" in footer(app) and "Reopen" not in footer(app)

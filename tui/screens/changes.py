@@ -59,8 +59,15 @@ class Writes:
         """
         app, number = self.app, self.number
         form = make()
-        form.check = lambda value: rules.apply_change(app.store.get(number).to_dict(), change(value), app.now(),
-                                                      app.store.user)
+
+        def dry_run(value: Any) -> None:
+            try:
+                stored = app.store.get(number)
+            except (StoreError, OSError):
+                return  # our copy is out of date: the write itself says what is wrong
+            rules.apply_change(stored.to_dict(), change(value), app.now(), app.store.user)
+
+        form.check = dry_run
 
         def answered(value: Any) -> None:
             if value is None:

@@ -240,16 +240,16 @@ class ClosedIncidentScreen(Screen):
 
 def reopen_incident(app, number: int, then=None) -> None:
     """Ask why, then reopen through the store; ``then(True)`` once it is on disk."""
-    from .changes import Writes
     from .modals import TextForm
 
-    def reopened(reason: str) -> None:
-        app.notify(f"M-{number} reopened: the next client update is due by the cadence", markup=False)
+    def submit(reason: str):
+        return app.write(number, lambda inc, now, by: inc.reopen(now, by, reason), show_refusal=False)
+
+    def finished(result) -> None:
+        if result:
+            app.notify(f"M-{number} reopened: the next client update is due by the cadence", markup=False)
         if then is not None:
-            then(True)
+            then(bool(result))
 
-    def form() -> TextForm:
-        return TextForm(f"Reopen M-{number}", "Why reopen it (the timeline keeps this; optional)",
-                        multiline=False, required=False)
-
-    Writes(app, number).ask(form, lambda reason: lambda inc, now, by: inc.reopen(now, by, reason), reopened)
+    app.push_screen(TextForm(f"Reopen M-{number}", "Why reopen it (the timeline keeps this; optional)",
+                             multiline=False, required=False, submit=submit), finished)

@@ -243,8 +243,9 @@ class QuestionForm(FormModal):
 class TextForm(FormModal):
     """One free-text field: a note, or a checklist step's note."""
 
-    def __init__(self, title: str, label: str, initial: str = "", multiline: bool = True, required: bool = True):
-        super().__init__()
+    def __init__(self, title: str, label: str, initial: str = "", multiline: bool = True, required: bool = True,
+                 submit: Callable[..., Any] | None = None):
+        super().__init__(submit)
         self.TITLE_TEXT = title
         self.label = label
         self.initial = initial
