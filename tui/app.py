@@ -1,11 +1,14 @@
-"""The mishap console: the App, its global keys, the once-a-second tick, and store plumbing."""
+"""The mishap console: the App, its global keys, the once-a-second tick, and telling screens of changes.
+
+The one path every write takes (``write``, ``create``, ``save_draft``) is ``WritePath``, in store_access.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -13,18 +16,18 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 
-from storage.readers.alerts import OverdueWatch
+from storage.readers.alerts import REMIND_EVERY, OverdueWatch
 from storage.domain.clock import Clock, relative, system_clock, zone_problem
 from storage.store.files import StoreError
 from storage.store.settings import load_settings, save_settings
 from storage.store import IncidentStore, open_store
 
-from .commands import bindings, palette_commands, scopes_here
 from .messages import StoreChanged, Tick
+from .commands import bindings, palette_commands, scopes_here
 from .screens.board import BoardScreen
 from .screens.problem import StoreProblemScreen
 from .screens.too_small import TooSmallScreen, too_small
-from .store_access import StoreAccess, WriteResult
+from .store_access import StoreAccess, WritePath
 from .text import literal
 
 TICK_SECONDS = 1.0
@@ -32,7 +35,7 @@ CHANGES_SECONDS = 1.0  # how often a folder store is looked at for other process
 WATCH_GROUP = "store-watch"  # the worker that runs as long as the app, over store.changes()
 
 
-class MishapApp(App):
+class MishapApp(WritePath, App):
     """Full-screen console over one store folder."""
 
     CSS_PATH = Path(__file__).resolve().parent / "mishap.tcss"
@@ -53,6 +56,7 @@ class MishapApp(App):
         self.access: StoreAccess | None = None
         self._open_problem = "the store was not opened"
         self.watch_overdue = OverdueWatch()
+        self._ring_check_at = None  # the next instant an overdue alert can be due (None: look now)
         self._settings_ok = True
         self._watching_size = False  # from the first screen on (an early resize has nothing to cover)
         self._warnings_shown = 0  # how many of the store's warnings were shown already
@@ -248,10 +252,15 @@ class MishapApp(App):
         if self.store.upkeep_waiting:
             self._retry_upkeep()
         self._show_store_warnings()
+        if self._ring_check_at is not None and now < self._ring_check_at:
+            return  # nothing can go overdue, nor be due a reminder, before then: a tick costs nothing
         with self.access.if_free() as free:  # a write of ours is on its way to disk: ring next tick
-            late = self.watch_overdue.crossed(self.store.open_incidents(), now) if free else []
-        for incident in late:
+            if not free:
+                return
+            incidents = self.store.open_incidents()
+        for incident in self.watch_overdue.crossed(incidents, now):
             self.remind(incident, now)
+        self._ring_check_at = next_ring(self.watch_overdue, incidents, now)
 
     @work(exclusive=True, group=WATCH_GROUP)
     async def watch_store(self) -> None:
@@ -267,6 +276,7 @@ class MishapApp(App):
 
     def store_changed(self, number: int | None = None) -> None:
         """Tell the screens on view that the store changed (``number``: the incident we wrote)."""
+        self._ring_check_at = None  # a promise may have been made or kept: look at the next tick
         self._show_store_warnings()
         self.tell_screens(StoreChanged(number))
 
@@ -304,68 +314,6 @@ class MishapApp(App):
             self.notify(str(exc), severity="error", markup=False)
             if screen is self.screen and not isinstance(screen, BoardScreen):
                 self.pop_screen()
-
-    # -- the one way a change is made ----------------------------------------------------------
-
-    async def write(self, number: int, apply: Callable, done: str | None = None, *,
-                    show_refusal: bool = True) -> WriteResult:
-        """Apply a change to incident ``number`` on the store thread (the event loop never waits on
-        the lock or fsync); the screens on view are told, ``done`` is said, a refusal shown."""
-        result = await self.access.call(lambda store: store.change(number, apply))
-        return self._written(result, number, done, show_refusal)
-
-    def request_write(self, number: int, apply: Callable, done: str | None = None,
-                      then: Callable[[WriteResult], None] | None = None) -> None:
-        """``write`` from code that cannot wait for it (a key's action); ``then(result)`` when done."""
-        async def run() -> None:
-            result = await self.write(number, apply, done)
-            if then is not None:
-                then(result)
-
-        self.run_worker(run(), group="writes")
-
-    async def create(self, title: str, client: str, severity: int, **details) -> WriteResult:
-        """Open a new incident through the same path as every write; its value is the incident."""
-        if self.store.read_only:
-            return WriteResult(False, message=self.store.read_only_reason)
-        result = await self.access.call(lambda store: store.create(title, client, severity, **details))
-        return self._written(result, None, None, show_refusal=False)
-
-    async def save_draft(self, number: int, fields: dict[str, str] | None) -> WriteResult:
-        """Keep (``fields``) or forget (None) the draft of a client update: the same path as every write."""
-        if fields is None:
-            return await self.access.call(lambda store: store.discard_draft(number))
-        return await self.access.call(lambda store: store.save_draft(number, fields))
-
-    def apply_change(self, number: int, apply: Callable, done: str | None = None, *,
-                     raise_errors: bool = False) -> Any:
-        """``write`` for a form that still submits in place and needs the answer now (it runs on the
-        event loop, so it waits on the lock): the same error handling and telling of screens."""
-        result = self._written(self.access.call_now(lambda store: store.change(number, apply)), number, done,
-                               show_refusal=not raise_errors)
-        if not result.ok:
-            if raise_errors:
-                raise StoreError(result.message)
-            return None
-        return result.value if result.value is not None else True
-
-    def _written(self, result: WriteResult, number: int | None, done: str | None,
-                 show_refusal: bool) -> WriteResult:
-        if result.ok:
-            self.store_changed(number)
-            if done:
-                self.notify(done, timeout=3, markup=False)
-            return result
-        if result.disk_error:
-            # What we hold may not be what the disk has: re-read it and redraw from it.
-            try:
-                self.store.refresh()
-            except (StoreError, OSError):
-                pass
-            self.store_changed()
-        if show_refusal:
-            self.notify(f"Not saved: {result.message}", severity="error", markup=False)
-        return result
 
     # -- navigation ----------------------------------------------------------------------------
 
@@ -408,6 +356,15 @@ class MishapApp(App):
             yield SystemCommand(f"{command.label}  ({command.shown})", command.sentence,
                                 partial(self.run_action, binding.action, node))
         yield from super().get_system_commands(screen)
+
+
+def next_ring(watch: OverdueWatch, incidents: list, now):
+    """The first instant after ``now`` at which ``watch.crossed`` can return an incident: a promise
+    falling due, or a reminder 10 minutes after the last; far away if neither is ahead."""
+    # A promise due exactly now is not late yet: it is looked at again at the next tick.
+    ahead = [i.next_deadline for i in incidents if i.next_deadline is not None and i.next_deadline >= now]
+    ahead += [last + REMIND_EVERY for last in watch.last_alert.values()]
+    return min(ahead, default=now.add(years=100))
 
 
 def run(folder: Path | str) -> int:

@@ -125,3 +125,71 @@ class StoreAccess:
     def close(self) -> None:
         """Let the store thread finish what it was given, then end."""
         self._thread.shutdown(wait=True)
+
+
+class WritePath:
+    """The app's one way to change the store: every write runs on the store thread and returns a
+    WriteResult; on success the screens on view are told (``store_changed``), a refusal is shown.
+
+    Mixed into the App, which provides ``access``, ``store``, ``store_changed`` and ``notify``.
+    """
+
+    async def write(self, number: int, apply: Callable, done: str | None = None, *,
+                    show_refusal: bool = True) -> WriteResult:
+        """Apply a change to incident ``number`` on the store thread (the event loop never waits on
+        the lock or fsync); the screens on view are told, ``done`` is said, a refusal shown."""
+        result = await self.access.call(lambda store: store.change(number, apply))
+        return self._written(result, number, done, show_refusal)
+
+    def request_write(self, number: int, apply: Callable, done: str | None = None,
+                      then: Callable[[WriteResult], None] | None = None) -> None:
+        """``write`` from code that cannot wait for it (a key's action); ``then(result)`` when done."""
+        async def run() -> None:
+            result = await self.write(number, apply, done)
+            if then is not None:
+                then(result)
+
+        self.run_worker(run(), group="writes")
+
+    async def create(self, title: str, client: str, severity: int, **details) -> WriteResult:
+        """Open a new incident through the same path as every write; its value is the incident."""
+        if self.store.read_only:
+            return WriteResult(False, message=self.store.read_only_reason)
+        result = await self.access.call(lambda store: store.create(title, client, severity, **details))
+        return self._written(result, None, None, show_refusal=False)
+
+    async def save_draft(self, number: int, fields: dict[str, str] | None) -> WriteResult:
+        """Keep (``fields``) or forget (None) the draft of a client update: the same path as every write."""
+        if fields is None:
+            return await self.access.call(lambda store: store.discard_draft(number))
+        return await self.access.call(lambda store: store.save_draft(number, fields))
+
+    def apply_change(self, number: int, apply: Callable, done: str | None = None, *,
+                     raise_errors: bool = False) -> Any:
+        """``write`` for a form that still submits in place and needs the answer now (it runs on the
+        event loop, so it waits on the lock): the same error handling and telling of screens."""
+        result = self._written(self.access.call_now(lambda store: store.change(number, apply)), number, done,
+                               show_refusal=not raise_errors)
+        if not result.ok:
+            if raise_errors:
+                raise StoreError(result.message)
+            return None
+        return result.value if result.value is not None else True
+
+    def _written(self, result: "WriteResult", number: int | None, done: str | None,
+                 show_refusal: bool) -> WriteResult:
+        if result.ok:
+            self.store_changed(number)
+            if done:
+                self.notify(done, timeout=3, markup=False)
+            return result
+        if result.disk_error:
+            # What we hold may not be what the disk has: re-read it and redraw from it.
+            try:
+                self.store.refresh()
+            except (StoreError, OSError):
+                pass
+            self.store_changed()
+        if show_refusal:
+            self.notify(f"Not saved: {result.message}", severity="error", markup=False)
+        return result

@@ -16,6 +16,9 @@ import pendulum
 from pendulum import DateTime, Duration
 
 from .localzone import local_zone, zone_problem  # noqa: F401 - zone_problem is re-exported for the callers
+# The span grammar and span words live in spans (stdlib only, for the light commands); re-exported here.
+from .spans import (  # noqa: F401
+    _LONGEST_INPUT, MAX_AHEAD_DAYS, _shown, _span_parts, compact_span, human_span, span_minutes)
 
 Clock = Callable[[], DateTime]
 
@@ -49,17 +52,8 @@ def from_iso(text: str | None) -> DateTime | None:
 
 # -- what a person types for a time: one grammar for the CLI, every form and config.toml ----------
 
-MAX_AHEAD_DAYS = 90
-_MAX_MINUTES = MAX_AHEAD_DAYS * 24 * 60
 WORKDAY_START_HOUR = 9
-_LONGEST_INPUT = 64
 
-_SPAN = re.compile(r"""
-    (?:in\s+)?
-    (?:(?P<d>\d+)\s*(?:days?|d)(?:\s+|(?=\d)|$))?
-    (?:(?P<h>\d+)\s*(?:hours?|hrs?|h)(?:\s+|(?=\d)|$))?
-    (?:(?P<m>\d+)\s*(?P<m_unit>minutes?|mins?|m)?)?
-    """, re.ASCII | re.IGNORECASE | re.VERBOSE)
 _CLOCK_TIME = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
 _ISO = re.compile(r"""
     (?P<date>\d{4}-\d{2}-\d{2})
@@ -89,53 +83,6 @@ class When:
     def is_none(self) -> bool:
         """The user said there is no time to promise."""
         return self.kind == "none"
-
-
-def _span_parts(text: str) -> tuple[int, int, int] | None:
-    """(days, hours, minutes) of a span such as ``1h30m``; None if it is not written as one."""
-    match = _SPAN.fullmatch(text)
-    if not match or not any(match.group(k) for k in "dhm"):
-        return None
-    if match.group("m") and not match.group("m_unit") and not match.group("h"):
-        return None  # a bare number is minutes only after hours ("1h30"); "30" alone says nothing
-    digits = [match.group(k) or "0" for k in "dhm"]
-    if any(len(d) > 9 for d in digits):
-        raise ValueError(f"{text!r} is too far ahead: a span is at most {MAX_AHEAD_DAYS} days")
-    days, hours, minutes = (int(d) for d in digits)
-    if match.group("m") and match.group("h") and hours >= 10:
-        clock = f"{hours:02d}:{minutes:02d}"
-        raise ValueError(f"{text!r} could be the time {clock} or a span: type {clock} for the time of day; "
-                         f"a span of 10 hours or more is given in whole hours or in minutes "
-                         f"({hours}h, {hours * 60 + minutes}m)")
-    if match.group("h") and match.group("m") and minutes >= 60:
-        raise ValueError(f"{text!r}: after hours, give fewer than 60 minutes ({hours + minutes // 60}h"
-                         f"{minutes % 60}m)")
-    if match.group("d") and match.group("h") and hours >= 24:
-        raise ValueError(f"{text!r}: after days, give fewer than 24 hours ({days + hours // 24}d{hours % 24}h)")
-    return days, hours, minutes
-
-
-def span_minutes(text: str) -> int:
-    """A span (``30m``, ``2h``, ``1h30m``, ``2h 30m``, ``1d``) in minutes; ValueError says what is accepted."""
-    cleaned = " ".join(str(text).split()).lower()
-    parts = _span_parts(cleaned) if len(cleaned) <= _LONGEST_INPUT else None
-    if parts is None:
-        raise ValueError(f"{_shown(text)} is not a span of time: use 30m, 2h, 1h30m, 2h 30m or 1d "
-                         f"(at most {MAX_AHEAD_DAYS} days)")
-    days, hours, minutes = parts
-    total = (days * 24 + hours) * 60 + minutes
-    if total <= 0:
-        raise ValueError(f"{_shown(text)} is no time at all: a span is more than zero (30m, 2h)")
-    if total > _MAX_MINUTES:
-        raise ValueError(f"{_shown(text)} is too far ahead: a span is at most {MAX_AHEAD_DAYS} days "
-                         f"({MAX_AHEAD_DAYS}d)")
-    return total
-
-
-def _shown(text: object) -> str:
-    """What was typed, quoted and cut short, for a message."""
-    text = " ".join(str(text).split())
-    return repr(text if len(text) <= 40 else text[:39] + "…")
 
 
 def _zone(tz: str | pendulum.Timezone | None):
@@ -241,6 +188,24 @@ def parse_when(text: str, now: DateTime, tz: str | pendulum.Timezone | None = No
     return read_when(text, now, tz, allow_date=allow_date).at
 
 
+def read_instant(text: str, tz: str | pendulum.Timezone | None = None) -> DateTime:
+    """A date and time already known (past or future), by the ISO part of the grammar, as a UTC instant.
+
+    ``2026-11-20 14:05`` or ``2026-11-20T14:05`` is read in the user's zone (``tz``); with an
+    offset (``+01:00``, ``Z``) it is exact. For correcting the record, where a span or a
+    clock time ("the next 17:30") would not name the instant meant.
+    """
+    cleaned = " ".join(str(text).split())
+    match = _ISO.fullmatch(cleaned)
+    accepted = "a date and time such as 2026-11-20 14:05 (your time) or 2026-11-20T14:05+01:00"
+    if not match or not match.group("hour"):
+        raise ValueError(f"cannot read {_shown(cleaned)} as a date and time: use {accepted}")
+    try:
+        return _iso_instant(match, _zone(tz))
+    except (ValueError, OverflowError):
+        raise ValueError(f"{_shown(cleaned)} is not a real date and time: use {accepted}") from None
+
+
 class CountdownState(str, Enum):
     """How urgent the next promised client update is."""
 
@@ -274,46 +239,6 @@ def countdown_state(due: DateTime | None, now: DateTime, cadence: Duration | Non
     if left < soon:
         return CountdownState.SOON
     return CountdownState.CALM
-
-
-def _units(seconds: float) -> tuple[int, int, int, int]:
-    """(days, hours, minutes, seconds) of an absolute span, truncated toward zero."""
-    total = int(abs(seconds))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    return days, hours, minutes, secs
-
-
-def human_span(seconds: float) -> str:
-    """An exact, compact span: ``45 s``, ``14 min``, ``1 h 59 min``, ``2 d 3 h``.
-
-    Truncates toward zero at the smallest unit shown, never rounds a bigger unit up
-    (pendulum's diff_for_humans turns 119 minutes into "1 hour").
-    """
-    days, hours, minutes, secs = _units(seconds)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    if minutes:
-        return f"{minutes} min"
-    return f"{secs} s"
-
-
-def compact_span(seconds: float | None) -> str:
-    """The same span for a narrow table cell: ``45s``, ``14m``, ``1h59m``, ``2d3h``; ``—`` if unknown."""
-    if seconds is None:
-        return "—"
-    sign = "-" if seconds < 0 else ""
-    days, hours, minutes, secs = _units(seconds)
-    if days:
-        return f"{sign}{days}d{hours}h" if hours else f"{sign}{days}d"
-    if hours:
-        return f"{sign}{hours}h{minutes:02d}m" if minutes else f"{sign}{hours}h"
-    if minutes:
-        return f"{sign}{minutes}m"
-    return f"{sign}{secs}s"
 
 
 def relative(due: DateTime, now: DateTime) -> str:

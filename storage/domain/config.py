@@ -11,6 +11,9 @@
     [first_contact]    # from discovery to the first client contact
     1 = "15m"
 
+    [notifications]    # how a promise due soon or late reaches you outside the console
+    method = "auto"    # auto, osc9, osc777, notify-send, bell or off
+
 Spans follow the grammar of a typed time (``30m``, ``2h``, ``1h30m``, ``1d``; more than
 zero, at most 90 days). A file that cannot be used is refused with the file, line and problem, and the
 defaults stay in force.
@@ -27,6 +30,8 @@ from .ledger import NEXT_MORNING
 from .model import DEFAULT_CADENCE_MINUTES, FIRST_CONTACT_MINUTES
 
 CONFIG_FILE = "config.toml"
+# How reminders reach the desktop (tui.desktop builds the bytes); auto decides by the terminal.
+NOTIFY_METHODS = ("auto", "osc9", "osc777", "notify-send", "bell", "off")
 
 
 def parse_span(text: object, *, allow_morning: bool) -> int:
@@ -46,11 +51,12 @@ def parse_span(text: object, *, allow_morning: bool) -> int:
 
 @dataclass(frozen=True)
 class StoreConfig:
-    """Cadence and first-contact minutes by severity, and why a config file was refused."""
+    """Cadence and first-contact minutes by severity, the notification method, and why a config file was refused."""
 
     cadence: dict[int, int] = field(default_factory=lambda: dict(DEFAULT_CADENCE_MINUTES))
     first_contact: dict[int, int] = field(default_factory=lambda: dict(FIRST_CONTACT_MINUTES))
     problem: str | None = None
+    notify: str = "auto"
 
 
 def _line_of(text: str, table: str, key: str) -> int:
@@ -73,9 +79,10 @@ def parse_config(text: str, source: str) -> StoreConfig:
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or 1
         raise ValueError(f"{source}, line {line}: not valid TOML ({getattr(exc, 'msg', exc)})") from None
-    unknown = set(data) - {"cadence", "first_contact"}
+    unknown = set(data) - {"cadence", "first_contact", "notifications"}
     if unknown:
         raise ValueError(f"{source}, line 1: unknown table(s): {', '.join(sorted(unknown))}")
+    notify = _notify_method(data.pop("notifications", {}), text, source)
     result = {"cadence": dict(DEFAULT_CADENCE_MINUTES), "first_contact": dict(FIRST_CONTACT_MINUTES)}
     for table, values in data.items():
         if not isinstance(values, dict):
@@ -88,7 +95,22 @@ def parse_config(text: str, source: str) -> StoreConfig:
                 result[table][int(key)] = parse_span(value, allow_morning=table == "cadence")
             except ValueError as exc:
                 raise ValueError(f"{where}: {exc} (in [{table}] {key})") from None
-    return StoreConfig(result["cadence"], result["first_contact"])
+    return StoreConfig(result["cadence"], result["first_contact"], notify=notify)
+
+
+def _notify_method(values: object, text: str, source: str) -> str:
+    """``[notifications] method = …``: one of NOTIFY_METHODS (default auto)."""
+    if not isinstance(values, dict):
+        raise ValueError(f"{source}, line 1: [notifications] must be a table (method = \"auto\")")
+    for key in values:
+        if key != "method":
+            raise ValueError(f"{source}, line {_line_of(text, 'notifications', key)}: unknown key {key!r} in "
+                             f"[notifications] (only method)")
+    method = values.get("method", "auto")
+    if method not in NOTIFY_METHODS:
+        raise ValueError(f"{source}, line {_line_of(text, 'notifications', 'method')}: notification method "
+                         f"{method!r} is not one of {', '.join(NOTIFY_METHODS)} (in [notifications] method)")
+    return method
 
 
 def load_config(folder: Path) -> StoreConfig:
@@ -103,4 +125,6 @@ def load_config(folder: Path) -> StoreConfig:
     try:
         return parse_config(text, str(path))
     except ValueError as exc:
-        return StoreConfig(problem=f"{exc}; using the default cadence")
+        defaults = "the default cadence and notifications (auto)" if "[notifications]" in str(exc) else \
+            "the default cadence"
+        return StoreConfig(problem=f"{exc}; using {defaults}")

@@ -11,6 +11,7 @@ import pendulum
 from pendulum import DateTime
 
 from .clock import MAX_AHEAD_DAYS, human_span, next_working_morning, to_iso, to_utc
+from .urgency import deadline_of
 from .parts import NOT_SHOWN, Promise, Renegotiation, Unchanged, _require
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,10 +63,7 @@ class PromiseLedger:
     @property
     def next_deadline(self: "Incident") -> DateTime | None:
         """The instant of the nearest open promise (the next update or a commitment)."""
-        nearest = self.nearest_promise()
-        if nearest is not None:
-            return nearest.due
-        return self.next_update_due
+        return deadline_of(self.promises, self.next_update_due)
 
     def update_promise(self: "Incident") -> Promise | None:
         """The open promise of the next client update, if any."""

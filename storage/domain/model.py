@@ -28,6 +28,8 @@ FIRST_CONTACT_MINUTES = {1: 15, 2: 30, 3: 120, 4: 480}
 
 
 from .closing import CloseOut
+from .corrections import RecordCorrections, record_fields
+from .zones import client_zone
 from .ledger import MAX_CADENCE_MINUTES, NEXT_MORNING, PromiseLedger  # noqa: F401  (NEXT_MORNING re-exported)
 from .parts import (  # noqa: F401  (re-exported: the model's public names)
     DAMAGE_STATES, NOT_SHOWN, SEVERITIES, ChecklistStep, ClientUpdate, Cost, DamageItem, OpenQuestion,
@@ -36,7 +38,7 @@ from .parts import (  # noqa: F401  (re-exported: the model's public names)
 
 
 @dataclass
-class Incident(PromiseLedger, CloseOut):
+class Incident(PromiseLedger, CloseOut, RecordCorrections):
     """A client-facing incident caused by our own mistake, and all work on it."""
 
     number: int
@@ -46,10 +48,13 @@ class Incident(PromiseLedger, CloseOut):
     discovered_at: DateTime
     severity: int = 2
     client_contact: str = ""
+    client_tz: str = ""  # the client's IANA time zone; "" = not set (ours is used)
     status: str = "open"
     owner: str = ""
     happened_at: DateTime | None = None
     acknowledged_at: DateTime | None = None
+    contained_at: DateTime | None = None  # first moved to contained (correctable, as the others)
+    resolved_at: DateTime | None = None
     first_learned_by: str | None = None
     cadence_minutes: int = 60
     next_update_due: DateTime | None = None
@@ -207,6 +212,8 @@ class Incident(PromiseLedger, CloseOut):
             if status == "open":
                 return
         old, self.status = self.status, status
+        if status in ("contained", "resolved") and getattr(self, f"{status}_at") is None:
+            setattr(self, f"{status}_at", to_utc(now))
         self.record(now, "status", f"Status {old} → {status}", by, "status_changed")
 
     def acknowledge(self, now: DateTime, by: str = "") -> None:
@@ -280,6 +287,9 @@ class Incident(PromiseLedger, CloseOut):
             "happened_at": to_iso(self.happened_at),
             "discovered_at": to_iso(self.discovered_at),
             "acknowledged_at": to_iso(self.acknowledged_at),
+            "contained_at": to_iso(self.contained_at),
+            "resolved_at": to_iso(self.resolved_at),
+            "client_tz": self.client_tz,
             "first_learned_by": self.first_learned_by,
             "cadence_minutes": self.cadence_minutes,
             "next_update_due": to_iso(self.next_update_due),
@@ -320,6 +330,7 @@ class Incident(PromiseLedger, CloseOut):
                  f"{where}.cadence_minutes must be a whole number of minutes up to 90 days (0 = next working morning)")
         cost = d.get("cost", {})
         _require(isinstance(cost, dict), f"{where}.cost must be an object")
+        timeline = [TimelineEntry.from_dict(x, f"{where}.timeline[{i}]") for i, x in enumerate(_list(d, "timeline", where))]
         return cls(
             number=number,
             title=_text(d, "title", where),
@@ -332,6 +343,7 @@ class Incident(PromiseLedger, CloseOut):
             happened_at=_instant(d, "happened_at", where),
             discovered_at=_instant(d, "discovered_at", where, optional=False),
             acknowledged_at=_instant(d, "acknowledged_at", where),
+            **record_fields(d, timeline, where),
             first_learned_by=learned,
             cadence_minutes=cadence,
             next_update_due=_instant(d, "next_update_due", where),
@@ -348,7 +360,7 @@ class Incident(PromiseLedger, CloseOut):
             client_confirmed_at=_instant(d, "client_confirmed_at", where),
             close_reason=_text(d, "close_reason", where, ""),
             closed_at=_instant(d, "closed_at", where),
-            timeline=[TimelineEntry.from_dict(x, f"{where}.timeline[{i}]") for i, x in enumerate(_list(d, "timeline", where))],
+            timeline=timeline,
             revision=int(_number(d, "revision", where, 0)),
         )
 
@@ -357,7 +369,7 @@ def new_incident(number: int, title: str, client_org: str, severity: int, now: D
                  steps: list[ChecklistStep], *, by: str = "", client_contact: str = "",
                  discovered_at: DateTime | None = None, happened_at: DateTime | None = None,
                  first_learned_by: str | None = None, cadence_minutes: int | None = None,
-                 first_contact_minutes: int | None = None) -> Incident:
+                 first_contact_minutes: int | None = None, client_tz: str = "") -> Incident:
     """A fresh open incident with the playbook's checklist and its first client deadline.
 
     The first deadline runs from discovery: reach the client before they find out.
@@ -377,6 +389,7 @@ def new_incident(number: int, title: str, client_org: str, severity: int, now: D
         severity=severity, owner=by, created_at=to_utc(now), discovered_at=discovered,
         happened_at=to_utc(happened_at) if happened_at else None, first_learned_by=first_learned_by,
         cadence_minutes=cadence, steps=[ChecklistStep(s.phase, s.text) for s in steps],
+        client_tz=client_zone(client_tz),
     )
     incident.promise_update(discovered + pendulum.duration(minutes=first), now, "First contact with the client")
     incident.record(now, "created", f"Incident opened: {title} (severity {severity})", by, "created")

@@ -100,6 +100,8 @@ EVENTS: dict[str, bool] = {
     "closeout_edited": True, "client_confirmed": True, "client_confirmation_withdrawn": True,
     "prevention_added": True, "prevention_edited": True, "prevention_removed": True,
     "cost_recorded": False,
+    # A corrected instant keeps its old value and the reason: our bookkeeping, not the client's.
+    "corrected": False, "client_zone_set": False,
 }
 
 

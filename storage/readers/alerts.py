@@ -10,24 +10,7 @@ from pendulum import DateTime
 
 from ..domain.clock import CountdownState, countdown_state
 from ..domain.model import Incident
-
-
-def urgency_key(incident: Incident, now: DateTime) -> tuple:
-    """Sort key, most urgent first: overdue (most late first), then soonest due, then nothing promised.
-
-    Within the same due time, and among incidents with nothing promised, the most severe
-    comes first (1 = critical), then the oldest.
-    """
-    due = incident.next_deadline
-    if due is None:
-        return (2, 0.0, incident.severity, incident.number)
-    left = (due - now).total_seconds()
-    return (0 if left < 0 else 1, left, incident.severity, incident.number)
-
-
-def by_urgency(incidents: Iterable[Incident], now: DateTime) -> list[Incident]:
-    """Open incidents, most urgent first: the one order of the board and of ``mishap list``."""
-    return sorted(incidents, key=lambda inc: urgency_key(inc, now))
+from ..domain.urgency import by_urgency, urgency_key  # noqa: F401  (re-exported: the board's order)
 
 
 REMIND_EVERY = pendulum.duration(minutes=10)

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from pendulum import DateTime
 
-from ..domain.clock import local_clock, local_zone
+from ..domain.clock import local_zone
 from ..domain.model import Incident
+from ..domain.zones import client_clock
 
 # (key, heading) in the order they appear in the update.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -68,13 +69,14 @@ def prefill(incident: Incident) -> Prefill:
     )
 
 
-def next_update_line(due: DateTime | None, now: DateTime, tz=None) -> str:
-    """The closing promise: when the client will hear from us next."""
+def next_update_line(due: DateTime | None, now: DateTime, tz=None, client_tz: str = "") -> str:
+    """The closing promise: when the client will hear from us next, in their zone when it is known.
+
+    ``client_tz`` is the incident's (``Incident.client_tz``); ``tz`` is ours (default: the local zone).
+    """
     if due is None:
         return "This is our last update on this matter unless you need anything more from us."
-    zone = tz if tz is not None else local_zone()
-    when = local_clock(due, now, zone)
-    name = getattr(zone, "name", str(zone))
+    when, name = client_clock(due, client_tz, now, tz if tz is not None else local_zone())
     return f"You will hear from us again by {when} ({name}), sooner if anything changes."
 
 

@@ -187,6 +187,8 @@ class Report:
     timeline: tuple[TimelineRow, ...]
     cost: CostSplit | None = None  # internal only
     incomplete_close: IncompleteClose | None = None  # internal only
+    contained_at: DateTime | None = None  # as corrected, like every instant here
+    resolved_at: DateTime | None = None
 
     @property
     def id(self) -> str:
@@ -285,4 +287,5 @@ def build_report(incident: Incident, audience: str = "internal") -> Report:
         cost=CostSplit(cost.unbilled_hours, cost.credits, cost.our_share_percent,
                        cost.recorded_at is not None) if internal else None,
         incomplete_close=incomplete,
+        contained_at=inc.contained_at, resolved_at=inc.resolved_at,
     )

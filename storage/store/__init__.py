@@ -2,34 +2,52 @@
 and the backends: a TinyDB folder (folder) today. ``open_store`` picks one.
 
 Depends on storage.domain, and on storage.readers.metrics for the review's rows.
+
+The names below load on first use (PEP 562): importing a light module of this package
+(``where``, ``glance``) must not load TinyDB and the whole domain, or ``mishap status``
+could not run on every shell prompt.
 """
 
 from __future__ import annotations
 
-import os
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..domain.clock import Clock, system_clock
-from .files import CorruptFile, StoreError
-from .folder import FolderStore, NotFound, ReadOnlyStore, Store, default_folder, parse_id
-from .interface import IncidentStore
+from .where import POSTGRES_SCHEMES, default_folder, store_folder  # noqa: F401  (stdlib only)
 
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+if TYPE_CHECKING:  # pragma: no cover
+    from ..domain.clock import Clock
+    from .files import CorruptFile, StoreError
+    from .folder import FolderStore, NotFound, ReadOnlyStore, Store, parse_id
+    from .interface import IncidentStore
+
+_LAZY = {"CorruptFile": "files", "StoreError": "files", "FolderStore": "folder", "NotFound": "folder",
+         "ReadOnlyStore": "folder", "Store": "folder", "parse_id": "folder", "IncidentStore": "interface"}
 
 
-def open_store(spec: str | Path | None = None, *, clock: Clock = system_clock, user: str | None = None,
-               progress=None) -> IncidentStore:
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def open_store(spec: str | Path | None = None, *, clock: "Clock | None" = None, user: str | None = None,
+               progress=None) -> "IncidentStore":
     """The store ``spec`` names (``--db``), else ``$MISHAP_DB``, else ``$MISHAP_HOME``, else the user data folder.
 
     A folder path opens the TinyDB folder store; ``progress(done, total)`` hears about a
     move from the first layout, if the folder needs one.
     """
-    named = str(spec) if spec else os.environ.get("MISHAP_DB", "")
-    if named.startswith(POSTGRES_SCHEMES):
-        raise StoreError("a PostgreSQL store (postgresql://…) is not supported by this version of mishap; "
-                         "give a folder with --db, MISHAP_DB or MISHAP_HOME")
-    return FolderStore.open(default_folder(str(spec) if spec else None), clock=clock, user=user,
-                            progress=progress)
+    from ..domain.clock import system_clock
+    from .files import StoreError
+    from .folder import FolderStore
+
+    try:
+        folder = store_folder(spec)
+    except ValueError as exc:
+        raise StoreError(str(exc)) from None
+    return FolderStore.open(folder, clock=clock or system_clock, user=user, progress=progress)
 
 
 __all__ = ["open_store", "IncidentStore", "FolderStore", "Store", "StoreError", "CorruptFile", "ReadOnlyStore",

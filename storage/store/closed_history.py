@@ -23,26 +23,23 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from .files import (CorruptFile, StoreError, file_signature, fsync_folder, parse_tinydb_bytes, read_bytes,
                     write_atomically, dump_tinydb)
 from ..readers.metrics import ReviewRow, row_from_document
 from .backups import check_incident
+from .review_index import FILE_NAME as _NAME, DirectoryMark, HistoryProblem, Progress, stamp_of
 
 CLOSED_DIR = "closed"
 INDEX_FILE = "index.json"
 JOURNAL_FILE = "index.log"
 TEMP_DIR = ".tmp"  # temp files of writes into closed/: found without listing ten thousand files
 INDEX_FORMAT = 3
-_NAME = re.compile(r"^M-([1-9][0-9]*)\.json$")
 # Past this many journal lines a writer folds them into the snapshot (cheap to read either way).
 COMPACT_AFTER = 500
-
-Progress = Callable[[int, int], None]  # (done, total)
 
 
 def file_name(number: int) -> str:
@@ -56,15 +53,7 @@ def wrap(doc: dict) -> str:
 
 
 @dataclass
-class HistoryProblem:
-    """A closed file that could not be read: its incident is offline, everything else is not."""
-
-    number: int
-    message: str
-
-
-@dataclass
-class ClosedHistory:
+class ClosedHistory(DirectoryMark):
     """The closed incidents of one store folder: their files and the review's rows."""
 
     folder: Path  # the store folder; files live in folder/closed
@@ -79,6 +68,8 @@ class ClosedHistory:
     _index_seen: tuple | None = None
     _journal_seen: tuple | None = None
     _journal_offset: int = 0
+    _dir_mark: int | None = None  # closed/'s mtime as mishap's last write there left it (journal "dir")
+    _snapshot_problems: list[int] = field(default_factory=list)  # unreadable files the snapshot names
 
     # -- where things are --------------------------------------------------------------------
 
@@ -144,6 +135,11 @@ class ClosedHistory:
             return None
         return document_of(path, raw, number)
 
+    def _row_for(self, number: int) -> "ReviewRow | None":
+        """The review row of a closed file read from disk (None: gone, or a newer mishap's)."""
+        doc = self.read(number)
+        return None if doc is None else _row_of(self.file_of(number), doc, self.known_schema)
+
     def write(self, doc: dict, *, durable: bool = True) -> None:
         """Write one closed incident's file (atomic; under the store lock)."""
         self.path.mkdir(mode=0o700, exist_ok=True)
@@ -168,7 +164,8 @@ class ClosedHistory:
         number = int(doc["number"])
         row = _row_of(self.file_of(number), doc, self.known_schema, check=False)
         stamp = stamp_of(self.file_of(number))
-        entry = {"n": number, "row": row.to_list() if row is not None else None, "at": stamp}
+        entry = {"n": number, "row": row.to_list() if row is not None else None, "at": stamp,
+                 "dir": self._dir_now()}
         if self.loaded:
             if row is not None:
                 self.rows[number] = row
@@ -181,7 +178,7 @@ class ClosedHistory:
         """Note a reopen in the journal: the incident has no review row any more."""
         self.rows.pop(number, None)
         self.stamps.pop(number, None)
-        self._append({"n": number, "gone": True})
+        self._append({"n": number, "gone": True, "dir": self._dir_now()})
 
     def _append(self, entry: dict) -> None:
         """Add one line to the journal; a journal that cannot be written is noted, never fatal.
@@ -200,6 +197,7 @@ class ClosedHistory:
             # Nothing else was written since we read: our own line need not be read back.
             self._journal_offset = size + len(line)
             self._journal_seen = file_signature(self.journal_path)
+            self._dir_mark = entry.get("dir", self._dir_mark)
 
     def _append_line(self, line: bytes) -> int:
         """Append ``line`` durably; returns the journal's size before it."""
@@ -227,17 +225,25 @@ class ClosedHistory:
         self.load()
         write_atomically(self.index_path, self._snapshot_text(), temp_dir=self.temp_path)
         write_atomically(self.journal_path, b"", temp_dir=self.temp_path)
+        # Both renames above moved closed/'s mtime: the journal's first line records it (an
+        # append, which moves nothing), so the next reader trusts rows and files agree.
+        mark = self._dir_now()
+        line = json.dumps({"dir": mark}).encode("ascii") + b"\n"
+        self._append_line(line)
+        self._dir_mark = mark
         self._index_seen = file_signature(self.index_path)
         self._journal_seen = file_signature(self.journal_path)
-        self._journal_offset = 0
+        self._journal_offset = len(line)
         self.snapshot_stale = False
         return True
 
     def _snapshot_text(self) -> str:
         entries = [row.to_list() for _, row in sorted(self.rows.items())]
         stamps = {str(n): list(stamp) for n, stamp in sorted(self.stamps.items())}
-        return json.dumps({"format": INDEX_FORMAT, "rows": entries, "stamps": stamps},
-                          ensure_ascii=True, separators=(",", ":"))
+        # Files that could not be read have no row: named here, so a reader that trusts the
+        # mark still tries them again (and names them) without listing closed/.
+        return json.dumps({"format": INDEX_FORMAT, "rows": entries, "stamps": stamps,
+                           "problems": sorted(self.problems)}, ensure_ascii=True, separators=(",", ":"))
 
     # -- the review's rows ---------------------------------------------------------------------
 
@@ -260,14 +266,16 @@ class ClosedHistory:
             self._read_journal(self._journal_offset)
             self._journal_seen = journal_sig
             return True
+        self._snapshot_problems = []
         snapshot = self._read_snapshot()
         self.rows, self.stamps = snapshot if snapshot is not None else ({}, {})
         self.snapshot_stale = snapshot is None
         self._index_seen = index_sig
         self._journal_offset = 0
+        self._dir_mark = None
         self._read_journal(0)
         self._journal_seen = journal_sig
-        self._reconcile(progress)
+        self._check_files(progress, had_snapshot=snapshot is not None)
         self.loaded = True
         return True
 
@@ -284,6 +292,7 @@ class ClosedHistory:
                 return None
             make = ReviewRow.from_list
             rows = {row.number: row for row in map(make, data["rows"])}
+            self._snapshot_problems = [int(n) for n in data.get("problems", [])]
             stamps = {int(n): (int(a), int(b)) for n, (a, b) in data.get("stamps", {}).items()}
             return rows, stamps
         except (ValueError, KeyError, TypeError, AttributeError):
@@ -301,6 +310,10 @@ class ClosedHistory:
         for line in tail[:complete].splitlines():
             try:
                 entry = json.loads(line)
+                if "dir" in entry:
+                    self._dir_mark = entry["dir"]
+                if "n" not in entry:
+                    continue  # a mark alone (written after a snapshot)
                 number = int(entry["n"])
                 if entry.get("gone"):
                     self.rows.pop(number, None)
@@ -315,52 +328,6 @@ class ClosedHistory:
             except (ValueError, KeyError, TypeError):
                 continue  # a fragment a killed writer left; the reconcile below covers its incident
         self._journal_offset = offset + complete
-
-    def _reconcile(self, progress: Progress | None) -> None:
-        """Match the rows to the files on disk: read a file that is new or changed, drop rows with no file."""
-        on_disk = self._stamps_on_disk()
-        if any(n not in on_disk for n in self.stamps):
-            self.snapshot_stale = True
-        for number in [n for n in self.stamps if n not in on_disk]:
-            self.rows.pop(number, None)
-            del self.stamps[number]
-        for number in [n for n in self.rows if n not in on_disk]:
-            del self.rows[number]
-        self.problems = {n: p for n, p in self.problems.items() if n in on_disk}
-        stale = [n for n, stamp in sorted(on_disk.items()) if self.stamps.get(n) != stamp]
-        for done, number in enumerate(stale, 1):
-            self.rows.pop(number, None)
-            self.problems.pop(number, None)
-            try:
-                doc = self.read(number)
-                row = None if doc is None else _row_of(self.file_of(number), doc, self.known_schema)
-            except CorruptFile as exc:
-                self.problems[number] = HistoryProblem(number, str(exc))
-                row = None
-            if row is not None:
-                self.rows[number] = row
-            if number not in self.problems:  # a file that cannot be read is tried again next time
-                self.stamps[number] = on_disk[number]
-                self.snapshot_stale = True
-            if progress is not None and (done % 200 == 0 or done == len(stale)):
-                progress(done, len(stale))
-
-    def _stamps_on_disk(self) -> dict[int, tuple[int, int]]:
-        """(mtime_ns, size) of every closed file, by number (one listing and a stat each)."""
-        found = {}
-        try:
-            with os.scandir(self.path) as entries:
-                for entry in entries:
-                    match = _NAME.match(entry.name)
-                    if match:
-                        try:
-                            st = entry.stat()
-                        except FileNotFoundError:
-                            continue
-                        found[int(match.group(1))] = (st.st_mtime_ns, st.st_size)
-        except FileNotFoundError:
-            pass
-        return found
 
     def documents(self) -> Iterator[tuple[int, dict | None, str | None]]:
         """Every closed file's (number, document, problem), one at a time, never all in memory."""
@@ -400,10 +367,6 @@ def _row_of(path: Path, doc: dict, known_schema: int, *, check: bool = True) -> 
         raise CorruptFile(path, f"it is not a valid incident ({exc})") from None
 
 
-def stamp_of(path: Path) -> tuple[int, int]:
-    """(mtime_ns, size) of a file, as the index remembers it."""
-    st = os.stat(path)
-    return (st.st_mtime_ns, st.st_size)
 
 
 def _write_replace(path: Path, text: str) -> None:

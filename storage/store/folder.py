@@ -43,8 +43,8 @@ from .files import (AtomicJSONStorage, CorruptFile, StoreError, backup_path, fil
 from ..domain.model import SCHEMA_VERSION, Incident, ValidationError, new_incident
 from ..domain.playbook import LoadedPlaybook, load_playbook, steps_of
 from .rules import apply_change, newer_schema_reason, next_number
+from .where import OPEN_FILE, default_folder  # noqa: F401  (default_folder re-exported)
 
-OPEN_FILE = "open.json"
 DRAFTS_TABLE = "drafts"
 LEGACY_CLOSED = "closed.json"
 LEGACY_KEPT = "closed.json.v1"  # the first layout's history, kept until a later open verified the move
@@ -561,8 +561,10 @@ class FolderStore:
         self._maybe_compact()
 
     def _remove_closed(self, number: int) -> None:
-        self.history.record_reopened(number)
+        # The file goes first: the journal line then records closed/'s mark as the removal left
+        # it (a crash between the two moves the mark, so the next review lists closed/).
         self.history.remove(number)
+        self.history.record_reopened(number)
         self._closed_cache.pop(number, None)
         self._saw_own_journal_line()
         self._maybe_compact()
@@ -761,18 +763,6 @@ def _make_folder(folder: Path) -> None:
     except OSError as exc:
         raise StoreError(f"cannot make the store folder {folder} ({exc.strerror or exc}): create it "
                          f"yourself, or give another folder with --db or MISHAP_HOME") from None
-
-
-def default_folder(cli_value: str | None = None) -> Path:
-    """Where the store lives: ``--db``, else ``MISHAP_DB``, else ``MISHAP_HOME``, else the user data dir."""
-    if cli_value:
-        return Path(cli_value).expanduser()
-    env = os.environ.get("MISHAP_DB") or os.environ.get("MISHAP_HOME")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("mishap", appauthor=False))
 
 
 Store = FolderStore  # the name the console and the tests knew it by

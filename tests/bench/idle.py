@@ -65,8 +65,14 @@ def wait_for(session: str, marker: str, timeout: float = 30) -> None:
 def idle_share(command: str, marker: str, seconds: float, keys: list[tuple[str, str]] = ()) -> float:
     """CPU share of one core (percent) of ``command`` idling for ``seconds`` once ``marker`` (and each key's) shows."""
     session = f"idle{os.getpid()}{time.monotonic_ns() % 10**6}"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "140", "-y", "40", f"exec {command}"],
-                   check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    for attempt in range(3):  # "server exited unexpectedly": another tmux client was starting the server
+        started = subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "140", "-y", "40",
+                                  f"exec {command}"], env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        if started.returncode == 0:
+            break
+        time.sleep(0.5)
+    else:
+        raise SystemExit(f"tmux could not start a session for: {command}")
     try:
         wait_for(session, marker)
         for key, shows in keys:
@@ -87,12 +93,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20, help="length of each measuring window")
     parser.add_argument("--open", type=int, default=300, help="open incidents on the board")
+    parser.add_argument("--command", help="run this instead of mishap (the store folder is appended)")
     args = parser.parse_args()
     python = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "store"
         build_store(folder, args.open)
         mishap = f"{python} -c 'from tui.app import run; run(\"{folder}\")'"
+        if args.command:
+            mishap = f"{args.command} {folder}"
         floor = idle_share(f"{python} {FLOOR_APP}", "floor-ready", args.seconds)
         board = idle_share(mishap, "Open incident 0", args.seconds)
         composer = idle_share(mishap, "Open incident 0", args.seconds,

@@ -196,3 +196,49 @@ def test_a_long_journal_is_folded_into_the_snapshot(folder, clock, monkeypatch):
     assert journal.stat().st_size < 1000 and (folder / "closed" / INDEX_FILE).exists()
     rows = {r.number for r in Store.open(folder, clock=clock).review_rows()}
     assert rows == {1, 2, 3}
+
+
+class Listings:
+    """Counts how often the rows are reconciled with a listing of closed/ (a spy on the real method)."""
+
+    def __init__(self, monkeypatch):
+        self.count = 0
+        real = closed_history.ClosedHistory._reconcile
+
+        def counting(history, progress):
+            self.count += 1
+            return real(history, progress)
+
+        monkeypatch.setattr(closed_history.ClosedHistory, "_reconcile", counting)
+
+
+def test_a_reader_trusts_the_index_while_closed_holds_only_what_mishap_recorded(folder, clock, monkeypatch):
+    store = closed_store(folder, clock)
+    first = Store.open(folder, clock=clock)
+    first.review_rows()
+    assert first.save_review_index()
+    listings = Listings(monkeypatch)
+    assert len(Store.open(folder, clock=clock).review_rows()) == 4
+    # Another writer closes one more and reopens one: each journal line carries closed/'s new mark.
+    extra = store.create("One more", "Client 9", 2)
+    store.change(extra.id, lambda i, now, by: i.close(now, by, reason="r"))
+    store.change(1, lambda i, now, by: i.set_status("open", now, by))
+    rows = {r.number for r in Store.open(folder, clock=clock).review_rows()}
+    assert rows == {2, 3, 4, extra.number}
+    assert listings.count == 0  # closed/ was never listed to know that
+
+
+def test_a_file_that_entered_closed_behind_the_journal_is_found(folder, clock, monkeypatch):
+    """A close killed between its file and its journal line: the mark no longer matches, so closed/ is listed."""
+    closed_store(folder, clock)
+    first = Store.open(folder, clock=clock)
+    first.review_rows()
+    assert first.save_review_index()
+    doc = json.loads((folder / "closed" / "M-1.json").read_text())["incidents"]["1"]
+    doc = {**doc, "number": 77, "title": "Closed, journal line never written"}
+    (folder / "closed" / "M-77.json").write_text(closed_history.wrap(doc))
+    (folder / "closed" / "M-2.json").unlink()  # and one removed by hand
+    listings = Listings(monkeypatch)
+    rows = {r.number: r.title for r in Store.open(folder, clock=clock).review_rows()}
+    assert listings.count == 1
+    assert rows[77] == "Closed, journal line never written" and 2 not in rows and len(rows) == 4

@@ -66,6 +66,8 @@ def _every_field(store: Store, clock, text: str, big: str | None = None) -> Inci
         i.cost = Cost(12.5, 300.0, 50)
         i.confirm_client(now, by)
         i.add_promise(text or "credit note", now.add(days=1), now, by)
+        i.set_client_zone("America/New_York", now, by)
+        i.set_status("resolved", now, by)
 
     store.change(inc.id, edit)
     return store.get(inc.id)

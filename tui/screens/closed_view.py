@@ -24,9 +24,9 @@ from storage.readers.metrics import Pattern
 from storage.readers.report import Report, build_report
 from storage.store.files import StoreError
 
-from ..commands import bindings
 from ..messages import StoreChanged
 from ..store_access import WriteResult
+from ..commands import bindings
 from ..text import clip, literal
 
 

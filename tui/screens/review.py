@@ -23,8 +23,8 @@ from storage.store.files import StoreError
 from storage.readers.metrics import Pattern, ReviewRow, Summary, compact_span, summarize
 from storage.readers.review_query import SORT_KEYS, ReviewQuery, parse_severities, sort_rows
 
-from ..commands import bindings
 from ..messages import StoreChanged
+from ..commands import bindings
 from ..text import literal
 from ..widgets.row_table import Column, RowTable
 
@@ -214,8 +214,9 @@ class ReviewScreen(Screen):
         self.app.store.save_review_index()
 
     def on_store_changed(self, message: StoreChanged) -> None:
-        """Another process (or we) may have closed or reopened an incident."""
-        if self._loaded and self.app.store.review_changed():
+        """Another process (or we) may have closed or reopened an incident: the rows as the store has them now
+        (cheap when none was; the store has already re-read what changed, so it is not asked whether)."""
+        if self._loaded:
             self.reload()
             self._save_index()
 

@@ -39,6 +39,7 @@ class CountdownBadge(Vertical):
         super().__init__(id=id, classes=classes)
         self.countdown: Countdown | None = None
         self.promise: str | None = None
+        self._words = ""
 
     def compose(self) -> ComposeResult:
         yield Label("", id="countdown-caption")
@@ -59,7 +60,10 @@ class CountdownBadge(Vertical):
             if promise and countdown.state is not CountdownState.NONE:
                 caption = f"{STATE_PREFIX[countdown.state]}: {promise}"
             self.query_one("#countdown-caption", Label).update(Text(clip(caption, 42)))
-        self.query_one("#countdown-face", Digits).update(countdown.face)
+        self.query_one("#countdown-face", Digits).update(countdown.face)  # lays out only if its width changes
         words = countdown.relative if due is None else f"{countdown.relative}  ·  due {countdown.due_local}"
-        self.query_one("#countdown-words", Label).update(Text(words))
+        if previous is None or words != self._words:
+            # A label's update lays the screen out again: once a minute, when the words change, not every second.
+            self._words = words
+            self.query_one("#countdown-words", Label).update(Text(words))
         return countdown

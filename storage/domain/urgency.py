@@ -1,0 +1,37 @@
+"""Which promise comes first: an incident's deadline and the one urgency order of open incidents.
+
+Standard library only, and duck-typed (anything with ``promises``, ``next_update_due``,
+``severity`` and ``number``), so the board, ``mishap list`` and the light ``mishap status``
+(which reads open.json without building full incidents) share one rule.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable, TypeVar
+
+T = TypeVar("T")
+
+
+def deadline_of(promises: Iterable, next_update_due: datetime | None) -> datetime | None:
+    """The due instant of the nearest open promise; else ``next_update_due`` (documents before the ledger)."""
+    owed = [p.due for p in promises if p.is_open]
+    return min(owed) if owed else next_update_due
+
+
+def urgency_key(incident, now: datetime) -> tuple:
+    """Sort key, most urgent first: overdue (most late first), then soonest due, then nothing promised.
+
+    Within the same due time, and among incidents with nothing promised, the most severe
+    comes first (1 = critical), then the oldest.
+    """
+    due = incident.next_deadline
+    if due is None:
+        return (2, 0.0, incident.severity, incident.number)
+    left = (due - now).total_seconds()
+    return (0 if left < 0 else 1, left, incident.severity, incident.number)
+
+
+def by_urgency(incidents: Iterable[T], now: datetime) -> list[T]:
+    """Open incidents, most urgent first: the one order of the board and of ``mishap list``."""
+    return sorted(incidents, key=lambda inc: urgency_key(inc, now))

@@ -1,0 +1,88 @@
+"""When to remind the responder of a promise away from the console: the throttle, with no terminal.
+
+A promise is announced three ways, each once per promised instant: 5 minutes before it is
+due, when it goes overdue, and then every 10 minutes while it stays overdue (the toast's
+rhythm, :data:`storage.readers.alerts.REMIND_EVERY`). A snoozed promise is silent until
+its snooze ends; snoozing never moves it. Moving a promise (a new due instant) arms it
+afresh. Pure: the caller passes the instant, so a fake clock drives it in tests.
+
+How the console uses it, each tick::
+
+    throttle = ReminderThrottle()            # once, when the console starts
+    for reminder in throttle.due(incidents, now, snoozed):
+        write(tui.desktop.notice(reminder.title, reminder.body, method, os.environ))
+
+``snoozed`` maps ``(incident number, promise index)`` to the instant the snooze ends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Iterable, Mapping, NamedTuple
+
+from .alerts import REMIND_EVERY
+from .status import DuePromise, open_promises, piece
+
+WARN_BEFORE = timedelta(minutes=5)
+SOON, OVERDUE, STILL_OVERDUE = "soon", "overdue", "still overdue"
+
+
+class Reminder(NamedTuple):
+    """One notification to give: which promise, and why now."""
+
+    kind: str  # soon, overdue or still overdue
+    promise: DuePromise
+
+    @property
+    def title(self) -> str:
+        """``mishap ‼ M-5 12m late`` or ``mishap M-6 in 4m``."""
+        return f"mishap {piece(self.promise)}"
+
+    @property
+    def body(self) -> str:
+        """What was promised, as typed (the notification methods strip control characters)."""
+        return self.promise.text
+
+
+class ReminderThrottle:
+    """Decides which promises to announce at each look; remembers what it said, per promised instant."""
+
+    def __init__(self) -> None:
+        self._said: dict[tuple[int, int, str], tuple[str, datetime]] = {}
+        self.primed = False
+
+    def due(self, incidents: Iterable, now: datetime,
+            snoozed: Mapping[tuple[int, int], datetime] | None = None) -> list[Reminder]:
+        """The reminders to give at ``now``.
+
+        The first look only primes: what is already late or close when the console starts is
+        on the screen, and its next reminder follows the usual rhythm from then on.
+        """
+        snoozed = snoozed or {}
+        remembered: dict[tuple[int, int, str], tuple[str, datetime]] = {}
+        out = []
+        for promise in open_promises(incidents, now):
+            key = (promise.number, promise.index, promise.due.isoformat())
+            last = self._said.get(key)
+            kind = self._kind(promise, now, last)
+            until = snoozed.get((promise.number, promise.index))
+            if kind is None or (until is not None and until > now):
+                if last is not None:
+                    remembered[key] = last
+                continue
+            remembered[key] = (kind, now)
+            if self.primed:
+                out.append(Reminder(kind, promise))
+        self._said = remembered
+        self.primed = True
+        return out
+
+    @staticmethod
+    def _kind(promise: DuePromise, now: datetime, last: tuple[str, datetime] | None) -> str | None:
+        if promise.late:
+            if last is None or last[0] == SOON:
+                return OVERDUE
+            return STILL_OVERDUE if now - last[1] >= REMIND_EVERY else None
+        if promise.seconds_left <= WARN_BEFORE.total_seconds() and last is None:
+            return SOON
+        return None

@@ -1,0 +1,140 @@
+"""The ``mishap`` command: starts the console, or runs one headless subcommand.
+
+Start-up time matters (it is measured), so only argparse, sys, importlib and pathlib are
+imported here at module level; the store and the console load inside the functions that
+need them.
+
+To add subcommands, write a module with ``register(command)`` (see ``tui/cli/reading.py``)
+and name it in ``FAMILIES``: ``command(name, help, run)`` returns the subcommand's parser,
+and ``run(args)`` returns the exit status. Nested subcommands take ``parents=[command.db_parent]``
+so ``--db`` works after them too (see ``tui/cli/editing.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from storage.domain.visible import visible  # stdlib only: the command stays light
+from tui.cli.common import EXIT_ERROR, UserError, fail, move_progress, say, warn, warn_about_store
+
+__all__ = ["DESCRIPTION", "EPILOG", "EXIT_ERROR", "FAMILIES", "NOT_THERE_YET", "UserError", "build_parser", "main"]
+
+NOT_THERE_YET = "the console is not there yet; use the subcommands (mishap --help)"
+
+DESCRIPTION = ("A console for the hours after your own mistake hurt a client. "
+               "Without a subcommand, starts the full-screen console.")
+EPILOG = ("WHEN is a span up to 90 days (30m, 2h, 1h30m, '2h 30m', 1d), a clock time (17:30: its next "
+          "occurrence, local time), morning (the next working morning, 09:00), none (no promise), or an ISO "
+          "time such as 2026-11-23T17:30 (local) or 2026-11-23T17:30+01:00. "
+          "The store is --db DIR, else $MISHAP_HOME, else the user data folder.")
+
+# The modules that add subcommands, in the order `mishap --help` lists them.
+FAMILIES = (
+    "tui.cli.reading",
+    "tui.cli.deadlines",
+    "tui.cli.writing",
+    "tui.cli.editing",
+    "tui.cli.reports",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr, exit status 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's API
+        self.exit(EXIT_ERROR, visible(f"mishap: {message} (see {self.prog} --help)") + "\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for ``mishap`` and its subcommands."""
+    parser = _Parser(prog="mishap", description=DESCRIPTION, epilog=EPILOG)
+    db_help = "store folder (default: $MISHAP_HOME, else the user data folder)"
+    parser.add_argument("--db", metavar="DIR", default=None, help=db_help)
+    # The same option on every subcommand, so it works after the subcommand too;
+    # SUPPRESS keeps a value given before the subcommand from being reset.
+    db_parent = _Parser(add_help=False)
+    db_parent.add_argument("--db", metavar="DIR", default=argparse.SUPPRESS, help=db_help)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str, run) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text, parents=[db_parent])
+        p.set_defaults(run=run)
+        return p
+
+    command.db_parent = db_parent  # for a family's nested subcommands (mishap promise add …)
+    for family in FAMILIES:
+        importlib.import_module(family).register(command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``mishap`` with ``argv`` (default: the process arguments); returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already reported on one line
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    if args.command is None:
+        return _start_console(args.db)
+    for stream in (sys.stdout, sys.stderr):
+        # Stored text can hold a lone surrogate (a "\ud800" escape in a file): whatever slips
+        # past visible() is written as that escape, and cannot stop a whole listing.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    if not getattr(args, "light", False):  # the light commands show no local time, and skip pendulum
+        from storage.domain.clock import zone_problem
+
+        if zone_problem():
+            warn(zone_problem())
+    try:
+        return args.run(args)
+    except BrokenPipeError:
+        # The reader went away (``mishap show M-3 | head``): not an error worth a message.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return 130  # every write is atomic: an interrupt leaves the store as it was
+    except Exception as exc:
+        if _expected(exc):
+            return fail(str(exc))
+        if isinstance(exc, OSError):
+            where = f": {exc.filename}" if exc.filename else ""
+            return fail(f"{exc.strerror or exc}{where}")
+        raise
+    finally:
+        warn_about_store(args)
+
+
+def _expected(exc: Exception) -> bool:
+    """A mistake in what was asked or a store problem (said on one line), not a bug.
+
+    StoreError is looked up only if its module is loaded: raising one loaded it, and the
+    light commands must not load the store to find out.
+    """
+    files = sys.modules.get("storage.store.files")
+    return isinstance(exc, (UserError, ValueError)) or (files is not None and isinstance(exc, files.StoreError))
+
+
+def _start_console(db: str | None) -> int:
+    from storage.store.folder import default_folder
+
+    folder = default_folder(db)
+    if (folder / "closed.json").exists():
+        # A store of the first layout: moved here, with its progress on the terminal, before the
+        # console starts (the console would otherwise sit on a blank screen while it moves).
+        from storage.store import open_store
+
+        for warning in open_store(db, progress=move_progress()).warnings:
+            warn(warning)
+    try:
+        from tui.app import run
+    except ImportError as exc:
+        if exc.name != "tui.app":
+            raise
+        say(NOT_THERE_YET)
+        return 0
+    return run(folder)

@@ -1,0 +1,95 @@
+"""Subcommands for shell prompts, status bars and cron: ``status`` and ``overdue``.
+
+Both read only open.json, with :func:`storage.store.glance.glance`: no lock, no upkeep, no
+closed history, no pendulum, so ``mishap status`` can run on every prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.cli.common import counting_arg, print_json, say, warn
+
+FORMATS = ("plain", "tmux", "json")
+
+
+def register(command) -> None:
+    """Add this family's subcommands to the parser (see ``tui.cli.FAMILIES``)."""
+    from storage.readers.status import DEFAULT_LIMIT, DEFAULT_WITHIN_MINUTES
+
+    p = command("status", "one line of the most urgent promises, for a tmux status bar or a shell prompt "
+                          "(always exits 0)", run_status)
+    p.add_argument("--within", metavar="SPAN", type=_span_seconds, default=DEFAULT_WITHIN_MINUTES * 60,
+                   help=f"show promises due within this span, and late ones (default {DEFAULT_WITHIN_MINUTES}m)")
+    p.add_argument("--format", choices=FORMATS, default="plain", dest="fmt",
+                   help="plain text, tmux styles (#[fg=…]), or a JSON array (default plain)")
+    p.add_argument("--max", metavar="N", type=counting_arg("a whole number", 3), default=DEFAULT_LIMIT, dest="limit",
+                   help=f"at most N promises on the line, then '+K more' (default {DEFAULT_LIMIT})")
+    p.add_argument("--long", action="store_true", help="add each promise's text")
+    p.set_defaults(light=True)
+
+    p = command("overdue", "list the promises whose time has passed; exit 1 if there is one (for scripts and "
+                           "cron)", run_overdue)
+    p.add_argument("--json", action="store_true", help="a JSON array of the overdue promises")
+
+
+def _span_seconds(value: str) -> int:
+    from storage.domain.spans import span_minutes
+
+    try:
+        return span_minutes(value) * 60
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _open_incidents(args):
+    """The open incidents of the store the command names, and its problems said on stderr."""
+    from storage.store.glance import glance
+    from storage.store.where import store_folder
+
+    seen = glance(store_folder(args.db))
+    for problem in seen.problems:
+        warn(problem)
+    return seen.incidents
+
+
+def _now():
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
+
+
+def run_status(args) -> int:
+    """``mishap status``: the line, or nothing when nothing is due; exit 0 whatever the store holds."""
+    from storage.readers.status import due_promises, json_rows, plain_line, tmux_line
+
+    try:
+        incidents = _open_incidents(args)
+    except ValueError as exc:  # a PostgreSQL address: said, and the prompt goes on
+        warn(str(exc))
+        incidents = []
+    items = due_promises(incidents, _now(), args.within)
+    if args.fmt == "json":
+        print_json(json_rows(items))
+        return 0
+    line = (tmux_line if args.fmt == "tmux" else plain_line)(items, limit=args.limit, long=args.long)
+    if line:
+        say(line)
+    return 0
+
+
+def run_overdue(args) -> int:
+    """``mishap overdue``: one line per late promise and exit 1, or nothing and exit 0."""
+    from storage.readers.status import json_rows, overdue_promises
+
+    items = overdue_promises(_open_incidents(args), _now())
+    if args.json:
+        print_json(json_rows(items))
+    elif items:
+        from storage.domain.clock import local_stamp
+        from storage.domain.spans import human_span
+        import pendulum
+
+        say("\n".join(f"{d.id}  promise {d.index + 1}  {human_span(d.seconds_left)} late  "
+                      f"(due {local_stamp(pendulum.instance(d.due))})  {d.text}" for d in items))
+    return 1 if items else 0

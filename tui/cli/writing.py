@@ -1,0 +1,136 @@
+"""Subcommands that change an incident: ``new``, ``update``, ``done``, ``close``, ``reopen``."""
+
+from __future__ import annotations
+
+from tui.cli.common import UserError, open_store, say, severity_arg, step_number_arg, text_arg, warn
+
+
+def register(command) -> None:
+    """Add this family's subcommands to the parser (see ``tui.cli.FAMILIES``)."""
+    p = command("new", "open a new incident and print its id", run_new)
+    p.add_argument("title", metavar="TITLE", type=text_arg, help="what went wrong, in a line")
+    p.add_argument("--client", metavar="NAME", type=text_arg, required=True, help="client organisation")
+    p.add_argument("--severity", metavar="N", type=severity_arg, required=True, help="1 (critical) to 4 (minor)")
+    p.add_argument("--contact", metavar="C", type=text_arg, default="", help="who at the client")
+    p.add_argument("--first", choices=("us", "client"), default=None,
+                   help="who learned of it first: us, or the client told us")
+    p.add_argument("--client-tz", metavar="ZONE", type=text_arg, default="",
+                   help="the client's time zone, an IANA name (America/New_York): promise times show in both")
+
+    p = command("update", "log an update sent to the client", run_update)
+    p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
+    p.add_argument("summary", metavar="SUMMARY", type=text_arg, help="what the client was told")
+    p.add_argument("--channel", metavar="C", type=text_arg, default="email", help="email, phone, … (default email)")
+    p.add_argument("--next", metavar="WHEN", dest="next_when", type=text_arg, default=None,
+                   help="when the next update is promised (default: by the cadence; 'none' for no promise)")
+
+    p = command("done", "complete a checklist step", run_done)
+    p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
+    p.add_argument("step", metavar="STEP", type=step_number_arg, help="step number, as `mishap show` numbers them")
+
+    p = command("close", "close an incident (root cause, fix, prevention, debrief, cost and lessons first)",
+                run_close)
+    p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
+    p.add_argument("--reason", metavar="WHY", help="close anyway with parts of the close-out missing, and why")
+
+    p = command("reopen", "reopen a closed incident (the timeline keeps why)", run_reopen)
+    p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
+    p.add_argument("--reason", metavar="WHY", type=text_arg, default="", help="why it is reopened")
+
+
+def run_new(args) -> int:
+    """``mishap new``: open an incident and print its id."""
+    store = open_store(args)
+    if store.playbook.problem:
+        warn(store.playbook.problem)
+    incident = store.create(args.title, args.client, args.severity, client_contact=args.contact,
+                            first_learned_by=args.first, client_tz=args.client_tz)
+    say(incident.id)
+    return 0
+
+
+def run_update(args) -> int:
+    """``mishap update``: log an update sent to the client, and promise the next one."""
+    from storage.domain.clock import Countdown, read_when
+
+    store = open_store(args)
+    target = store.get(args.id)
+    when = args.next_when
+    if when is not None:
+        # A bad WHEN fails here, before the store is locked.
+        no_promise = read_when(when, store.clock(), allow_none=True).is_none
+        if target.is_closed and not no_promise:
+            raise UserError(f"{target.id} is closed: there is no next update to promise")
+
+    def log(incident, now, by):
+        if incident.is_closed:
+            promised = None  # a closed incident has no countdown
+        elif when is not None:
+            # Read against the instant the update is logged at, so "2h" is exactly 2 h after it.
+            promised = read_when(when, now, allow_none=True).at
+        else:
+            promised = incident.next_update_after(now)
+        return incident.log_update(args.channel, args.summary, promised, now, by)
+
+    update = store.change(args.id, log)
+    if update.next_promised is None:
+        say(f"{target.id}: update logged; no next update promised")
+    else:
+        countdown = Countdown.at(update.next_promised, store.clock())
+        say(f"{target.id}: update logged; next update due {countdown.due_local} ({countdown.relative})")
+    return 0
+
+
+def run_done(args) -> int:
+    """``mishap done``: complete a checklist step (already done is success, nothing written)."""
+    store = open_store(args)
+
+    def complete(incident, now, by):
+        return incident.complete_step(args.step - 1, now, by), incident.steps[args.step - 1]
+
+    already, step = store.change(args.id, complete)
+    incident = store.get(args.id)
+    if already is not None:
+        # "done" means "mark it done": already so on disk is success, and nothing is written.
+        say(f"{incident.id}: {already.message(store.clock())}; nothing written")
+        return 0
+    done, total = incident.progress()
+    say(f"{incident.id}: step {args.step} done ({step.phase}: {step.text}); {done}/{total} done")
+    return 0
+
+
+def run_close(args) -> int:
+    """``mishap close``: close an incident, with a reason when its close-out is incomplete."""
+    from storage.domain.model import ValidationError
+
+    store = open_store(args)
+
+    def close(incident, now, by):
+        if incident.is_closed:
+            raise ValidationError(f"{incident.id} is already closed")
+        incident.close(now, by, reason=args.reason or "")
+        return incident.id, incident.close_reason
+
+    number, reason = store.change(args.id, close)
+    say(f"{number}: closed" + (f" (without a full close-out: {reason})" if reason else ""))
+    return 0
+
+
+def run_reopen(args) -> int:
+    """``mishap reopen``: reopen a closed incident and say when the next update is due."""
+    from storage.domain.clock import Countdown
+    from storage.domain.model import ValidationError
+
+    store = open_store(args)
+
+    def reopen(incident, now, by):
+        if not incident.is_closed:
+            raise ValidationError(f"{incident.id} is not closed")
+        incident.reopen(now, by, args.reason)
+        return incident.id, incident.next_deadline
+
+    number, due = store.change(args.id, reopen)
+    countdown = Countdown.at(due, store.clock()) if due else None
+    say(f"{number}: reopened" + (f"; next client update due {countdown.due_local} ({countdown.relative})"
+                                  if countdown else ""))
+    return 0
