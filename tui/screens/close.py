@@ -1,15 +1,16 @@
 """The close form: root cause, fix, prevention, debrief, cost and lessons, and what is still missing.
 
-Everything the form holds is written, and the incident closed, in one store change
-(``CloseOutDraft.apply_to``): a refusal leaves nothing half-written. The list of what
-is still missing is computed live, by applying the form to a scratch copy.
+The form dismisses with ``(draft, close)``; whoever opened it writes the draft, and closes
+the incident if asked, in one store change (``CloseOutDraft.apply_to``): a refusal leaves
+nothing half-written. The list of what is still missing is computed live, by applying the
+form to a scratch copy.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from pendulum import DateTime
 from rich.text import Text
@@ -61,9 +62,8 @@ class CloseForm(FormModal):
     CSS_PATH = [MODALS_CSS, Path(__file__).with_name("close.tcss")]
     BINDINGS = bindings("close")
 
-    def __init__(self, incident: Incident, submit: Callable[[CloseOutDraft, bool], Any],
-                 now: Callable[[], DateTime], user: str = ""):
-        super().__init__(submit)
+    def __init__(self, incident: Incident, now: Callable[[], DateTime], user: str = ""):
+        super().__init__()
         self.incident = incident
         self.now = now
         self.user = user
@@ -186,8 +186,8 @@ class CloseForm(FormModal):
         except ValidationError as exc:  # e.g. a prevention action with blank text
             problems.append(str(exc))
             gaps = self.incident.close_gaps()
-        if problems:
-            self.show_error(problems[0])
+        if problems or self.refusal:
+            self.show_error(problems[0] if problems else self.refusal)
         else:
             self.clear_error()
         if gaps:
@@ -214,14 +214,16 @@ class CloseForm(FormModal):
     def _save(self, close: bool) -> None:
         try:
             draft = self.draft()
-            self.submit(draft, close)
+            if self.check is not None:
+                self.check((draft, close))
         except (ValueError, ValidationError, StoreError) as exc:
             self.show_error(str(exc))
             reason = self.query_one("#reason", Input)
             if close and reason.display and not reason.value.strip():
                 reason.focus()  # the way to close anyway, scrolled into view
             return
-        self.dismiss("closed" if close else "saved")
+        self.typed = self.fields_as_typed()
+        self.dismiss((draft, close))
 
     def action_save(self) -> None:
         self._save(close=True)

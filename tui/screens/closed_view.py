@@ -251,5 +251,5 @@ def reopen_incident(app, number: int, then=None) -> None:
         if then is not None:
             then(bool(result))
 
-    app.push_screen(TextForm(submit, f"Reopen M-{number}", "Why reopen it (the timeline keeps this; optional)",
-                             multiline=False, required=False), finished)
+    app.push_screen(TextForm(f"Reopen M-{number}", "Why reopen it (the timeline keeps this; optional)",
+                             multiline=False, required=False, submit=submit), finished)

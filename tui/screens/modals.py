@@ -1,9 +1,12 @@
 """Modal forms: new incident, client update, damage item, question, note, status, confirm.
 
-Every form saves with ctrl+s and cancels with escape. A form never touches the store: it
-hands what was typed to a ``submit`` callable of the screen that opened it, which asks the
-app to write it. If that raises, or its awaitable ends in a refused WriteResult, the form
-stays open with the reason shown inline and what was typed kept; else it dismisses with the value.
+Every form saves with ctrl+s and cancels with escape. A form never touches the store. The
+workspace's forms dismiss with their value and the screen that opened them writes it
+(``changes.Writes.ask``); such a form may be given a ``check`` (a dry run of that change):
+what the check refuses is shown inline and the form stays. A form given a ``submit``
+callable instead hands it what was typed; the screen's callable asks the app to write it.
+If that raises, or its awaitable ends in a refused WriteResult, the form stays open with
+the reason shown inline and what was typed kept; else it dismisses with the value.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from textual.widgets.option_list import Option
 from storage.store.files import StoreError
 from storage.domain.model import DAMAGE_STATES, STATUSES, DamageItem, OpenQuestion, ValidationError
 
-from ..store_access import WriteResult
 from ..commands import bindings
+from ..store_access import WriteResult
 from ..text import kept, literal
 from ..widgets.focus import FocusInView
 
@@ -39,9 +42,13 @@ class FormModal(FocusInView, ModalScreen[Any]):
     BINDINGS = bindings("form")
     TITLE_TEXT = ""
 
-    def __init__(self, submit: Callable[..., Any]):
+    def __init__(self, submit: Callable[..., Any] | None = None):
         super().__init__()
         self.submit = submit
+        self.check: Callable[[Any], Any] | None = None  # raises ValueError to keep the form open
+        self.typed: dict[str, Any] = {}  # the fields as they were when saved
+        self._refill: tuple[dict[str, Any], str] | None = None
+        self.refusal = ""  # why the store refused this form's last save (a refilled copy shows it)
         self._stored: dict[str, tuple[str, bool]] = {}  # field id -> (stored text, multiline)
         self._saving = False  # a write is on its way: a second ctrl+s must not write twice
 
@@ -57,7 +64,7 @@ class FormModal(FocusInView, ModalScreen[Any]):
         yield from ()
 
     def collect(self) -> tuple:
-        """The arguments for ``submit``, or raise ValueError with what to fix."""
+        """The form's value as a tuple (one item: the item is the value), or raise ValueError with what to fix."""
         return ()
 
     def show_error(self, message: str) -> None:
@@ -71,10 +78,16 @@ class FormModal(FocusInView, ModalScreen[Any]):
             return
         try:
             args = self.collect()
-            result = self.submit(*args)
+            if self.submit is not None:
+                result = self.submit(*args)
+            else:
+                result = args[0] if len(args) == 1 else args
+                if self.check is not None:
+                    self.check(result)
         except (ValueError, ValidationError, StoreError) as exc:
             self.show_error(str(exc))
             return
+        self.typed = self.fields_as_typed()
         if inspect.isawaitable(result):  # a write through the app, off the event loop
             self._saving = True
             self.run_worker(self._saved(result), group="form-save")
@@ -92,6 +105,29 @@ class FormModal(FocusInView, ModalScreen[Any]):
                 return
             result = True if result.value is None else result.value
         self.dismiss(result)
+
+    def fields_as_typed(self) -> dict[str, Any]:
+        """Each field's content as the form shows it, by id."""
+        return {widget.id: widget.text if isinstance(widget, TextArea) else widget.value
+                for widget in self.query("Input, TextArea, Checkbox, Select") if widget.id}
+
+    def refilled(self, typed: dict[str, Any], error: str) -> "FormModal":
+        """This (new) form, opened with the fields as ``typed`` in another copy and ``error`` shown."""
+        self._refill = (typed, error)
+        return self
+
+    def _on_mount(self) -> None:
+        if self._refill is None:
+            return
+        typed, error = self._refill
+        self.refusal = error
+        for widget in self.query("Input, TextArea, Checkbox, Select"):
+            if widget.id in typed:
+                if isinstance(widget, TextArea):
+                    widget.text = typed[widget.id]
+                else:
+                    widget.value = typed[widget.id]
+        self.show_error(error)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -158,8 +194,8 @@ class DamageForm(FormModal):
 
     TITLE_TEXT = "Damage item"
 
-    def __init__(self, submit: Callable[..., Any], item: DamageItem | None = None):
-        super().__init__(submit)
+    def __init__(self, item: DamageItem | None = None):
+        super().__init__()
         self.item = item or DamageItem("")
 
     def fields(self) -> ComposeResult:
@@ -185,8 +221,8 @@ class QuestionForm(FormModal):
 
     TITLE_TEXT = "Open question"
 
-    def __init__(self, submit: Callable[..., Any], question: OpenQuestion | None = None):
-        super().__init__(submit)
+    def __init__(self, question: OpenQuestion | None = None):
+        super().__init__()
         self.question = question
 
     def fields(self) -> ComposeResult:
@@ -207,8 +243,8 @@ class QuestionForm(FormModal):
 class TextForm(FormModal):
     """One free-text field: a note, or a checklist step's note."""
 
-    def __init__(self, submit: Callable[..., Any], title: str, label: str, initial: str = "",
-                 multiline: bool = True, required: bool = True):
+    def __init__(self, title: str, label: str, initial: str = "", multiline: bool = True, required: bool = True,
+                 submit: Callable[..., Any] | None = None):
         super().__init__(submit)
         self.TITLE_TEXT = title
         self.label = label

@@ -1,0 +1,88 @@
+"""From what the user asked for to a store change, written through the app's one write path.
+
+Forms write nothing: the screen that opened one writes the value it dismisses with.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from pendulum import DateTime
+from textual.screen import ModalScreen
+
+from storage.domain.model import Incident, Unchanged
+from storage.store import rules
+from storage.store.files import StoreError
+
+from ..text import clip
+from .modals import FormModal
+
+Change = Callable[[Incident, DateTime, str], Any]  # what App.apply_change (and Store.change) apply
+
+
+def call(method: str, *args, **kwargs) -> Change:
+    """The change that calls ``incident.method(*args, now, by, **kwargs)``."""
+    return lambda incident, now, by: getattr(incident, method)(*args, now, by, **kwargs)
+
+
+class Writes:
+    """The changes a screen makes to incident ``number``: intents, forms and pick lists, all written
+    through the app's one write path."""
+
+    def __init__(self, app, number: int):
+        self.app = app
+        self.number = number
+
+    def intend(self, change: Change, done: str | None = None) -> None:
+        """Write an intent taken from what the screen showed; say so if the disk already had it (or moved on).
+
+        A refused write is shown by the app, and the screens redrawn from the disk.
+        """
+        app = self.app
+        result = app.apply_change(self.number, change)
+        if isinstance(result, Unchanged):
+            # The store wrote nothing and the screen now shows the disk: say why.
+            app.notify(clip(result.message(app.now()), 300), markup=False,
+                       severity="warning" if result.refused else "information")
+        elif result is not None and done:
+            app.notify(done, timeout=3, markup=False)
+
+    def ask(self, make: Callable[[], FormModal], change: Callable[[Any], Change],
+            then: Callable[[Any], None] | None = None) -> None:
+        """Open the form ``make()``; the value it dismisses with is written as ``change(value)``, then
+        ``then(value)`` runs.
+
+        Before it closes, the form tries the change on a scratch copy of the incident under the store's
+        rules (nothing is saved): what that refuses, the form shows, and it stays open. A write the store
+        still refuses (the disk, another console meanwhile) opens a new copy of the form holding what
+        was typed, with the reason.
+        """
+        app, number = self.app, self.number
+        form = make()
+
+        def dry_run(value: Any) -> None:
+            try:
+                stored = app.store.get(number)
+            except (StoreError, OSError):
+                return  # our copy is out of date: the write itself says what is wrong
+            rules.apply_change(stored.to_dict(), change(value), app.now(), app.store.user)
+
+        form.check = dry_run
+
+        def answered(value: Any) -> None:
+            if value is None:
+                return  # cancelled
+            try:
+                app.apply_change(number, change(value), raise_errors=True)
+            except StoreError as exc:
+                reason = str(exc)  # (exc itself is gone once the except block ends)
+                self.ask(lambda: make().refilled(form.typed, reason), change, then)
+                return
+            if then is not None:
+                then(value)
+
+        app.push_screen(form, answered)
+
+    def pick(self, picker: ModalScreen, then: Callable[[Any], None]) -> None:
+        """Open a pick list; ``then(value)`` once something is picked (nothing on escape)."""
+        self.app.push_screen(picker, lambda value: None if value is None else then(value))

@@ -1,0 +1,95 @@
+"""The workspace's promise ledger pane: open promises soonest first, then the record; x and m."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pendulum import DateTime
+from rich.text import Text
+from textual.message import Message
+from textual.reactive import reactive
+
+from storage.domain.clock import local_clock, relative
+from storage.domain.model import Incident
+
+from ..commands import bindings
+from ..text import clip
+from .pane import WorkspacePane
+
+COLUMNS = [("what", "Promise", 1.0), ("due", "Due", 12), ("state", "State", 9)]
+PROMISE_STYLE = {"open": "", "overdue": "bold red", "kept": "green", "kept late": "yellow",
+                 "broken": "bold red", "released": "dim"}
+
+
+@dataclass
+class PromiseKept(Message):
+    """Mark promise ``index`` kept."""
+
+    index: int
+
+
+@dataclass
+class PromiseMoveAsked(Message):
+    """Renegotiate promise ``index``'s time."""
+
+    index: int
+
+
+class PromisesPane(WorkspacePane[int]):
+    """The promises; each row stands for the promise's index. Redrawn each tick: due times are relative."""
+
+    now: reactive[DateTime | None] = reactive(None)
+
+    NAME = "promises"
+    TITLE = "Promises"
+    COLUMNS = COLUMNS
+    BINDINGS = bindings("promises")
+
+    def shown_part(self, incident: Incident):
+        return incident.promises
+
+    def watch_now(self, now: DateTime | None) -> None:
+        if now is not None and self.incident is not None:
+            self.draw(self.incident, now)  # only the cells whose text changed are touched
+
+    def draw(self, incident: Incident, now: DateTime) -> None:
+        """Open promises first (soonest due), then the record of kept and broken ones."""
+        self.fit()
+        order = sorted(range(len(incident.promises)),
+                       key=lambda i: (not incident.promises[i].is_open, incident.promises[i].due))
+        rows = []
+        for i in order:
+            promise = incident.promises[i]
+            state = promise.state(now)
+            due = relative(promise.due, now) if promise.is_open else local_clock(promise.due, now)
+            moved = f" (moved ×{len(promise.renegotiations)})" if promise.renegotiations else ""
+            rows.append((str(i), [Text(clip(promise.text + moved, 80)), Text(due),
+                                  Text(state, style=PROMISE_STYLE.get(state, ""))], i))
+        if not rows:
+            rows.append(("none", [Text("nothing promised yet: p adds a promise", style="dim"), Text(""), Text("")],
+                         None))
+        self.show_rows(rows)
+        owed = len(incident.open_promises())
+        broken = sum(1 for p in incident.promises if p.broken_at is not None)
+        self.set_title(f"Promises · {owed} open" + (f" · {broken} broken" if broken else ""))
+
+    def _highlighted_promise(self) -> int | None:
+        index = self.highlighted()
+        if index is None:
+            self.app.notify("Highlight a promise first", severity="warning", markup=False)
+        return index
+
+    def action_keep_promise(self) -> None:
+        index = self._highlighted_promise()
+        if index is None:
+            return
+        if self.incident.promises[index].kind == "update":
+            self.app.notify("An update promise is kept by sending the update: press u", severity="warning",
+                            markup=False)
+            return
+        self.post_message(PromiseKept(index))
+
+    def action_renegotiate(self) -> None:
+        index = self._highlighted_promise()
+        if index is not None:
+            self.post_message(PromiseMoveAsked(index))
