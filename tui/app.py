@@ -20,7 +20,7 @@ from textual.screen import Screen
 from storage.readers.alerts import REMIND_EVERY, OverdueWatch
 from storage.domain.clock import Clock, relative, system_clock, zone_problem
 from storage.store.files import StoreError
-from storage.store.settings import load_settings, save_settings, settings_home
+from storage.store.settings import settings_home
 from storage.store import IncidentStore, is_postgres as is_database, open_store
 
 from .messages import StoreChanged, Tick
@@ -28,6 +28,7 @@ from .commands import bindings, palette_commands, scopes_here
 from .screens.board import BoardScreen
 from .screens.problem import StoreProblemScreen
 from .screens.too_small import TooSmallScreen, too_small
+from .preferences import ThemeMemory
 from .store_access import StoreAccess, WritePath
 from .text import literal
 
@@ -36,7 +37,7 @@ CHANGES_SECONDS = 1.0  # how often a folder store is looked at for other process
 WATCH_GROUP = "store-watch"  # the worker that runs as long as the app, over store.changes()
 
 
-class MishapApp(WritePath, App):
+class MishapApp(ThemeMemory, WritePath, App):
     """Full-screen console over one store folder."""
 
     CSS_PATH = Path(__file__).resolve().parent / "mishap.tcss"
@@ -201,29 +202,6 @@ class MishapApp(WritePath, App):
         if isinstance(event, events.Paste) and not event.is_forwarded:
             event.text = literal(event.text)
         await super().on_event(event)
-
-    # -- theme, remembered in the store folder -------------------------------------------------
-
-    def _restore_theme(self) -> None:
-        try:
-            theme = load_settings(self.settings_folder).get("theme")
-        except ValueError as exc:
-            self._settings_ok = False
-            self.notify(f"{exc}; the theme will not be saved", severity="warning", markup=False)
-            theme = None
-        if isinstance(theme, str) and theme in self.available_themes:
-            self.theme = theme
-        self.theme_changed_signal.subscribe(self, self._theme_changed)
-
-    def _theme_changed(self, theme) -> None:
-        if not self._settings_ok or self.store is None or self.store.read_only:
-            return
-        try:
-            settings = load_settings(self.settings_folder)
-            settings["theme"] = theme.name
-            save_settings(self.settings_folder, settings)
-        except (ValueError, OSError) as exc:
-            self.notify(f"Theme not saved: {exc}", severity="warning", markup=False)
 
     # -- time, the tick, and other processes' changes --------------------------------------------
 

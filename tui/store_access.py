@@ -108,7 +108,7 @@ class StoreAccess:
             self.in_flight -= 1
 
     def call_now(self, fn: Callable, args: tuple = (), wait_for_writers: bool = True) -> WriteResult:
-        """The same, in the calling thread (for the synchronous bridge): the one place errors are turned into words."""
+        """The same, in the calling thread (the store thread): the one place errors are turned into words."""
         backend = self.store.backend
         writer_lock = getattr(backend, "writer_lock", None) if wait_for_writers else None
         try:
@@ -163,18 +163,6 @@ class WritePath:
         if fields is None:
             return await self.access.call(lambda store: store.discard_draft(number))
         return await self.access.call(lambda store: store.save_draft(number, fields))
-
-    def apply_change(self, number: int, apply: Callable, done: str | None = None, *,
-                     raise_errors: bool = False) -> Any:
-        """``write`` for a form that still submits in place and needs the answer now (it runs on the
-        event loop, so it waits on the lock): the same error handling and telling of screens."""
-        result = self._written(self.access.call_now(lambda store: store.change(number, apply)), number, done,
-                               show_refusal=not raise_errors)
-        if not result.ok:
-            if raise_errors:
-                raise StoreError(result.message)
-            return None
-        return result.value if result.value is not None else True
 
     def _written(self, result: "WriteResult", number: int | None, done: str | None,
                  show_refusal: bool) -> WriteResult:

@@ -58,3 +58,23 @@ def make_app(folder, clock):
         return ObservedApp(folder, clock=clock, user="ana", **kwargs)
 
     return make
+
+
+@pytest.fixture
+def writes_land(monkeypatch):
+    """A key's write runs on the store thread: ``pilot.pause()`` also waits until the writes it started
+    have landed (not for a fixed time), so a test that presses a key and then reads the store never
+    races the write. Not for tests that hold another process's lock on purpose."""
+    import asyncio
+
+    from textual.pilot import Pilot
+
+    pause = Pilot.pause
+
+    async def pause_until_written(self, delay=None):
+        await pause(self, delay)
+        while busy := [w for w in self.app.workers if w.group == "writes" and not w.is_finished]:
+            await asyncio.gather(*(w.wait() for w in busy), return_exceptions=True)
+            await pause(self, None)
+
+    monkeypatch.setattr(Pilot, "pause", pause_until_written)

@@ -11,6 +11,9 @@ from tui.screens.incident import IncidentScreen
 from tui.screens.modals import TextForm
 from tui_support import reread, table_rows, toasts
 
+# A key's write runs on the store thread: pauses wait until it has landed (see conftest).
+pytestmark = pytest.mark.usefixtures("writes_land")
+
 HOSTILE = "a[/]b [bold]x | # `tick` \x1b[31mred 💥"
 
 

@@ -7,6 +7,8 @@ on stored text and saved untouched keeps the stored text exactly.
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import tempfile
 from pathlib import Path
@@ -30,6 +32,9 @@ from tui.screens.modals import DamageForm, NewIncidentForm, QuestionForm, TextFo
 from tui.screens.promises import RenegotiateForm
 from tui.screens.review import ReviewScreen
 from tui.text import clip, literal
+
+# A key's write runs on the store thread: pauses wait until it has landed (see conftest).
+pytestmark = pytest.mark.usefixtures("writes_land")
 
 PROBE = "x \x1b]0;HIJACK\x07 \x1b]52;c;cHduZWQ=\x07 \x1b[2J"
 PROBE_SHOWN = "x ␛]0;HIJACK␇ ␛]52;c;cHduZWQ=␇ ␛[2J"

@@ -16,6 +16,9 @@ from tui.screens.incident import IncidentScreen
 from tui.screens.modals import PickerModal
 from tui_support import SIZE, reread, table_rows, toasts
 
+# A key's write runs on the store thread: pauses wait until it has landed (see conftest).
+pytestmark = pytest.mark.usefixtures("writes_land")
+
 
 @pytest.fixture(autouse=True)
 def stale_screen(monkeypatch):

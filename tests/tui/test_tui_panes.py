@@ -14,6 +14,9 @@ from tui.screens.incident import IncidentScreen
 from tui.screens.modals import DamageForm, TextForm
 from tui_support import SIZE, reread, screen_text, settle, table_rows, toasts, until
 
+# A key's write runs on the store thread: pauses wait until it has landed (see conftest).
+pytestmark = pytest.mark.usefixtures("writes_land")
+
 CLOSED_SUBTITLE = "closed · read-only · shift+r reopens"
 
 

@@ -13,6 +13,9 @@ from tui.screens.modals import PickerModal
 from tui.screens.promises import PromiseForm, RenegotiateForm
 from tui_support import reread, table_rows, toasts, until
 
+# A key's write runs on the store thread: pauses wait until it has landed (see conftest).
+pytestmark = pytest.mark.usefixtures("writes_land")
+
 
 @pytest.fixture
 def incident(store):

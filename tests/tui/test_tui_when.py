@@ -14,6 +14,9 @@ from tui.screens.incident import IncidentScreen
 from tui.screens.promises import PromiseForm, RenegotiateForm
 from tui_support import reread, toasts
 
+# A key's write runs on the store thread: pauses wait until it has landed (see conftest).
+pytestmark = pytest.mark.usefixtures("writes_land")
+
 
 @pytest.fixture
 def incident(store):

@@ -12,6 +12,9 @@ from tui.screens.modals import DamageForm, PickerModal, QuestionForm, TextForm
 from tui.widgets.countdown import CountdownBadge
 from tui_support import reread, table_rows, toasts, until
 
+# A key's write runs on the store thread: pauses wait until it has landed (see conftest).
+pytestmark = pytest.mark.usefixtures("writes_land")
+
 
 @pytest.fixture
 def incident(store):

@@ -17,7 +17,7 @@ from storage.store.files import StoreError
 from ..text import clip
 from .modals import FormModal
 
-Change = Callable[[Incident, DateTime, str], Any]  # what App.apply_change (and Store.change) apply
+Change = Callable[[Incident, DateTime, str], Any]  # what App.write (and Store.change) apply
 
 
 def call(method: str, *args, **kwargs) -> Change:
@@ -39,13 +39,19 @@ class Writes:
         A refused write is shown by the app, and the screens redrawn from the disk.
         """
         app = self.app
-        result = app.apply_change(self.number, change)
-        if isinstance(result, Unchanged):
-            # The store wrote nothing and the screen now shows the disk: say why.
-            app.notify(clip(result.message(app.now()), 300), markup=False,
-                       severity="warning" if result.refused else "information")
-        elif result is not None and done:
-            app.notify(done, timeout=3, markup=False)
+
+        def landed(result) -> None:
+            if not result.ok:
+                return  # the app has shown why
+            if isinstance(result.value, Unchanged):
+                # The store wrote nothing and the screen now shows the disk: say why.
+                app.notify(clip(result.value.message(app.now()), 300), markup=False,
+                           severity="warning" if result.value.refused else "information")
+            elif done:
+                app.notify(done, timeout=3, markup=False)
+
+        # On the store thread: a key never waits for the lock or the disk (see tui.store_access).
+        app.request_write(self.number, change, then=landed)
 
     def ask(self, make: Callable[[], FormModal], change: Callable[[Any], Change],
             then: Callable[[Any], None] | None = None) -> None:
@@ -69,17 +75,16 @@ class Writes:
 
         form.check = dry_run
 
-        def answered(value: Any) -> None:
-            if value is None:
-                return  # cancelled
-            try:
-                app.apply_change(number, change(value), raise_errors=True)
-            except StoreError as exc:
-                reason = str(exc)  # (exc itself is gone once the except block ends)
-                self.ask(lambda: make().refilled(form.typed, reason), change, then)
-                return
-            if then is not None:
+        async def write(value: Any) -> None:
+            result = await app.write(number, change(value), show_refusal=False)
+            if not result.ok:
+                self.ask(lambda: make().refilled(form.typed, result.message), change, then)
+            elif then is not None:
                 then(value)
+
+        def answered(value: Any) -> None:
+            if value is not None:  # None: cancelled
+                app.run_worker(write(value), group="writes")
 
         app.push_screen(form, answered)
 
