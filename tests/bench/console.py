@@ -133,13 +133,20 @@ async def bench_keys(presses: int, folder: Path) -> None:
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
+        from tui.widgets.checklist import ChecklistPane
+
         screen = app.screen
         table = screen.query_one("#checklist-table")
+        pane = screen.query_one(ChecklistPane)
         for i in range(presses):
-            # The work of one keypress: the action (store write + redraw of the model), then the
-            # frame Textual would paint next (layout if needed, render of dirty regions, output).
+            # The work of one keypress: the action, its write on the store thread until the screen
+            # holds the new revision, then the frame Textual would paint next (layout if needed,
+            # render of dirty regions, output).
+            before = screen.incident.revision
             start = time.perf_counter()
-            screen.action_toggle_step()
+            pane.action_toggle_step()
+            while screen.incident.revision == before:
+                await asyncio.sleep(0.0002)
             screen._on_timer_update()
             space.append(time.perf_counter() - start)
             await pilot.pause()
