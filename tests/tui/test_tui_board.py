@@ -9,7 +9,7 @@ from storage.store.folder import Store
 from tui.screens.board import BoardScreen
 from tui.screens.modals import ConfirmModal
 
-from tui_support import reread, table_rows, toasts, until
+from tui_support import notices, reread, table_rows, toasts, until
 
 
 async def test_board_lists_most_urgent_first(store, make_app, clock):
@@ -116,17 +116,20 @@ async def test_the_console_ticks_by_itself(store, make_app, folder, clock, monke
 async def test_overdue_rings_marks_broken_and_reminds_every_10_minutes(store, make_app, clock, folder):
     incident = store.create("Wrong invoice run", "Acme", 1)  # first contact due in 15 min
     app = make_app()
-    rings = []
-    app.bell = lambda: rings.append(clock())
+    # Every notification rings the bell (its bytes end with BEL), written through the app's one way out.
+    rings = lambda: [data for data in notices(app) if data.endswith(b"\x07")]  # noqa: E731
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        clock.advance(minutes=14)
+        clock.advance(minutes=9)
         app.tick()
-        assert rings == []
+        assert rings() == []
+        clock.advance(minutes=5)  # 1 min before it is due: the 5-minute warning (issue 12), and no toast
+        app.tick()
+        assert len(rings()) == 1 and not toasts(app)
         clock.advance(minutes=2)
         app.tick()
         await pilot.pause()
-        assert len(rings) == 1
+        assert len(rings()) == 2
         assert any(t.startswith(f"{incident.id} First contact with the client: 1 min late") for t in toasts(app))
         table = app.screen.query_one("#board-table", DataTable)
         cell = table.get_row(str(incident.number))[2]
@@ -137,11 +140,11 @@ async def test_overdue_rings_marks_broken_and_reminds_every_10_minutes(store, ma
         for _ in range(9):  # still overdue, but the next reminder is 10 minutes after the first
             clock.advance(minutes=1)
             app.tick()
-        assert len(rings) == 1
+        assert len(rings()) == 2
         clock.advance(minutes=1)
         app.tick()
         await pilot.pause()
-        assert len(rings) == 2
+        assert len(rings()) == 3
         assert any("11 min late" in t for t in toasts(app))
         # Broken once: the reminder does not write the record again.
         assert len(reread(folder).get(incident.id).timeline) == len(stored.timeline)

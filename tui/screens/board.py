@@ -16,6 +16,7 @@ from storage.domain.model import Incident
 from ..messages import StoreChanged, Tick
 from ..commands import bindings
 from ..text import clip
+from ..widgets.banner import OverdueBanner
 from ..widgets.tables import cut_with_ellipsis, fit_columns
 
 STATE_STYLE = {
@@ -69,6 +70,7 @@ class BoardScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield OverdueBanner()
         yield Input(placeholder="filter: id, title or client — enter to keep, escape to clear", id="filter")
         yield Static(Text(EMPTY_TEXT), id="empty")
         yield DataTable(id="board-table", cursor_type="row", zebra_stripes=True)

@@ -17,6 +17,7 @@ from storage.domain.model import Incident
 
 from ..commands import bindings
 from ..messages import StoreChanged, Tick
+from ..widgets.banner import OverdueBanner
 from ..widgets.checklist import ChecklistPane, StepNoteAsked, StepToggled
 from ..widgets.damage import AnswerAsked, DamageEditAsked, DamagePane, DamageStateSet
 from ..widgets.focus import FocusInView
@@ -52,6 +53,7 @@ class IncidentScreen(FocusInView, Screen):
     def compose(self) -> ComposeResult:
         bound = (IncidentScreen.incident, IncidentScreen.closed)
         yield Header()
+        yield OverdueBanner()
         yield IncidentStrip().data_bind(IncidentScreen.incident, IncidentScreen.now)
         with Horizontal(id="panes"):
             yield ChecklistPane().data_bind(*bound)
