@@ -32,8 +32,10 @@ def snoozes(incidents: Iterable, now: datetime) -> dict[tuple[int, int], datetim
 
 
 def words_change_at(due: DuePromise, now: datetime) -> datetime:
-    """When ``12m late`` / ``in 3m`` next reads differently (at each whole minute of the span)."""
+    """When ``12m late`` / ``in 3m`` next reads differently (each whole minute; each second under one)."""
     seconds = abs(due.seconds_left)
+    if seconds < 60:
+        return now + timedelta(seconds=1)  # ``45s``: the next tick
     wait = 60 - seconds % 60 if due.late else (seconds % 60 or 1)
     return now + timedelta(seconds=wait)
 
