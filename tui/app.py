@@ -374,8 +374,9 @@ class MishapApp(WritePath, App):
         """Open the new-incident form."""
         from .screens.modals import NewIncidentForm
 
-        def submit(title, client, severity, contact, learned):
-            return self.create(title, client, severity, client_contact=contact, first_learned_by=learned)
+        def submit(title, client, severity, contact, learned, zone=""):
+            return self.create(title, client, severity, client_contact=contact, first_learned_by=learned,
+                               client_tz=zone)
 
         def created(incident) -> None:
             if incident is not None:

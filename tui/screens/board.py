@@ -208,6 +208,16 @@ class BoardScreen(Screen):
     def action_new_incident(self) -> None:
         self.app.action_new_incident()
 
+    def action_no_news(self) -> None:
+        """A holding update for the highlighted incident (the composer opens over the board)."""
+        from .composer import ComposerScreen
+
+        number = self.selected_number()
+        if number is not None:
+            self.app.push_screen(ComposerScreen(self.app.store.get(number), holding=True),
+                                 lambda sent: sent and self.app.notify("Holding update logged; countdown reset",
+                                                                       markup=False))
+
     def action_review(self) -> None:
         self.app.action_review()
 

@@ -30,10 +30,11 @@ from .close import CloseForm
 from .closed_view import reopen_incident
 from .composer import ComposerScreen
 from .modals import DamageForm, QuestionForm, TextForm, status_picker
+from .record import RecordKeys
 from .promises import PromiseForm, RenegotiateForm, cadence_picker, first_learned_picker
 
 
-class IncidentScreen(FocusInView, Screen):
+class IncidentScreen(RecordKeys, FocusInView, Screen):
     """Work one incident: the panes post what the user asked for, the screen writes it through the
     app, and the incident as stored flows back to the strip and the panes through ``incident``."""
 

@@ -11,12 +11,15 @@ from textual.reactive import reactive
 
 from storage.domain.clock import local_clock, relative
 from storage.domain.model import Incident
+from storage.domain.zones import both_zones
 
 from ..commands import bindings
 from ..text import clip
 from .pane import WorkspacePane
 
 COLUMNS = [("what", "Promise", 1.0), ("due", "Due", 12), ("state", "State", 9)]
+# With a client zone, an open promise's time in both: "in 2 h · 12:00 their time (17:00 ours)".
+ZONED_COLUMNS = [("what", "Promise", 0.45), ("due", "Due", 0.55), ("state", "State", 9)]
 PROMISE_STYLE = {"open": "", "overdue": "bold red", "kept": "green", "kept late": "yellow",
                  "broken": "bold red", "released": "dim"}
 
@@ -46,7 +49,7 @@ class PromisesPane(WorkspacePane[int]):
     BINDINGS = bindings("promises")
 
     def shown_part(self, incident: Incident):
-        return incident.promises
+        return incident.promises, incident.client_tz
 
     def watch_now(self, now: DateTime | None) -> None:
         if now is not None and self.incident is not None:
@@ -54,14 +57,19 @@ class PromisesPane(WorkspacePane[int]):
 
     def draw(self, incident: Incident, now: DateTime) -> None:
         """Open promises first (soonest due), then the record of kept and broken ones."""
-        self.fit()
+        zone = incident.client_tz
+        self.fit(ZONED_COLUMNS if zone else None)
         order = sorted(range(len(incident.promises)),
                        key=lambda i: (not incident.promises[i].is_open, incident.promises[i].due))
         rows = []
         for i in order:
             promise = incident.promises[i]
             state = promise.state(now)
-            due = relative(promise.due, now) if promise.is_open else local_clock(promise.due, now)
+            if promise.is_open:
+                due = f"{relative(promise.due, now)} · {both_zones(promise.due, zone, now)}" if zone else \
+                    relative(promise.due, now)
+            else:
+                due = both_zones(promise.due, zone, now)
             moved = f" (moved ×{len(promise.renegotiations)})" if promise.renegotiations else ""
             rows.append((str(i), [Text(clip(promise.text + moved, 80)), Text(due),
                                   Text(state, style=PROMISE_STYLE.get(state, ""))], i))
