@@ -17,6 +17,7 @@ from ..messages import StoreChanged, Tick
 from ..commands import bindings
 from ..text import clip
 from ..widgets.banner import OverdueBanner
+from ..widgets.preview import BoardPreview
 from ..widgets.tables import cut_with_ellipsis, fit_columns
 
 STATE_STYLE = {
@@ -74,6 +75,7 @@ class BoardScreen(Screen):
         yield Input(placeholder="filter: id, title or client — enter to keep, escape to clear", id="filter")
         yield Static(Text(EMPTY_TEXT), id="empty")
         yield DataTable(id="board-table", cursor_type="row", zebra_stripes=True)
+        yield BoardPreview()
 
     def on_mount(self) -> None:
         self.title = "mishap"
@@ -136,6 +138,18 @@ class BoardScreen(Screen):
         table.display = not empty
         if selected in self._order:
             table.move_cursor(row=self._order.index(selected), animate=False)
+        self.query_one(BoardPreview).set_class(empty, "-empty")  # a class: the .tcss also hides it when short
+        self._preview(now)
+
+    def _preview(self, now: DateTime) -> None:
+        number = self.selected_number()
+        self.query_one(BoardPreview).show_incident(
+            self._shown[self._order.index(number)] if number is not None else None, now)
+
+    @on(DataTable.RowHighlighted, "#board-table")
+    def _row_highlighted(self) -> None:
+        """The preview follows the cursor at once (no timer: it shows wall-clock times only)."""
+        self._preview(self.app.now())
 
     def _cells(self, incident: Incident, now: DateTime) -> dict[str, Text]:
         countdown = Countdown.at(incident.next_deadline, now, incident.cadence)
