@@ -12,7 +12,7 @@ from storage.domain.clock import local_clock
 from storage.domain.model import Incident
 from storage.domain.zones import both_zones
 
-from ..text import clip, literal
+from ..text import clip
 
 LABEL_WIDTH = 12
 PROMISES_SHOWN = 3
@@ -25,24 +25,25 @@ def _line(text: Text, label: str, value: str, style: str = "") -> None:
 
 def preview_text(incident: Incident, now: DateTime) -> Text:
     """Five lines on ``incident``: title and client, next step, last update, open promises, damage."""
-    text = Text(clip(literal(f"{incident.id}  {incident.title}", multiline=False), 200), style="bold")
-    text.append(f"  ·  {clip(literal(incident.client_org, multiline=False), 60)}")
+    # clip() makes every control character visible (a playbook's phase name too).
+    text = Text(clip(f"{incident.id}  {incident.title}", 200), style="bold")
+    text.append(f"  ·  {clip(incident.client_org, 60)}")
     index = incident.next_step_index()
     step = incident.steps[index] if index is not None else None
-    _line(text, "Next step", f"{step.phase} — {literal(step.text, multiline=False)}" if step else
+    _line(text, "Next step", clip(f"{step.phase} — {step.text}", 200) if step else
           "every step is done", "" if step else "dim")
     last = incident.updates[-1] if incident.updates else None
     _line(text, "Last update", f"{local_clock(last.sent_at, now)} by {last.channel}: "
-          f"“{clip(literal(last.summary, multiline=False), 120)}”" if last else "none sent yet",
+          f"“{clip(last.summary, 120)}”" if last else "none sent yet",
           "" if last else "bold yellow")
     owed = incident.open_promises()
-    promised = [f"{literal(p.text, multiline=False)} — {both_zones(p.due, incident.client_tz, now)}"
+    promised = [f"{clip(p.text, 80)} — {both_zones(p.due, incident.client_tz, now)}"
                 + (" (late)" if p.due < now else "") for p in owed[:PROMISES_SHOWN]]
     if len(owed) > PROMISES_SHOWN:
         promised.append(f"+{len(owed) - PROMISES_SHOWN} more")
     _line(text, "Promised", " · ".join(promised) if promised else "nothing owed",
           "bold red" if any(p.due < now for p in owed) else "")
-    _line(text, "Damage", incident.damage_summary())
+    _line(text, "Damage", clip(incident.damage_summary(), 200))
     return text
 
 
