@@ -24,6 +24,7 @@ from storage.store.settings import settings_home
 from storage.store import IncidentStore, is_postgres as is_database, open_store
 
 from .messages import StoreChanged, Tick
+from .reminders import DeskReach
 from .commands import bindings, palette_commands, scopes_here
 from .screens.board import BoardScreen
 from .screens.problem import StoreProblemScreen
@@ -63,6 +64,7 @@ class MishapApp(ThemeMemory, WritePath, App):
         self._open_problem = "the store was not opened"
         self.watch_overdue = OverdueWatch()
         self._ring_check_at = None  # the next instant an overdue alert can be due (None: look now)
+        self.reach: DeskReach | None = None  # notifications, the window title, the banner's list
         self._settings_ok = True
         self._watching_size = False  # from the first screen on (an early resize has nothing to cover)
         self._warnings_shown = 0  # how many of the store's warnings were shown already
@@ -81,6 +83,7 @@ class MishapApp(ThemeMemory, WritePath, App):
             return
         self.access = StoreAccess(store, store.location)
         self.store = self.access.store
+        self.reach = DeskReach(self, store.config.notify)
 
     def get_default_screen(self) -> Screen:
         if self.store is None:
@@ -127,6 +130,8 @@ class MishapApp(ThemeMemory, WritePath, App):
         if self.store.config.problem:
             self.notify(self.store.config.problem, title="Config", severity="warning", timeout=10, markup=False)
         self.watch_overdue.crossed(self.store.open_incidents(), self.now())  # primes the watch
+        self.reach.start()
+        self.reach.look(self.store.open_incidents(), self.now())  # primes it, and titles the window
         late = sorted(n for n, _ in self.watch_overdue.overdue)
         if late:
             ids = ", ".join(f"M-{n}" for n in late)
@@ -140,6 +145,8 @@ class MishapApp(ThemeMemory, WritePath, App):
                              self._demo_answered)
 
     def on_unmount(self) -> None:
+        if self.reach is not None:
+            self.reach.stop()  # the user's own window title back
         if self.access is not None:
             self.access.close()  # a write already handed to the store thread is finished, not lost
 
@@ -245,7 +252,8 @@ class MishapApp(ThemeMemory, WritePath, App):
             incidents = self.store.open_incidents()
         for incident in self.watch_overdue.crossed(incidents, now):
             self.remind(incident, now)
-        self._ring_check_at = next_ring(self.watch_overdue, incidents, now)
+        self.reach.look(incidents, now)
+        self._ring_check_at = min(next_ring(self.watch_overdue, incidents, now), self.reach.next_look)
 
     @work(exclusive=True, group=WATCH_GROUP)
     async def watch_store(self) -> None:
@@ -280,16 +288,23 @@ class MishapApp(ThemeMemory, WritePath, App):
                             timeout=4, markup=False)
 
     def remind(self, incident, now) -> None:
-        """Ring and say which promise to the client is late; the first time, mark it broken."""
+        """Say which promise to the client is late (unless snoozed; the bell is rung with the desktop
+        notification, by ``reach``); the first time, mark it broken."""
         promise = incident.nearest_promise()
         what = promise.text if promise else "Client update"
         late = relative(incident.next_deadline, now) if incident.next_deadline else "late"
-        self.bell()
-        self.notify(f"{incident.id} {what}: {late} — {incident.title}",
-                    title="Promise overdue", severity="error", timeout=10, markup=False)
+        if promise is None or not promise.snoozed_at(now):
+            self.notify(f"{incident.id} {what}: {late} — {incident.title}",
+                        title="Promise overdue", severity="error", timeout=10, markup=False)
         if promise is not None and promise.broken_at is None and not self.store.read_only:
             # Recorded, so the review knows; a second console finds nothing left to mark.
             self.request_write(incident.number, lambda inc, at, by: inc.mark_broken(at, "mishap"))
+
+    def write_to_terminal(self, data: bytes) -> None:
+        """The one way mishap's own sequences (notifications, the bell, the title) reach the real terminal."""
+        # Textual gives no public handle on its output; it writes its own bell and clipboard this way.
+        if data and self._driver is not None:
+            self._driver.write(data.decode("utf-8"))
 
     def visible_screens(self) -> list[Screen]:
         """The top screen and, under modals, the screens still showing through."""
@@ -337,8 +352,9 @@ class MishapApp(ThemeMemory, WritePath, App):
         """Open the new-incident form."""
         from .screens.modals import NewIncidentForm
 
-        def submit(title, client, severity, contact, learned):
-            return self.create(title, client, severity, client_contact=contact, first_learned_by=learned)
+        def submit(title, client, severity, contact, learned, zone=""):
+            return self.create(title, client, severity, client_contact=contact, first_learned_by=learned,
+                               client_tz=zone)
 
         def created(incident) -> None:
             if incident is not None:

@@ -44,6 +44,13 @@ async def _shoot(folder: Path, out: Path) -> list[Path]:
         await pilot.press("escape", "down", "down", "enter")
         await pilot.pause()
         await save(pilot, "workspace")
+        await pilot.press("Z")  # the client's time zone: promise times in theirs and ours
+        await pilot.pause()
+        app.screen.query_one("#text").value = "America/New_York"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.pause()
+        await save(pilot, "workspace-zones")
         await pilot.press("u")
         await pilot.pause()
         await pilot.press(*"Resend is stopped; corrected file goes out by 15:00, checked by Priya.")

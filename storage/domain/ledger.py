@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # cadence_minutes == NEXT_MORNING means "the next working morning" rather than a fixed span.
 NEXT_MORNING = 0
+SNOOZE_MINUTES = (10, 30, 60)  # how long a reminder can be snoozed (the z picker's choices)
 MAX_CADENCE_MINUTES = MAX_AHEAD_DAYS * 24 * 60  # the longest span a person may type
 
 
@@ -141,6 +142,21 @@ class PromiseLedger:
                 self.record(now, "promise", f"Broken: {promise.text} was due {_when(promise.due)}", by,
                             "promise_broken")
         return broken
+
+    def snooze_reminder(self: "Incident", index: int, minutes: int, now: DateTime, by: str = "") -> None:
+        """Quiet the reminders of promise ``index`` for ``minutes``; the promise itself does not move.
+
+        It still falls due at its time (and stays broken if missed); only the notifications
+        and the bell wait. Recorded on the timeline, so every console sharing the store is quiet.
+        """
+        promise = self._promise(index)
+        _require(promise.is_open, f"promise {index + 1} is not open: there is nothing to snooze")
+        _require(minutes in SNOOZE_MINUTES,
+                 f"a reminder is snoozed for {', '.join(map(str, SNOOZE_MINUTES[:-1]))} or {SNOOZE_MINUTES[-1]} "
+                 f"minutes, not {minutes}")
+        promise.snoozed_until = to_utc(now) + pendulum.duration(minutes=minutes)
+        self.record(now, "reminder", f"Reminder snoozed {minutes} min: {promise.text} (due {_when(promise.due)}) "
+                                     f"— quiet until {_when(promise.snoozed_until)}", by, "reminder_snoozed")
 
     def release_promises(self: "Incident", now: DateTime) -> None:
         """The incident closed: nothing more is owed (a missed one stays broken)."""

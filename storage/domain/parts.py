@@ -102,6 +102,8 @@ EVENTS: dict[str, bool] = {
     "cost_recorded": False,
     # A corrected instant keeps its old value and the reason: our bookkeeping, not the client's.
     "corrected": False, "client_zone_set": False,
+    # Snoozing a reminder quiets our own notifications; the promise itself is untouched.
+    "reminder_snoozed": False,
 }
 
 
@@ -328,6 +330,7 @@ class Promise:
     broken_at: DateTime | None = None  # the due time that was missed
     released_at: DateTime | None = None  # no longer owed (the incident closed first)
     renegotiations: list[Renegotiation] = field(default_factory=list)
+    snoozed_until: DateTime | None = None  # its reminders are quiet until then (it still falls due)
 
     @property
     def is_open(self) -> bool:
@@ -350,7 +353,13 @@ class Promise:
         return {"text": self.text, "due": to_iso(self.due), "made_at": to_iso(self.made_at), "kind": self.kind,
                 "kept_at": to_iso(self.kept_at), "broken_at": to_iso(self.broken_at),
                 "released_at": to_iso(self.released_at),
-                "renegotiations": [r.to_dict() for r in self.renegotiations]}
+                "renegotiations": [r.to_dict() for r in self.renegotiations],
+                # Only when set: documents written before snoozing existed stay as they were.
+                **({"snoozed_until": to_iso(self.snoozed_until)} if self.snoozed_until else {})}
+
+    def snoozed_at(self, now: DateTime) -> bool:
+        """Whether its reminders are snoozed at ``now``."""
+        return self.snoozed_until is not None and self.snoozed_until > now
 
     @classmethod
     def from_dict(cls, d: dict, where: str) -> "Promise":
@@ -359,6 +368,7 @@ class Promise:
                       _instant(d, "kept_at", where), _instant(d, "broken_at", where),
                       _instant(d, "released_at", where),
                       [Renegotiation.from_dict(x, f"{where}.renegotiations[{i}]")
-                       for i, x in enumerate(_list(d, "renegotiations", where))])
+                       for i, x in enumerate(_list(d, "renegotiations", where))],
+                      _instant(d, "snoozed_until", where))
         _require(promise.kind in PROMISE_KINDS, f"{where}.kind must be update or commitment")
         return promise

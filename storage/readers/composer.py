@@ -69,6 +69,26 @@ def prefill(incident: Incident) -> Prefill:
     )
 
 
+def holding(incident: Incident) -> Prefill:
+    """A short "no news yet" update: what we are still doing (the next open steps); the composer
+    adds the promise of the next time. Keeping the client in the loop with no news is still an update."""
+    contact = incident.client_contact.split("(")[0].strip() or incident.client_org
+    upcoming = [s.text for s in incident.steps if not s.done and _is_news(s)][:2]
+    still = _bullets(upcoming) if upcoming else "- We are still working on it."
+    return Prefill(
+        greeting=f"Hello {contact},",
+        sections={
+            "happened": f"A short update on: {incident.title}. There is no news yet, but we have not "
+                        "stopped, and we want you to hear that from us.",
+            "affected": "",
+            "done": "",
+            "next": still,
+            "prevent": "",
+            "apology": "We are sorry for the wait.",
+        },
+    )
+
+
 def next_update_line(due: DateTime | None, now: DateTime, tz=None, client_tz: str = "") -> str:
     """The closing promise: when the client will hear from us next, in their zone when it is known.
 

@@ -77,6 +77,11 @@ class ReminderThrottle:
         self.primed = True
         return out
 
+    def next_reminder_at(self) -> datetime | None:
+        """When a promise already announced overdue is next due its 10-minute reminder (None: none is)."""
+        overdue = [at + REMIND_EVERY for kind, at in self._said.values() if kind != SOON]
+        return min(overdue, default=None)
+
     @staticmethod
     def _kind(promise: DuePromise, now: datetime, last: tuple[str, datetime] | None) -> str | None:
         if promise.late:

@@ -6,10 +6,11 @@ from textual.widgets import DataTable, Static
 
 import tui.app
 from storage.store.folder import Store
+from storage.domain.model import DamageItem
 from tui.screens.board import BoardScreen
 from tui.screens.modals import ConfirmModal
 
-from tui_support import reread, table_rows, toasts, until
+from tui_support import notices, reread, screen_text, table_rows, toasts, until
 
 
 async def test_board_lists_most_urgent_first(store, make_app, clock):
@@ -116,17 +117,20 @@ async def test_the_console_ticks_by_itself(store, make_app, folder, clock, monke
 async def test_overdue_rings_marks_broken_and_reminds_every_10_minutes(store, make_app, clock, folder):
     incident = store.create("Wrong invoice run", "Acme", 1)  # first contact due in 15 min
     app = make_app()
-    rings = []
-    app.bell = lambda: rings.append(clock())
+    # Every notification rings the bell (its bytes end with BEL), written through the app's one way out.
+    rings = lambda: [data for data in notices(app) if data.endswith(b"\x07")]  # noqa: E731
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        clock.advance(minutes=14)
+        clock.advance(minutes=9)
         app.tick()
-        assert rings == []
+        assert rings() == []
+        clock.advance(minutes=5)  # 1 min before it is due: the 5-minute warning (issue 12), and no toast
+        app.tick()
+        assert len(rings()) == 1 and not toasts(app)
         clock.advance(minutes=2)
         app.tick()
         await pilot.pause()
-        assert len(rings) == 1
+        assert len(rings()) == 2
         assert any(t.startswith(f"{incident.id} First contact with the client: 1 min late") for t in toasts(app))
         table = app.screen.query_one("#board-table", DataTable)
         cell = table.get_row(str(incident.number))[2]
@@ -137,11 +141,11 @@ async def test_overdue_rings_marks_broken_and_reminds_every_10_minutes(store, ma
         for _ in range(9):  # still overdue, but the next reminder is 10 minutes after the first
             clock.advance(minutes=1)
             app.tick()
-        assert len(rings) == 1
+        assert len(rings()) == 2
         clock.advance(minutes=1)
         app.tick()
         await pilot.pause()
-        assert len(rings) == 2
+        assert len(rings()) == 3
         assert any("11 min late" in t for t in toasts(app))
         # Broken once: the reminder does not write the record again.
         assert len(reread(folder).get(incident.id).timeline) == len(stored.timeline)
@@ -173,3 +177,37 @@ async def test_mouse_click_highlights_and_a_second_click_opens(store, make_app):
         await pilot.click("#board-table", offset=(10, 2))
         await pilot.pause()
         assert app.screen.__class__.__name__ == "IncidentScreen" and app.screen.number == second.number
+
+
+async def test_the_preview_follows_the_cursor_and_leaves_a_short_terminal(store, make_app, clock):
+    payroll = store.create("Payroll file sent with last month's rates", "Acme Ltd", 1)
+    store.change(payroll.number, lambda inc, now, by: inc.add_damage(DamageItem("212 payslips", "", 1, "confirmed"),
+                                                                     now, by))
+    order = store.create("Purchase order doubled [PO-88]", "Beta GmbH", 3)
+    store.change(order.number, lambda inc, now, by: inc.log_update("phone", "Cancelled the copy [/]", now.add(hours=3),
+                                                                   now, by))
+    store.change(order.number, lambda inc, now, by: inc.complete_step(0, now, by))
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        preview = app.screen.query_one("#preview")
+        assert preview.display and preview.region.height > 0
+        shown = screen_text(app)
+        assert "M-1  Payroll file sent with last month's rates  ·  Acme Ltd" in shown
+        assert "Next step   Stop — Halt the job, send or process that produced the mistake" in shown
+        assert "Last update none sent yet" in shown
+        assert "Promised    First contact with the client — 10:15" in shown  # 09:15 UTC, in Berlin
+        assert "Damage      1 confirmed" in shown
+        await pilot.press("down")  # no pause for a timer: the highlight message redraws it
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "M-2  Purchase order doubled [PO-88]  ·  Beta GmbH" in shown
+        assert "Next step   Stop — Make sure nothing else goes out until it is understood" in shown
+        assert "Last update 10:00 by phone: “Cancelled the copy [/]”" in shown  # brackets as typed
+        assert "Promised    Next client update — 13:00" in shown
+        assert "Damage      not assessed" in shown
+        await pilot.resize_terminal(120, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert not app.screen.query_one("#preview").display or app.screen.query_one("#preview").region.height == 0
+        assert "Next step" not in screen_text(app)

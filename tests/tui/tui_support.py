@@ -37,10 +37,20 @@ class ObservedApp(MishapApp):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.raised: list[Notification] = []
+        self.written: list[bytes] = []  # every byte mishap itself sent the terminal, in order
+
+    def write_to_terminal(self, data: bytes) -> None:
+        self.written.append(data)
+        super().write_to_terminal(data)
 
     @on(Notify)
     def _record(self, message: Notify) -> None:
         self.raised.append(message.notification)
+
+
+def notices(app: ObservedApp) -> list[bytes]:
+    """What mishap wrote to the terminal to notify (each ends with the bell), leaving out the title sequences."""
+    return [data for data in app.written if not data.startswith((b"\x1b]0;", b"\x1b[22;", b"\x1b[23;"))]
 
 
 def reread(folder, clock=None) -> Store:

@@ -16,6 +16,8 @@ from storage.domain.model import Incident
 from ..messages import StoreChanged, Tick
 from ..commands import bindings
 from ..text import clip
+from ..widgets.banner import OverdueBanner
+from ..widgets.preview import BoardPreview
 from ..widgets.tables import cut_with_ellipsis, fit_columns
 
 STATE_STYLE = {
@@ -69,9 +71,11 @@ class BoardScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield OverdueBanner()
         yield Input(placeholder="filter: id, title or client — enter to keep, escape to clear", id="filter")
         yield Static(Text(EMPTY_TEXT), id="empty")
         yield DataTable(id="board-table", cursor_type="row", zebra_stripes=True)
+        yield BoardPreview()
 
     def on_mount(self) -> None:
         self.title = "mishap"
@@ -134,6 +138,18 @@ class BoardScreen(Screen):
         table.display = not empty
         if selected in self._order:
             table.move_cursor(row=self._order.index(selected), animate=False)
+        self.query_one(BoardPreview).set_class(empty, "-empty")  # a class: the .tcss also hides it when short
+        self._preview(now)
+
+    def _preview(self, now: DateTime) -> None:
+        number = self.selected_number()
+        self.query_one(BoardPreview).show_incident(
+            self._shown[self._order.index(number)] if number is not None else None, now)
+
+    @on(DataTable.RowHighlighted, "#board-table")
+    def _row_highlighted(self) -> None:
+        """The preview follows the cursor at once (no timer: it shows wall-clock times only)."""
+        self._preview(self.app.now())
 
     def _cells(self, incident: Incident, now: DateTime) -> dict[str, Text]:
         countdown = Countdown.at(incident.next_deadline, now, incident.cadence)
@@ -205,6 +221,16 @@ class BoardScreen(Screen):
 
     def action_new_incident(self) -> None:
         self.app.action_new_incident()
+
+    def action_no_news(self) -> None:
+        """A holding update for the highlighted incident (the composer opens over the board)."""
+        from .composer import ComposerScreen
+
+        number = self.selected_number()
+        if number is not None:
+            self.app.push_screen(ComposerScreen(self.app.store.get(number), holding=True),
+                                 lambda sent: sent and self.app.notify("Holding update logged; countdown reset",
+                                                                       markup=False))
 
     def action_review(self) -> None:
         self.app.action_review()

@@ -18,8 +18,9 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from storage.readers.apology import check_apology
-from storage.domain.clock import local_clock, read_when
-from storage.readers.composer import SECTIONS, compose, next_update_line, prefill
+from storage.domain.clock import read_when
+from storage.domain.zones import both_zones
+from storage.readers.composer import SECTIONS, compose, holding, next_update_line, prefill
 from storage.store.files import write_atomically
 from storage.domain.model import Incident
 
@@ -44,9 +45,11 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
 
     BINDINGS = bindings("composer")
 
-    def __init__(self, incident: Incident):
+    def __init__(self, incident: Incident, *, holding: bool = False):
+        """``holding``: prefilled with a short "no news yet" update (a saved draft still wins: it is never lost)."""
         super().__init__()
         self.incident = incident
+        self.holding = holding
         self._autosave: Timer | None = None
         self._restored = False  # the form was filled from a saved draft
         self._loading = True
@@ -84,7 +87,7 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
     def on_mount(self) -> None:
         inc = self.incident
         draft = self.app.store.draft(inc.number)
-        filled = prefill(inc)
+        filled = holding(inc) if self.holding else prefill(inc)
         number = len(inc.updates) + 1
         values = {
             "greeting": filled.greeting,
@@ -116,7 +119,8 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
         self._loading = False
         self.refresh_checks()
         if self._restored:
-            self.app.notify("Draft restored", timeout=3, markup=False)
+            said = " (a draft was waiting: it is shown, not the holding text)" if self.holding else ""
+            self.app.notify(f"Draft restored{said}", timeout=3 if not said else 6, markup=False)
 
     # -- reading the form --------------------------------------------------------------------
 
@@ -141,7 +145,8 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
         except ValueError:
             due = None
         sections = {key: values[f"section-{key}"] for key, _ in SECTIONS}
-        return compose(values["greeting"], sections, next_update_line(due, self.app.now()), self.app.store.user)
+        return compose(values["greeting"], sections,
+                       next_update_line(due, self.app.now(), client_tz=self.incident.client_tz), self.app.store.user)
 
     # -- live checks and autosave --------------------------------------------------------------
 
@@ -151,7 +156,8 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
         try:
             due = self.next_due()
             hint.update(Text("no next update will be promised" if due is None else
-                             f"the client will be told to expect the next update at {local_clock(due, self.app.now())}"))
+                             f"the client will be told to expect the next update at "
+                             f"{both_zones(due, self.incident.client_tz, self.app.now())}"))
         except ValueError as exc:
             hint.update(Text(literal(str(exc))))
         flags = check_apology(self.text())

@@ -17,6 +17,7 @@ from storage.domain.model import Incident
 
 from ..commands import bindings
 from ..messages import StoreChanged, Tick
+from ..widgets.banner import OverdueBanner
 from ..widgets.checklist import ChecklistPane, StepNoteAsked, StepToggled
 from ..widgets.damage import AnswerAsked, DamageEditAsked, DamagePane, DamageStateSet
 from ..widgets.focus import FocusInView
@@ -29,10 +30,11 @@ from .close import CloseForm
 from .closed_view import reopen_incident
 from .composer import ComposerScreen
 from .modals import DamageForm, QuestionForm, TextForm, status_picker
+from .record import RecordKeys
 from .promises import PromiseForm, RenegotiateForm, cadence_picker, first_learned_picker
 
 
-class IncidentScreen(FocusInView, Screen):
+class IncidentScreen(RecordKeys, FocusInView, Screen):
     """Work one incident: the panes post what the user asked for, the screen writes it through the
     app, and the incident as stored flows back to the strip and the panes through ``incident``."""
 
@@ -52,6 +54,7 @@ class IncidentScreen(FocusInView, Screen):
     def compose(self) -> ComposeResult:
         bound = (IncidentScreen.incident, IncidentScreen.closed)
         yield Header()
+        yield OverdueBanner()
         yield IncidentStrip().data_bind(IncidentScreen.incident, IncidentScreen.now)
         with Horizontal(id="panes"):
             yield ChecklistPane().data_bind(*bound)

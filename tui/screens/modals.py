@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from storage.store.files import StoreError
 from storage.domain.model import DAMAGE_STATES, STATUSES, DamageItem, OpenQuestion, ValidationError
+from storage.domain.zones import client_zone
 
 from ..commands import bindings
 from ..store_access import WriteResult
@@ -177,6 +178,7 @@ class NewIncidentForm(FormModal):
             yield _labelled("Who found it first", Select(
                 [("We did", "us"), ("The client told us", "client")], value="us", allow_blank=False,
                 id="learned"))
+            yield _labelled("Client's time zone (optional)", Input(id="zone", placeholder="America/New_York"))
 
     def collect(self) -> tuple:
         title, client = self.value("title"), self.value("client")
@@ -186,7 +188,8 @@ class NewIncidentForm(FormModal):
             raise ValueError("name the client organisation")
         severity = _severity(self.value("severity"))
         learned = self.query_one("#learned", Select).value
-        return title, client, severity, self.value("contact"), learned
+        zone = client_zone(self.value("zone"))  # the domain's words for a name it does not know
+        return title, client, severity, self.value("contact"), learned, zone
 
 
 class DamageForm(FormModal):

@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Digits, Label
 
 from storage.domain.clock import Countdown, CountdownState
+from storage.domain.zones import both_zones
 
 from ..text import clip
 
@@ -39,6 +40,7 @@ class CountdownBadge(Vertical):
         super().__init__(id=id, classes=classes)
         self.countdown: Countdown | None = None
         self.promise: str | None = None
+        self.client_tz = ""
         self._words = ""
 
     def compose(self) -> ComposeResult:
@@ -46,11 +48,14 @@ class CountdownBadge(Vertical):
         yield Digits("-:--:--", id="countdown-face")
         yield Label("", id="countdown-words")
 
-    def show(self, due: DateTime | None, now: DateTime, cadence=None, promise: str | None = None) -> Countdown:
-        """Redraw for ``now``; ``promise`` names what is due. Returns the countdown drawn."""
+    def show(self, due: DateTime | None, now: DateTime, cadence=None, promise: str | None = None,
+             client_tz: str = "") -> Countdown:
+        """Redraw for ``now``; ``promise`` names what is due; with ``client_tz`` the due time is in both
+        zones. Returns the countdown drawn."""
         countdown = Countdown.at(due, now, cadence)
-        if countdown == self.countdown and promise == self.promise:
+        if countdown == self.countdown and promise == self.promise and client_tz == self.client_tz:
             return countdown
+        self.client_tz = client_tz
         previous, previous_promise = self.countdown, self.promise
         self.countdown, self.promise = countdown, promise
         if previous is None or previous.state != countdown.state or previous_promise != promise:
@@ -61,7 +66,13 @@ class CountdownBadge(Vertical):
                 caption = f"{STATE_PREFIX[countdown.state]}: {promise}"
             self.query_one("#countdown-caption", Label).update(Text(clip(caption, 42)))
         self.query_one("#countdown-face", Digits).update(countdown.face)  # lays out only if its width changes
-        words = countdown.relative if due is None else f"{countdown.relative}  ·  due {countdown.due_local}"
+        self.set_class(bool(client_tz), "-zoned")  # two zones take more room (the .tcss gives it, when there is)
+        if due is None:
+            words = countdown.relative
+        elif client_tz:
+            words = f"{countdown.relative} · due {both_zones(due, client_tz, now)}"
+        else:
+            words = f"{countdown.relative}  ·  due {countdown.due_local}"
         if previous is None or words != self._words:
             # A label's update lays the screen out again: once a minute, when the words change, not every second.
             self._words = words

@@ -11,12 +11,16 @@ from textual.reactive import reactive
 
 from storage.domain.clock import local_clock, relative
 from storage.domain.model import Incident
+from storage.domain.zones import both_zones
 
 from ..commands import bindings
 from ..text import clip
 from .pane import WorkspacePane
 
 COLUMNS = [("what", "Promise", 1.0), ("due", "Due", 12), ("state", "State", 9)]
+# With a client zone every time is in both zones, "12:00 their time (17:00 ours)": that needs the room
+# of the State column, so a promise's state is its row's colour and, unless open, a word after its text.
+ZONED_COLUMNS = [("what", "Promise", 1.0), ("due", "Due: their time (ours)", 29)]  # 17:00 their time (16:00 ours)
 PROMISE_STYLE = {"open": "", "overdue": "bold red", "kept": "green", "kept late": "yellow",
                  "broken": "bold red", "released": "dim"}
 
@@ -46,7 +50,7 @@ class PromisesPane(WorkspacePane[int]):
     BINDINGS = bindings("promises")
 
     def shown_part(self, incident: Incident):
-        return incident.promises
+        return incident.promises, incident.client_tz
 
     def watch_now(self, now: DateTime | None) -> None:
         if now is not None and self.incident is not None:
@@ -54,20 +58,26 @@ class PromisesPane(WorkspacePane[int]):
 
     def draw(self, incident: Incident, now: DateTime) -> None:
         """Open promises first (soonest due), then the record of kept and broken ones."""
-        self.fit()
+        zone = incident.client_tz
+        self.fit(ZONED_COLUMNS if zone else None)
         order = sorted(range(len(incident.promises)),
                        key=lambda i: (not incident.promises[i].is_open, incident.promises[i].due))
         rows = []
         for i in order:
             promise = incident.promises[i]
             state = promise.state(now)
-            due = relative(promise.due, now) if promise.is_open else local_clock(promise.due, now)
             moved = f" (moved ×{len(promise.renegotiations)})" if promise.renegotiations else ""
-            rows.append((str(i), [Text(clip(promise.text + moved, 80)), Text(due),
-                                  Text(state, style=PROMISE_STYLE.get(state, ""))], i))
+            style = PROMISE_STYLE.get(state, "")
+            if zone:
+                said = "" if state == "open" else f" · {state}"
+                rows.append((str(i), [Text(clip(promise.text + moved + said, 80), style=style),
+                                      Text(both_zones(promise.due, zone, now), style=style)], i))
+                continue
+            due = relative(promise.due, now) if promise.is_open else local_clock(promise.due, now)
+            rows.append((str(i), [Text(clip(promise.text + moved, 80)), Text(due), Text(state, style=style)], i))
         if not rows:
-            rows.append(("none", [Text("nothing promised yet: p adds a promise", style="dim"), Text(""), Text("")],
-                         None))
+            blank = [Text("")] * (1 if zone else 2)
+            rows.append(("none", [Text("nothing promised yet: p adds a promise", style="dim"), *blank], None))
         self.show_rows(rows)
         owed = len(incident.open_promises())
         broken = sum(1 for p in incident.promises if p.broken_at is not None)

@@ -60,4 +60,4 @@ class IncidentStrip(Horizontal):
             self.query_one("#strip-meta", Label).update(Text(meta))
         nearest = incident.nearest_promise()
         self.query_one(CountdownBadge).show(incident.next_deadline, now, incident.cadence,
-                                            nearest.text if nearest else None)
+                                            nearest.text if nearest else None, incident.client_tz)
