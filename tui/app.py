@@ -191,7 +191,7 @@ class MishapApp(ThemeMemory, WritePath, App):
         result = await self.access.call(fill_demo)
         if not result.ok:
             self.notify(f"Demo data not loaded: {result.message}", severity="error", markup=False)
-        self.tell_screens(StoreChanged())
+        self.store_changed()  # the overdue watch looks again at the next tick, as after any write
 
     # -- text from outside: toasts and pastes ------------------------------------------------
 
@@ -232,7 +232,7 @@ class MishapApp(ThemeMemory, WritePath, App):
         elif result.value:
             self.notify("The other mishap has finished writing: the store is up to date.", title="Store",
                         timeout=4, markup=False)
-            self.tell_screens(StoreChanged())
+            self.store_changed()
 
     def tick(self) -> None:
         """Once a second: the screens redraw what shows time, and an overdue promise rings."""

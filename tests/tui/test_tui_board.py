@@ -211,3 +211,22 @@ async def test_the_preview_follows_the_cursor_and_leaves_a_short_terminal(store,
         await pilot.pause()
         assert not app.screen.query_one("#preview").display or app.screen.query_one("#preview").region.height == 0
         assert "Next step" not in screen_text(app)
+
+
+async def test_accepting_the_demo_rings_for_its_late_promise(folder, make_app):
+    """The demo's M-5 is late: the tick after loading it raises the banner and the overdue toast
+    (the overdue watch used to wait for a promise of the empty store that never came)."""
+    from tui.widgets.banner import OverdueBanner
+    from tui_support import settle
+
+    app = make_app(offer_demo=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.tick()  # the console ticks while the question waits: nothing is due in an empty store
+        await pilot.press("y")
+        await settle(pilot)
+        app.tick()
+        await pilot.pause()
+        assert app.screen.query_one(OverdueBanner).display
+        assert "‼ OVERDUE  M-5" in screen_text(app)
+        assert any("M-5" in t and "late" in t for t in toasts(app))

@@ -84,8 +84,6 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
         if message.concerns(self.number):
             self.app.redraw(self, self.reload)
 
-    # -- open or closed ------------------------------------------------------------------------
-
     def watch_incident(self, incident: Incident | None) -> None:
         if incident is not None:
             self.title = incident.id
