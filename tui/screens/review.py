@@ -189,19 +189,27 @@ class ReviewScreen(Screen):
 
     @work(thread=True, exclusive=True, group="review-build")
     def _build_rows(self) -> None:
-        store = self.app.store
+        # A reader of its own on the same store: the console's store stays free meanwhile (its
+        # gate is not held for the seconds this takes, so the board, the tick and the watcher go
+        # on, and the progress below can reach the screen). The index it keeps is what the
+        # console's store then reads in a moment.
+        from storage.store import open_store
 
         def progress(done: int, total: int) -> None:
             self._status = f"Reading the closed incidents for the first time: {done:,} of {total:,} …"
             self.app.call_from_thread(self._show_problem)
 
         try:
-            rows = store.review_rows(progress=progress)
-            result = (rows, store.review_patterns(), store.review_problems(), None)
+            store = open_store(self.app.spec, clock=self.app.clock, user=self.app.store.user)
+            try:
+                rows = store.review_rows(progress=progress)
+                result = (rows, store.review_patterns(), store.review_problems(), None)
+                store.save_review_index()
+            finally:
+                store.close()
         except (StoreError, OSError) as exc:
             result = ([], {}, [], f"Cannot read the closed incidents: {exc}")
         self.app.call_from_thread(self._show_rows, *result)
-        self.app.call_from_thread(self._save_index)
 
     def on_screen_resume(self) -> None:
         # Back from a view that may have reopened one: the rows as the store has them now.
