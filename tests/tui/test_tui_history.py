@@ -79,3 +79,17 @@ async def test_a_close_in_another_process_appears_in_the_open_review(store, fold
         await pilot.pause()
         assert "Closed elsewhere" in screen_text(app)
         assert len(screen.all_rows) == 3
+
+
+async def test_a_first_review_leaves_the_console_free_while_it_reads(store, folder, make_app, watched):
+    """The build reads with a store of its own: the console's watcher, which looks at the store all the
+    while, is never stuck behind it (it was: the build held the store while it waited to show progress)."""
+    _closed(store, 250)  # progress is shown every 200 files
+    for name in (INDEX_FILE, JOURNAL_FILE):
+        (folder / "closed" / name).unlink(missing_ok=True)
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await _review(app, pilot)
+        assert len(screen.all_rows) == 250
+        assert "250 closed" in screen_text(app)
+    assert not Store.open(folder).review_needs_build()
