@@ -26,9 +26,5 @@ def default_folder(cli_value: str | None = None) -> Path:
 
 
 def store_folder(spec: str | Path | None = None) -> Path:
-    """The folder ``spec`` (``--db``) or the environment names; ValueError for a PostgreSQL address."""
-    named = str(spec) if spec else os.environ.get("MISHAP_DB", "")
-    if named.startswith(POSTGRES_SCHEMES):
-        raise ValueError("a PostgreSQL store (postgresql://…) is not supported by this version of mishap; "
-                         "give a folder with --db, MISHAP_DB or MISHAP_HOME")
+    """The folder ``spec`` (``--db``) or the environment names (callers route a PostgreSQL address first)."""
     return default_folder(str(spec) if spec else None)

@@ -77,11 +77,7 @@ def run_status(args) -> int:
     """``mishap status``: the line, or nothing when nothing is due; exit 0 whatever the store holds."""
     from storage.readers.status import due_promises, json_rows, plain_line, tmux_line
 
-    try:
-        incidents = _open_incidents(args)
-    except ValueError as exc:  # a PostgreSQL address: said, and the prompt goes on
-        warn(str(exc))
-        incidents = []
+    incidents = _open_incidents(args)
     items = due_promises(incidents, _now(), args.within)
     if args.fmt == "json":
         print_json(json_rows(items))
