@@ -6,6 +6,7 @@ The one path every write takes (``write``, ``create``, ``save_draft``) is ``Writ
 from __future__ import annotations
 
 import asyncio
+import gc
 from functools import partial
 from weakref import WeakKeyDictionary
 from pathlib import Path
@@ -69,6 +70,7 @@ class MishapApp(ThemeMemory, WritePath, App):
         self._watching_size = False  # from the first screen on (an early resize has nothing to cover)
         self._warnings_shown = 0  # how many of the store's warnings were shown already
         self._ticked_under: WeakKeyDictionary = WeakKeyDictionary()  # screen under a dialog -> minute last ticked
+        self._collect_after_first_frame = not gc.isenabled()  # the launcher paused collection (tui.cli)
 
     # -- start-up ------------------------------------------------------------------------
 
@@ -108,6 +110,25 @@ class MishapApp(ThemeMemory, WritePath, App):
                 screen.set_class(name == reached[-1], name, update=False)
         return screen
 
+    def on_ready(self) -> None:
+        """The first frame is on the terminal: garbage collection resumes if the launcher paused it, and
+        the overdue toast shows.
+
+        What start-up built lives as long as the console, so it is frozen first: the collector
+        then never walks it again, and a full collection stays short however long mishap runs.
+        """
+        if self._collect_after_first_frame:
+            self._collect_after_first_frame = False
+            gc.freeze()
+            gc.enable()
+        if self.store is not None:
+            # The overdue toast comes one frame after the board (which shows the same in its banner).
+            late = sorted(n for n, _ in self.watch_overdue.overdue)
+            if late:
+                ids = ", ".join(f"M-{n}" for n in late)
+                self.notify(f"Client update overdue: {ids}", title="Overdue", severity="error", timeout=8,
+                            markup=False)
+
     def on_mount(self) -> None:
         if zone_problem():
             self.notify(zone_problem(), title="Time zone", severity="warning", timeout=15, markup=False)
@@ -132,10 +153,6 @@ class MishapApp(ThemeMemory, WritePath, App):
         self.watch_overdue.crossed(self.store.open_incidents(), self.now())  # primes the watch
         self.reach.start()
         self.reach.look(self.store.open_incidents(), self.now())  # primes it, and titles the window
-        late = sorted(n for n, _ in self.watch_overdue.overdue)
-        if late:
-            ids = ", ".join(f"M-{n}" for n in late)
-            self.notify(f"Client update overdue: {ids}", title="Overdue", severity="error", timeout=8, markup=False)
         self.set_interval(TICK_SECONDS, self.tick)
         self.watch_store()
         if self.offer_demo and self.store_is_empty() and not self.store.read_only:

@@ -259,13 +259,26 @@ def clock_face(due: DateTime, now: DateTime) -> str:
     return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
 
 
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Written out rather than with pendulum's format(): that loads its locale files on first use, a few
+# milliseconds of the console's start-up, for English names that never change.
+
+
 def local_clock(instant: DateTime, now: DateTime | None = None, tz: str | pendulum.Timezone | None = None) -> str:
-    """The instant on the user's wall clock: ``17:30``, or ``Tue 17:30`` when not today."""
+    """The instant on the user's wall clock: ``17:30`` today, ``Tue 17:30`` within a week of
+    ``now``, ``3 Dec 17:30`` further off (a weekday alone would name the wrong week)."""
     zone = tz if tz is not None else local_zone()
     local = instant.in_timezone(zone)
-    if now is not None and local.date() != now.in_timezone(zone).date():
-        return local.format("ddd HH:mm")
-    return local.format("HH:mm")
+    time_of_day = f"{local.hour:02d}:{local.minute:02d}"
+    if now is None:
+        return time_of_day
+    days = (local.date() - now.in_timezone(zone).date()).days
+    if days == 0:
+        return time_of_day
+    if -7 < days < 7:
+        return f"{_WEEKDAYS[local.weekday()]} {time_of_day}"
+    return f"{local.day} {_MONTHS[local.month - 1]} {time_of_day}"
 
 
 def local_stamp(instant: DateTime | None, tz: str | pendulum.Timezone | None = None, *, offset: bool = False) -> str:
@@ -274,7 +287,12 @@ def local_stamp(instant: DateTime | None, tz: str | pendulum.Timezone | None = N
     if instant is None:
         return "—"
     local = instant.in_timezone(tz if tz is not None else local_zone())
-    return local.format("YYYY-MM-DD HH:mm Z" if offset else "YYYY-MM-DD HH:mm")
+    stamp = f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+    if not offset:
+        return stamp
+    minutes = int(local.utcoffset().total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{stamp} {sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,15 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from .files import (CorruptFile, StoreError, file_signature, fsync_folder, parse_tinydb_bytes, read_bytes,
                     write_atomically, dump_tinydb)
-from ..readers.metrics import ReviewRow, row_from_document
 from .backups import check_incident
 from .review_index import FILE_NAME as _NAME, DirectoryMark, HistoryProblem, Progress, stamp_of
+
+if TYPE_CHECKING:  # the review's rows load with the review, not with every store open (start-up time)
+    from ..readers.metrics import ReviewRow
 
 CLOSED_DIR = "closed"
 INDEX_FILE = "index.json"
@@ -290,6 +292,8 @@ class ClosedHistory(DirectoryMark):
             data = json.loads(raw)
             if data.get("format") != INDEX_FORMAT:
                 return None
+            from ..readers.metrics import ReviewRow
+
             make = ReviewRow.from_list
             rows = {row.number: row for row in map(make, data["rows"])}
             self._snapshot_problems = [int(n) for n in data.get("problems", [])]
@@ -320,6 +324,8 @@ class ClosedHistory(DirectoryMark):
                     self.stamps.pop(number, None)
                     continue
                 if entry.get("row") is not None:
+                    from ..readers.metrics import ReviewRow
+
                     self.rows[number] = ReviewRow.from_list(entry["row"])
                 else:
                     self.rows.pop(number, None)  # written by a newer mishap: left out
@@ -361,6 +367,8 @@ def _row_of(path: Path, doc: dict, known_schema: int, *, check: bool = True) -> 
         return None
     if check:
         check_incident(path, int(doc.get("number") or 0), doc)
+    from ..readers.metrics import row_from_document
+
     try:
         return row_from_document(doc)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:

@@ -6,7 +6,7 @@ import pendulum
 import pytest
 
 from storage.domain.clock import (Countdown, CountdownState, clock_face, countdown_state, human_span,
-                           local_clock, parse_when, relative)
+                           local_clock, local_stamp, parse_when, relative)
 from storage.store.folder import Store
 
 NY, BERLIN = "America/New_York", "Europe/Berlin"
@@ -202,3 +202,20 @@ def test_local_clock_names_the_day_when_not_today():
     assert local_clock(due, now, BERLIN) == "Sun 02:30"
     assert local_clock(due, None, BERLIN) == "02:30"
     assert local_clock(due, now, NY) == "21:30"  # still Saturday in New York
+
+
+def test_local_clock_names_the_date_a_week_or_more_away():
+    now = pendulum.datetime(2026, 11, 25, 12, 0, tz=UTC)  # a Wednesday
+    assert local_clock(now.add(days=6), now, UTC) == "Tue 12:00"
+    # A week on, "Wed 12:00" would read as today's weekday: the date says which one.
+    assert local_clock(now.add(days=7), now, UTC) == "2 Dec 12:00"
+    assert local_clock(now.subtract(days=12), now, BERLIN) == "13 Nov 13:00"
+
+
+@pytest.mark.parametrize("zone, expected", [(BERLIN, "2026-11-29 17:30 +01:00"), (NY, "2026-11-29 11:30 -05:00"),
+                                            ("America/St_Johns", "2026-11-29 13:00 -03:30"),
+                                            ("Asia/Kolkata", "2026-11-29 22:00 +05:30")])
+def test_local_stamp_carries_the_offset_of_its_zone(zone, expected):
+    instant = pendulum.datetime(2026, 11, 29, 16, 30, tz=UTC)
+    assert local_stamp(instant, zone, offset=True) == expected
+    assert local_stamp(instant, zone) == expected[:16]

@@ -30,6 +30,8 @@ async def test_board_lists_most_urgent_first(store, make_app, clock):
         assert rows[1][0].startswith("in 8 min")
         assert rows[1][5] == "0/26"
         assert rows[2][6] == "not assessed"
+        # Said once more as a toast, which comes right after the board's first frame.
+        assert f"Client update overdue: {late.id}" in toasts(app)
 
 
 async def test_countdown_ticks_from_the_clock_and_reorders(store, make_app, clock):

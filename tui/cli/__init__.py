@@ -13,6 +13,7 @@ so ``--db`` works after them too (see ``tui/cli/editing.py``).
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -122,6 +123,10 @@ def _expected(exc: Exception) -> bool:
 
 
 def _start_console(db: str | None) -> int:
+    # No garbage collection until the board's first frame (the app turns it back on): start-up
+    # builds some 200,000 objects that live as long as the console, and collecting while they
+    # pile up took about a tenth of the time to the first frame, finding nothing to free.
+    gc.disable()
     from storage.store.folder import default_folder
     from storage.store.where import POSTGRES_SCHEMES
 

@@ -34,6 +34,7 @@ COLUMNS = [("due", "Next update", DUE_WIDTH), ("sev", "Sev", 3), ("title", "Inci
 # What a narrower terminal leaves out, so the incident's title keeps a readable width.
 DROPPED_BELOW = {"damage": 100, "client": 80, "status": 80}
 
+FILTER_HINT = "filter: id, title or client — enter to keep, escape to clear"
 EMPTY_TEXT = ("No open incidents.\n\nPress  n  to open one, or run  mishap demo  in a shell to see a "
               "realistic demo set.  ?  shows every key.")
 
@@ -72,7 +73,6 @@ class BoardScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield OverdueBanner()
-        yield Input(placeholder="filter: id, title or client — enter to keep, escape to clear", id="filter")
         yield Static(Text(EMPTY_TEXT), id="empty")
         yield DataTable(id="board-table", cursor_type="row", zebra_stripes=True)
         yield BoardPreview()
@@ -80,7 +80,6 @@ class BoardScreen(Screen):
     def on_mount(self) -> None:
         self.title = "mishap"
         self.sub_title = "open incidents"
-        self.query_one("#filter").display = False
         self.query_one("#board-table").focus()
         # The footer after the focus: composed once with the right keys, not twice (start-up time).
         self.mount(Footer(compact=True))
@@ -235,15 +234,19 @@ class BoardScreen(Screen):
     def action_review(self) -> None:
         self.app.action_review()
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+    async def action_filter(self) -> None:
+        boxes = self.query("#filter").results(Input)
+        box = next(boxes, None)
+        if box is None:  # made on first use: most sessions never filter, and every start-up would pay for it
+            box = Input(placeholder=FILTER_HINT, id="filter")
+            await self.mount(box, before="#empty")
         box.display = True
         box.focus()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value = ""
-        box.display = False
+        for box in self.query("#filter").results(Input):
+            box.value = ""
+            box.display = False
         self.table.focus()
 
     @on(Input.Changed, "#filter")
