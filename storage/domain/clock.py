@@ -15,6 +15,7 @@ from typing import Callable
 import pendulum
 from pendulum import DateTime, Duration
 
+from .urgency import seconds_until
 from .localzone import local_zone, zone_problem  # noqa: F401 - zone_problem is re-exported for the callers
 # The span grammar and span words live in spans (stdlib only, for the light commands); re-exported here.
 from .spans import (  # noqa: F401
@@ -228,7 +229,7 @@ def countdown_state(due: DateTime | None, now: DateTime, cadence: Duration | Non
     """
     if due is None:
         return CountdownState.NONE
-    left = (due - now).total_seconds()
+    left = seconds_until(due, now)
     if left < 0:
         return CountdownState.OVERDUE
     if left < DUE_WINDOW.total_seconds():
@@ -243,7 +244,7 @@ def countdown_state(due: DateTime | None, now: DateTime, cadence: Duration | Non
 
 def relative(due: DateTime, now: DateTime) -> str:
     """``in 12 min`` before the instant, ``4 min late`` after it."""
-    left = (due - now).total_seconds()
+    left = seconds_until(due, now)
     if left >= 0:
         return f"in {human_span(left)}"
     return f"{human_span(left)} late"
@@ -251,7 +252,7 @@ def relative(due: DateTime, now: DateTime) -> str:
 
 def clock_face(due: DateTime, now: DateTime) -> str:
     """The remaining (or overrun) time as ``H:MM:SS``, with a minus sign when late."""
-    left = int((due - now).total_seconds())
+    left = int(seconds_until(due, now))
     sign = "-" if left < 0 else ""
     left = abs(left)
     hours, rest = divmod(left, 3600)

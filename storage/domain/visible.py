@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 
 __all__ = ["visible", "has_controls", "json_text", "SHOWN_AS_CODE"]
 
@@ -30,23 +31,36 @@ BIDI = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066,
 # Shown as ⟨U+XXXX⟩ (no Unicode picture exists for them).
 SHOWN_AS_CODE = frozenset([*range(0x80, 0xA0), *BIDI, *range(0xD800, 0xE000)])
 
-_ONE_LINE = {code: 0x2400 + code for code in range(0x20)}
-_ONE_LINE[0x7F] = 0x2421  # ␡
-_ONE_LINE[ord("\t")] = ord(" ")
-_ONE_LINE.update({code: f"⟨U+{code:04X}⟩" for code in SHOWN_AS_CODE})
-_MULTILINE = dict(_ONE_LINE)
-del _MULTILINE[ord("\n")]
+
+@cache
+def _table(multiline: bool) -> dict[int, int | str]:
+    """What each control character becomes (built on first need: most text holds none)."""
+    one_line: dict[int, int | str] = {code: 0x2400 + code for code in range(0x20)}
+    one_line[0x7F] = 0x2421  # ␡
+    one_line[ord("\t")] = ord(" ")
+    one_line.update({code: f"⟨U+{code:04X}⟩" for code in SHOWN_AS_CODE})
+    if multiline:
+        del one_line[ord("\n")]
+    return one_line
+
 
 _OTHERS = "\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
-_ANY_CONTROL = re.compile(f"[\x00-\x1f{_OTHERS}]")
-_ANY_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f{_OTHERS}]")
-# What json.dumps(ensure_ascii=False) leaves raw but a terminal would obey or choke on.
-_JSON_RAW = re.compile(f"[{_OTHERS}]")
+
+
+@cache
+def _pattern(name: str) -> re.Pattern:
+    """The pattern of what needs showing (compiled on first need: start-up time)."""
+    return re.compile({"any": f"[\x00-\x1f{_OTHERS}]",
+                       "multiline": f"[\x00-\x09\x0b-\x1f{_OTHERS}]",
+                       # What json.dumps(ensure_ascii=False) leaves raw but a terminal would obey or choke on.
+                       "json": f"[{_OTHERS}]"}[name])
 
 
 def has_controls(text: str, *, multiline: bool = False) -> bool:
     """Whether :func:`visible` would change ``text`` (a newline counts only in one-line views)."""
-    return (_ANY_BUT_NEWLINE if multiline else _ANY_CONTROL).search(text) is not None
+    if text.isprintable():
+        return False  # the common case, told in C: every character above is one isprintable() refuses
+    return _pattern("multiline" if multiline else "any").search(text) is not None
 
 
 def visible(text: str, *, multiline: bool = False) -> str:
@@ -54,8 +68,8 @@ def visible(text: str, *, multiline: bool = False) -> str:
     if not has_controls(text, multiline=multiline):
         return text  # the common case: nothing to copy
     if multiline:
-        return text.replace("\r\n", "\n").translate(_MULTILINE)
-    return text.translate(_ONE_LINE)
+        return text.replace("\r\n", "\n").translate(_table(True))
+    return text.translate(_table(False))
 
 
 def json_text(value, *, indent: int | None = 2) -> str:
@@ -66,4 +80,4 @@ def json_text(value, *, indent: int | None = 2) -> str:
     """
     text = json.dumps(value, ensure_ascii=False, indent=indent)
     # These characters can only occur inside JSON strings, where \\uXXXX means the same.
-    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _pattern("json").sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Iterable, NamedTuple
 
 from ..domain.spans import compact_span
-from ..domain.urgency import by_urgency
+from ..domain.urgency import by_urgency, seconds_until
 from ..domain.visible import visible
 
 LATE_MARK = "‼"
@@ -57,7 +57,7 @@ class DuePromise(NamedTuple):
 
 
 def _owed(incident, now: datetime) -> list[DuePromise]:
-    return [DuePromise(incident.number, index, p.text, p.kind, p.due, (p.due - now).total_seconds(),
+    return [DuePromise(incident.number, index, p.text, p.kind, p.due, seconds_until(p.due, now),
                        incident.severity)
             for index, p in enumerate(incident.promises) if p.is_open]
 
@@ -71,7 +71,7 @@ def due_promises(incidents: Iterable, now: datetime, within_seconds: float) -> l
     found = []
     for incident in by_urgency(incidents, now):
         deadline = incident.next_deadline
-        if deadline is None or (deadline - now).total_seconds() > within_seconds:
+        if deadline is None or seconds_until(deadline, now) > within_seconds:
             continue
         first = min(_owed(incident, now), key=lambda d: (d.due, d.index), default=None)
         if first is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from storage.store.folder import Store
-from tui.cli import NOT_THERE_YET, main
+from tui.cli import NOT_THERE_YET, build_parser, console_only, main
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = "a[/]b [bold]x \x1b[31mred\x1b[0m 🔥 עברית"
@@ -67,13 +68,31 @@ def test_the_command_does_not_import_textual(tmp_path):
 def test_no_subcommand_starts_the_console(monkeypatch, folder):
     calls = []
     fake = types.ModuleType("tui.app")
-    fake.run = lambda where: calls.append(where) or 0
+    fake.run = lambda where: calls.append((where, gc.isenabled())) or 0
     monkeypatch.setitem(sys.modules, "tui.app", fake)
     assert main(["--db", str(folder)]) == 0
-    assert calls == [folder]
+    assert main([f"--db={folder}"]) == 0
+    # Collection is paused for the start-up (the app resumes it after its first frame) and
+    # always on again once the console is gone.
+    assert calls == [(folder, False), (folder, False)] and gc.isenabled()
     monkeypatch.setenv("MISHAP_HOME", str(folder / "home"))
     assert main([]) == 0
-    assert calls[-1] == folder / "home"
+    assert calls[-1] == (folder / "home", False)
+
+
+@pytest.mark.parametrize("argv", [[], ["--db", "/srv/store"], ["--db=/srv/store"], ["--db", "postgresql://h/db"],
+                                  ["--db", "-x"], ["--db"], ["--db="], ["--help"], ["list"], ["--db", "a", "list"],
+                                  ["list", "--db", "a"], ["--db", "a", "--db", "b"], ["--bd", "a"]])
+def test_the_console_shortcut_reads_argv_as_the_full_parser_does(argv):
+    """``console_only`` skips building the parser only where the parser would start the console too;
+    whatever it declines the parser reads as before."""
+    shortcut = console_only(argv)
+    assert (shortcut is not None) == (argv in ([], ["--db", "/srv/store"], ["--db=/srv/store"],
+                                               ["--db", "postgresql://h/db"]))
+    if shortcut is None:
+        return
+    args = build_parser().parse_args(argv)
+    assert args.command is None and shortcut == (args.db,)
 
 
 def test_no_console_yet_says_so(monkeypatch, capsys, folder):

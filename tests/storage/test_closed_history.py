@@ -10,6 +10,7 @@ import tinydb
 
 from storage.store import closed_history
 from storage.store.closed_history import INDEX_FILE, JOURNAL_FILE
+from storage.readers import metrics
 from storage.readers.metrics import review_row
 from storage.store.folder import NotFound, Store
 
@@ -77,8 +78,8 @@ def test_after_another_process_closes_only_its_journal_line_is_read(folder, cloc
     store.change(inc.id, lambda i, now, by: i.close(now, by, reason="r"))
     assert viewer.review_changed()
     parsed = []
-    real = closed_history.row_from_document
-    monkeypatch.setattr(closed_history, "row_from_document", lambda doc: parsed.append(doc["number"]) or real(doc))
+    real = metrics.row_from_document  # closed_history looks it up there on each use
+    monkeypatch.setattr(metrics, "row_from_document", lambda doc: parsed.append(doc["number"]) or real(doc))
     reads = FileReads(monkeypatch)
     rows = {r.number: r for r in viewer.review_rows()}
     assert len(rows) == 5 and rows[inc.number].title == "One more"
@@ -86,6 +87,10 @@ def test_after_another_process_closes_only_its_journal_line_is_read(folder, cloc
     # A new process: the snapshot and the journal, still no incident file.
     assert len(Store.open(folder, clock=clock).review_rows()) == 5
     assert parsed == [] and reads.names == [INDEX_FILE]
+    # The control: a row taken from a document does go through the function watched above.
+    doc = json.loads((folder / "closed" / f"M-{inc.number}.json").read_text())["incidents"][str(inc.number)]
+    closed_history._row_of(folder / "closed" / f"M-{inc.number}.json", doc, 2, check=False)
+    assert parsed == [inc.number]
 
 
 def test_reopened_incidents_leave_the_review(folder, clock):

@@ -99,3 +99,15 @@ def test_any_text_comes_out_safe_idempotent_and_json_exact(text):
     assert visible(one_line) == one_line and visible(lines, multiline=True) == lines
     assert json.loads(json_text(text)) == text
     assert unsafe(json_text(text), newlines=True) == []
+
+
+def test_every_code_point_is_told_apart_exactly():
+    """The quick isprintable() check lets nothing through: over all of Unicode, exactly the C0
+    controls, DEL and the ones shown as codes count as controls (a newline only in one-line views)."""
+    from storage.domain.visible import SHOWN_AS_CODE, has_controls
+
+    controls = set(range(0x20)) | {0x7F} | set(SHOWN_AS_CODE)
+    found = {code for code in range(0x110000) if has_controls(chr(code))}
+    assert found == controls
+    assert {code for code in controls if has_controls(f"a{chr(code)}b", multiline=True)} == controls - {ord("\n")}
+    assert not has_controls("\U0001F469\u200d\U0001F4BB\u00a0\u200bfin", multiline=True)  # ZWJ, no-break and zero-width spaces

@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``mishap`` with ``argv`` (default: the process arguments); returns the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    console = console_only(argv)
+    if console is not None:
+        return _start_console(console[0])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -112,6 +116,22 @@ def main(argv: list[str] | None = None) -> int:
         warn_about_store(args)
 
 
+def console_only(argv: list[str]) -> tuple[str | None] | None:
+    """``(db,)`` when ``argv`` asks for the console and nothing else (``--db DIR`` at most), else None.
+
+    The console then starts without the full parser: building it loads every subcommand's module
+    and makes twenty parsers, a twentieth of the time to the board. Anything else (a subcommand,
+    ``--help``, a mistake) goes through ``build_parser``, which reads these forms the same way.
+    """
+    if not argv:
+        return (None,)
+    if len(argv) == 1 and argv[0].startswith("--db=") and len(argv[0]) > len("--db="):
+        return (argv[0][len("--db="):],)
+    if len(argv) == 2 and argv[0] == "--db" and argv[1] and not argv[1].startswith("-"):
+        return (argv[1],)
+    return None
+
+
 def _expected(exc: Exception) -> bool:
     """A mistake in what was asked or a store problem (said on one line), not a bug.
 
@@ -127,6 +147,13 @@ def _start_console(db: str | None) -> int:
     # builds some 200,000 objects that live as long as the console, and collecting while they
     # pile up took about a tenth of the time to the first frame, finding nothing to free.
     gc.disable()
+    try:
+        return _console(db)
+    finally:
+        gc.enable()  # on every way out, the app's included (a no-op once it has done so)
+
+
+def _console(db: str | None) -> int:
     from storage.store.folder import default_folder
     from storage.store.where import POSTGRES_SCHEMES
 
@@ -134,11 +161,14 @@ def _start_console(db: str | None) -> int:
     folder = named if named.startswith(POSTGRES_SCHEMES) else default_folder(db)
     if not isinstance(folder, str) and (folder / "closed.json").exists():
         # A store of the first layout: moved here, with its progress on the terminal, before the
-        # console starts (the console would otherwise sit on a blank screen while it moves).
+        # console starts (the console would otherwise sit on a blank screen while it moves). It
+        # reads thousands of documents: the collector runs meanwhile.
         from storage.store import open_store
 
+        gc.enable()
         for warning in open_store(db, progress=move_progress()).warnings:
             warn(warning)
+        gc.disable()
     try:
         from tui.app import run
     except ImportError as exc:
