@@ -54,7 +54,7 @@ def wrap(doc: dict) -> str:
     return dump_tinydb({"incidents": {str(doc["number"]): doc}})
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # one per store, compared by identity; and each generated method is start-up time
 class ClosedHistory(DirectoryMark):
     """The closed incidents of one store folder: their files and the review's rows."""
 

@@ -45,11 +45,13 @@ Minimal().run(headless=True, size=(120, 36))
 """
 
 MISHAP_APP = r"""
+import gc; gc.disable()  # as the mishap command starts the console (tui.cli); the app resumes it after its first frame
 import sys, time
 from tui.app import MishapApp
 from tui.screens.board import BoardScreen
 class Timed(MishapApp):
     def on_ready(self):
+        super().on_ready()
         self.call_after_refresh(self.wait_for_board)
     def wait_for_board(self):
         if not isinstance(self.screen, BoardScreen) or not self.screen.table.row_count:
