@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from itertools import chain, combinations
 from typing import TYPE_CHECKING, Sequence
 
+from ..domain.speed import collection_paused
+
 if TYPE_CHECKING:  # pragma: no cover
     from .metrics import ReviewRow
 
@@ -94,6 +96,11 @@ def find_patterns(rows: Sequence[ReviewRow]) -> dict[int, Pattern]:
     of its rarest words that occur elsewhere (at most KIND_WORDS of them): linear in the
     number of incidents, not quadratic.
     """
+    with collection_paused():  # tens of thousands of words, pairs and patterns, none in a cycle
+        return _find_patterns(rows)
+
+
+def _find_patterns(rows: Sequence[ReviewRow]) -> dict[int, Pattern]:
     clients = Counter(client_key(row.client) for row in rows)
     words_of = [row.words.split() for row in rows]
     frequency = Counter(chain.from_iterable(words_of))

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from .files import (CorruptFile, StoreError, file_signature, fsync_folder, parse_tinydb_bytes, read_bytes,
                     write_atomically, dump_tinydb)
+from ..domain.speed import collection_paused
 from .backups import check_incident
 from .review_index import FILE_NAME as _NAME, DirectoryMark, HistoryProblem, Progress, stamp_of
 
@@ -269,7 +270,8 @@ class ClosedHistory(DirectoryMark):
             self._journal_seen = journal_sig
             return True
         self._snapshot_problems = []
-        snapshot = self._read_snapshot()
+        with collection_paused():  # ten thousand rows at once, none of them in a cycle
+            snapshot = self._read_snapshot()
         self.rows, self.stamps = snapshot if snapshot is not None else ({}, {})
         self.snapshot_stale = snapshot is None
         self._index_seen = index_sig

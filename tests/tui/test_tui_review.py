@@ -15,7 +15,7 @@ from tui.screens.export_form import ExportForm
 from tui.screens.incident import IncidentScreen
 from tui.screens.modals import TextForm
 from tui.screens.review import ReviewScreen
-from tui_support import HOSTILE, close_one, reread, toasts, until
+from tui_support import HOSTILE, close_one, reread, settle, toasts, until
 
 @pytest.fixture
 def history(store, clock):
@@ -31,7 +31,7 @@ def history(store, clock):
 async def open_review(app, pilot) -> ReviewScreen:
     await pilot.pause()
     await pilot.press("r")
-    await pilot.pause()
+    await settle(pilot)  # the patterns are worked out in a thread, after the rows are shown
     assert isinstance(app.screen, ReviewScreen)
     return app.screen
 

@@ -36,7 +36,7 @@ def closed_two(store, clock):
 async def open_review(app, pilot) -> ReviewScreen:
     await pilot.pause()
     await pilot.press("r")
-    await pilot.pause()
+    await settle(pilot)  # the patterns are worked out in a thread, after the rows are shown
     assert isinstance(app.screen, ReviewScreen)
     return app.screen
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -172,17 +173,26 @@ class ReviewScreen(Screen):
             rows, problems = [], []
             unreadable = f"Cannot read the closed incidents: {exc}"
         # The rows first, with the patterns as last known; which rows share a client or a kind of
-        # mistake is worked out right after that frame (it goes over every row: ~50 ms at 10,000).
+        # mistake is worked out after that frame, in a thread (it goes over every row: ~50 ms at
+        # 10,000), while the rows can already be scrolled, sorted and filtered. (Started before
+        # the frame, it would take the interpreter's turns from drawing it.)
         self._show_rows(rows, self.patterns, problems, unreadable)
         if rows:
             self.call_after_refresh(self._find_patterns)
 
+    @work(thread=True, exclusive=True, group="review-patterns")
     def _find_patterns(self) -> None:
+        # Under the store's gate (the store caches them), but never waiting on the event loop
+        # while it holds the gate: the result is handed over after.
         try:
             patterns = self.app.store.review_patterns()
         except (StoreError, OSError):
             return  # the rows are shown; their pattern marks wait for the next reload
-        if patterns != self.patterns:
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._patterns_found, patterns)
+
+    def _patterns_found(self, patterns: dict) -> None:
+        if patterns != self.patterns and self.is_attached:
             self.patterns = patterns
             self.refresh_rows()
 
