@@ -54,7 +54,7 @@ class Timed(MishapApp):
         super().on_ready()
         self.call_after_refresh(self.wait_for_board)
     def wait_for_board(self):
-        if not isinstance(self.screen, BoardScreen) or not self.screen.table.row_count:
+        if not isinstance(self.screen, BoardScreen) or not self.screen.table.rows:
             self.call_after_refresh(self.wait_for_board); return
         print(time.process_time(), flush=True)
         self.set_timer(IDLE, self.finish) if IDLE else self.exit()

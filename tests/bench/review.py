@@ -58,7 +58,7 @@ class Timed(MishapApp):
         super().on_ready()
         self.call_after_refresh(self.wait_for_board)
     def wait_for_board(self):
-        if not isinstance(self.screen, BoardScreen) or not self.screen.table.row_count:
+        if not isinstance(self.screen, BoardScreen) or not self.screen.table.rows:
             self.call_after_refresh(self.wait_for_board); return
         self.board_rss = rss_mb()[0]
         self.t0 = time.perf_counter()

@@ -14,6 +14,7 @@ from tui.screens.incident import IncidentScreen
 from tui.screens.composer import ComposerScreen
 from tui.screens.modals import NewIncidentForm
 from tui.screens.problem import StoreProblemScreen
+from tui.widgets.row_table import RowTable
 from tui_support import reread, settle, table_rows, toasts
 
 HOSTILE = "a[/]b [bold]x[/bold] \x1b[31mred\x1b[0m 🔥 漢字 \u202ertl"
@@ -47,7 +48,7 @@ async def test_new_incident_form_validates_then_creates(make_app, folder):
             ("Invoices sent twice", "Acme Ltd", 1, "ana")]
         await pilot.press("escape")
         await pilot.pause()
-        assert table_rows(app.screen.query_one("#board-table", DataTable))[0][2] == "M-1  Invoices sent twice"
+        assert table_rows(app.screen.query_one("#board-table", RowTable))[0][2] == "M-1  Invoices sent twice"
 
 
 async def test_hostile_text_in_every_field_is_shown_literally(store, make_app, folder):
@@ -55,7 +56,7 @@ async def test_hostile_text_in_every_field_is_shown_literally(store, make_app, f
     app = make_app()
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.pause()
-        board = table_rows(app.screen.query_one("#board-table", DataTable))
+        board = table_rows(app.screen.query_one("#board-table", RowTable))
         assert board[0][2] == f"{incident.id}  {SHOWN}"
         assert board[0][3].startswith(SHOWN[:30])
         await pilot.press("enter")

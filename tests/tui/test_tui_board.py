@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 import tui.app
 from storage.store.folder import Store
 from storage.domain.model import DamageItem
 from tui.screens.board import BoardScreen
 from tui.screens.modals import ConfirmModal
+from tui.widgets.row_table import RowTable
 
 from tui_support import notices, reread, screen_text, table_rows, toasts, until
 
@@ -24,7 +25,7 @@ async def test_board_lists_most_urgent_first(store, make_app, clock):
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)
-        rows = table_rows(app.screen.query_one("#board-table", DataTable))
+        rows = table_rows(app.screen.query_one("#board-table", RowTable))
         assert [r[2].split()[0] for r in rows] == [late.id, urgent.id, calm.id]
         assert rows[0][0].startswith("2 min late")
         assert rows[1][0].startswith("in 8 min")
@@ -41,7 +42,7 @@ async def test_countdown_ticks_from_the_clock_and_reorders(store, make_app, cloc
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        table = app.screen.query_one("#board-table", DataTable)
+        table = app.screen.query_one("#board-table", RowTable)
         assert table_rows(table)[0][2].startswith(second.id)
         assert table_rows(table)[0][0].startswith("in 30 min")
         clock.advance(minutes=31)
@@ -73,7 +74,7 @@ async def test_filter_narrows_rows_and_escape_clears(store, make_app):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        table = app.screen.query_one("#board-table", DataTable)
+        table = app.screen.query_one("#board-table", RowTable)
         await pilot.press("slash", *"beta")
         await pilot.pause()
         rows = table_rows(table)
@@ -87,7 +88,7 @@ async def test_filter_narrows_rows_and_escape_clears(store, make_app):
 
 
 def _board_titles(app) -> list[str]:
-    return [r[2] for r in table_rows(app.screen.query_one("#board-table", DataTable))]
+    return [r[2] for r in table_rows(app.screen.query_one("#board-table", RowTable))]
 
 
 async def test_change_from_another_process_reaches_the_board_through_the_watcher(store, make_app, folder, clock,
@@ -110,9 +111,9 @@ async def test_the_console_ticks_by_itself(store, make_app, folder, clock, monke
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        assert table_rows(app.screen.query_one("#board-table", DataTable))[0][0].startswith("in 30 min")
+        assert table_rows(app.screen.query_one("#board-table", RowTable))[0][0].startswith("in 30 min")
         clock.advance(minutes=10)
-        await until(pilot, lambda: table_rows(app.screen.query_one("#board-table", DataTable))[0][0]
+        await until(pilot, lambda: table_rows(app.screen.query_one("#board-table", RowTable))[0][0]
                     .startswith("in 20 min"), "the countdown redrawn, without the test calling tick()")
 
 
@@ -134,9 +135,9 @@ async def test_overdue_rings_marks_broken_and_reminds_every_10_minutes(store, ma
         await pilot.pause()
         assert len(rings()) == 2
         assert any(t.startswith(f"{incident.id} First contact with the client: 1 min late") for t in toasts(app))
-        table = app.screen.query_one("#board-table", DataTable)
-        cell = table.get_row(str(incident.number))[2]
-        assert "red" in str(cell.style)
+        table = app.screen.query_one("#board-table", RowTable)
+        row = next(row for row in table.rows if row.number == incident.number)
+        assert "red" in table.cells(row)[2][1]  # the title, in the overdue colour
         stored = reread(folder).get(incident.id)
         assert stored.promises[0].state() == "broken"
         assert stored.timeline[-1].text.startswith("Broken: First contact with the client")

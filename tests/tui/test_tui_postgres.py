@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from textual.widgets import DataTable
+from tui.widgets.row_table import RowTable
 from tui_support import ObservedApp, table_rows
 
 from storage.store import open_store
@@ -22,7 +22,7 @@ async def _until(pilot, condition, what: str, seconds: float = 60) -> None:
 
 
 def _titles(app) -> list[str]:
-    return [row[2] for row in table_rows(app.screen.query_one(DataTable))]
+    return [row[2] for row in table_rows(app.screen.query_one("#board-table", RowTable))]
 
 
 async def test_the_console_on_postgres_follows_the_team_and_survives_a_server_restart(
@@ -49,7 +49,7 @@ async def test_the_console_on_postgres_follows_the_team_and_survives_a_server_re
         later = open_store(pg_url, clock=clock, user="omar")
         later.change(2, lambda inc, now, by: inc.set_status("contained", now, by))
         await _until(pilot, lambda: app.title == "mishap", "the header says it is back")
-        await _until(pilot, lambda: any(row[4] == "contained" for row in table_rows(app.screen.query_one(DataTable))),
+        await _until(pilot, lambda: any(row[4] == "contained" for row in table_rows(app.screen.query_one("#board-table", RowTable))),
                      "the board shows the change made while it was away")
     notes = [t.text for t in open_store(pg_url, clock=clock).get(1).timeline if t.kind == "note"]
     assert notes == []  # the refused write wrote nothing

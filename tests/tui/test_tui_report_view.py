@@ -7,13 +7,13 @@ import io
 import json
 
 from rich.console import Console
-from textual.widgets import DataTable
 
 from storage.readers.export import markdown
 from storage.readers.report import build_report
 from tui.cli import main
 from tui.screens.closed_view import ClosedIncidentScreen
 from tui.screens.review import ReviewScreen
+from tui.widgets.row_table import RowTable
 
 from tui_support import reread, table_rows
 
@@ -31,7 +31,7 @@ async def test_board_and_list_share_one_urgency_order(store, make_app, folder, c
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        board = [row[2].split()[0] for row in table_rows(app.screen.query_one("#board-table", DataTable))]
+        board = [row[2].split()[0] for row in table_rows(app.screen.query_one("#board-table", RowTable))]
     assert main(["list", "--json", "--db", str(folder)]) == 0
     listed = [f"M-{row['number']}" for row in json.loads(capsys.readouterr().out)]
     # Nothing promised: the most severe first, as a responder scans for it.

@@ -17,7 +17,7 @@ from storage.readers.demo import fill_demo
 from storage.domain.model import DamageItem
 from storage.domain.playbook import PLAYBOOK_FILE
 from storage.store.folder import Store
-from tui.screens.board import BoardScreen, due_cell
+from tui.screens.board import BoardScreen, due_words
 from tui.screens.composer import ComposerScreen
 from tui.screens.incident import IncidentScreen
 from tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
@@ -172,9 +172,9 @@ async def test_board_next_update_cell_is_never_cut_inside_its_brackets(incident,
 
 def test_due_cell_leaves_out_a_time_that_does_not_fit_whole(clock):
     countdown = Countdown.at(clock().add(days=2, hours=5), clock())
-    assert due_cell(countdown, 40).plain == "in 2 d 5 h (Wed 15:00)"
-    assert due_cell(countdown, 20).plain == "in 2 d 5 h (…)"
-    assert due_cell(countdown, 8).plain == "in 2 d …"
+    assert due_words(countdown, 40)[0] == "in 2 d 5 h (Wed 15:00)"
+    assert due_words(countdown, 20)[0] == "in 2 d 5 h (…)"
+    assert due_words(countdown, 8)[0] == "in 2 d …"
 
 
 async def test_cells_too_long_for_their_column_end_with_an_ellipsis(incident, make_app):

@@ -10,13 +10,14 @@ import json
 
 import filelock
 import pytest
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import Input, Label
 
 from storage.store.folder import LOCK_FILE
 from tui.screens.board import BoardScreen
 from tui.screens.closed_view import ClosedIncidentScreen
 from tui.screens.export_form import ExportForm
 from tui.screens.review import ReviewScreen
+from tui.widgets.row_table import RowTable
 from tui_support import settle, table_rows, toasts
 
 REASON = "closed for the test"
@@ -115,7 +116,7 @@ async def test_the_board_shows_at_once_while_another_mishap_holds_the_lock(close
             await pilot.pause()
             # The old console waited 10 s on a blank screen, then showed "cannot open this store".
             assert isinstance(app.screen, BoardScreen)
-            rows = table_rows(app.screen.query_one("#board-table", DataTable))
+            rows = table_rows(app.screen.query_one("#board-table", RowTable))
             assert rows[0][2] == "M-3  Report to the wrong client"
             assert any("a write of ours (the backup of open.json) is waiting" in t for t in toasts(app))
             assert not backup_is_current(folder)

@@ -18,6 +18,8 @@ from textual import on
 from textual.notifications import Notification, Notify
 from textual.widgets import DataTable
 
+from tui.widgets.row_table import RowTable
+
 from storage.domain.model import Cost
 from storage.store.folder import Store
 from tui.app import WATCH_GROUP, MishapApp
@@ -58,8 +60,10 @@ def reread(folder, clock=None) -> Store:
     return Store.open(folder, clock=clock or FakeClock(START), user="check")
 
 
-def table_rows(table: DataTable) -> list[list[str]]:
-    """Every row of a DataTable as plain strings."""
+def table_rows(table: DataTable | RowTable) -> list[list[str]]:
+    """Every row of a table as plain strings (a RowTable's before they are cut to their column)."""
+    if isinstance(table, RowTable):
+        return [[text for text, _ in table.cells(row)] for row in table.rows]
     rows = []
     for row_key in table.rows:
         rows.append([cell.plain if isinstance(cell, Text) else str(cell) for cell in table.get_row(row_key)])

@@ -7,7 +7,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from storage.readers.alerts import by_urgency
 from storage.domain.clock import Countdown, CountdownState
@@ -18,7 +18,7 @@ from ..commands import bindings
 from ..text import clip
 from ..widgets.banner import OverdueBanner
 from ..widgets.preview import BoardPreview
-from ..widgets.tables import cut_with_ellipsis, fit_columns
+from ..widgets.row_table import Column, RowTable
 
 STATE_STYLE = {
     CountdownState.NONE: "dim",
@@ -39,17 +39,17 @@ EMPTY_TEXT = ("No open incidents.\n\nPress  n  to open one, or run  mishap demo 
               "realistic demo set.  ?  shows every key.")
 
 
-def due_cell(countdown: Countdown, width: int = DUE_WIDTH) -> Text:
-    """The countdown cell: words and local due time, coloured by urgency. A time that does not
+def due_words(countdown: Countdown, width: int = DUE_WIDTH) -> tuple[str, str]:
+    """The countdown cell: words and local due time, and its style by urgency. A time that does not
     fit is left out whole, "(…)", never cut inside its brackets."""
     if countdown.state is CountdownState.NONE:
-        return Text("—", style="dim")
+        return "—", "dim"
     text = f"{countdown.relative} ({countdown.due_local})"
     if len(text) > width:
         text = f"{countdown.relative} (…)"
         if len(text) > width:
             text = clip(countdown.relative, width)
-    return Text(text, style=STATE_STYLE[countdown.state])
+    return text, STATE_STYLE[countdown.state]
 
 
 def board_columns(width: int, steps_width: int = 5) -> list[tuple[str, str, int | float]]:
@@ -59,33 +59,34 @@ def board_columns(width: int, steps_width: int = 5) -> list[tuple[str, str, int 
 
 
 class BoardScreen(Screen):
-    """Open incidents as rows; enter opens one."""
+    """Open incidents as rows, drawn from the incidents themselves as they are painted; enter opens one."""
 
     BINDINGS = bindings("board")
 
     def __init__(self):
         super().__init__(name="board")
         self.filter_text = ""
-        self._order: list[int] = []
-        self._shown: list[Incident] = []  # the rows, in order, as last drawn
-        self._states: dict[int, CountdownState] = {}
+        self._now: DateTime | None = None  # the instant the countdowns are drawn for
+        self._countdowns: dict[int, Countdown] = {}  # at _now, worked out as rows are painted
+        self._drawn: dict[int, tuple] = {}  # what each row's countdown cell last showed
+        self._layout: list[tuple[str, str, int | float]] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield OverdueBanner()
         yield Static(Text(EMPTY_TEXT), id="empty")
-        yield DataTable(id="board-table", cursor_type="row", zebra_stripes=True)
+        yield RowTable([], row_key=lambda incident: incident.number, gap=2, id="board-table")
         yield BoardPreview()
 
     def on_mount(self) -> None:
         self.title = "mishap"
         self.sub_title = "open incidents"
-        self.query_one("#board-table").focus()
+        self.table.focus()
         # The footer after the focus: composed once with the right keys, not twice (start-up time).
         self.mount(Footer(compact=True))
         self.reload()  # rows in the very first frame
         self._fresh = True
-        self.watch(self.table, "scroll_y", self._scrolled, init=False)
+        self.watch(self.table, "cursor", self._cursor_moved, init=False)
 
     def on_screen_resume(self) -> None:
         if getattr(self, "_fresh", False):
@@ -94,19 +95,11 @@ class BoardScreen(Screen):
         self.reload()
 
     def on_resize(self) -> None:
-        self.call_after_refresh(self._refit)
-
-    def _refit(self) -> None:
-        if fit_columns(self.table, self._columns(self.visible_incidents(self.app.now()))):
-            self.reload()
-
-    def _columns(self, incidents: list[Incident]) -> list[tuple[str, str, int | float]]:
-        steps = max((len("{}/{}".format(*i.progress())) for i in incidents), default=0)
-        return board_columns(self.table.size.width or self.app.size.width, steps)
+        self.call_after_refresh(self._fit)
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one("#board-table", DataTable)
+    def table(self) -> RowTable:
+        return self.query_one("#board-table", RowTable)
 
     def visible_incidents(self, now: DateTime) -> list[Incident]:
         """Open incidents passing the filter, most urgent first."""
@@ -118,93 +111,96 @@ class BoardScreen(Screen):
         return by_urgency(incidents, now)
 
     def reload(self) -> None:
-        """Rebuild every row from the store (after a change, or another process's change)."""
-        now = self.app.now()
-        incidents = self.visible_incidents(now)
+        """Show the store's open incidents again (after a change, or another process's change)."""
+        self._set_now(self.app.now())
+        incidents = self.visible_incidents(self._now)
         table = self.table
-        selected = self.selected_number()
-        columns = self._columns(incidents)
-        fit_columns(table, columns)
-        table.clear()
-        self._states = {}
-        for incident in incidents:
-            cells = self._cells(incident, now)
-            table.add_row(*(cut_with_ellipsis(cells[key]) for key, _, _ in columns), key=str(incident.number))
-        self._order = [i.number for i in incidents]
-        self._shown = incidents
+        self._fit(incidents)
+        table.set_rows(incidents, keep=table.current)
         empty = not self.app.store.open_incidents()
         self.query_one("#empty").display = empty
         table.display = not empty
-        if selected in self._order:
-            table.move_cursor(row=self._order.index(selected), animate=False)
         self.query_one(BoardPreview).set_class(empty, "-empty")  # a class: the .tcss also hides it when short
-        self._preview(now)
+        self._preview()
 
-    def _preview(self, now: DateTime) -> None:
-        number = self.selected_number()
-        self.query_one(BoardPreview).show_incident(
-            self._shown[self._order.index(number)] if number is not None else None, now)
+    def _fit(self, incidents: list[Incident] | None = None) -> None:
+        """The columns that fit the table's width (a narrow terminal leaves some out)."""
+        incidents = self.table.rows if incidents is None else incidents
+        steps = max((len("{}/{}".format(*i.progress())) for i in incidents), default=0)
+        layout = board_columns(self.table.size.width or self.app.size.width, steps)
+        if layout != self._layout:
+            self._layout = layout
+            self.table.set_columns([Column(key, label, size, self._cell(key)) for key, label, size in layout])
 
-    @on(DataTable.RowHighlighted, "#board-table")
-    def _row_highlighted(self) -> None:
-        """The preview follows the cursor at once (no timer: it shows wall-clock times only)."""
-        self._preview(self.app.now())
+    def _set_now(self, now: DateTime) -> None:
+        if now != self._now:
+            self._now = now
+            self._countdowns = {}
 
-    def _cells(self, incident: Incident, now: DateTime) -> dict[str, Text]:
-        countdown = Countdown.at(incident.next_deadline, now, incident.cadence)
-        self._states[incident.number] = countdown.state
-        overdue = countdown.state is CountdownState.OVERDUE
-        row_style = "red" if overdue else ""
-        done, total = incident.progress()
-        return {
-            "due": due_cell(countdown),
-            "sev": Text(str(incident.severity), style="bold red" if incident.severity == 1 else row_style),
-            "title": Text(clip(f"{incident.id}  {incident.title}", 80), style=row_style),
-            "client": Text(clip(incident.client_org, 40), style=row_style),
-            "status": Text(incident.status, style=row_style),
-            "steps": Text(f"{done}/{total}", style=row_style),
-            "damage": Text(clip(incident.damage_summary(), 60), style=row_style),
+    def _countdown(self, incident: Incident) -> Countdown:
+        countdown = self._countdowns.get(incident.number)
+        if countdown is None:
+            countdown = Countdown.at(incident.next_deadline, self._now, incident.cadence)
+            self._countdowns[incident.number] = countdown
+        return countdown
+
+    def _cell(self, key: str):
+        """How column ``key`` shows an incident: ``incident -> (text, style)``, read when a row is painted."""
+        def row_style(incident: Incident) -> str:
+            return "red" if self._countdown(incident).state is CountdownState.OVERDUE else ""
+
+        def due(incident: Incident) -> tuple[str, str]:
+            countdown = self._countdown(incident)
+            self._drawn[incident.number] = (countdown.state, countdown.relative, countdown.due_local)
+            return due_words(countdown)
+
+        cells = {
+            "due": due,
+            "sev": lambda i: (str(i.severity), "bold red" if i.severity == 1 else row_style(i)),
+            "title": lambda i: (f"{i.id}  {i.title}", row_style(i)),
+            "client": lambda i: (i.client_org, row_style(i)),
+            "status": lambda i: (i.status, row_style(i)),
+            "steps": lambda i: ("{}/{}".format(*i.progress()), row_style(i)),
+            "damage": lambda i: (i.damage_summary(), row_style(i)),
         }
+        return cells[key]
+
+    def _preview(self) -> None:
+        self.query_one(BoardPreview).show_incident(self.table.current, self.app.now())
+
+    def _cursor_moved(self) -> None:
+        """The preview follows the cursor at once (no timer: it shows wall-clock times only)."""
+        self._preview()
+
+    @on(RowTable.Selected, "#board-table")
+    def _row_selected(self, event: RowTable.Selected) -> None:
+        event.stop()
+        self.app.open_incident(event.row.number)
 
     def on_store_changed(self, message: StoreChanged) -> None:
         self.reload()
 
     def on_tick(self, message: Tick) -> None:
-        """Once a second: redraw the countdowns of the rows on screen.
+        """Once a second: draw again the rows on screen whose countdown now reads differently.
 
         The order never changes with time (most urgent first is soonest due first, late or
         not), so a tick costs the same with 5 incidents or 500: only rows on screen are looked
-        at, and only cells whose text changed are touched. A row scrolled into view is brought
-        up to date as it comes (``_scrolled``).
+        at, and only those whose words or colour changed (once a minute, not every tick) are
+        drawn again. A row scrolled into view is drawn for the current instant as it comes.
         """
-        self._refresh_rows_on_screen(message.now)
-
-    def _scrolled(self) -> None:
-        self._refresh_rows_on_screen(self.app.now())
-
-    def _refresh_rows_on_screen(self, now: DateTime) -> None:
+        self._set_now(message.now)
         table = self.table
-        first = int(table.scroll_y)
-        height = table.scrollable_content_region.height - (table.header_height if table.show_header else 0)
-        for incident in self._shown[first:first + max(height, 0) + 1]:
-            countdown = Countdown.at(incident.next_deadline, now, incident.cadence)
-            key = str(incident.number)
-            if countdown.state != self._states.get(incident.number):
-                cells = self._cells(incident, now)  # the whole row changes colour
-                for column in table.ordered_columns:
-                    table.update_cell(key, column.key, cut_with_ellipsis(cells[str(column.key.value)]))
-                continue
-            cell = cut_with_ellipsis(due_cell(countdown))
-            if table.get_cell(key, "due") != cell:  # words change once a minute, not every tick
-                table.update_cell(key, "due", cell)
+        first = int(table.scroll_offset.y)
+        for index in range(first, min(len(table.rows), first + table.page)):
+            incident = table.rows[index]
+            countdown = self._countdown(incident)
+            if self._drawn.get(incident.number) != (countdown.state, countdown.relative, countdown.due_local):
+                table.refresh_row(index)
 
     def selected_number(self) -> int | None:
         """The incident number under the cursor."""
-        table = self.table
-        if not table.row_count or not self._order:
-            return None
-        row = min(table.cursor_row, len(self._order) - 1)
-        return self._order[row] if row >= 0 else None
+        current = self.table.current
+        return current.number if current is not None else None
 
     # -- actions -------------------------------------------------------------------------
 
@@ -212,11 +208,6 @@ class BoardScreen(Screen):
         number = self.selected_number()
         if number is not None:
             self.app.open_incident(number)
-
-    @on(DataTable.RowSelected, "#board-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.app.open_incident(int(event.row_key.value))
 
     def action_new_incident(self) -> None:
         self.app.action_new_incident()

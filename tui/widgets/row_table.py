@@ -23,9 +23,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..text import clip
+from ..text import clip, literal
 
-CELL_GAP = 1  # columns between cells
+CELL_GAP = 1  # columns between cells (the default), and before the first
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class RowTable(ScrollView, can_focus=True):
     RowTable > .row-table--header { text-style: bold; background: $panel; color: $foreground; }
     RowTable > .row-table--sorted { text-style: bold; background: $accent-darken-1; color: $foreground; }
     RowTable > .row-table--even { background: $surface-lighten-1 50%; }
+    RowTable:dark > .row-table--even { background: $surface-darken-1 40%; }
+    RowTable:focus > .row-table--header { background-tint: $foreground 5%; }
     RowTable > .row-table--cursor { background: $block-cursor-blurred-background;
                                     color: $block-cursor-blurred-foreground; }
     RowTable:focus > .row-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground;
@@ -99,9 +101,10 @@ class RowTable(ScrollView, can_focus=True):
             return self.table
 
     def __init__(self, columns: Sequence[Column], *, row_key: Callable[[Any], Any] | None = None,
-                 id: str | None = None, classes: str | None = None):
+                 gap: int = CELL_GAP, id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
         self.columns = list(columns)
+        self.gap = gap  # blank columns between two cells
         self.row_key = row_key or (lambda row: row)  # what makes a row the same row after a reload
         self.rows: Sequence[Any] = ()
         self.sort_key: str | None = None
@@ -124,6 +127,22 @@ class RowTable(ScrollView, can_focus=True):
         self._scroll_to_cursor()
         self.refresh()
 
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Show ``columns`` instead (a narrower terminal leaves some out)."""
+        self.columns = list(columns)
+        self._widths_for = -1
+        self.refresh()
+
+    def refresh_row(self, index: int) -> None:
+        """Draw row ``index`` again at the next frame (nothing else), if it is on screen."""
+        self.refresh_line(index + 1)  # the header is line 0
+
+    def cells(self, row: Any) -> list[tuple[str, str]]:
+        """``row``'s (text, style) in each column as drawn, controls made visible, before being cut to
+        the column's width: what a test or a reader sees."""
+        drawn = (column.cell(row) for column in self.columns)
+        return [(literal(text, multiline=False), style) for text, style in drawn]
+
     def set_sort(self, key: str | None, reverse: bool) -> None:
         """Mark the sorted column in the header (the caller sorts the rows)."""
         self.sort_key, self.sort_reverse = key, reverse
@@ -142,7 +161,7 @@ class RowTable(ScrollView, can_focus=True):
         if total != self._widths_for:
             fixed = sum(c.width for c in self.columns if isinstance(c.width, int))
             shares = sum(c.width for c in self.columns if isinstance(c.width, float)) or 1.0
-            free = max(8, total - fixed - CELL_GAP * (len(self.columns) + 1))
+            free = max(8, total - fixed - CELL_GAP - self.gap * len(self.columns))
             self._widths = [c.width if isinstance(c.width, int) else max(4, int(free * c.width / shares))
                             for c in self.columns]
             self._widths_for = total
@@ -152,9 +171,9 @@ class RowTable(ScrollView, can_focus=True):
         """The key of the column under screen column ``x`` (relative to the widget)."""
         position = CELL_GAP
         for column, width in zip(self.columns, self.widths()):
-            if position <= x < position + width + CELL_GAP:
+            if position <= x < position + width + self.gap:
                 return column.key
-            position += width + CELL_GAP
+            position += width + self.gap
         return None
 
     def on_resize(self, event: events.Resize) -> None:
@@ -191,7 +210,7 @@ class RowTable(ScrollView, can_focus=True):
             if column.right:
                 text = label[-cell_width:].rjust(cell_width) if cell_len(label) <= cell_width else text
             segments.append(Segment(text, sorted_style if column.key == self.sort_key else header))
-            segments.append(Segment(" " * CELL_GAP, header))
+            segments.append(Segment(" " * self.gap, header))
         return self._fit(segments, width, header)
 
     def _row_line(self, index: int, width: int, base: Style) -> Strip:
@@ -199,7 +218,7 @@ class RowTable(ScrollView, can_focus=True):
         is_cursor = index == self.cursor
         if is_cursor:
             line_style = base + self.get_component_rich_style("row-table--cursor")
-        elif index % 2:
+        elif index % 2 == 0:  # rows 0, 2, … striped, as DataTable does
             line_style = base + self.get_component_rich_style("row-table--even")
         else:
             line_style = base
@@ -209,7 +228,7 @@ class RowTable(ScrollView, can_focus=True):
             text = clip(text, cell_width)
             text = text.rjust(cell_width) if column.right and cell_len(text) < cell_width else set_cell_size(text, cell_width)
             segments.append(Segment(text, line_style if is_cursor else line_style + _style(style)))
-            segments.append(Segment(" " * CELL_GAP, line_style))
+            segments.append(Segment(" " * self.gap, line_style))
         return self._fit(segments, width, line_style)
 
     @staticmethod
