@@ -104,6 +104,36 @@ async def test_change_from_another_process_reaches_the_board_through_the_watcher
                     "the board shows what another process added")
 
 
+async def test_a_tick_draws_again_only_the_rows_on_screen_whose_countdown_changed(store, make_app, clock,
+                                                                                 monkeypatch):
+    for i in range(80):  # due every 7 minutes from +5: a row's words change once a minute
+        incident = store.create(f"Incident {i}", "Acme", 2)
+        store.change(incident.number, lambda inc, now, by: inc.log_update(
+            "email", "x", now.add(minutes=5 + 7 * i), now, by))
+    drawn: list[int] = []
+    real = RowTable.refresh_row
+    monkeypatch.setattr(RowTable, "refresh_row", lambda table, index: drawn.append(index) or real(table, index))
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#board-table", RowTable)
+        on_screen = table.page
+        assert 10 < on_screen < 80
+        clock.advance(seconds=30)  # every countdown now reads a minute less
+        app.tick()
+        await pilot.pause()
+        assert sorted(drawn) == list(range(on_screen))  # the rows on screen, not all 80
+        assert table_rows(table)[0][0].startswith("in 4 min")
+        drawn.clear()
+        clock.advance(seconds=1)  # within the same minute: nothing reads differently
+        app.tick()
+        await pilot.pause()
+        assert drawn == []
+        await pilot.press("end")  # rows scrolled into view are drawn for the current instant
+        await pilot.pause()
+        assert table_rows(table)[-1][0].startswith("in 9 h 17 min")  # due at +558 min, 31 s gone
+
+
 async def test_the_console_ticks_by_itself(store, make_app, folder, clock, monkeypatch):
     # The tick's own timer, made short: the test waits for what it does, never for a second.
     monkeypatch.setattr(tui.app, "TICK_SECONDS", 0.01)

@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from storage.readers.alerts import by_urgency
-from storage.domain.clock import Countdown, CountdownState
+from storage.domain.clock import Countdown, CountdownState, countdown_state, local_zone, relative
 from storage.domain.model import Incident
 
 from ..messages import StoreChanged, Tick
@@ -135,6 +135,7 @@ class BoardScreen(Screen):
     def _set_now(self, now: DateTime) -> None:
         if now != self._now:
             self._now = now
+            self._today = now.in_timezone(local_zone()).date()  # a due time shows its weekday if not today
             self._countdowns = {}
 
     def _countdown(self, incident: Incident) -> Countdown:
@@ -151,7 +152,8 @@ class BoardScreen(Screen):
 
         def due(incident: Incident) -> tuple[str, str]:
             countdown = self._countdown(incident)
-            self._drawn[incident.number] = (countdown.state, countdown.relative, countdown.due_local)
+            due_at = incident.next_deadline
+            self._drawn[incident.number] = (countdown.state, countdown.relative if due_at else "", self._today)
             return due_words(countdown)
 
         cells = {
@@ -188,13 +190,17 @@ class BoardScreen(Screen):
         at, and only those whose words or colour changed (once a minute, not every tick) are
         drawn again. A row scrolled into view is drawn for the current instant as it comes.
         """
-        self._set_now(message.now)
+        now = message.now
+        self._set_now(now)
         table = self.table
         first = int(table.scroll_offset.y)
         for index in range(first, min(len(table.rows), first + table.page)):
             incident = table.rows[index]
-            countdown = self._countdown(incident)
-            if self._drawn.get(incident.number) != (countdown.state, countdown.relative, countdown.due_local):
+            due = incident.next_deadline
+            # What the row shows follows from these three, each cheap to tell (no zone conversion):
+            # the whole countdown is worked out only for a row drawn again.
+            shows = (countdown_state(due, now, incident.cadence), relative(due, now) if due else "", self._today)
+            if self._drawn.get(incident.number) != shows:
                 table.refresh_row(index)
 
     def selected_number(self) -> int | None:
