@@ -38,6 +38,7 @@ class OverdueBanner(Static):
 
     def __init__(self) -> None:
         super().__init__("", id="overdue-banner", markup=False)
+        self._shown: str | None = None  # the words on screen now
 
     def on_mount(self) -> None:
         reach = getattr(self.app, "reach", None)
@@ -49,4 +50,9 @@ class OverdueBanner(Static):
         """Show the late promises ``reach`` found at its last look (hidden when none is late)."""
         self.set_class(bool(reach.overdue), "-shown")
         if reach.overdue:
-            self.update(banner_text(reach))
+            text = banner_text(reach)
+            # The reach speaks up when any late promise's words change; most are not among the
+            # few named here, and laying the line out again under a dialog repaints the screen.
+            if text.plain != self._shown:
+                self._shown = text.plain
+                self.update(text)
