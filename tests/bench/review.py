@@ -49,7 +49,7 @@ from tui.widgets.row_table import RowTable
 PAINTED = []  # when the review table first drew a line of a row (the frame goes out right after)
 _draw = RowTable.render_line
 def render_line(self, y):
-    if y > 0 and self.rows and not PAINTED:
+    if y > 0 and self.rows and not PAINTED and self.id == "review-table":  # the board is a RowTable too
         PAINTED.append(time.perf_counter())
     return _draw(self, y)
 RowTable.render_line = render_line
