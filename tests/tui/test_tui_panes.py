@@ -10,7 +10,7 @@ from storage.domain.model import DamageItem
 from storage.store.folder import Store
 from tui.screens.close import CloseForm
 from tui.screens.composer import ComposerScreen
-from tui.screens.incident import IncidentScreen
+from tui.screens.incident import CLOSED_LOOK, IncidentScreen
 from tui.screens.modals import DamageForm, TextForm
 from tui_support import SIZE, reread, screen_text, settle, table_rows, toasts, until
 
@@ -43,6 +43,15 @@ def footer(app) -> str:
     return screen_text(app).splitlines()[-1]
 
 
+def looks_closed(screen) -> bool:
+    """True when the strip and every pane title carry the closed look, False when none does."""
+    parts = list(screen.query(CLOSED_LOOK))
+    assert len(parts) == 6  # the strip, its title, four pane titles
+    marked = {part.has_class("-closed") for part in parts}
+    assert len(marked) == 1, "some parts look closed and some do not"
+    return marked.pop()
+
+
 async def test_a_close_made_by_another_console_shows_in_full(incident, make_app, folder, lena, watched):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -53,7 +62,7 @@ async def test_a_close_made_by_another_console_shows_in_full(incident, make_app,
         await until(pilot, lambda: screen.incident.is_closed, "the console picked up the other process's close")
         await pilot.pause()
         assert screen.sub_title == CLOSED_SUBTITLE
-        assert screen.has_class("-closed")
+        assert looks_closed(screen)
         assert screen.query_one("#strip").styles.background != open_strip  # the closed styling shows
         assert "shift+r Reopen" in footer(app) and "Client update" not in footer(app)
         written = reread(folder).get(incident.id).timeline
@@ -70,7 +79,7 @@ async def test_a_close_made_by_another_console_shows_in_full(incident, make_app,
         await pilot.press(*"More rows turned up", "ctrl+s")
         await settle(pilot)  # the reopen is written off the event loop
         assert app.screen is screen
-        assert not screen.has_class("-closed") and screen.sub_title == "open"
+        assert not looks_closed(screen) and screen.sub_title == "open"
         assert "Client update" in footer(app) and "Reopen" not in footer(app)
     assert reread(folder).get(incident.id).timeline[-1].text == "Reopened (closed → open) — More rows turned up"
 
@@ -83,11 +92,11 @@ async def test_a_reopen_made_by_another_console_gives_the_keys_back(incident, st
         app.open_incident(incident.number)  # a closed incident is not on the board
         await pilot.pause()
         screen = app.screen
-        assert screen.has_class("-closed") and "shift+r Reopen" in footer(app)
+        assert looks_closed(screen) and "shift+r Reopen" in footer(app)
         lena.change(incident.number, lambda inc, now, by: inc.reopen(now, by, "the client wrote again"))
         await until(pilot, lambda: not screen.incident.is_closed, "the console picked up the other process's reopen")
         await pilot.pause()
-        assert not screen.has_class("-closed") and screen.sub_title == "open"
+        assert not looks_closed(screen) and screen.sub_title == "open"
         assert "Client update" in footer(app) and "Reopen" not in footer(app)
         await pilot.press("u")
         await pilot.pause()
@@ -132,7 +141,7 @@ async def test_a_write_refused_by_the_store_reopens_the_form_with_what_was_typed
         assert again.query_one("#reason", Input).value == "the client wants it closed today"
         await pilot.press("ctrl+o")  # keep the close-out on the closed incident
         await pilot.pause()
-        assert isinstance(app.screen, IncidentScreen) and app.screen.has_class("-closed")
+        assert isinstance(app.screen, IncidentScreen) and looks_closed(app.screen)
     stored = reread(folder).get(incident.id)
     assert stored.close_reason == "closed at the other desk"
     assert stored.root_cause == "Copied last month's template"
