@@ -73,6 +73,7 @@ class FolderStore(FolderUpkeep, ClosedMoves, DraftsAndReview):
         self._closed_cache: dict[int, tuple[tuple | None, Incident]] = {}  # number → (file signature, parsed)
         self._patterns: tuple[object, dict] | None = None
         self._closed_seen: tuple | None | bool = False  # the journal's signature once a closed one was read
+        self._layout_mark = LAYOUT  # as open.json's meta says (a new store is written in this layout)
         self.history = ClosedHistory(self.folder, SCHEMA_VERSION)
         self.playbook: LoadedPlaybook = load_playbook(self.folder)
         self.config: StoreConfig = load_config(self.folder)
@@ -172,6 +173,7 @@ class FolderStore(FolderUpkeep, ClosedMoves, DraftsAndReview):
             if not isinstance(number, int) or isinstance(number, bool) or number < 1:
                 raise CorruptFile(path, f"meta.next_number must be a positive integer, found {number!r}")
             layout = meta.get("layout", 1)
+            self._layout_mark = layout if isinstance(layout, int) else 1
             if isinstance(layout, int) and layout > LAYOUT:
                 self.read_only_reason = (f"{self.folder} was laid out by a newer mishap (layout {layout}): "
                                          f"opened read-only; upgrade mishap to change it")
@@ -316,6 +318,7 @@ class FolderStore(FolderUpkeep, ClosedMoves, DraftsAndReview):
     def _write_meta(self, next_number: int) -> None:
         meta = self._open_db.table("meta")
         meta.upsert(Document({"schema": SCHEMA_VERSION, "next_number": next_number, "layout": LAYOUT}, doc_id=1))
+        self._layout_mark = LAYOUT
 
     def create(self, title: str, client_org: str, severity: int, **details) -> Incident:
         """A new open incident with the playbook's checklist; returns it as stored."""

@@ -12,7 +12,11 @@ LEGACY_CLOSED = "closed.json"
 LEGACY_KEPT = "closed.json.v1"  # the first layout's history, kept until a later open verified the move
 LOCK_FILE = ".mishap.lock"
 LOCK_TIMEOUT_SECONDS = 10
-LAYOUT = 2  # open.json + closed/ (1 was open.json + closed.json)
+# 1: open.json + closed.json. 2: open.json + closed/, one file per closed incident. 3: the same, with
+# the temp files of writes into closed/ in closed/.tmp (2 made them in closed/ itself, so opening a
+# layout-2 store lists closed/ once for a killed writer's leftovers; a mishap of layout 2 opens a
+# layout-3 store read-only, so none can appear there again).
+LAYOUT = 3
 # Files written only under the lock; their temp files are removed as stale when the store opens.
 DATA_FILES = (OPEN_FILE, OPEN_FILE + ".bak", LEGACY_CLOSED, LEGACY_CLOSED + ".bak")
 

@@ -10,7 +10,8 @@ from typing import Callable
 
 from .backups import backup_warning, copy_as_backup
 from .files import StoreError, backup_path, remove_stale_temps, stale_temps
-from .folder_layout import DATA_FILES, LEGACY_KEPT, LOCK_FILE
+from .folder_layout import DATA_FILES, LAYOUT, LEGACY_KEPT, LOCK_FILE
+from .rules import next_number
 
 Progress = Callable[[int, int], None]
 
@@ -30,9 +31,11 @@ class FolderUpkeep:
             return False
         self.upkeep_waiting = False
         try:
-            # closed/ itself is listed only here: an older mishap made its temp files there.
-            for folder, names in ((self.folder, DATA_FILES), (self.history.temp_path, None),
-                                  (self.history.path, None)):
+            # A layout-2 mishap made the temp files of closed/ in closed/ itself: listed (ten thousand
+            # names, a cost that grows with the history) only until the store is marked layout 3.
+            legacy_temps = self._layout_mark < LAYOUT
+            places = [(self.folder, DATA_FILES), (self.history.temp_path, None)]
+            for folder, names in places + ([(self.history.path, None)] if legacy_temps else []):
                 try:
                     remove_stale_temps(folder, names)
                 except OSError:
@@ -40,11 +43,25 @@ class FolderUpkeep:
             self._sync_locked(finish_moves=False)
             if self.read_only_reason is None:
                 self._tidy_history(progress)
+                if legacy_temps and self._layout_mark < LAYOUT:
+                    self._mark_layout()
             # Under the lock: another process's open would delete our temp file as stale.
             self._refresh_backup(self.open_path, self._open_raw)
         finally:
             self._lock.release()
         return True
+
+    def _mark_layout(self) -> None:
+        """Under the lock: open.json says this layout (its counter kept), once closed/ was swept."""
+        if self._open_db is None or not self.open_path.exists():
+            return
+        record = self._open_db.table("meta").get(doc_id=1) or {}
+        try:
+            self._write_meta(next_number(record.get("next_number"), self._open, self.history.exists))
+            self._after_open_write()
+        except (StoreError, OSError) as exc:
+            self._warn(f"open.json could not be marked as layout {LAYOUT}: {exc}; closed/ is looked at "
+                       f"again on the next open")
 
     def _tidy_history(self, progress: Progress | None) -> None:
         """Under the lock: the first layout moved, and closes or reopens a crash cut short finished."""
@@ -75,6 +92,8 @@ class FolderUpkeep:
             return False
         if self.legacy_path.exists() or (self.folder / LEGACY_KEPT).exists():
             return True
+        if self._layout_mark < LAYOUT and self._open_raw is not None:
+            return True  # written by a mishap of layout 2: closed/ is swept once, and the store marked
         if any(inc.is_closed for inc in self._open.values()):
             return True  # a close cut short between its two writes
         if any(self.history.exists(n) for n in self._open):

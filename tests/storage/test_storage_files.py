@@ -291,9 +291,17 @@ def test_writes_see_a_change_even_when_the_file_signature_repeats(folder, clock)
     assert Store.open(folder).get(inc.id).title == "bbbb"  # the other writer's change survived
 
 
+def _mark_layout(folder, layout: int) -> None:
+    """open.json as a mishap of that layout wrote it."""
+    data = json.loads((folder / "open.json").read_text())
+    data["meta"]["1"]["layout"] = layout
+    (folder / "open.json").write_text(json.dumps(data))
+
+
 def test_stale_temp_files_are_removed_on_open(folder, clock):
     store = Store.open(folder, clock=clock)
     store.create("a", "c", 2)
+    _mark_layout(folder, 2)  # a mishap of layout 2 made closed/'s temp files in closed/ itself
     (folder / "closed" / ".tmp").mkdir(parents=True)
     stale = [folder / ".open.json.k2j3h4.tmp", folder / ".closed.json.x9.tmp",
              folder / ".open.json.bak.abc.tmp",
@@ -307,6 +315,27 @@ def test_stale_temp_files_are_removed_on_open(folder, clock):
     Store.open(folder, clock=clock)
     assert not any(p.exists() for p in stale)
     assert all(p.exists() for p in unrelated)
+    assert json.loads((folder / "open.json").read_text())["meta"]["1"]["layout"] == 3  # swept once, and said
+
+
+def test_a_layout_3_store_never_lists_closed_itself(folder, clock, monkeypatch):
+    """Opening after a change refreshes the backup under the lock; closed/ (ten thousand files in a
+    long history) is not listed for temp files then: since layout 3 they are made in closed/.tmp."""
+    from storage.store import folder_upkeep
+
+    store = Store.open(folder, clock=clock)
+    inc = store.create("a", "c", 2)
+    store.change(inc.id, lambda i, now, by: i.close(now, by, reason="r"))
+    swept = []
+    real = folder_upkeep.remove_stale_temps
+    monkeypatch.setattr(folder_upkeep, "remove_stale_temps",
+                        lambda where, names=None: swept.append(where) or real(where, names))
+    kill_leftover = folder / "closed" / ".tmp" / ".M-1.json.k1.tmp"
+    kill_leftover.write_text("a full copy of client data")
+    store.create("b", "c", 2)  # open.json differs from its .bak: the next open takes the lock
+    Store.open(folder, clock=clock)
+    assert swept and folder / "closed" not in swept and folder / "closed" / ".tmp" in swept
+    assert not kill_leftover.exists()
 
 
 def test_write_atomically_leaves_no_temp_file_when_it_fails(tmp_path):

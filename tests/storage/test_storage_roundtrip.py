@@ -124,7 +124,7 @@ def test_stock_tinydb_reads_the_files(folder, clock):
     docs = _stock_docs(folder / "open.json")
     assert docs == {a.number: a.to_dict(), b.number: b.to_dict()}
     meta = tinydb.TinyDB(folder / "open.json").table("meta").get(doc_id=1)
-    assert meta["next_number"] == 3 and meta["schema"] == SCHEMA_VERSION == 2 and meta["layout"] == 2
+    assert meta["next_number"] == 3 and meta["schema"] == SCHEMA_VERSION == 2 and meta["layout"] == 3
     assert (folder / "open.json").read_bytes() == before  # reading with stock TinyDB changed nothing
 
 
