@@ -14,7 +14,6 @@ from typing import Callable, Iterable
 
 from textual import events, work
 from textual.app import App, SystemCommand
-from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 
@@ -29,7 +28,7 @@ from .reminders import DeskReach
 from .commands import bindings, palette_commands, scopes_here
 from .screens.board import BoardScreen
 from .screens.problem import StoreProblemScreen
-from .screens.too_small import TooSmallScreen, too_small
+from .screens.too_small import FitsTerminal
 from .preferences import ThemeMemory
 from .store_access import StoreAccess, WritePath
 from .text import literal
@@ -39,7 +38,7 @@ CHANGES_SECONDS = 1.0  # how often a folder store is looked at for other process
 WATCH_GROUP = "store-watch"  # the worker that runs as long as the app, over store.changes()
 
 
-class MishapApp(ThemeMemory, WritePath, App):
+class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
     """Full-screen console over one store folder."""
 
     CSS_PATH = Path(__file__).resolve().parent / "mishap.tcss"
@@ -91,24 +90,6 @@ class MishapApp(ThemeMemory, WritePath, App):
         if self.store is None:
             return self.sized(StoreProblemScreen(self._open_problem))
         return self.sized(BoardScreen())
-
-    def push_screen(self, screen, *args, **kwargs):
-        """Push ``screen`` with its size classes already set (see ``sized``)."""
-        return super().push_screen(self.sized(screen) if isinstance(screen, Screen) else screen, *args, **kwargs)
-
-    def sized(self, screen: Screen) -> Screen:
-        """Give a new screen the size classes of the terminal as it is.
-
-        Textual sets them on the screen's first resize, after its first layout: a form laid out
-        for a tall terminal first scrolled its focused field to where a short one no longer has it.
-        """
-        size = self.size
-        for breakpoints, length in ((self.HORIZONTAL_BREAKPOINTS, size.width),
-                                    (self.VERTICAL_BREAKPOINTS, size.height)):
-            reached = [name for at, name in breakpoints if length >= at]
-            for _, name in breakpoints:
-                screen.set_class(name == reached[-1], name, update=False)
-        return screen
 
     def on_ready(self) -> None:
         """The first frame is on the terminal: garbage collection resumes if the launcher paused it, and
@@ -166,34 +147,6 @@ class MishapApp(ThemeMemory, WritePath, App):
             self.reach.stop()  # the user's own window title back
         if self.access is not None:
             self.access.close()  # a write already handed to the store thread is finished, not lost
-
-    # -- a terminal too small to draw the console ----------------------------------------------
-
-    def on_resize(self, event: events.Resize) -> None:
-        if self._watching_size:
-            self.fit_terminal(event.size)
-
-    def fit_terminal(self, size: Size | None = None) -> None:
-        """Cover the console with the size message while the terminal is too small, and uncover it after."""
-        size = size or self.size
-        guard = self.screen if isinstance(self.screen, TooSmallScreen) else None
-        if too_small(size):
-            if guard is None:
-                self.push_screen(TooSmallScreen())
-            return
-        if guard is not None:
-            self.pop_screen()
-            # The screens under the guard missed the resizes: lay them out (and pick their
-            # size classes) for the terminal as it is now, and redraw them from the store.
-            for screen in self.screen_stack:
-                screen.post_message(events.Resize(size, size))
-            self.call_after_refresh(self.tell_screens, StoreChanged())
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        """Under the size message only quitting works (no help or palette over it)."""
-        if isinstance(self.screen, TooSmallScreen) and action in ("help", "command_palette"):
-            return False
-        return super().check_action(action, parameters)
 
     def store_is_empty(self) -> bool:
         """No open incidents and no closed file yet (never reads the closed file)."""

@@ -9,6 +9,8 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Static
 
+from ..messages import StoreChanged
+
 MIN_WIDTH = 60
 MIN_HEIGHT = 16
 
@@ -40,3 +42,56 @@ class TooSmallScreen(Screen):
 
     def on_resize(self, event: events.Resize) -> None:
         self.query_one("#too-small", Static).update(Text(size_message(event.size)))
+
+
+class FitsTerminal:
+    """Mixed into the App: screens get the terminal's size classes, and a terminal too small to draw
+    the console is covered by the size message until it is large enough again.
+
+    The App provides ``HORIZONTAL_BREAKPOINTS``, ``VERTICAL_BREAKPOINTS``, ``_watching_size`` (from
+    the first screen on: an early resize has nothing to cover) and ``tell_screens``.
+    """
+
+    def push_screen(self, screen, *args, **kwargs):
+        """Push ``screen`` with its size classes already set (see ``sized``)."""
+        return super().push_screen(self.sized(screen) if isinstance(screen, Screen) else screen, *args, **kwargs)
+
+    def sized(self, screen: Screen) -> Screen:
+        """Give a new screen the size classes of the terminal as it is.
+
+        Textual sets them on the screen's first resize, after its first layout: a form laid out
+        for a tall terminal first scrolled its focused field to where a short one no longer has it.
+        """
+        size = self.size
+        for breakpoints, length in ((self.HORIZONTAL_BREAKPOINTS, size.width),
+                                    (self.VERTICAL_BREAKPOINTS, size.height)):
+            reached = [name for at, name in breakpoints if length >= at]
+            for _, name in breakpoints:
+                screen.set_class(name == reached[-1], name, update=False)
+        return screen
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._watching_size:
+            self.fit_terminal(event.size)
+
+    def fit_terminal(self, size: Size | None = None) -> None:
+        """Cover the console with the size message while the terminal is too small, and uncover it after."""
+        size = size or self.size
+        guard = self.screen if isinstance(self.screen, TooSmallScreen) else None
+        if too_small(size):
+            if guard is None:
+                self.push_screen(TooSmallScreen())
+            return
+        if guard is not None:
+            self.pop_screen()
+            # The screens under the guard missed the resizes: lay them out (and pick their
+            # size classes) for the terminal as it is now, and redraw them from the store.
+            for screen in self.screen_stack:
+                screen.post_message(events.Resize(size, size))
+            self.call_after_refresh(self.tell_screens, StoreChanged())
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Under the size message only quitting works (no help or palette over it)."""
+        if isinstance(self.screen, TooSmallScreen) and action in ("help", "command_palette"):
+            return False
+        return super().check_action(action, parameters)
