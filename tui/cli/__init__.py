@@ -1,8 +1,8 @@
 """The ``mishap`` command: starts the console, or runs one headless subcommand.
 
-Start-up time matters (it is measured), so only argparse, sys, importlib and pathlib are
-imported here at module level; the store and the console load inside the functions that
-need them.
+Start-up time matters (it is measured), so only gc, importlib, os and sys are imported here at
+module level; argparse loads with the parser (the console starts without one), the store and
+the console inside the functions that need them.
 
 To add subcommands, write a module with ``register(command)`` (see ``tui/cli/reading.py``)
 and name it in ``FAMILIES``: ``command(name, help, run)`` returns the subcommand's parser,
@@ -12,11 +12,14 @@ so ``--db`` works after them too (see ``tui/cli/editing.py``).
 
 from __future__ import annotations
 
-import argparse
 import gc
 import importlib
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 from storage.domain.visible import visible  # stdlib only: the command stays light
 from tui.cli.common import EXIT_ERROR, UserError, fail, move_progress, say, warn, warn_about_store
@@ -43,15 +46,16 @@ FAMILIES = (
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line on stderr, exit status 2."""
-
-    def error(self, message: str):  # noqa: D401 - argparse's API
-        self.exit(EXIT_ERROR, visible(f"mishap: {message} (see {self.prog} --help)") + "\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``mishap`` and its subcommands."""
+    import argparse  # here, not at the top: starting the console needs no parser (console_only)
+
+    class _Parser(argparse.ArgumentParser):
+        """An argument parser whose errors are one line on stderr, exit status 2."""
+
+        def error(self, message: str):  # noqa: D401 - argparse's API
+            self.exit(EXIT_ERROR, visible(f"mishap: {message} (see {self.prog} --help)") + "\n")
+
     parser = _Parser(prog="mishap", description=DESCRIPTION, epilog=EPILOG)
     db_help = "store folder (default: $MISHAP_HOME, else the user data folder)"
     parser.add_argument("--db", metavar="DIR", default=None, help=db_help)

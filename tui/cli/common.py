@@ -6,7 +6,6 @@ time is measured, so the store loads inside the functions that need it.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from storage.domain.visible import json_text, visible  # stdlib only: the command stays light
@@ -93,12 +92,19 @@ def open_store(args):
 # -- argument types ------------------------------------------------------------------------
 
 
+def _refused(message: str) -> Exception:
+    """argparse's error for a bad argument value (argparse is loaded by then: it is what calls these)."""
+    import argparse
+
+    return argparse.ArgumentTypeError(message)
+
+
 def text_arg(value: str) -> str:
     """A text argument; refuses bytes that are not UTF-8 (they could not be stored or shown)."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise argparse.ArgumentTypeError("the text is not valid UTF-8") from None
+        raise _refused("the text is not valid UTF-8") from None
     return value
 
 
@@ -112,7 +118,7 @@ def severity_arg(value: str) -> int:
         return names[text]
     if text in {str(number) for number in SEVERITY_NAMES}:
         return int(text)
-    raise argparse.ArgumentTypeError(
+    raise _refused(
         f"severity must be 1-4 (1 = critical) or {'/'.join(names)}, not {value!r}")
 
 
@@ -121,7 +127,7 @@ def counting_arg(what: str, example: int):
 
     def read(value: str) -> int:
         if not (value.strip().isascii() and value.strip().isdigit()) or int(value) < 1:
-            raise argparse.ArgumentTypeError(f"N must be {what} such as {example}, not {value!r}")
+            raise _refused(f"N must be {what} such as {example}, not {value!r}")
         return int(value)
 
     return read
@@ -130,7 +136,7 @@ def counting_arg(what: str, example: int):
 def step_number_arg(value: str) -> int:
     """A 1-based checklist step number."""
     if not value.strip().isdigit():
-        raise argparse.ArgumentTypeError(f"STEP must be a step number such as 4, not {value!r}")
+        raise _refused(f"STEP must be a step number such as 4, not {value!r}")
     return int(value)
 
 
