@@ -219,3 +219,15 @@ def test_local_stamp_carries_the_offset_of_its_zone(zone, expected):
     instant = pendulum.datetime(2026, 11, 29, 16, 30, tz=UTC)
     assert local_stamp(instant, zone, offset=True) == expected
     assert local_stamp(instant, zone) == expected[:16]
+
+
+@pytest.mark.parametrize("text", ["2026-11-29T10:15:02.123456+00:00", "2026-11-29T10:15:02Z", "2026-11-29T11:15:02+01:00",
+                                  "2026-03-29T01:30:00-03:30", "2026-11-29 10:15:02+05:30", "2026-11-29T10:15:02.5+00:00",
+                                  "2026-11-29T10:15:02", "2026-11-29"])
+def test_from_iso_reads_every_form_as_pendulum_does(text):
+    """The standard library reads what mishap stores; the rest goes to pendulum: the same instant either way."""
+    from storage.domain.clock import from_iso
+
+    read = from_iso(text)
+    assert read == pendulum.parse(text).in_timezone(UTC)
+    assert isinstance(read, pendulum.DateTime) and read.timezone_name == UTC
