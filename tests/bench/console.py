@@ -153,7 +153,7 @@ async def bench_keys(presses: int, folder: Path) -> None:
             space.append(time.perf_counter() - start)
             await pilot.pause()
             start = time.perf_counter()
-            table.action_cursor_down() if i % 2 == 0 else table.action_cursor_up()
+            table.action_cursor(1 if i % 2 == 0 else -1)
             screen._on_timer_update()
             cursor.append(time.perf_counter() - start)
             await pilot.pause()

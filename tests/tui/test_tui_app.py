@@ -6,7 +6,7 @@ import json
 
 import pytest
 from textual.command import CommandPalette
-from textual.widgets import DataTable, Input, Label, Markdown, Static
+from textual.widgets import Input, Label, Markdown, Static
 
 from tui.screens.board import BoardScreen
 from tui.screens.help import HelpScreen
@@ -85,10 +85,10 @@ async def test_hostile_text_in_every_field_is_shown_literally(store, make_app, f
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, IncidentScreen)
-        damage = table_rows(screen.query_one("#damage-table", DataTable))
+        damage = table_rows(screen.query_one("#damage-table", RowTable))
         assert damage[0][0] == SHOWN and damage[0][1] == SHOWN
         assert damage[1][0] == f"? {SHOWN}"
-        timeline = [row[1] for row in table_rows(screen.query_one("#timeline-table", DataTable))]
+        timeline = [row[1] for row in table_rows(screen.query_one("#timeline-table", RowTable))]
         assert timeline[1] == SHOWN  # the note
         assert timeline[0].startswith(f"Client update (email): {SHOWN}␊␊What happened:␊{SHOWN[:29]}")  # cut at 120: ⟨U+202E⟩ takes 8
         app.notify(HOSTILE, markup=False)  # toasts take the same path as every user-text toast
@@ -108,7 +108,7 @@ async def test_a_megabyte_paste_stays_literal_and_short_on_screen(store, make_ap
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
-        row = table_rows(app.screen.query_one("#timeline-table", DataTable))[0]
+        row = table_rows(app.screen.query_one("#timeline-table", RowTable))[0]
         assert row[1].startswith("[/] [/]") and row[1].endswith("…") and len(row[1]) <= 120
     assert reread(folder).get(incident.id).timeline[-1].text == huge
 

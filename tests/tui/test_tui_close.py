@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Checkbox, DataTable, Input, Label, TextArea
+from textual.widgets import Checkbox, Input, Label, TextArea
 
 from tui.screens.close import CloseForm
 from tui.screens.composer import ComposerScreen
 from tui.screens.incident import IncidentScreen
 from tui.screens.modals import TextForm
+from tui.widgets.row_table import RowTable
 from tui_support import reread, table_rows, toasts
 
 # A key's write runs on the store thread: pauses wait until it has landed (see conftest).
@@ -100,7 +101,7 @@ async def test_a_complete_close_out_closes_without_a_reason(incident, make_app, 
         assert (closed.cost.unbilled_hours, closed.cost.credits, closed.cost.our_share_percent) == (6.5, 1200, 40)
         assert closed.prevention[0].due.in_timezone("Europe/Berlin").to_date_string() == "2026-12-01"
         assert closed.client_confirmed_at is not None
-        timeline = table_rows(app.screen.query_one("#timeline-table", DataTable))
+        timeline = table_rows(app.screen.query_one("#timeline-table", RowTable))
         assert timeline[0][1] == "Closed (open → closed)"
 
 
@@ -182,7 +183,7 @@ async def test_a_closed_workspace_is_read_only_until_reopened(incident, store, m
         reopened = reread(folder).get(incident.id)
         assert not reopened.is_closed
         assert reopened.timeline[-1].text == "Reopened (closed → open) — Client found more rows"
-        timeline = table_rows(screen.query_one("#timeline-table", DataTable))
+        timeline = table_rows(screen.query_one("#timeline-table", RowTable))
         assert timeline[0][1] == "Reopened (closed → open) — Client found more rows"
         await pilot.press("u")  # writable again
         await pilot.pause()

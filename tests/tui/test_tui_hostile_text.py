@@ -19,7 +19,7 @@ from support.clock import FakeClock
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Label, TextArea
-from tui_support import START, reread, screen_text, toasts
+from tui_support import START, put_cursor, reread, screen_text, toasts
 
 from storage.domain.model import DamageItem, PreventionAction
 from storage.store.folder import Store
@@ -32,6 +32,7 @@ from tui.screens.modals import DamageForm, NewIncidentForm, QuestionForm, TextFo
 from tui.screens.promises import RenegotiateForm
 from tui.screens.review import ReviewScreen
 from tui.text import clip, literal
+from tui.widgets.row_table import RowTable
 
 # A key's write runs on the store thread: pauses wait until it has landed (see conftest).
 pytestmark = pytest.mark.usefixtures("writes_land")
@@ -120,7 +121,7 @@ async def test_damage_edit_form_shows_controls_and_an_untouched_save_keeps_the_s
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_workspace(app, pilot)
-        screen.query_one("#damage-table", DataTable).focus()
+        screen.query_one("#damage-table", RowTable).focus()
         await pilot.press("e")
         await pilot.pause()
         form = app.screen
@@ -147,7 +148,7 @@ async def test_question_label_and_answer_show_controls(folder, clock, make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_workspace(app, pilot)
-        screen.query_one("#damage-table", DataTable).focus()
+        screen.query_one("#damage-table", RowTable).focus()
         await pilot.press("down", "e")
         await pilot.pause()
         assert isinstance(app.screen, QuestionForm)
@@ -171,9 +172,9 @@ async def test_renegotiate_form_shows_the_promise_with_controls_visible(folder, 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_workspace(app, pilot)
-        table = screen.query_one("#promises-table", DataTable)
+        table = screen.query_one("#promises-table", RowTable)
         table.focus()
-        table.move_cursor(row=table.get_row_index("1"))  # the promise written with the hostile text
+        put_cursor(table, "1")  # the promise written with the hostile text
         await pilot.press("m")
         await pilot.pause()
         assert isinstance(app.screen, RenegotiateForm)

@@ -8,13 +8,14 @@ re-read is held off, so its screen is still the one the user decided on.
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Label
+from textual.widgets import Label
 
 from storage.domain.model import DamageItem
 from storage.store.folder import Store
 from tui.screens.incident import IncidentScreen
 from tui.screens.modals import PickerModal
-from tui_support import SIZE, reread, table_rows, toasts
+from tui.widgets.row_table import RowTable
+from tui_support import SIZE, put_cursor, reread, table_rows, toasts
 
 # A key's write runs on the store thread: pauses wait until it has landed (see conftest).
 pytestmark = pytest.mark.usefixtures("writes_land")
@@ -46,7 +47,7 @@ async def open_workspace(app, pilot) -> IncidentScreen:
 
 
 def rows(screen, table: str) -> list[list[str]]:
-    return table_rows(screen.query_one(f"#{table}", DataTable))
+    return table_rows(screen.query_one(f"#{table}", RowTable))
 
 
 async def test_space_on_a_step_another_console_just_completed(incident, make_app, folder, clock, lena):
@@ -71,8 +72,8 @@ async def test_space_on_a_step_another_console_just_reopened(incident, make_app,
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_workspace(app, pilot)
-        table = screen.query_one("#checklist-table", DataTable)
-        table.move_cursor(row=table.get_row_index("0"))
+        table = screen.query_one("#checklist-table", RowTable)
+        put_cursor(table, "0")
         clock.advance(minutes=2)
         lena.change(incident.number, lambda inc, now, by: inc.reopen_step(0, now, by))
         assert rows(screen, "checklist-table")[1][0] == "✓"  # ana still sees step 1 done
@@ -91,7 +92,7 @@ async def test_keeping_a_promise_another_console_just_kept(incident, make_app, f
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_workspace(app, pilot)
-        screen.query_one("#promises-table", DataTable).focus()
+        screen.query_one("#promises-table", RowTable).focus()
         # Soonest first: first contact, the refund (stored third), the credit note (stored second).
         await pilot.press("down", "down")
         assert [row[0] for row in rows(screen, "promises-table")] == [
@@ -122,7 +123,7 @@ async def test_moving_damage_another_console_just_moved(incident, make_app, fold
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_workspace(app, pilot)
-        screen.query_one("#damage-table", DataTable).focus()
+        screen.query_one("#damage-table", RowTable).focus()
         lena.change(incident.number, lambda inc, now, by: inc.set_damage_state(0, elsewhere, now, by))
         assert rows(screen, "damage-table")[0][3] == "suspected"
         await pilot.press("right_square_bracket")  # suspected → confirmed, as ana saw it

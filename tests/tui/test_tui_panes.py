@@ -4,7 +4,7 @@ and forms that give a value back to the screen, which writes it."""
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Input, TextArea
+from textual.widgets import Input, TextArea
 
 from storage.domain.model import DamageItem
 from storage.store.folder import Store
@@ -12,6 +12,7 @@ from tui.screens.close import CloseForm
 from tui.screens.composer import ComposerScreen
 from tui.screens.incident import CLOSED_LOOK, IncidentScreen
 from tui.screens.modals import DamageForm, TextForm
+from tui.widgets.row_table import RowTable
 from tui_support import SIZE, reread, screen_text, settle, table_rows, toasts, until
 
 # A key's write runs on the store thread: pauses wait until it has landed (see conftest).
@@ -114,7 +115,7 @@ async def test_a_form_gives_its_value_back_and_writes_nothing(incident, make_app
         await pilot.pause()
         assert isinstance(app.screen, IncidentScreen)
         assert answers == [DamageItem("212 payslips", "underpaid by 3%")]
-        assert table_rows(app.screen.query_one("#damage-table", DataTable))[0][0] == "none yet: a adds"
+        assert table_rows(app.screen.query_one("#damage-table", RowTable))[0][0] == "none yet: a adds"
     assert reread(folder).get(incident.id).damage == []
 
 

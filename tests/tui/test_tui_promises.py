@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 import tui.screens.composer
 from storage.domain.model import DamageItem
@@ -11,6 +11,7 @@ from tui.screens.composer import ComposerScreen
 from tui.screens.incident import IncidentScreen
 from tui.screens.modals import PickerModal
 from tui.screens.promises import PromiseForm, RenegotiateForm
+from tui.widgets.row_table import RowTable
 from tui_support import reread, table_rows, toasts, until
 
 # A key's write runs on the store thread: pauses wait until it has landed (see conftest).
@@ -176,9 +177,9 @@ async def test_add_keep_and_renegotiate_promises(incident, make_app, folder, clo
         stored = reread(folder).get(incident.id)
         assert [(p.text, p.kind) for p in stored.promises] == [
             ("First contact with the client", "update"), ("Credit note [CN-7]", "commitment")]
-        rows = table_rows(screen.query_one("#promises-table", DataTable))
+        rows = table_rows(screen.query_one("#promises-table", RowTable))
         assert rows[0][0] == "First contact with the client" and rows[1][0] == "Credit note [CN-7]"
-        screen.query_one("#promises-table", DataTable).focus()
+        screen.query_one("#promises-table", RowTable).focus()
         await pilot.press("down", "m")
         await pilot.pause()
         form = app.screen
@@ -194,7 +195,7 @@ async def test_add_keep_and_renegotiate_promises(incident, make_app, folder, clo
         assert credit.due == clock().add(hours=5)
         assert credit.renegotiations[0].reason == "Dana agreed to end of day"
         assert credit.broken_at is None
-        assert table_rows(screen.query_one("#timeline-table", DataTable))[0][1].startswith("Renegotiated: Credit note")
+        assert table_rows(screen.query_one("#timeline-table", RowTable))[0][1].startswith("Renegotiated: Credit note")
         clock.advance(hours=6)  # kept, but after its time: broken stays on the record
         await pilot.press("x")
         await pilot.pause()
@@ -208,7 +209,7 @@ async def test_keep_refuses_the_update_promise(incident, make_app, folder):
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
-        app.screen.query_one("#promises-table", DataTable).focus()
+        app.screen.query_one("#promises-table", RowTable).focus()
         await pilot.press("x")
         await pilot.pause()
         assert any("kept by sending the update" in t for t in toasts(app))

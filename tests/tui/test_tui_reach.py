@@ -6,11 +6,12 @@ import os
 import stat
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from tui.desktop import POP_TITLE, PUSH_TITLE, title_bytes
 from tui.screens.promises import RenegotiateForm
 from tui.widgets.banner import OverdueBanner
+from tui.widgets.row_table import RowTable
 from tui_support import notices, reread, screen_text, settle, toasts, until
 
 
@@ -137,7 +138,7 @@ async def test_banner_stays_until_the_late_promise_is_moved(store, make_app, fol
         await pilot.pause()
         assert app.screen.query_one(OverdueBanner).display  # in the workspace too
         assert "‼ OVERDUE  M-1" in screen_text(app)
-        app.screen.query_one("#promises-table", DataTable).focus()
+        app.screen.query_one("#promises-table", RowTable).focus()
         await pilot.press("m")
         await pilot.pause()
         form = app.screen

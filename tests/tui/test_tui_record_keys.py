@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pendulum
 import pytest
-from textual.widgets import DataTable, Input, Label, OptionList, Select, TextArea
+from textual.widgets import Input, Label, OptionList, Select, TextArea
 
 from tui.screens.composer import ComposerScreen
 from tui.screens.incident import IncidentScreen
 from tui.screens.modals import NewIncidentForm, PickerModal, TextForm
 from tui.screens.record import CorrectionForm
+from tui.widgets.row_table import RowTable
 from tui_support import notices, reread, screen_text, settle, table_rows, toasts
 
 
@@ -49,7 +50,7 @@ async def test_snooze_quiets_one_promise_and_never_moves_it(store, make_app, fol
         assert stored.due == due and stored.state() == "broken"  # unchanged: still due, still broken
         assert stored.snoozed_until == clock().add(minutes=30)
         assert app.screen.query_one("#countdown").has_class("-overdue")  # the countdown stays red
-        timeline = table_rows(app.screen.query_one("#timeline-table", DataTable))
+        timeline = table_rows(app.screen.query_one("#timeline-table", RowTable))
         assert timeline[0][1].startswith("Reminder snoozed 30 min: First contact with the client")
         written = len(notices(app))
         for minutes in (10, 10, 9):  # 10, 20, 29 min into the snooze: a reminder would be due at 10
@@ -141,7 +142,7 @@ async def test_correcting_when_it_happened_keeps_old_new_and_reason(store, make_
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, IncidentScreen)
-        row = table_rows(app.screen.query_one("#timeline-table", DataTable))[0][1]
+        row = table_rows(app.screen.query_one("#timeline-table", RowTable))[0][1]
         assert row == ("Corrected discovered: from 2026-11-23T09:00:00+00:00 to 2026-11-23T08:40:00+00:00 — "
                        "Dana's first mail was at 09:40")
     assert reread(folder).get(incident.id).discovered_at == pendulum.datetime(2026, 11, 23, 8, 40, tz="UTC")
@@ -189,7 +190,7 @@ async def test_two_zones_exact_in_the_2026_weeks_the_clocks_disagree(store, make
         app.screen.query_one("#text", Input).value = "America/New_York"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        rows = {row[0]: row[1] for row in table_rows(app.screen.query_one("#promises-table", DataTable))}
+        rows = {row[0]: row[1] for row in table_rows(app.screen.query_one("#promises-table", RowTable))}
         assert rows["Credit note"] == "12:00 their time (17:00 ours)"  # 5 h apart on 20 March
         # 6 h again on 2 April; 13 days off, so the date rather than a weekday that could be next week's
         assert rows["Corrected invoices"] == "2 Apr 12:00 their time (2 Apr 18:00 ours)"

@@ -10,7 +10,7 @@ import io
 
 import pytest
 from rich.console import Console
-from textual.widgets import DataTable, Input, Label, TextArea
+from textual.widgets import Input, Label, TextArea
 
 from storage.domain.clock import Countdown
 from storage.readers.demo import fill_demo
@@ -21,6 +21,7 @@ from tui.screens.board import BoardScreen, due_words
 from tui.screens.composer import ComposerScreen
 from tui.screens.incident import IncidentScreen
 from tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+from tui.widgets.row_table import RowTable
 from tui_support import reread
 
 MINIMUM = (MIN_WIDTH, MIN_HEIGHT)
@@ -126,14 +127,14 @@ async def test_each_workspace_pane_shows_rows_at_60x20(incident, make_app, store
         seen = {}
         for _ in range(4):
             table = app.focused
-            assert isinstance(table, DataTable)
+            assert isinstance(table, RowTable)
             seen[table.id] = visible_lines(app, table)
             await pilot.press("tab")
             await settle(pilot)
         # Each table shows its header and at least one row when focused (tab scrolls to it).
         assert set(seen) == {"checklist-table", "damage-table", "promises-table", "timeline-table"}
         assert all(lines >= 2 for lines in seen.values()), seen
-        assert screen.query_one("#damage-table", DataTable).row_count == 1
+        assert len(screen.query_one("#damage-table", RowTable).rows) == 1
 
 
 # -- table cells ------------------------------------------------------------------------------------

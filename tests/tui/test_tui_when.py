@@ -6,12 +6,13 @@ import time
 
 import pendulum
 import pytest
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import Input, Label
 
 from tui.screens.close import CloseForm
 from tui.screens.composer import ComposerScreen
 from tui.screens.incident import IncidentScreen
 from tui.screens.promises import PromiseForm, RenegotiateForm
+from tui.widgets.row_table import RowTable
 from tui_support import reread, toasts
 
 # A key's write runs on the store thread: pauses wait until it has landed (see conftest).
@@ -111,7 +112,7 @@ async def test_renegotiate_form_refuses_99999999d_and_keeps_the_form(incident, m
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_workspace(app, pilot)
-        screen.query_one("#promises-table", DataTable).focus()
+        screen.query_one("#promises-table", RowTable).focus()
         await pilot.press("m")
         await pilot.pause()
         form = app.screen

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Digits, Input, Label, TextArea
+from textual.widgets import Digits, Input, Label, TextArea
 
 from storage.store.folder import Store
 from tui.screens.incident import IncidentScreen
 from tui.screens.composer import ComposerScreen
 from tui.screens.modals import DamageForm, PickerModal, QuestionForm, TextForm
 from tui.widgets.countdown import CountdownBadge
+from tui.widgets.row_table import RowTable
 from tui_support import reread, table_rows, toasts, until
 
 # A key's write runs on the store thread: pauses wait until it has landed (see conftest).
@@ -75,15 +76,15 @@ async def test_space_completes_and_reopens_step(incident, make_app, folder, cloc
         await pilot.pause()
         step = reread(folder).get(incident.id).steps[0]
         assert step.done_by == "ana" and step.done_at == clock()
-        rows = table_rows(screen.query_one("#checklist-table", DataTable))
+        rows = table_rows(screen.query_one("#checklist-table", RowTable))
         assert rows[1][0] == "✓" and rows[1][3].startswith("ana")
         assert "Checklist 1/26" in label_text(screen, "#checklist-title")
-        timeline = table_rows(screen.query_one("#timeline-table", DataTable))
+        timeline = table_rows(screen.query_one("#timeline-table", RowTable))
         assert timeline[0][1].startswith("Done: Stop")
         await pilot.press("space")
         await pilot.pause()
         assert not reread(folder).get(incident.id).steps[0].done
-        assert table_rows(screen.query_one("#timeline-table", DataTable))[0][1].startswith("Reopened")
+        assert table_rows(screen.query_one("#timeline-table", RowTable))[0][1].startswith("Reopened")
 
 
 async def test_next_open_step_is_marked_and_focused(store, incident, make_app):
@@ -92,11 +93,10 @@ async def test_next_open_step_is_marked_and_focused(store, incident, make_app):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_workspace(app, pilot)
-        table = screen.query_one("#checklist-table", DataTable)
+        table = screen.query_one("#checklist-table", RowTable)
         assert screen.focused is table
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        assert key == "2"
-        assert table.get_row("2")[0].plain == "▶"
+        assert table.current.key == "2"
+        assert table.current.cells[0].plain == "▶"
 
 
 async def test_log_client_update_resets_countdown(incident, make_app, folder, clock):
@@ -123,7 +123,7 @@ async def test_log_client_update_resets_countdown(incident, make_app, folder, cl
         assert first_contact.text == "First contact with the client" and first_contact.state() == "kept"
         assert stored.promises[1].due == clock().add(minutes=30) and stored.promises[1].is_open
         assert screen.query_one("#countdown-face", Digits).value == "0:30:00"
-        assert table_rows(screen.query_one("#timeline-table", DataTable))[0][1].startswith("Client update (email)")
+        assert table_rows(screen.query_one("#timeline-table", RowTable))[0][1].startswith("Client update (email)")
 
 
 async def test_update_form_validates_and_saves_nothing(incident, make_app, folder):
@@ -168,7 +168,7 @@ async def test_damage_add_edit_and_move_through_states(incident, make_app, folde
         await pilot.pause()
         item = reread(folder).get(incident.id).damage[0]
         assert (item.what, item.impact, item.state) == ("212 payslips", "underpaid by 3%", "suspected")
-        table = screen.query_one("#damage-table", DataTable)
+        table = screen.query_one("#damage-table", RowTable)
         assert table_rows(table)[0][:2] == ["212 payslips", "underpaid by 3%"]
         table.focus()
         await pilot.press("right_square_bracket", "right_square_bracket")
@@ -203,7 +203,7 @@ async def test_open_question_added_and_answered(incident, make_app, folder):
         await pilot.press(*"Did the bank file go out?", "ctrl+s")
         await pilot.pause()
         assert reread(folder).get(incident.id).questions[0].text == "Did the bank file go out?"
-        table = screen.query_one("#damage-table", DataTable)
+        table = screen.query_one("#damage-table", RowTable)
         assert table_rows(table)[0][3] == "open ?"
         table.focus()
         await pilot.press("e")
@@ -233,7 +233,7 @@ async def test_status_change_and_note(incident, make_app, folder):
         await pilot.pause()
         entry = reread(folder).get(incident.id).timeline[-1]
         assert (entry.kind, entry.text, entry.by) == ("note", "Spoke to their payroll lead", "ana")
-        assert table_rows(screen.query_one("#timeline-table", DataTable))[0][1] == "Spoke to their payroll lead"
+        assert table_rows(screen.query_one("#timeline-table", RowTable))[0][1] == "Spoke to their payroll lead"
 
 
 async def test_step_note_with_e_on_checklist(incident, make_app, folder):
@@ -272,7 +272,7 @@ async def test_write_failure_is_shown_and_screen_shows_disk(incident, make_app, 
         await pilot.press("space")
         await pilot.pause()
         assert any("No space left" in t for t in toasts(app))
-        assert table_rows(screen.query_one("#checklist-table", DataTable))[1][0] != "✓"
+        assert table_rows(screen.query_one("#checklist-table", RowTable))[1][0] != "✓"
         assert "Checklist 0/26" in label_text(screen, "#checklist-title")
     assert not reread(folder).get(incident.id).steps[0].done
 
@@ -283,7 +283,7 @@ async def test_incident_changed_elsewhere_redraws_workspace(incident, make_app, 
         screen = await open_workspace(app, pilot)
         other = Store.open(folder, clock=clock, user="bob")
         other.change(incident.number, lambda inc, now, by: inc.add_note("from the other terminal", now, by))
-        await until(pilot, lambda: table_rows(screen.query_one("#timeline-table", DataTable))[0][1]
+        await until(pilot, lambda: table_rows(screen.query_one("#timeline-table", RowTable))[0][1]
                     == "from the other terminal", "the workspace redrawn with the other terminal's note")
 
 

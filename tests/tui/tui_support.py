@@ -70,6 +70,11 @@ def table_rows(table: DataTable | RowTable) -> list[list[str]]:
     return rows
 
 
+def put_cursor(table: RowTable, key: str) -> None:
+    """Move a pane's cursor to the row with ``key`` (as the arrow keys would)."""
+    table.cursor = next(i for i, row in enumerate(table.rows) if row.key == key)
+
+
 def toasts(app: ObservedApp) -> list[str]:
     """The text of every toast still shown (raised, and its timeout not yet run out)."""
     return [str(n.message) for n in app.raised if not n.has_expired]

@@ -38,7 +38,6 @@ class ChecklistPane(WorkspacePane[int]):
 
     NAME = "checklist"
     TITLE = "Checklist"
-    SHARE = 0.6
     BINDINGS = bindings("checklist")
 
     def shown_part(self, incident: Incident):
@@ -53,11 +52,11 @@ class ChecklistPane(WorkspacePane[int]):
         """Put the cursor on the first step not done (where work resumes)."""
         next_step = incident.next_step_index()
         if next_step is not None:
-            self.table.move_cursor(row=self.table.get_row_index(str(next_step)), animate=False)
+            self.highlight_key(str(next_step))
 
     def draw(self, incident: Incident, now: DateTime) -> None:
         # The step number's column grows with the checklist (step 10000 is not cut to "10").
-        row = self.table.cursor_row
+        row = self.table.cursor
         number_width = max(2, len(str(len(incident.steps))))
         self.fit([(k, label, number_width if k == "n" else w) for k, label, w in COLUMNS])
         next_step = incident.next_step_index()

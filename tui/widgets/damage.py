@@ -68,7 +68,7 @@ class DamagePane(WorkspacePane[DamageRow | QuestionRow]):
         return incident.damage, incident.questions
 
     def draw(self, incident: Incident, now: DateTime) -> None:
-        row = 0 if self.fit() else self.table.cursor_row
+        row = 0 if self.fit() else self.table.cursor
         rows = []
         for i, item in enumerate(incident.damage):
             rows.append((f"d{i}", [Text(clip(item.what, 60)), Text(clip(item.impact, 60)), Text(str(item.severity)),

@@ -1,7 +1,12 @@
-"""What the workspace's panes share: a titled table drawn from the incident the screen binds to it."""
+"""What the workspace's panes share: a titled table drawn from the incident the screen binds to it.
+
+The table is a RowTable: each line is drawn from its row when painted, so a change to one row
+costs one line (DataTable renders every visible cell again after any change to any cell).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pendulum import DateTime
@@ -10,13 +15,30 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
-from textual.widgets import DataTable, Label
+from textual.widgets import Label
 
 from storage.domain.model import Incident
 
-from .tables import fit_columns, sync_rows
+from .row_table import Column, RowTable
 
 Target = TypeVar("Target")
+
+
+@dataclass(frozen=True)
+class PaneRow:
+    """One line of a pane: its key, its cells (one-style Texts), what it stands for (None: nothing)."""
+
+    key: str
+    cells: tuple[Text, ...]
+    target: Any = None
+
+
+def _cell(index: int):
+    """Column ``index`` of a PaneRow, as RowTable draws it: (text, style)."""
+    def cell(row: PaneRow) -> tuple[str, str]:
+        text = row.cells[index] if index < len(row.cells) else Text("")
+        return text.plain, str(text.style or "")
+    return cell
 
 
 def refuse_when_closed(owner, event: events.Key, allowed: frozenset[str] = frozenset()) -> None:
@@ -45,7 +67,6 @@ class WorkspacePane(Vertical, Generic[Target]):
     NAME = ""  # the ids: NAME-pane, NAME-title, NAME-table
     TITLE = ""
     COLUMNS: list[tuple[str, str, int | float]] = []
-    SHARE = 0.4  # of the terminal's width, the guess before the first layout
 
     def __init__(self) -> None:
         super().__init__(id=f"{self.NAME}-pane", classes="pane")
@@ -54,12 +75,12 @@ class WorkspacePane(Vertical, Generic[Target]):
 
     def compose(self) -> ComposeResult:
         yield Label(self.TITLE, id=f"{self.NAME}-title", classes="pane-title")
-        yield DataTable(id=f"{self.NAME}-table", cursor_type="row")
+        yield RowTable([], row_key=lambda row: row.key, gap=2, selectable=False, id=f"{self.NAME}-table")
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> RowTable:
         """The pane's table."""
-        return self.query_one(DataTable)
+        return self.query_one(RowTable)
 
     def shown_part(self, incident: Incident) -> Any:
         """The part of the incident this pane draws (a change elsewhere leaves the pane alone)."""
@@ -83,21 +104,38 @@ class WorkspacePane(Vertical, Generic[Target]):
         """Fill the table (and the title) from ``incident``."""
 
     def fit(self, spec: list[tuple[str, str, int | float]] | None = None) -> bool:
-        """Give the table its columns for the pane's width; whether they were rebuilt (rows cleared)."""
-        return fit_columns(self.table, spec or self.COLUMNS, self.SHARE, frame=2)
+        """Give the table these columns (widths fill the pane as it is drawn); whether they changed."""
+        spec = spec or self.COLUMNS
+        if spec == getattr(self, "_spec", None):
+            return False
+        self._spec = spec
+        self.table.set_columns([Column(key, label, width, _cell(i)) for i, (key, label, width) in enumerate(spec)])
+        return True
 
     def show_rows(self, rows: list[tuple[str, list, Target | None]], keep_row: int | None = None) -> bool:
-        """Show (key, cells, target) rows; whether the table was rebuilt (then the cursor goes back to
-        ``keep_row``, or stays on the first row).
+        """Show (key, cells, target) rows; whether the rows are others than before (the keys differ).
 
+        The cursor stays on the row with the same key; if that row is gone, on row ``keep_row``.
         A row whose target is None (a heading, the "none yet" line) stands for nothing a key acts on.
         """
         table = self.table
         self.targets = {key: target for key, _, target in rows if target is not None}
-        rebuilt = sync_rows(table, [(key, cells) for key, cells, _ in rows])
-        if rebuilt and keep_row is not None and table.row_count:
-            table.move_cursor(row=min(keep_row, table.row_count - 1), animate=False)
+        shown = [PaneRow(key, tuple(cells), target) for key, cells, target in rows]
+        if shown == list(table.rows):
+            return False  # nothing this pane shows changed: nothing is drawn again
+        rebuilt = [row.key for row in shown] != [row.key for row in table.rows]
+        current = table.current
+        table.set_rows(shown, keep=current)
+        if keep_row is not None and shown and (current is None or table.current.key != current.key):
+            table.cursor = min(keep_row, len(shown) - 1)
         return rebuilt
+
+    def highlight_key(self, key: str) -> None:
+        """Put the cursor on the row with ``key``, if there is one."""
+        table = self.table
+        index = next((i for i, row in enumerate(table.rows) if row.key == key), None)
+        if index is not None:
+            table.cursor = index
 
     def set_title(self, text: str) -> None:
         """Change the pane's title line (left alone when it says the same)."""
@@ -107,10 +145,8 @@ class WorkspacePane(Vertical, Generic[Target]):
 
     def highlighted(self) -> Target | None:
         """What the highlighted row stands for, if anything."""
-        table = self.table
-        if not table.row_count:
-            return None
-        return self.targets.get(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+        row = self.table.current
+        return row.target if row is not None else None
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Every key of a pane changes the incident: none of them on a closed one."""

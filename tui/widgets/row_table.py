@@ -67,8 +67,8 @@ class RowTable(ScrollView, can_focus=True):
         Binding("down", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "edge(0)", "First", show=False),
-        Binding("end", "edge(1)", "Last", show=False),
+        Binding("home,ctrl+home", "edge(0)", "First", show=False),
+        Binding("end,ctrl+end", "edge(1)", "Last", show=False),
         Binding("enter", "select", "Open", tooltip="Open the highlighted row"),
     ]
 
@@ -101,10 +101,11 @@ class RowTable(ScrollView, can_focus=True):
             return self.table
 
     def __init__(self, columns: Sequence[Column], *, row_key: Callable[[Any], Any] | None = None,
-                 gap: int = CELL_GAP, id: str | None = None, classes: str | None = None):
+                 gap: int = CELL_GAP, selectable: bool = True, id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
         self.columns = list(columns)
         self.gap = gap  # blank columns between two cells
+        self.selectable = selectable  # whether enter (and a second click) selects a row
         self.row_key = row_key or (lambda row: row)  # what makes a row the same row after a reload
         self.rows: Sequence[Any] = ()
         self.sort_key: str | None = None
@@ -262,6 +263,10 @@ class RowTable(ScrollView, can_focus=True):
     def action_edge(self, end: int) -> None:
         self._move(len(self.rows) - 1 if end else 0)
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Enter is offered (and shown in the footer) only where selecting a row means something."""
+        return self.selectable if action == "select" else True
+
     def action_select(self) -> None:
         if self.current is not None:
             self.post_message(self.Selected(self, self.current))
@@ -276,7 +281,7 @@ class RowTable(ScrollView, can_focus=True):
         if 0 <= index < len(self.rows):
             again = index == self.cursor
             self.cursor = index
-            if again or event.chain > 1:
+            if self.selectable and (again or event.chain > 1):
                 self.post_message(self.Selected(self, self.rows[index]))
 
     def visible_text(self) -> list[str]:
