@@ -151,10 +151,8 @@ class BoardScreen(Screen):
             return "red" if self._countdown(incident).state is CountdownState.OVERDUE else ""
 
         def due(incident: Incident) -> tuple[str, str]:
-            countdown = self._countdown(incident)
-            due_at = incident.next_deadline
-            self._drawn[incident.number] = (countdown.state, countdown.relative if due_at else "", self._today)
-            return due_words(countdown)
+            self._drawn[incident.number] = self._reads(incident)
+            return due_words(self._countdown(incident))
 
         cells = {
             "due": due,
@@ -190,18 +188,20 @@ class BoardScreen(Screen):
         at, and only those whose words or colour changed (once a minute, not every tick) are
         drawn again. A row scrolled into view is drawn for the current instant as it comes.
         """
-        now = message.now
-        self._set_now(now)
+        self._set_now(message.now)
         table = self.table
         first = int(table.scroll_offset.y)
         for index in range(first, min(len(table.rows), first + table.page)):
             incident = table.rows[index]
-            due = incident.next_deadline
-            # What the row shows follows from these three, each cheap to tell (no zone conversion):
-            # the whole countdown is worked out only for a row drawn again.
-            shows = (countdown_state(due, now, incident.cadence), relative(due, now) if due else "", self._today)
-            if self._drawn.get(incident.number) != shows:
+            if self._drawn.get(incident.number) != self._reads(incident):
                 table.refresh_row(index)
+
+    def _reads(self, incident: Incident) -> tuple:
+        """What decides how a row reads at ``_now``, each part cheap to tell (no zone conversion):
+        the whole countdown is worked out only for a row drawn again."""
+        due = incident.next_deadline
+        return (countdown_state(due, self._now, incident.cadence), relative(due, self._now) if due else "",
+                self._today)
 
     def selected_number(self) -> int | None:
         """The incident number under the cursor."""

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label
+from textual.worker import get_current_worker
 
 from storage.domain.clock import local_zone
 from storage.store.files import StoreError

@@ -70,8 +70,8 @@ class WorkspacePane(Vertical, Generic[Target]):
 
     def __init__(self) -> None:
         super().__init__(id=f"{self.NAME}-pane", classes="pane")
-        self.targets: dict[str, Target] = {}  # row key → what the row stands for
         self._title = self.TITLE
+        self._spec: list[tuple[str, str, int | float]] | None = None  # the columns shown
 
     def compose(self) -> ComposeResult:
         yield Label(self.TITLE, id=f"{self.NAME}-title", classes="pane-title")
@@ -106,29 +106,26 @@ class WorkspacePane(Vertical, Generic[Target]):
     def fit(self, spec: list[tuple[str, str, int | float]] | None = None) -> bool:
         """Give the table these columns (widths fill the pane as it is drawn); whether they changed."""
         spec = spec or self.COLUMNS
-        if spec == getattr(self, "_spec", None):
+        if spec == self._spec:
             return False
         self._spec = spec
         self.table.set_columns([Column(key, label, width, _cell(i)) for i, (key, label, width) in enumerate(spec)])
         return True
 
-    def show_rows(self, rows: list[tuple[str, list, Target | None]], keep_row: int | None = None) -> bool:
-        """Show (key, cells, target) rows; whether the rows are others than before (the keys differ).
+    def show_rows(self, rows: list[tuple[str, list, Target | None]], keep_row: int | None = None) -> None:
+        """Show (key, cells, target) rows.
 
         The cursor stays on the row with the same key; if that row is gone, on row ``keep_row``.
         A row whose target is None (a heading, the "none yet" line) stands for nothing a key acts on.
         """
         table = self.table
-        self.targets = {key: target for key, _, target in rows if target is not None}
         shown = [PaneRow(key, tuple(cells), target) for key, cells, target in rows]
         if shown == list(table.rows):
-            return False  # nothing this pane shows changed: nothing is drawn again
-        rebuilt = [row.key for row in shown] != [row.key for row in table.rows]
+            return  # nothing this pane shows changed: nothing is drawn again
         current = table.current
         table.set_rows(shown, keep=current)
         if keep_row is not None and shown and (current is None or table.current.key != current.key):
             table.cursor = min(keep_row, len(shown) - 1)
-        return rebuilt
 
     def highlight_key(self, key: str) -> None:
         """Put the cursor on the row with ``key``, if there is one."""
