@@ -20,6 +20,16 @@ SUPERUSER = "postgres"
 TEAMMATE, TEAMMATE_PASSWORD = "teammate", "s3cret-Pa55word"  # a role that must give a password
 
 
+def real_clock_env() -> dict[str, str]:
+    """This environment without libfaketime: the server runs on the real clock.
+
+    Under libfaketime at a future instant ``pg_ctl start -w`` and ``lock_timeout`` hang; with the
+    server on the real clock and only mishap's own processes faked, both behave.
+    """
+    return {key: value for key, value in os.environ.items()
+            if key not in {"LD_PRELOAD", "FAKETIME", "FAKETIME_FMT", "FAKETIME_NO_CACHE", "DONT_FAKE_MONOTONIC"}}
+
+
 class NoServer(RuntimeError):
     """PostgreSQL is not installed here, or would not start; the message says which and why."""
 
@@ -50,7 +60,7 @@ class PgServer:
         return ["runuser", "-u", SUPERUSER, "--", *args] if self.as_root else list(args)
 
     def _run(self, *args: str, timeout: float = 120) -> None:
-        done = subprocess.run(self._cmd(*args), capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(self._cmd(*args), capture_output=True, text=True, timeout=timeout, env=real_clock_env())
         if done.returncode != 0:
             raise NoServer(f"{' '.join(args[:2])} failed: {(done.stderr or done.stdout).strip()[-800:]}")
 
