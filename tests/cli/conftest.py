@@ -28,12 +28,18 @@ def folder(tmp_path) -> Path:
 
 
 @pytest.fixture
-def run(folder, capsys):
-    """Run ``mishap --db FOLDER ARGS...`` in-process; returns code, stdout and stderr."""
+def run(folder, capsys, clock):
+    """Run ``mishap --db FOLDER ARGS...`` in-process at the fake ``clock``'s instant; code, stdout, stderr.
+
+    The command's instant is injected here, in-process, as the console's tests inject theirs:
+    no test depends on the hour it runs at. Each command runs one second after the one before,
+    as a person typing them would, so two changes never share an instant.
+    """
 
     def runner(*args: str, db: bool = True) -> Result:
         argv = [*args, "--db", str(folder)] if db else list(args)
-        code = main(argv)
+        clock.advance(seconds=1)
+        code = main(argv, clock=clock)
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 
@@ -41,10 +47,10 @@ def run(folder, capsys):
 
 
 @pytest.fixture
-def store_at(folder):
-    """Re-open the store on the folder, as another process would."""
+def store_at(folder, clock):
+    """Re-open the store on the folder, as another process would (on the same fake clock)."""
 
     def opener() -> Store:
-        return Store.open(folder)
+        return Store.open(folder, clock=clock)
 
     return opener

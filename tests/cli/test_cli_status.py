@@ -1,7 +1,8 @@
 """`mishap status` and `mishap overdue`: one line for a status bar, an exit status for cron.
 
-Incidents are made with the store's clock set in the past, so their promises fall due
-around the real now that the command reads.
+Incidents are made with the store's clock set before the command's injected instant (the
+``clock`` fixture, which the ``run`` fixture moves on one second per command), so their promises
+fall due around the instant the command reads, whatever the hour the tests run at.
 """
 
 from __future__ import annotations
@@ -21,20 +22,20 @@ from support.clock import FakeClock
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _made(folder: Path, minutes_ago: float) -> Store:
-    """The store, acting at ``minutes_ago`` before the real now."""
-    return Store.open(folder, clock=FakeClock(pendulum.now("UTC").subtract(seconds=minutes_ago * 60)))
+def _made(folder: Path, clock: FakeClock, minutes_ago: float) -> Store:
+    """The store, acting at ``minutes_ago`` before the instant ``clock`` reads now."""
+    return Store.open(folder, clock=FakeClock(clock.now.subtract(seconds=minutes_ago * 60)))
 
 
-def _three(folder: Path) -> None:
+def _three(folder: Path, clock: FakeClock) -> None:
     """M-1 (critical) 12 min late, M-2 (major) due in 5 min, M-3 (minor) due in about 7 h."""
-    _made(folder, 27).create("Invoices doubled", "Acme", 1)  # first contact due 15 min after: 12 min late
-    _made(folder, 25 - 0.1).create("Wrong report sent", "Marlow", 2)  # due 30 min after: in 5 min
-    _made(folder, 60 - 0.1).create("Typo in a newsletter", "Birch", 4)  # due 8 h after: in 7 h
+    _made(folder, clock, 27).create("Invoices doubled", "Acme", 1)  # first contact due 15 min after: 12 min late
+    _made(folder, clock, 25 - 0.1).create("Wrong report sent", "Marlow", 2)  # due 30 min after: in 5 min
+    _made(folder, clock, 60 - 0.1).create("Typo in a newsletter", "Birch", 4)  # due 8 h after: in 7 h
 
 
-def test_status_shows_late_then_soon_most_urgent_first(run, folder):
-    _three(folder)
+def test_status_shows_late_then_soon_most_urgent_first(run, folder, clock):
+    _three(folder, clock)
     result = run("status")
     assert result.code == 0 and result.err == ""
     assert result.out == "‼ M-1 12m late · M-2 in 5m\n"
@@ -42,16 +43,16 @@ def test_status_shows_late_then_soon_most_urgent_first(run, folder):
     assert run("status", "--within", "8h", "--max", "1").out == "‼ M-1 12m late · +2 more\n"
 
 
-def test_status_prints_nothing_when_nothing_is_due_soon(run, folder):
-    _made(folder, 1).create("Typo in a newsletter", "Birch", 4)
+def test_status_prints_nothing_when_nothing_is_due_soon(run, folder, clock):
+    _made(folder, clock, 1).create("Typo in a newsletter", "Birch", 4)
     result = run("status")
     assert (result.code, result.out, result.err) == (0, "", "")
     assert json.loads(run("status", "--format", "json").out) == []
 
 
-def test_status_tmux_styles_and_makes_user_text_safe(run, folder):
-    _made(folder, 27).create("Invoices doubled", "Acme", 1)  # 12 min late
-    store = _made(folder, 0.1)
+def test_status_tmux_styles_and_makes_user_text_safe(run, folder, clock):
+    _made(folder, clock, 27).create("Invoices doubled", "Acme", 1)  # 12 min late
+    store = _made(folder, clock, 0.1)
     store.create("Wrong report sent", "Marlow", 4)
     hostile = "#(x)\x1b]0;t\x07#[b] #S"
     store.change("M-2", lambda inc, now, by: inc.add_promise(hostile, now.add(minutes=3), now, by))
@@ -65,8 +66,8 @@ def test_status_tmux_styles_and_makes_user_text_safe(run, folder):
     assert run("status", "--long").out == "‼ M-1 First contact with the … 12m late · M-2 #(x)␛]0;t␇#[b] #S in 2m\n"
 
 
-def test_status_json_lists_the_rows(run, folder):
-    _three(folder)
+def test_status_json_lists_the_rows(run, folder, clock):
+    _three(folder, clock)
     rows = json.loads(run("status", "--format", "json").out)
     assert [(r["id"], r["promise"], r["late"], r["kind"]) for r in rows] == [("M-1", 1, True, "update"),
                                                                               ("M-2", 1, False, "update")]
@@ -74,8 +75,8 @@ def test_status_json_lists_the_rows(run, folder):
     assert -12 * 60 - 30 < rows[0]["seconds_left"] <= -12 * 60
 
 
-def test_status_reads_neither_the_lock_nor_the_closed_history(run, folder):
-    _three(folder)
+def test_status_reads_neither_the_lock_nor_the_closed_history(run, folder, clock):
+    _three(folder, clock)
     (folder / ".mishap.lock").unlink()
     # A first-layout history that could not even be parsed, and a temp file a killed writer left:
     # opening the store would move the one and remove the other; status touches neither.
@@ -102,17 +103,17 @@ def test_status_on_a_damaged_file_says_so_on_stderr_and_exits_zero(run, folder):
     assert result.err.startswith("mishap: warning: cannot read ") and len(result.err.splitlines()) == 1
 
 
-def test_an_incident_whose_close_was_cut_short_is_not_shown(run, folder):
-    _three(folder)
+def test_an_incident_whose_close_was_cut_short_is_not_shown(run, folder, clock):
+    _three(folder, clock)
     data = json.loads((folder / "open.json").read_text())
     data["incidents"]["1"]["status"] = "closed"
     (folder / "open.json").write_text(json.dumps(data))
     assert run("status").out == "M-2 in 5m\n"
 
 
-def test_overdue_exits_one_and_lists_every_late_promise(run, folder):
-    _three(folder)
-    store = _made(folder, 40)
+def test_overdue_exits_one_and_lists_every_late_promise(run, folder, clock):
+    _three(folder, clock)
+    store = _made(folder, clock, 40)
     store.change("M-1", lambda inc, now, by: inc.add_promise("Credit note", now.add(minutes=10), now, by))
     result = run("overdue")
     assert result.code == 1
@@ -123,16 +124,18 @@ def test_overdue_exits_one_and_lists_every_late_promise(run, folder):
     assert json.loads(run("overdue", "--json").out)[1]["text"] == "First contact with the client"
 
 
-def test_overdue_exits_zero_and_says_nothing_when_all_is_in_time(run, folder):
-    _made(folder, 1).create("Typo in a newsletter", "Birch", 4)
+def test_overdue_exits_zero_and_says_nothing_when_all_is_in_time(run, folder, clock):
+    _made(folder, clock, 1).create("Typo in a newsletter", "Birch", 4)
     result = run("overdue")
     assert (result.code, result.out, result.err) == (0, "", "")
 
 
-def test_status_loads_neither_pendulum_nor_tinydb(tmp_path, folder):
-    _three(folder)
-    code = ("import sys\nfrom tui.cli import main\n"
-            f"rc = main(['status', '--db', {str(folder)!r}])\n"
+def test_status_loads_neither_pendulum_nor_tinydb(tmp_path, folder, clock):
+    _three(folder, clock)
+    # The child takes the test's instant in-process, as the run fixture gives it, as a stdlib datetime.
+    code = ("import sys\nfrom datetime import datetime, timezone\nfrom tui.cli import main\n"
+            f"at = datetime.fromtimestamp({clock.now.add(seconds=1).timestamp()!r}, timezone.utc)\n"
+            f"rc = main(['status', '--db', {str(folder)!r}], clock=lambda: at)\n"
             "print(sorted(m for m in ('pendulum', 'tinydb', 'textual', 'filelock') if m in sys.modules), rc)\n")
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), MISHAP_HOME=str(tmp_path / "home"))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO_ROOT,

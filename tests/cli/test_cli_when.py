@@ -13,6 +13,7 @@ import pytest
 from cli_support import assert_one_line_error, snapshot
 
 from storage.domain.clock import next_working_morning, read_when
+from support.clock import HOSTILE_INSTANTS
 from tui.cli import EPILOG
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -119,22 +120,36 @@ def test_a_good_config_is_silent(run, folder, store_at):
 # -- TZ: what the C library honours, and one warning when it cannot read it ------------------------
 
 
-def _mishap(tz: str | None, home: Path, *args: str) -> subprocess.CompletedProcess:
+def _mishap(tz: str | None, home: Path, at: pendulum.DateTime, *args: str) -> subprocess.CompletedProcess:
+    """``mishap ARGS...`` in a child process under ``TZ=tz``, at the instant ``at`` (injected in-process)."""
     env = dict(os.environ, MISHAP_HOME=str(home), PYTHONIOENCODING="utf-8")
-    env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), str(REPO_ROOT / "tests"), env.get("PYTHONPATH", "")])
     env.pop("TZ", None)
     if tz is not None:
         env["TZ"] = tz
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True,
-                          encoding="utf-8", env=env, cwd=REPO_ROOT, timeout=60)
+    return subprocess.run([sys.executable, "-m", "support.mishap_at", str(at.timestamp()), *args],
+                          capture_output=True, text=True, encoding="utf-8", env=env, cwd=REPO_ROOT, timeout=60)
 
 
 def _c_library_wall(tz: str, instant: pendulum.DateTime) -> str:
-    """The wall time ``date`` (the C library) shows for an instant under ``tz``."""
-    return subprocess.run(["date", "-d", f"@{instant.int_timestamp}", "+%Y-%m-%d %H:%M %z"],
-                          capture_output=True, text=True, env={"TZ": tz}, check=True).stdout.strip()
+    """The wall time ``date`` (the C library) shows for an instant under ``tz``, then its weekday."""
+    return subprocess.run(["date", "-d", f"@{instant.int_timestamp}", "+%Y-%m-%d %H:%M %z %a"],
+                          capture_output=True, text=True, env={"TZ": tz, "LC_ALL": "C"}, check=True).stdout.strip()
 
 
+def _minutes_showing(tz: str, wall: str, start: pendulum.DateTime, end: pendulum.DateTime) -> int:
+    """How many whole minutes strictly between two instants the C library shows as ``wall`` under ``tz``."""
+    code = ("import sys, time\n"
+            "start, end, wall = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]\n"
+            "first = (start // 60 + 1) * 60\n"
+            "print(sum(time.strftime('%H:%M', time.localtime(s)) == wall for s in range(first, end, 60)))\n")
+    done = subprocess.run([sys.executable, "-c", code, str(start.int_timestamp), str(end.int_timestamp), wall],
+                          capture_output=True, text=True, env={"TZ": tz}, check=True, timeout=60)
+    return int(done.stdout)
+
+
+@pytest.mark.parametrize("at", [HOSTILE_INSTANTS["berlin-evening"], HOSTILE_INSTANTS["eve-of-eu-autumn-change"]],
+                         ids=["berlin-evening", "eve-of-eu-autumn-change"])
 @pytest.mark.parametrize("tz, warned", [
     ("EST5EDT,M3.2.0,M11.1.0", False),
     ("UTC+5", False),
@@ -142,20 +157,24 @@ def _c_library_wall(tz: str, instant: pendulum.DateTime) -> str:
     (":Europe/Berlin", False),
     ("Invalid/Zone", True),
 ])
-def test_a_clock_time_is_read_in_the_zone_the_c_library_uses(tmp_path, tz, warned):
+def test_a_clock_time_is_read_in_the_zone_the_c_library_uses(tmp_path, tz, warned, at):
     home = tmp_path / "home"
-    created = _mishap(tz, home, "new", "Invoices doubled", "--client", "Acme", "--severity", "2")
+    created = _mishap(tz, home, at, "new", "Invoices doubled", "--client", "Acme", "--severity", "2")
     assert created.returncode == 0, created.stderr
-    logged = _mishap(tz, home, "update", "M-1", "Told them", "--next", "17:30")
+    logged = _mishap(tz, home, at.add(seconds=1), "update", "M-1", "Told them", "--next", "17:30")
     assert logged.returncode == 0, logged.stderr
-    doc = json.loads(_mishap(tz, home, "show", "M-1", "--json").stdout)
+    doc = json.loads(_mishap(tz, home, at.add(seconds=2), "show", "M-1", "--json").stdout)
     sent = pendulum.parse(doc["updates"][0]["sent_at"])
+    assert sent == at.add(seconds=1)
     due = pendulum.parse(doc["next_update_due"])
-    wall = _c_library_wall(tz, due)
+    wall, sent_wall = _c_library_wall(tz, due), _c_library_wall(tz, sent)
     assert wall[11:16] == "17:30", wall  # 17:30 on the wall clock `date` shows for this TZ
-    assert pendulum.duration(0) < due - sent <= pendulum.duration(days=1)  # its next occurrence
-    assert "next update due 17:30 " in logged.stdout
-    shown = _mishap(tz, home, "show", "M-1")
+    # Its next occurrence: the C library shows 17:30 at no minute between the update and the promise.
+    assert due > sent and _minutes_showing(tz, "17:30", sent, due) == 0
+    today = wall[:10] == sent_wall[:10]
+    expected = "17:30" if today else f"{wall.split()[-1]} 17:30"  # tomorrow's carries its weekday
+    assert f"next update due {expected} (in " in logged.stdout, logged.stdout
+    shown = _mishap(tz, home, at.add(seconds=3), "show", "M-1")
     assert f"({wall[:16]})" in shown.stdout  # shown on the same wall clock
     for run in (created, logged, shown):
         if warned:
@@ -165,7 +184,7 @@ def test_a_clock_time_is_read_in_the_zone_the_c_library_uses(tmp_path, tz, warne
         else:
             assert run.stderr == ""
     if warned:
-        assert wall.endswith("+0000")
+        assert wall.split()[2] == "+0000"
 
 
 @pytest.mark.parametrize("tz", ["EST5EDT,M3.2.0,M11.1.0", "UTC+5", "<+0530>-5:30", "CET-1CEST,M3.5.0,M10.5.0/3",

@@ -76,8 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run ``mishap`` with ``argv`` (default: the process arguments); returns the exit status."""
+def main(argv: list[str] | None = None, *, clock=None) -> int:
+    """Run ``mishap`` with ``argv`` (default: the process arguments); returns the exit status.
+
+    ``clock`` (a callable returning an aware ``datetime``) is the current instant for a headless
+    command; the real clock when None. It is given in-process only, by tests: no flag or
+    environment variable of the command sets the time, so nobody can backdate a record.
+    """
     argv = sys.argv[1:] if argv is None else argv
     console = console_only(argv)
     if console is not None:
@@ -89,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     if args.command is None:
         return _start_console(args.db)
+    args.clock = clock
     for stream in (sys.stdout, sys.stderr):
         # Stored text can hold a lone surrogate (a "\ud800" escape in a file): whatever slips
         # past visible() is written as that escape, and cannot stop a whole listing.

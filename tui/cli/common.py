@@ -77,11 +77,31 @@ def warn_about_store(args) -> None:
     args.warned = len(store.warnings)
 
 
+def now(args):
+    """The current instant, as an aware ``datetime``: the injected clock's (tests), else the real one."""
+    clock = getattr(args, "clock", None)
+    if clock is not None:
+        return clock()
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
+
+
+def store_clock(args):
+    """The clock a store opened by the command stamps its changes with (None: the store's own)."""
+    clock = getattr(args, "clock", None)
+    if clock is None:
+        return None
+    import pendulum
+
+    return lambda: pendulum.instance(clock()).in_timezone("UTC")
+
+
 def open_store(args):
     """The store the command works on (--db, $MISHAP_HOME or the user data folder), its warnings said."""
     from storage.store import open_store as open_it
 
-    store = open_it(args.db, progress=move_progress())
+    store = open_it(args.db, clock=store_clock(args), progress=move_progress())
     if store.config.problem:
         warn(store.config.problem)  # as the console does at start: the defaults are in force
     args.store, args.warned = store, 0  # kept for its warnings

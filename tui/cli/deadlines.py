@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from tui.cli.common import counting_arg, print_json, say, warn
+from tui.cli.common import counting_arg, now, print_json, say, store_clock, warn
 
 FORMATS = ("plain", "tmux", "json")
 
@@ -53,7 +53,7 @@ def _open_incidents(args):
         # A database: its open incidents through the store (one query); no closed history either.
         from storage.store import open_store
 
-        store = open_store(args.db)
+        store = open_store(args.db, clock=store_clock(args))
         try:
             seen = Glance()
             seen.incidents = [i for i in map(open_incident, (inc.to_dict() for inc in store.open_incidents()))
@@ -67,18 +67,12 @@ def _open_incidents(args):
     return seen.incidents
 
 
-def _now():
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc)
-
-
 def run_status(args) -> int:
     """``mishap status``: the line, or nothing when nothing is due; exit 0 whatever the store holds."""
     from storage.readers.status import due_promises, json_rows, plain_line, tmux_line
 
     incidents = _open_incidents(args)
-    items = due_promises(incidents, _now(), args.within)
+    items = due_promises(incidents, now(args), args.within)
     if args.fmt == "json":
         print_json(json_rows(items))
         return 0
@@ -92,7 +86,7 @@ def run_overdue(args) -> int:
     """``mishap overdue``: one line per late promise and exit 1, or nothing and exit 0."""
     from storage.readers.status import json_rows, overdue_promises
 
-    items = overdue_promises(_open_incidents(args), _now())
+    items = overdue_promises(_open_incidents(args), now(args))
     if args.json:
         print_json(json_rows(items))
     elif items:
