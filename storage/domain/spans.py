@@ -31,11 +31,11 @@ def _span_parts(text: str) -> tuple[int, int, int] | None:
     if any(len(d) > 9 for d in digits):
         raise ValueError(f"{text!r} is too far ahead: a span is at most {MAX_AHEAD_DAYS} days")
     days, hours, minutes = (int(d) for d in digits)
-    if match.group("m") and match.group("h") and hours >= 10:
+    if match.group("m") and not match.group("m_unit") and match.group("h") and hours >= 10:
+        # "20h30" reads like a time of day; "20h30m", with its unit, can only be a span.
         clock = f"{hours:02d}:{minutes:02d}"
-        raise ValueError(f"{text!r} could be the time {clock} or a span: type {clock} for the time of day; "
-                         f"a span of 10 hours or more is given in whole hours or in minutes "
-                         f"({hours}h, {hours * 60 + minutes}m)")
+        raise ValueError(f"{text!r} could be the time {clock} or a span: type {clock} for the time of day, "
+                         f"or {hours}h{minutes}m for a span")
     if match.group("h") and match.group("m") and minutes >= 60:
         raise ValueError(f"{text!r}: after hours, give fewer than 60 minutes ({hours + minutes // 60}h"
                          f"{minutes % 60}m)")

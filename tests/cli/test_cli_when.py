@@ -30,7 +30,7 @@ def one_incident(run):
     ("91d", "too far ahead"),
     ("2999-01-01T10:00", "too far ahead: at most 90 days from now"),
     ("now", "cannot read 'now' as a time: use a span"),
-    ("20h30m", "'20h30m' could be the time 20:30 or a span"),
+    ("20h30", "'20h30' could be the time 20:30 or a span"),
     ("12.5h", "cannot read '12.5h' as a time"),
     ("tomorrow", "cannot read 'tomorrow' as a time"),
     ("0m", "'0m' is no time at all"),
@@ -51,7 +51,7 @@ def test_the_refusal_lists_what_is_accepted(run, one_incident):
 
 
 @pytest.mark.parametrize("when, minutes", [("1h30", 90), ("2h 30m", 150), ("1h30m", 90), ("90m", 90),
-                                           ("in 2 hours", 120), ("1d", 1440)])
+                                           ("in 2 hours", 120), ("1d", 1440), ("20h30m", 1230)])
 def test_next_takes_combined_spans_from_the_moment_it_is_logged(run, store_at, one_incident, when, minutes):
     result = run("update", "M-1", "Told them", "--next", when)
     assert result.code == 0 and result.err == "", result

@@ -17,7 +17,7 @@ from storage.store.folder import Store
     ('[cadence]\n1 = 3000000000\n', "3000000000 minutes is not a span mishap accepts"),
     ('[cadence]\n1 = 0\n', "0 minutes is not a span mishap accepts"),
     ('[cadence]\n1 = "0m"\n', "'0m' is no time at all"),
-    ('[cadence]\n1 = "20h30m"\n', "could be the time 20:30 or a span"),
+    ('[cadence]\n1 = "20h30"\n', "could be the time 20:30 or a span"),
     ('[cadence]\n1 = "12.5h"\n', "'12.5h' is not a span of time"),
     ('[cadence]\n1 = 1.5\n', "1.5 is not a span of time"),
 ])

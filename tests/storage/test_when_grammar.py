@@ -16,6 +16,7 @@ NOW = pendulum.datetime(2026, 11, 23, 9, 0, tz=UTC)  # Monday 10:00 in Berlin
     ("in 2h", 120), ("in 2 hours", 120), ("2 hours 30 minutes", 150), ("45 min", 45), ("3 mins", 3),
     ("2hrs", 120), ("1 hour", 60), ("1 day", 1440), ("2 days", 2880), ("1d2h", 1560), ("1d 2h 30m", 1590),
     ("  2H  30M ", 150), ("9h59m", 599), ("0h30m", 30), ("90d", 90 * 1440), ("2160h", 2160 * 60),
+    ("20h30m", 1230), ("20h 30m", 1230), ("10 hours 5 minutes", 605),  # with its unit, only a span
 ])
 def test_spans_are_read_exactly(text, minutes):
     assert span_minutes(text) == minutes
@@ -27,8 +28,8 @@ def test_spans_are_read_exactly(text, minutes):
     ("now", "cannot read 'now' as a time"),
     ("tomorrow", "cannot read 'tomorrow' as a time"),
     ("12.5h", "cannot read '12.5h' as a time"),
-    ("20h30m", "could be the time 20:30 or a span"),
-    ("20h 30m", "could be the time 20:30 or a span"),
+    ("20h30", "could be the time 20:30 or a span: type 20:30 for the time of day, or 20h30m for a span"),
+    ("20h 30", "could be the time 20:30 or a span"),
     ("0m", "no time at all"),
     ("0h0m", "no time at all"),
     ("99999999d", "too far ahead: a span is at most 90 days"),

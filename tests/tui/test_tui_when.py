@@ -46,7 +46,7 @@ async def open_workspace(app, pilot) -> IncidentScreen:
 
 @pytest.mark.parametrize("typed, message", [
     ("99999999d", "'99999999d' is too far ahead: a span is at most 90 days"),
-    ("20h30m", "could be the time 20:30 or a span"),
+    ("20h30", "could be the time 20:30 or a span"),
     ("now", "cannot read 'now' as a time: use a span"),
     ("12.5h", "cannot read '12.5h' as a time"),
 ])
