@@ -68,6 +68,7 @@ class Glance:
     def __init__(self) -> None:
         self.incidents: list[OpenIncident] = []
         self.problems: list[str] = []
+        self.unreadable = False  # open.json itself could not be read: the incidents are unknown, not none
 
 
 def _instant(value) -> datetime | None:
@@ -112,12 +113,14 @@ def glance(folder: Path) -> Glance:
         return seen  # a store not made yet has nothing open
     except OSError as exc:
         seen.problems.append(f"cannot read {path}: {exc.strerror or exc}")
+        seen.unreadable = True
         return seen
     try:
         table = json.loads(raw).get("incidents", {})
         items = list(table.items())
     except (ValueError, AttributeError) as exc:  # not JSON, or not a TinyDB file
         seen.problems.append(f"cannot read {path}: not a mishap data file ({exc}); `mishap list` says more")
+        seen.unreadable = True
         return seen
     for key, doc in items:
         try:

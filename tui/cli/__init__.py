@@ -33,7 +33,8 @@ DESCRIPTION = ("A console for the hours after your own mistake hurt a client. "
 EPILOG = ("WHEN is a span up to 90 days (30m, 2h, 1h30m, '2h 30m', 1d), a clock time (17:30: its next "
           "occurrence, local time), morning (the next working morning, 09:00), none (no promise), or an ISO "
           "time such as 2026-11-23T17:30 (local) or 2026-11-23T17:30+01:00. "
-          "The store is --db DIR, else $MISHAP_HOME, else the user data folder.")
+          "The store is --db (a folder, or a postgresql:// URL for a team's database), else $MISHAP_DB, else "
+          "$MISHAP_HOME (a folder), else the user data folder.")
 
 # The modules that add subcommands, in the order `mishap --help` lists them.
 FAMILIES = (
@@ -57,12 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
             self.exit(EXIT_ERROR, visible(f"mishap: {message} (see {self.prog} --help)") + "\n")
 
     parser = _Parser(prog="mishap", description=DESCRIPTION, epilog=EPILOG)
-    db_help = "store folder (default: $MISHAP_HOME, else the user data folder)"
-    parser.add_argument("--db", metavar="DIR", default=None, help=db_help)
+    db_help = ("the store: a folder, or a postgresql:// URL (default: $MISHAP_DB, else $MISHAP_HOME, "
+               "else the user data folder)")
+    parser.add_argument("--db", metavar="DIR|URL", default=None, help=db_help)
     # The same option on every subcommand, so it works after the subcommand too;
     # SUPPRESS keeps a value given before the subcommand from being reset.
     db_parent = _Parser(add_help=False)
-    db_parent.add_argument("--db", metavar="DIR", default=argparse.SUPPRESS, help=db_help)
+    db_parent.add_argument("--db", metavar="DIR|URL", default=argparse.SUPPRESS, help=db_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_text: str, run) -> argparse.ArgumentParser:

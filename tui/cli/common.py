@@ -11,6 +11,8 @@ import sys
 from storage.domain.visible import json_text, visible  # stdlib only: the command stays light
 
 EXIT_ERROR = 2
+# Printed what it could read, but some of it could not be read (as ls does): a script can tell.
+EXIT_INCOMPLETE = 1
 
 
 class UserError(Exception):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from tui.cli.common import columns, indented, one_line, open_store, print_json, say, stamp, with_id
+from tui.cli.common import EXIT_INCOMPLETE, columns, indented, one_line, open_store, print_json, say, stamp, with_id
 
 
 def register(command) -> None:
     """Add this family's subcommands to the parser (see ``tui.cli.FAMILIES``)."""
     p = command("list", "open incidents, most urgent first", run_list)
-    p.add_argument("--closed", action="store_true", help="list closed incidents instead")
+    p.add_argument("--closed", action="store_true",
+                   help="list closed incidents instead; exit 1 if a closed incident's file could not be read "
+                        "(the others are listed, and the problem said on stderr)")
     p.add_argument("--json", action="store_true", help="a JSON array of full incident documents, each with its id")
 
     p = command("show", "everything about one incident", run_show)
@@ -26,12 +28,14 @@ def run_list(args) -> int:
         incidents = sorted(store.closed_incidents(), key=_recently_closed)
     else:
         incidents = by_urgency(store.open_incidents(), now)  # the board's order, to the second
+    # Some closed incident could not be read: what could be is listed, and the exit status says so.
+    status = EXIT_INCOMPLETE if args.closed and store.review_problems() else 0
     if args.json:
         print_json([with_id(i.to_dict()) for i in incidents])
-        return 0
+        return status
     lines = _closed_table(incidents, now) if args.closed else _open_table(incidents, now)
     say("\n".join(lines))
-    return 0
+    return status
 
 
 def run_show(args) -> int:

@@ -6,13 +6,14 @@ import sys
 from pathlib import Path
 
 from storage.domain.visible import json_text
-from tui.cli.common import (UserError, columns, one_line, open_store, print_json, say, stamp_ts, warn,
+from tui.cli.common import (EXIT_INCOMPLETE, UserError, columns, one_line, open_store, print_json, say, stamp_ts, warn,
                             with_id)
 
 
 def register(command) -> None:
     """Add this family's subcommands to the parser (see ``tui.cli.FAMILIES``)."""
-    p = command("review", "closed incidents with their review metrics, newest closed first", run_review)
+    p = command("review", "closed incidents with their review metrics, newest closed first; exit 1 if a closed "
+                          "incident's file could not be read (the others are shown)", run_review)
     p.add_argument("--json", action="store_true", help="a JSON array of the review rows")
 
     p = command("export", "export an incident's post-incident report, as Markdown or as JSON data", run_export)
@@ -37,17 +38,19 @@ def run_review(args) -> int:
     store = open_store(args)
     rows = sort_rows(store.review_rows(), "closed", True)
     patterns = store.review_patterns()
-    for problem in store.review_problems():
+    problems = store.review_problems()
+    for problem in problems:
         warn(f"left out of the review: {problem}")
     store.save_review_index()
+    status = EXIT_INCOMPLETE if problems else 0  # what could be read is shown; the status says it is not all
     if args.json:
         print_json([with_id({**r._asdict(), "words": r.words.split(),
                              "pattern": patterns[r.number].describe(r.client) if r.number in patterns else ""})
                     for r in rows])
-        return 0
+        return status
     if not rows:
         say("No closed incidents.")
-        return 0
+        return status
     table = []
     for r in rows:
         share = "—" if r.on_time_share is None else f"{r.on_time_share:.0%}"
@@ -67,7 +70,7 @@ def run_review(args) -> int:
     for r in rows:
         if r.number in patterns:
             say(f"* {r.id}: {one_line(patterns[r.number].describe(r.client))}")
-    return 0
+    return status
 
 
 def run_export(args) -> int:
