@@ -107,11 +107,19 @@ async def test_changes_yields_after_another_writers_change(backend):
     mine.create("a", "c", 2)
     theirs = backend.open(user="omar")
     stream = mine.changes(interval=0.05).__aiter__()
+    # Made before the stream has even started (so before a database's LISTEN): no notification
+    # reaches it, and it is yielded all the same (a folder is polled; a database looks again
+    # once it listens).
+    theirs.change(1, _note("before it listened"))
+    await asyncio.wait_for(stream.__anext__(), timeout=30)  # a guard against hanging, not a speed test
+    assert [t.text for t in mine.get(1).timeline][-1] == "before it listened"
+    # Listening now (a database's LISTEN ran before that yield): the next change is pushed or polled.
     waiting = asyncio.ensure_future(stream.__anext__())
-    await asyncio.sleep(0.3)  # the listener is up (a folder is polled: either way it is not yet news)
-    assert not waiting.done()
+    await asyncio.sleep(0)  # the stream runs up to its wait for news
+    assert not waiting.done()  # nothing new: not news
     await asyncio.to_thread(theirs.change, 1, _note("from omar"))
-    await asyncio.wait_for(waiting, timeout=30)  # a guard against hanging, not a speed test
+    await asyncio.wait_for(waiting, timeout=30)
+    # Had it yielded before this change (spuriously), the view read then would lack it.
     assert [t.text for t in mine.get(1).timeline][-1] == "from omar"
     await stream.aclose()
     mine.close()

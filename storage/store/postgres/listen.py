@@ -1,9 +1,10 @@
 """Other writers' changes, pushed: LISTEN on a connection of its own, and resync after every reconnect.
 
 A notification sent while the listener was away is lost, so after each reconnect it yields
-once anyway (the caller re-reads). When the server cannot be reached it says so through the
-store's ``connection_problem``, yields once (so a screen shows "offline"), and retries with
-a growing pause.
+once anyway (the caller re-reads); on the first connect it looks once too, and yields if
+anything changed since the store last read. When the server cannot be reached it says so
+through the store's ``connection_problem``, yields once (so a screen shows "offline"), and
+retries with a growing pause.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ async def listen(store: "PostgresStore", interval: float = 1.0) -> AsyncIterator
                     # Back: whatever was notified meanwhile is lost, so look again now.
                     store.listening_offline = None
                     store.refresh()
+                    yield None
+                elif store.refresh():
+                    # First connect: a change committed since the store last read, before this
+                    # LISTEN, was notified to nobody; look once so it is not lost.
                     yield None
                 connected_before = True
                 while not store.closed:
