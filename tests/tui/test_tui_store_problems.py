@@ -11,6 +11,7 @@ import json
 import filelock
 import pytest
 from textual.widgets import Input, Label
+from textual.worker import Worker, WorkerState
 
 from storage.store.folder import LOCK_FILE
 from tui.screens.board import BoardScreen
@@ -18,9 +19,10 @@ from tui.screens.closed_view import ClosedIncidentScreen
 from tui.screens.export_form import ExportForm
 from tui.screens.review import ReviewScreen
 from tui.widgets.row_table import RowTable
-from tui_support import settle, table_rows, toasts
+from tui_support import settle, table_rows, toasts, until
 
 REASON = "closed for the test"
+FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)  # a worker that has ended
 
 
 @pytest.fixture
@@ -94,15 +96,25 @@ async def test_an_empty_closed_file_says_only_that_it_cannot_be_read(closed_two,
 
 async def test_a_review_index_that_is_a_folder_does_not_block_the_review(closed_two, folder, make_app):
     (folder / "closed" / "index.json").mkdir()
+    index_writes = []  # the states of the worker that writes the index, as the screen is told them
+
+    def hook(message):
+        if isinstance(message, Worker.StateChanged) and message.worker.group == "review-index":
+            index_writes.append(message.state)
+
     app = make_app()
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(120, 36), message_hook=hook) as pilot:
         screen = await open_review(app, pilot)
         assert [row.number for row in screen.shown] == [2, 1]
         assert summary(screen).startswith("2 closed")
         # Not even for a moment: the old review said "Cannot read … Is a directory" until a tick re-read.
         assert not screen.query_one("#review-problem", Label).display
-        await pilot.pause(0.6)  # the index is written after the first frame: it fails quietly
-        assert app.is_running
+        # The index is written after the first frame (on a timer, in a thread): it fails quietly.
+        await until(pilot, lambda: index_writes and index_writes[-1] in FINISHED, "the index write ran")
+        assert index_writes[-1] == WorkerState.SUCCESS
+        assert app.is_running and app.screen is screen
+        assert not screen.query_one("#review-problem", Label).display
+    assert (folder / "closed" / "index.json").is_dir()
 
 
 async def test_the_board_shows_at_once_while_another_mishap_holds_the_lock(closed_two, folder, make_app):
