@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.message import Message
+from textual.notifications import Notification, Notify
 from textual.screen import Screen
 
 from storage.readers.alerts import REMIND_EVERY, OverdueWatch
@@ -29,6 +30,7 @@ from .commands import bindings, palette_commands, scopes_here
 from .screens.board import BoardScreen
 from .screens.problem import StoreProblemScreen
 from .screens.too_small import FitsTerminal
+from .widgets.banner import OverdueBanner
 from .preferences import ThemeMemory
 from .store_access import StoreAccess, WritePath
 from .text import literal
@@ -69,6 +71,8 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
         self._watching_size = False  # from the first screen on (an early resize has nothing to cover)
         self._warnings_shown = 0  # how many of the store's warnings were shown already
         self._ticked_under: WeakKeyDictionary = WeakKeyDictionary()  # screen under a dialog -> minute last ticked
+        self._overdue_toasts: list[Notification] = []  # taken back when a dialog opens
+        self._overdue_unsaid: set[int] = set()  # incidents whose overdue toast a dialog held back
         self._collect_after_first_frame = not gc.isenabled()  # the launcher paused collection (tui.cli)
 
     # -- start-up ------------------------------------------------------------------------
@@ -104,13 +108,10 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
             gc.enable()
         if self.store is not None:
             # The overdue toast comes one frame after the board (which shows the same in its banner).
-            late = sorted(n for n, _ in self.watch_overdue.overdue)
-            if late:
-                ids = ", ".join(f"M-{n}" for n in late)
-                self.notify(f"Client update overdue: {ids}", title="Overdue", severity="error", timeout=8,
-                            markup=False)
+            self._say_overdue({n for n, _ in self.watch_overdue.overdue})
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._screen_changed)
         if zone_problem():
             self.notify(zone_problem(), title="Time zone", severity="warning", timeout=15, markup=False)
         self._watching_size = True
@@ -166,12 +167,50 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
     # -- text from outside: toasts and pastes ------------------------------------------------
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
-               markup: bool = True) -> None:
-        """Show a toast; user text in it (a title, a promise) has its control characters made visible."""
+               markup: bool = True) -> Notification:
+        """Show a toast, and return it; user text in it (a title, a promise) has its control characters made visible."""
         if timeout is None:
             timeout = self.NOTIFICATION_TIMEOUT
-        super().notify(literal(message), title=literal(title, multiline=False), severity=severity,
-                       timeout=timeout, markup=markup)
+        # As App.notify does, keeping the notification: an overdue toast is taken back when a dialog opens.
+        notification = Notification(literal(message), literal(title, multiline=False), severity, timeout,
+                                    markup=markup)
+        self.post_message(Notify(notification))
+        return notification
+
+    # -- overdue toasts and dialogs ------------------------------------------------------------
+    # A toast over a dialog would hide the dialog's keys, and an overdue toast says what the
+    # banner of the board and the workspace says: while a dialog is open none is raised (the
+    # bell rings and the desktop is notified all the same), and one showing is taken back when
+    # a dialog opens. Only a screen without the banner (the review) is told when the dialog closes.
+    # Other toasts over a dialog are drawn at the top of the screen (modals.tcss).
+
+    def _say_overdue(self, numbers: set[int], *, title: str = "Overdue", message: str | None = None,
+                     timeout: float = 8) -> None:
+        """The overdue toast for incidents ``numbers``, or, while a dialog is open, kept for when it closes."""
+        if not numbers:
+            return
+        if self.screen.is_modal:
+            self._overdue_unsaid |= numbers
+            return
+        if message is None:
+            message = "Client update overdue: " + ", ".join(f"M-{n}" for n in sorted(numbers))
+        self._overdue_toasts = [n for n in self._overdue_toasts if not n.has_expired]
+        self._overdue_toasts.append(self.notify(message, title=title, severity="error", timeout=timeout,
+                                                markup=False))
+
+    def _screen_changed(self, _screen: Screen) -> None:
+        if not self.screen_stack:
+            return  # the console is closing
+        screen = self.screen  # the top screen now (the signal was queued)
+        if screen.is_modal:
+            for notification in self._overdue_toasts:
+                # Textual's own way to drop a toast (what a click on it or its timeout calls).
+                self._unnotify(notification)
+            self._overdue_toasts = []
+            return
+        unsaid, self._overdue_unsaid = self._overdue_unsaid, set()
+        if unsaid and not screen.query(OverdueBanner):
+            self._say_overdue(unsaid & {n for n, _ in self.watch_overdue.overdue})
 
     async def on_event(self, event: events.Event) -> None:
         # A terminal paste can carry escape sequences: fields receive them made visible, so
@@ -264,8 +303,8 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
         what = promise.text if promise else "Client update"
         late = relative(incident.next_deadline, now) if incident.next_deadline else "late"
         if promise is None or not promise.snoozed_at(now):
-            self.notify(f"{incident.id} {what}: {late} — {incident.title}",
-                        title="Promise overdue", severity="error", timeout=10, markup=False)
+            self._say_overdue({incident.number}, title="Promise overdue", timeout=10,
+                              message=f"{incident.id} {what}: {late} — {incident.title}")
         if promise is not None and promise.broken_at is None and not self.store.read_only:
             # Recorded, so the review knows; a second console finds nothing left to mark.
             self.request_write(incident.number, lambda inc, at, by: inc.mark_broken(at, "mishap"))
