@@ -70,6 +70,7 @@ class BoardScreen(Screen):
         self._countdowns: dict[int, Countdown] = {}  # at _now, worked out as rows are painted
         self._drawn: dict[int, tuple] = {}  # what each row's countdown cell last showed
         self._layout: list[tuple[str, str, int | float]] = []
+        self._filterable: bool | None = None  # whether the filter key is offered (None: not worked out yet)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -122,6 +123,18 @@ class BoardScreen(Screen):
         table.display = not empty
         self.query_one(BoardPreview).set_class(empty, "-empty")  # a class: the .tcss also hides it when short
         self._preview()
+        filterable = not empty or bool(self.filter_text)
+        if filterable != self._filterable:
+            told, self._filterable = self._filterable is not None, filterable
+            if told:  # the footer's first drawing reads it; told at once as well, it would draw twice
+                self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Keys that act on the highlighted incident are offered only while there is one (the table says
+        when that changes); the filter, while there are incidents to filter (or a filter to change)."""
+        if action in ("open_incident", "no_news"):
+            return self.table.current is not None
+        return self._filterable is not False if action == "filter" else True
 
     def _fit(self, incidents: list[Incident] | None = None) -> None:
         """The columns that fit the table's width (a narrow terminal leaves some out)."""

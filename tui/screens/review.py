@@ -33,6 +33,7 @@ FLAG = "⚑"
 LEGEND = (f"{FLAG} client: we hurt this client more than once · {FLAG} title: the same kind of mistake again "
           "(2+ uncommon words shared by titles or root causes) · Contact: discovery to first update · "
           "Silence: longest open stretch without an update")
+ROWS_ACTIONS = ("filter", "sort", "reverse", "patterns")  # keys that mean nothing before anything is closed
 
 
 def _percent(share: float | None) -> str:
@@ -73,6 +74,7 @@ class ReviewScreen(Screen):
         self._filter_problem: str | None = None  # what is wrong with what was typed in the filter
         self._left_out: str | None = None  # closed files that cannot be read (the rest is shown)
         self._status: str | None = None  # the progress of a first reading of every closed file
+        self._any_rows: bool | None = None  # whether sort, filter and patterns are offered (None: not worked out yet)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -263,6 +265,18 @@ class ReviewScreen(Screen):
         summary = "" if self._unreadable else summary_text(summarize(self.shown), len(self.all_rows))
         self.query_one("#review-summary", Label).update(Text(summary))
         self._show_problem()
+        any_rows = bool(self.all_rows) or self.query_state.filtered
+        if any_rows != self._any_rows:
+            told, self._any_rows = self._any_rows is not None, any_rows
+            if told:  # the footer's first drawing reads it; told at once as well, it would draw twice
+                self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Enter only while a row is highlighted (the table says when that changes); sorting, filtering
+        and patterns only once there are closed incidents (or a filter to take off)."""
+        if action == "open_incident":
+            return self.table.current is not None
+        return self._any_rows is not False if action in ROWS_ACTIONS else True
 
     def _problem(self, message: str | None) -> None:
         """Say what is wrong with the filter (None: nothing)."""

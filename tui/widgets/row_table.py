@@ -117,7 +117,9 @@ class RowTable(ScrollView, can_focus=True):
 
     def set_rows(self, rows: Sequence[Any], keep: Any = None) -> None:
         """Show ``rows``; the cursor stays on ``keep`` if it is among them, else on the first row."""
-        self.rows = rows
+        had_rows, self.rows = bool(self.rows), rows
+        if self.selectable and self.has_focus and bool(rows) != had_rows:
+            self.refresh_bindings()  # enter comes and goes with the rows (a focus change looks again anyway)
         index = 0
         if keep is not None:
             # By key: with the default (the row itself) identity decides first, which is cheap.
@@ -264,8 +266,9 @@ class RowTable(ScrollView, can_focus=True):
         self._move(len(self.rows) - 1 if end else 0)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        """Enter is offered (and shown in the footer) only where selecting a row means something."""
-        return self.selectable if action == "select" else True
+        """Enter is offered (and shown in the footer) only where selecting a row means something, and
+        there is a row to select."""
+        return self.selectable and bool(self.rows) if action == "select" else True
 
     def action_select(self) -> None:
         if self.current is not None:
