@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import time
 
 import pendulum
 from rich.cells import cell_len
@@ -140,13 +141,17 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
-async def until(pilot, condition, what: str, turns: int = 200) -> None:
-    """Let the app run, a message round at a time, until ``condition()`` holds; fail naming ``what``."""
-    for _ in range(turns):
-        if condition():
-            return
+async def until(pilot, condition, what: str, guard: float = 60) -> None:
+    """Let the app run, a message round at a time, until ``condition()`` holds; fail naming ``what``.
+
+    ``guard`` seconds is a guard against hanging, not a speed test: a busy machine only makes it
+    take longer (a count of rounds would run out sooner when a thread, not the loop, is slow).
+    """
+    give_up = time.monotonic() + guard
+    while not condition():
+        if time.monotonic() > give_up:
+            raise AssertionError(f"never happened: {what}")
         await pilot.pause()
-    raise AssertionError(f"never happened: {what}")
 
 
 _TEXT = re.compile(r"<text ([^>]*)>(.*?)</text>", re.S)
