@@ -7,9 +7,11 @@ resize must not lose anything.
 from __future__ import annotations
 
 import io
+import shutil
 
 import pytest
 from rich.console import Console
+from support.clock import FakeClock
 from textual.widgets import Input, Label, TextArea
 
 from storage.domain.clock import Countdown
@@ -22,7 +24,7 @@ from tui.screens.composer import ComposerScreen
 from tui.screens.incident import IncidentScreen
 from tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 from tui.widgets.row_table import RowTable
-from tui_support import reread
+from tui_support import START, reread
 
 MINIMUM = (MIN_WIDTH, MIN_HEIGHT)
 
@@ -273,34 +275,40 @@ FORMS = {
 }
 
 
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory):
+    """A store of the demo data, written once for the module: each form's test opens a copy."""
+    folder = tmp_path_factory.mktemp("demo") / "store"
+    fill_demo(Store.open(folder, clock=FakeClock(START), user="ana"))
+    return folder
+
+
+# One test per form and size (not one walking them all): each is a few seconds, and the
+# workers share them out.
 @pytest.mark.parametrize("size", [MINIMUM, (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
-async def test_every_form_keeps_each_focused_field_on_screen(store, make_app, size):
-    fill_demo(store)
+@pytest.mark.parametrize("name", FORMS)
+async def test_every_form_keeps_each_focused_field_on_screen(demo_folder, folder, make_app, name, size):
+    shutil.copytree(demo_folder, folder)
     app = make_app()
     app.bell = lambda: None
     hidden = []
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        board = app.screen
-        for name, keys in FORMS.items():
-            await pilot.press(*keys)
-            await settle(pilot)
-            form = app.screen
-            assert form.is_modal, name
-            first, seen = app.focused, 0
-            while True:  # every field the tab key reaches, once
-                field = app.focused
-                if field is None or visible_lines(app, field) < 1:
-                    hidden.append((name, getattr(field, "id", None)))
-                if isinstance(field, (Input, TextArea)):
-                    await pilot.press("ctrl+e" if isinstance(field, TextArea) else "end", "Q")
-                    assert "Q" in (field.text if isinstance(field, TextArea) else field.value), (name, field.id)
-                await pilot.press("tab")
-                await pilot.pause()
-                seen += 1
-                if app.focused is first or seen > 30:
-                    break
-            while app.screen is not board:
-                await pilot.press("escape")
-                await settle(pilot)
+        await pilot.press(*FORMS[name])
+        await settle(pilot)
+        form = app.screen
+        assert form.is_modal, name
+        first, seen = app.focused, 0
+        while True:  # every field the tab key reaches, once
+            field = app.focused
+            if field is None or visible_lines(app, field) < 1:
+                hidden.append((name, getattr(field, "id", None)))
+            if isinstance(field, (Input, TextArea)):
+                await pilot.press("ctrl+e" if isinstance(field, TextArea) else "end", "Q")
+                assert "Q" in (field.text if isinstance(field, TextArea) else field.value), (name, field.id)
+            await pilot.press("tab")
+            await pilot.pause()
+            seen += 1
+            if app.focused is first or seen > 30:
+                break
     assert hidden == []
