@@ -6,6 +6,8 @@ pass through untouched; a password comes from ``~/.pgpass``, a service file or P
 
 from __future__ import annotations
 
+import os
+
 from ..files import StoreError
 
 CONNECT_TIMEOUT = 5  # seconds: an unreachable server is "offline", not a frozen console
@@ -33,7 +35,7 @@ class Target:
                              "postgresql://USER@HOST/DATABASE (the password in ~/.pgpass, never in the URL)") from None
         self.url = url
         self._password = self.params.get("password") or ""
-        host = self.params.get("host") or self.params.get("hostaddr") or "localhost"
+        host = self._host()
         port = self.params.get("port")
         where = f"{host}:{port}" if port and str(port) != "5432" else host
         database = self.params.get("dbname") or self.params.get("service") or self.params.get("user") or ""
@@ -68,7 +70,7 @@ class Target:
             raise StoreError(self.unreachable(exc)) from None
 
     def unreachable(self, exc: Exception) -> str:
-        """The message for a connection that failed."""
+        """The message for a connection that failed: what is wrong, when libpq's words tell (else "offline")."""
         said = self.problem(exc)
         if "does not exist" in said and "database" in said:
             return (f"the database {self.location} does not exist: create it (createdb) or check the name "
@@ -76,4 +78,54 @@ class Target:
         if "password" in said or "authentication" in said:
             return (f"the server refused you on {self.location}: check the user, and the password in ~/.pgpass "
                     f"or your service file ({said})")
-        return f"offline: cannot reach {self.location} ({said})"
+        return self._misconfigured(said) or f"offline: cannot reach {self.location} ({said})"
+
+    def _misconfigured(self, said: str) -> str | None:
+        """What is wrong with a URL the server cannot accept as it is (a port, an sslmode); None otherwise.
+
+        Trying again later changes nothing: the URL or the server must change. A port nothing
+        answers on still starts "offline" (a stopped server looks the same), but names the port.
+        """
+        port = self.params.get("port")
+        if "invalid port number" in said or 'for connection option "port"' in said:
+            return (f"the port in --db or MISHAP_DB is not a port number: give one from 1 to 65535, or leave it "
+                    f"out for 5432 ({said})")
+        if port and str(port) != "5432" and ("Connection refused" in said or
+                                             ("No such file or directory" in said and "socket" in said)):
+            host = self._host()
+            where = f"in the socket folder {host}" if host.startswith("/") else f"of {host}"
+            return (f"offline: no PostgreSQL server answers on port {port} {where}: check the port in "
+                    f"--db or MISHAP_DB (the usual one is 5432), or start the server ({said})")
+        ssl = self._sslmode()
+        if "does not support SSL" in said:
+            return (f"the server {self.location} does not offer SSL, and {ssl} asks for it: leave sslmode out (or "
+                    f"set sslmode=prefer), or have SSL turned on for the server ({said})")
+        if "no pg_hba.conf entry" in said:
+            mode = self.params.get("sslmode") or os.environ.get("PGSSLMODE") or "prefer"
+            if "no encryption" in said and mode in ("disable", "allow"):
+                return (f"the server {self.location} does not let you in without SSL, and {ssl} turns SSL off: "
+                        f"use sslmode=require, or leave sslmode out ({said})")
+            return (f"the server {self.location} does not let this user in from here (its pg_hba.conf has no entry "
+                    f"for it): check the user and database in --db or MISHAP_DB, or ask the server's "
+                    f"administrator ({said})")
+        if "root certificate file" in said:
+            return (f"{ssl} checks the server's certificate, but there is no root certificate to check it with: "
+                    f"give one with sslrootcert=FILE (or sslrootcert=system), or use sslmode=require ({said})")
+        if "does not match host name" in said or "certificate verify failed" in said:
+            return (f"the SSL certificate of the server {self.location} is not one {ssl} can trust: check the host "
+                    f"name and sslrootcert, or ask the server's administrator ({said})")
+        if "invalid sslmode value" in said:
+            return (f"{ssl} is not an SSL mode: use disable, allow, prefer, require, verify-ca or verify-full "
+                    f"({said})")
+        return None
+
+    def _host(self) -> str:
+        return self.params.get("host") or self.params.get("hostaddr") or "localhost"
+
+    def _sslmode(self) -> str:
+        """Where the SSL mode in force was set, as messages name it: ``sslmode=require in --db or MISHAP_DB``."""
+        if self.params.get("sslmode"):
+            return f"sslmode={self.params['sslmode']} in --db or MISHAP_DB"
+        if os.environ.get("PGSSLMODE"):
+            return f"PGSSLMODE={os.environ['PGSSLMODE']}"
+        return "the connection's sslmode (from your service file)"
