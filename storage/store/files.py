@@ -48,7 +48,7 @@ class WriteFailed(StoreError, OSError):
     def __init__(self, path: Path, cause: OSError):
         super().__init__(cause.errno, cause.strerror or str(cause), str(path))
         self.path = Path(path)
-        self.way_out = _WAY_OUT[cause.errno].format(folder=self.path.parent)
+        self.way_out = way_out(cause, self.path.parent) or "check the disk"
         self.message = f"could not write {self.path}: {cause.strerror or cause} ({self.way_out}); the file was left as it was"
 
     def __str__(self) -> str:
@@ -62,6 +62,12 @@ _WAY_OUT = {
     errno.EPERM: "check that you may write to {folder}",
     errno.EROFS: "the disk is mounted read-only",
 }
+
+
+def way_out(cause: OSError, folder: Path) -> str | None:
+    """What to do about a write that ``cause`` refused in ``folder`` (a full disk, no permission), if known."""
+    advice = _WAY_OUT.get(cause.errno)
+    return advice.format(folder=folder) if advice else None
 
 
 def backup_path(path: Path) -> Path:
@@ -110,7 +116,8 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(path: Path, text: str | bytes, *, temp_dir: Path | None = None) -> None:
+def write_atomically(path: Path, text: str | bytes, *, temp_dir: Path | None = None,
+                     durable: bool = True) -> None:
     """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file.
 
     The new file is created 0600 (``mkstemp``) and never exists half-written under
@@ -121,6 +128,11 @@ def write_atomically(path: Path, text: str | bytes, *, temp_dir: Path | None = N
     ``temp_dir`` (on the same file system, beside ``path``) holds the temp file instead of
     ``path``'s folder: a folder of thousands of files is then never listed to find what a
     killed writer left.
+
+    ``durable=False`` leaves the data and the rename to the file system's next commit (seconds)
+    instead of waiting for the disk: a process killed at any point still leaves the old file or
+    the new one, whole, but a power cut may leave an empty file under ``path``. Only for a
+    copy that is checked against its original before it is trusted, such as a backup.
     """
     path = Path(path)
     data = text.encode("utf-8") if isinstance(text, str) else text
@@ -134,8 +146,9 @@ def write_atomically(path: Path, text: str | bytes, *, temp_dir: Path | None = N
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+                if durable:
+                    handle.flush()
+                    os.fsync(handle.fileno())
             os.replace(tmp, target)
         except BaseException:
             try:
@@ -143,7 +156,8 @@ def write_atomically(path: Path, text: str | bytes, *, temp_dir: Path | None = N
             except FileNotFoundError:
                 pass
             raise
-        fsync_folder(target.parent)
+        if durable:
+            fsync_folder(target.parent)
     except WriteFailed:
         raise
     except OSError as exc:
@@ -282,6 +296,16 @@ def _where_not_finite(raw: bytes) -> str:
     return "a number is not finite"
 
 
+def json_problem(exc: json.JSONDecodeError) -> str:
+    """What json found wrong, and where: ``Expecting value at line 2, column 7``.
+
+    Some of json's messages end with "at" already ("Unterminated string starting at",
+    "Invalid control character at"): the place follows them without a second one.
+    """
+    where = f"line {exc.lineno}, column {exc.colno}"
+    return f"{exc.msg} {where}" if exc.msg.endswith(" at") else f"{exc.msg} at {where}"
+
+
 def parse_tinydb_bytes(path: Path, raw: bytes) -> dict[str, dict[str, Any]]:
     """Parse the bytes of a TinyDB JSON file read from ``path`` and check their shape."""
     if not raw.strip():
@@ -291,7 +315,7 @@ def parse_tinydb_bytes(path: Path, raw: bytes) -> dict[str, dict[str, Any]]:
     except UnicodeDecodeError as exc:
         raise CorruptFile(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise CorruptFile(path, f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+        raise CorruptFile(path, f"not valid JSON ({json_problem(exc)})") from None
     except NotFinite:
         raise CorruptFile(path, f"{_where_not_finite(raw)}: not a finite number") from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits

@@ -3,7 +3,7 @@
 Layout of a store folder::
 
     open.json          TinyDB: tables "incidents" (open ones), "meta" and "drafts"
-    open.json.bak      copy of the last good open.json
+    open.json.bak      copy of open.json as of the last change that returned (see _keep_backup_current)
     closed/M-12.json   one stock-TinyDB file per closed incident (see storage.closed_history)
     closed/index.json  the review's rows, and closed/index.log, the closes and reopens since
     playbook.toml      optional team playbook; config.toml optional cadence settings
@@ -11,7 +11,8 @@ Layout of a store folder::
 
 Reading never needs the lock or free space: opening does its upkeep (tidying after a
 killed writer, moving a first-layout store, refreshing open.json's ``.bak``) only if the
-lock is free at once, and what upkeep cannot do is a warning (``warnings``).
+lock is free at once, and what upkeep cannot do is a warning (``warnings``). Another
+process holding the lock is no warning: it refreshes the backup itself when its change ends.
 
 Every change holds the lock, re-reads open.json if another process changed it (by
 content: ext4 hands a freed inode to the next temporary file, so a stat signature can
@@ -38,7 +39,8 @@ from ..domain.clock import Clock, system_clock
 from .closed_history import ClosedHistory
 from ..domain.config import StoreConfig, load_config
 from .backups import check_incident
-from .files import AtomicJSONStorage, CorruptFile, StoreError, file_signature, parse_tinydb_bytes, read_bytes
+from .files import (AtomicJSONStorage, CorruptFile, StoreError, backup_path, file_signature, parse_tinydb_bytes,
+                    read_bytes)
 from ..domain.model import SCHEMA_VERSION, Incident, ValidationError, new_incident
 from ..domain.playbook import LoadedPlaybook, load_playbook, steps_of
 from .common import ActingAs, NotFound, ReadOnlyStore, current_user, number_of as _number, parse_id
@@ -47,6 +49,7 @@ from .folder_layout import (DRAFTS_TABLE, LAYOUT, LEGACY_CLOSED, LOCK_FILE, LOCK
 from .folder_moves import ClosedMoves
 from .folder_review import DraftsAndReview
 from .folder_upkeep import FolderUpkeep
+from .permissions import note_open_folder, read_only_file_reason
 from .rules import apply_change, newer_schema_reason, next_number
 from .where import default_folder  # noqa: F401  (re-exported)
 
@@ -70,6 +73,7 @@ class FolderStore(FolderUpkeep, ClosedMoves, DraftsAndReview):
         self._open_docs: dict[int, dict] = {}
         self._open_seen: tuple | None = None
         self._open_raw: bytes | None = None  # open.json's bytes as we last read or wrote them
+        self._backup_due = False  # open.json was written under the lock held now: its .bak follows
         self._closed_cache: dict[int, tuple[tuple | None, Incident]] = {}  # number → (file signature, parsed)
         self._patterns: tuple[object, dict] | None = None
         self._closed_seen: tuple | None | bool = False  # the journal's signature once a closed one was read
@@ -95,6 +99,11 @@ class FolderStore(FolderUpkeep, ClosedMoves, DraftsAndReview):
             on_read_only_disk = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
             store.read_only_reason = (f"{folder} is on a disk mounted read-only: opened read-only"
                                       if on_read_only_disk else f"{folder} is not writable by you: read-only")
+        else:
+            store.read_only_reason = store._read_only_file("opened read-only")
+        exposed = note_open_folder(folder)
+        if exposed:
+            store.warnings.append(exposed)
         store._load_open()
         if writable and store._needs_upkeep():
             store.upkeep(progress)  # not the common case: nothing to tidy means no lock to take
@@ -143,7 +152,19 @@ class FolderStore(FolderUpkeep, ClosedMoves, DraftsAndReview):
             import filelock
 
             self._lock = filelock.FileLock(str(self.folder / LOCK_FILE), timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
-        return LockGuard(self._lock, self.folder)
+        return LockGuard(self._lock, self.folder, before_release=self._keep_backup_current)
+
+    def _keep_backup_current(self) -> None:
+        """Under the lock, as a change ends: open.json's .bak becomes what the change wrote.
+
+        The corrupt-file message sends the user to the .bak; refreshed only on open, it
+        would miss every change made since, and following that advice would lose them.
+        Not waited onto the disk: open.json itself is, and a power cut that left the copy
+        behind or empty is found by the next open, which compares the two and writes it
+        again. tests/bench/backup_cost.py measures what either way costs a change.
+        """
+        if self._backup_due:
+            self._refresh_backup(self.open_path, self._open_raw, durable=False)
 
     def _parse_open(self, data: dict | None) -> tuple[dict[int, Incident], dict[int, dict]]:
         if data is None:
@@ -292,6 +313,18 @@ class FolderStore(FolderUpkeep, ClosedMoves, DraftsAndReview):
     def _writable(self) -> None:
         if self.read_only_reason:
             raise ReadOnlyStore(self.read_only_reason)
+        # Made read-only since the store was opened: a write would replace it all the same.
+        reason = self._read_only_file("nothing was changed")
+        if reason:
+            raise ReadOnlyStore(reason)
+
+    def _read_only_file(self, outcome: str) -> str | None:
+        """Why open.json or its .bak must not be replaced (a file made read-only on purpose), or None."""
+        for path in (self.open_path, backup_path(self.open_path)):
+            reason = read_only_file_reason(path)
+            if reason:
+                return f"{reason}: {outcome}; to make changes: chmod u+w {path}"
+        return None
 
     def _sync_locked(self, finish_moves: bool = True) -> None:
         """Under the lock: make sure we act on what is on disk now (compared by content)."""
@@ -314,6 +347,7 @@ class FolderStore(FolderUpkeep, ClosedMoves, DraftsAndReview):
     def _after_open_write(self) -> None:
         self._open_seen = file_signature(self.open_path)
         self._open_raw = read_bytes(self.open_path)
+        self._backup_due = True
 
     def _write_meta(self, next_number: int) -> None:
         meta = self._open_db.table("meta")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from .files import StoreError
+from .permissions import make_private_folders
 from .where import OPEN_FILE
 
 DRAFTS_TABLE = "drafts"
@@ -22,11 +24,16 @@ DATA_FILES = (OPEN_FILE, OPEN_FILE + ".bak", LEGACY_CLOSED, LEGACY_CLOSED + ".ba
 
 
 class LockGuard:
-    """Hold the store's lock; a timeout becomes a StoreError a person can act on."""
+    """Hold the store's lock; a timeout becomes a StoreError a person can act on.
 
-    def __init__(self, lock, folder: Path):
+    ``before_release`` runs once, still under the lock, when the outermost hold ends (the
+    lock is re-entrant): what must follow every change, such as keeping the backup current.
+    """
+
+    def __init__(self, lock, folder: Path, before_release: Callable[[], None] | None = None):
         self._lock = lock
         self._folder = folder
+        self._before_release = before_release
 
     def __enter__(self):
         try:
@@ -42,13 +49,17 @@ class LockGuard:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._lock.release()
+        try:
+            if self._before_release is not None and self._lock.lock_counter == 1:
+                self._before_release()
+        finally:
+            self._lock.release()
 
 
 def make_folder(folder: Path) -> None:
-    """Create the store folder if needed; a path that cannot be one says why and what to do."""
+    """Create the store folder (and missing parents, all 0700) if needed; a path that cannot be one says why."""
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_folders(folder)
     except FileExistsError:
         raise StoreError(f"the store path {folder} is a file, not a folder: move that file aside, or give "
                          f"a folder with --db or MISHAP_HOME") from None

@@ -1,8 +1,19 @@
 """The folder store's closes and reopens: an incident moving between open.json and its closed file.
 
 A mixin of FolderStore (storage.store.folder); every method runs under the store's lock.
-A close writes the open file first, then the closed file: a crash between the two is
-finished by the next writer or open (``_finish_pending_moves``), and so is a reopen.
+
+open.json decides: an incident it holds is open, whatever closed/ holds under its number.
+So each move first does the step that may fail on its own (closed/ not writable, a full
+disk) and writes open.json last, as the step that makes the move true:
+
+- a close writes the closed file, then takes the incident out of open.json;
+- a reopen puts the incident into open.json, then removes the closed file, and if that
+  removal fails, takes the incident out of open.json again.
+
+A move that fails changes nothing; one that returns is complete. A crash between the two
+files leaves a closed file beside the open copy, which the next open removes (the move is
+undone, or the reopen finished: ``_finish_pending_reopens``). A closed incident still in
+open.json (how an older mishap's close was cut short) is finished: ``_finish_pending_moves``.
 """
 
 from __future__ import annotations
@@ -11,7 +22,9 @@ from tinydb.table import Document
 
 from ..domain.model import Incident
 from .closed_history import COMPACT_AFTER
-from .files import CorruptFile, StoreError, file_signature
+from .common import ReadOnlyStore
+from .files import CorruptFile, StoreError, file_signature, read_bytes, way_out
+from .permissions import read_only_file_reason
 
 
 class ClosedMoves:
@@ -20,25 +33,83 @@ class ClosedMoves:
     def _save_locked(self, incident: Incident, was_closed: bool) -> None:
         doc = incident.to_dict()
         number = incident.number
-        if not was_closed:
-            # Written to the open file first, closed or not: if we die before the move
-            # below, the next open (or the next writer) finishes it.
-            if incident.is_closed:
-                self._check_no_collision(incident)
+        if not was_closed and incident.is_closed:
+            self._close_locked(incident, doc)
+        elif not was_closed:
             self._replace_open(number, doc, incident)
-            if incident.is_closed:
-                self._move_to_closed([number])
         elif incident.is_closed:
+            self._closed_file_writable(number)
             self.history.write(doc)  # a closed incident changed (its close-out edited)
             self.history.record_closed(doc)
             self._closed_cache.pop(number, None)
             self._saw_own_journal_line()
         else:
-            # Reopened: into the open file first, then out of the closed history.
-            self._open_table().insert(Document(doc, doc_id=number))
-            self._after_open_write()
-            self._open[number], self._open_docs[number] = incident, doc
+            self._reopen_locked(incident, doc)
+
+    def _closed_file_writable(self, number: int) -> None:
+        """Refuse to replace or remove a closed file made read-only on purpose (ReadOnlyStore)."""
+        path = self.history.file_of(number)
+        reason = read_only_file_reason(path)
+        if reason:
+            raise ReadOnlyStore(f"{reason}: M-{number} was not changed; to change it: chmod u+w {path}")
+
+    def _close_locked(self, incident: Incident, doc: dict) -> None:
+        number = incident.number
+        self._check_no_collision(incident)
+        self._closed_file_writable(number)
+        self.history.write(doc)  # closed/ not writable, a full disk: raised here, nothing changed
+        before = self._open_raw
+        try:
+            self._open_table().remove(doc_ids=[number])
+        except BaseException:
+            self._take_back_closed_file(number, before)
+            raise
+        self._after_open_write()
+        self.history.record_closed(doc)
+        self._closed_cache.pop(number, None)
+        self._open.pop(number, None)
+        self._open_docs.pop(number, None)
+        self._saw_own_journal_line()
+        self._maybe_compact()
+
+    def _take_back_closed_file(self, number: int, before: bytes | None) -> None:
+        """After open.json refused a close: remove the closed file just written, so nothing changed."""
+        try:
+            if read_bytes(self.open_path) != before:
+                return  # open.json was replaced after all (its folder's sync failed): the close stands
+            self.history.remove(number)
+        except (OSError, StoreError):
+            pass  # beside the open copy it counts for nothing, and the next open removes it
+
+    def _reopen_locked(self, incident: Incident, doc: dict) -> None:
+        number = incident.number
+        self._closed_file_writable(number)
+        self._open_table().insert(Document(doc, doc_id=number))  # refused: nothing changed
+        self._after_open_write()
+        self._open[number], self._open_docs[number] = incident, doc
+        try:
             self._remove_closed(number)
+        except OSError as exc:
+            if self.history.exists(number):
+                raise StoreError(self._undo_reopen(number, exc)) from None
+            # Removed, only its folder's sync failed: the open copy decides, so the reopen stands.
+
+    def _undo_reopen(self, number: int, exc: OSError) -> str:
+        """After closed/ kept the file: take the incident out of open.json again; returns the message."""
+        path = self.history.file_of(number)
+        advice = way_out(exc, path.parent)
+        cause = f"{exc.strerror or exc}{f'; {advice}' if advice else ''}"
+        try:
+            self._open_table().remove(doc_ids=[number])
+            self._after_open_write()
+        except (OSError, StoreError) as undo:
+            # Both files refused: the open copy stands, so M-n is open; the next open removes the leftover.
+            return (f"M-{number} is open again, but its closed file {path} could not be removed ({cause}), and "
+                    f"{self.open_path.name} could not be put back ({undo}); the next mishap that can write to "
+                    f"{self.history.path} removes that file")
+        self._open.pop(number, None)
+        self._open_docs.pop(number, None)
+        return f"could not reopen M-{number}: cannot remove {path} ({cause}); nothing was changed"
 
     def _replace_open(self, number: int, doc: dict, incident: Incident) -> None:
         def replace(stored: dict) -> None:

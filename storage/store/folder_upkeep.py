@@ -22,7 +22,8 @@ class FolderUpkeep:
     def upkeep(self, progress: Progress | None = None) -> bool:
         """Tidy after a killed writer, move a first-layout store, refresh open.json's .bak: if the lock is free now.
 
-        Returns False, and sets ``upkeep_waiting``, when another process holds the lock.
+        Returns False, and sets ``upkeep_waiting``, when another process holds the lock: no
+        warning then, as that process refreshes the backup itself when its change ends.
         The disk and the lock never make it fail: what it could not do becomes a warning.
         Raises CorruptFile only if open.json turned bad since it was read.
         """
@@ -110,16 +111,15 @@ class FolderUpkeep:
     def _try_lock(self, upkeep: str | None = None) -> bool:
         """Take the lock if it is free now (or already ours); never waits.
 
-        With ``upkeep`` (what would be refreshed), not getting it is a warning. A lock
-        file that cannot be opened counts as held: upkeep waits, the reader does not.
+        Another mishap holding it is ordinary, and no warning: every change ends by keeping
+        the backup current, and what else upkeep does waits for the next open. With
+        ``upkeep`` (what would be refreshed), a lock file that cannot be opened is a warning:
+        it counts as held, so upkeep waits and the reader does not.
         """
         self._locked()  # makes the lock object
         try:
             self._lock.acquire(timeout=0)
         except TimeoutError:
-            if upkeep:
-                self._warn(f"another mishap is writing to {self.folder} (it holds the lock): {upkeep} "
-                           f"was not refreshed this time")
             return False
         except OSError as exc:
             if upkeep:
@@ -128,11 +128,12 @@ class FolderUpkeep:
             return False
         return True
 
-    def _refresh_backup(self, path: Path, raw: bytes | None) -> None:
-        """Under the lock: keep ``raw`` (open.json as just parsed whole) as its ``.bak``; never fails."""
+    def _refresh_backup(self, path: Path, raw: bytes | None, *, durable: bool = True) -> None:
+        """Under the lock: keep ``raw`` (open.json as just parsed whole, or written) as its ``.bak``; never fails."""
+        self._backup_due = False
         if raw is None or self.read_only:
             return
         try:
-            copy_as_backup(path, raw)
-        except OSError as exc:
+            copy_as_backup(path, raw, durable=durable)
+        except (OSError, StoreError) as exc:  # a full disk; a .bak that links to nothing
             self._warn(backup_warning(path, exc))

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from .files import write_atomically
+from .permissions import make_private_folders
 
 SETTINGS_FILE = "settings.json"
 
@@ -27,7 +28,7 @@ def load_settings(folder: Path) -> dict:
 
 def save_settings(folder: Path, settings: dict) -> None:
     """Write the preferences durably (making their folder if it is not there yet)."""
-    Path(folder).mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_folders(Path(folder))  # parents 0700 too: mkdir -p would give them the umask's mode
     write_atomically(Path(folder) / SETTINGS_FILE, json.dumps(settings, indent=2))
 
 

@@ -79,11 +79,10 @@ def test_backup_holds_the_last_good_file_and_recovers_it(folder, clock):
     assert not (folder / "open.json.bak").exists()  # nothing to back up yet
     inc = store.create("Doubled order", "ACME", 2)
     store.change(inc.id, lambda i, now, by: i.add_note("first note", now, by))
-    Store.open(folder, clock=clock)
-    good = (folder / "open.json").read_bytes()
-    assert (folder / "open.json.bak").read_bytes() == good
-    # Later writes do not touch the backup until the next successful open.
+    assert (folder / "open.json.bak").read_bytes() == (folder / "open.json").read_bytes()
+    # Every change that returns refreshes the backup, not only the next open (issue 17, item 10).
     store.change(inc.id, lambda i, now, by: i.add_note("second note", now, by))
+    good = (folder / "open.json").read_bytes()
     assert (folder / "open.json.bak").read_bytes() == good
 
     (folder / "open.json").write_bytes(b'{"incidents": {"1": {"schema": 1, "title": ')  # cut short
@@ -91,11 +90,11 @@ def test_backup_holds_the_last_good_file_and_recovers_it(folder, clock):
         Store.open(folder, clock=clock)
     assert f"A copy of the last good file is {folder / 'open.json.bak'}" in str(caught.value)
     assert (folder / "open.json.bak").read_bytes() == good
-    # Following the message's advice recovers the store as of the last open.
+    # Following the message's advice recovers the store as of the last change that returned.
     (folder / "open.json").rename(folder / "open.json.broken")
     (folder / "open.json.bak").rename(folder / "open.json")
     notes = [t.text for t in Store.open(folder).get(inc.id).timeline if t.kind == "note"]
-    assert notes == ["first note"]
+    assert notes == ["first note", "second note"]
 
 
 def test_restored_backup_never_reuses_a_closed_number(folder, clock):
@@ -179,7 +178,7 @@ def test_newer_schema_opens_read_only_and_refuses_writes(folder, clock):
     content = json.dumps(folder_doc).encode()
     (folder / "open.json").write_bytes(content)
     bak = (folder / "open.json.bak")
-    assert not bak.exists()
+    good = bak.read_bytes()  # as the create left it
 
     ro = Store.open(folder, clock=clock)
     assert ro.read_only
@@ -194,7 +193,7 @@ def test_newer_schema_opens_read_only_and_refuses_writes(folder, clock):
     with pytest.raises(ReadOnlyStore):
         store.create("x", "c", 2)
     assert (folder / "open.json").read_bytes() == content
-    assert not bak.exists()
+    assert bak.read_bytes() == good  # the newer mishap's file never became the backup
 
 
 def test_newer_schema_in_closed_file_is_never_rewritten(folder, clock):

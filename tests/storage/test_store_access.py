@@ -26,13 +26,14 @@ def held_lock(folder):
 
 
 def written_by_another(folder, clock) -> bytes:
-    """A store another process wrote to since it was last opened (its .bak is out of date)."""
+    """A store whose .bak is out of date, as a writer killed before refreshing it (or an older mishap) leaves it."""
     store = Store.open(folder, clock=clock)
     inc = store.create("Doubled order", "ACME", 2)
     store.change(inc.id, lambda i, now, by: i.add_note("first", now, by))
-    Store.open(folder, clock=clock)  # backup refreshed
     good = (folder / "open.json.bak").read_bytes()
     store.change(inc.id, lambda i, now, by: i.add_note("second", now, by))
+    assert (folder / "open.json.bak").read_bytes() == (folder / "open.json").read_bytes()  # every change refreshes it
+    (folder / "open.json.bak").write_bytes(good)  # ... unless it was killed in between
     assert (folder / "open.json").read_bytes() != good
     return good
 
@@ -43,8 +44,7 @@ def test_opening_while_another_process_writes_does_not_wait(folder, clock, held_
     reader = Store.open(folder, clock=clock)  # the old code waited 10 s here, then failed
     assert [t.text for t in reader.get(1).timeline if t.kind == "note"] == ["first", "second"]
     assert reader.upkeep_waiting
-    assert reader.warnings == [f"another mishap is writing to {folder} (it holds the lock): the backup "
-                               f"open.json.bak was not refreshed this time"]
+    assert reader.warnings == []  # ordinary contention (issue 17, item 12): the holder refreshes the backup
     assert (folder / "open.json.bak").read_bytes() == bak
     assert reader.upkeep() is False  # still held: never waits
     held_lock.release()
@@ -56,12 +56,14 @@ def test_reading_closed_incidents_while_another_process_writes(folder, clock, he
     store = Store.open(folder, clock=clock)
     inc = store.create("a", "c", 2)
     store.change(inc.id, lambda i, now, by: i.close(now, by, reason=REASON))
+    (folder / "open.json.bak").unlink()  # opening has a backup to refresh
     held_lock.acquire()
     reader = Store.open(folder, clock=clock)
+    assert reader.upkeep_waiting
     assert [i.title for i in reader.closed_incidents()] == ["a"]  # the old code waited to refresh the .bak
     assert [r.number for r in reader.review_rows()] == [1]
     assert reader.save_review_index() is False  # derived data: skipped while another writes
-    assert any("open.json.bak was not refreshed this time" in w for w in reader.warnings)
+    assert reader.warnings == []  # ordinary contention (issue 17, item 12)
 
 
 def test_reading_a_full_disk_is_a_warning_and_writing_names_the_file(small_disk, clock):
