@@ -101,7 +101,8 @@ def test_an_invalid_closed_file_is_refused_named_and_never_rewritten(run, histor
     assert run("show", "M-1").code == 0
     assert run("close", "M-3", "--reason", REASON).code == 0
     review = run("review")
-    assert review.code == 0 and "M-1" in review.out and "M-3" in review.out
+    # What could be read is shown; exit 1 says one was left out (issue 17, item 1).
+    assert review.code == 1 and "M-1" in review.out and "M-3" in review.out
     assert str(path) in review.err  # the left-out incident is named, with its file
     assert path.read_bytes() == spoiled
 
@@ -129,7 +130,8 @@ READS = [("list",), ("list", "--closed"), ("show", "M-1"), ("show", "M-3"), ("ex
 
 
 def test_reading_while_another_mishap_holds_the_lock(run, history):
-    assert run("done", "M-3", "1").code == 0  # open.json changed since its .bak: opening has upkeep to do
+    assert run("done", "M-3", "1").code == 0
+    (history / "open.json.bak").unlink()  # no backup: opening has upkeep to do, which must wait its turn
     lock = filelock.FileLock(str(history / ".mishap.lock"), timeout=0)
     with lock:
         for args in READS:
@@ -138,8 +140,7 @@ def test_reading_while_another_mishap_holds_the_lock(run, history):
             assert "Traceback" not in result.err
             assert result.out.strip()
         listed = mishap(history, "list")
-        assert listed.err == (f"mishap: warning: another mishap is writing to {history} (it holds the lock): the "
-                              f"backup open.json.bak was not refreshed this time\n")
+        assert listed.err == ""  # another writer at work is routine, not worth a warning (issue 17, item 12)
         assert "Report to the wrong client" in listed.out
 
 

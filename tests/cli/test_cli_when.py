@@ -97,7 +97,7 @@ def test_help_states_the_grammar(run):
     ("[cadence\n", "not valid TOML"),
 ])
 def test_a_bad_config_is_warned_about_and_the_defaults_are_used(run, folder, store_at, config, needle):
-    folder.mkdir()
+    folder.mkdir(mode=0o700)  # private, as mishap makes it: no warning about who can read it
     (folder / "config.toml").write_text(config)
     result = run("new", "Invoices doubled", "--client", "Acme", "--severity", "1")
     assert result.code == 0 and result.out == "M-1\n"
@@ -110,7 +110,7 @@ def test_a_bad_config_is_warned_about_and_the_defaults_are_used(run, folder, sto
 
 
 def test_a_good_config_is_silent(run, folder, store_at):
-    folder.mkdir()
+    folder.mkdir(mode=0o700)  # private, as mishap makes it: no warning about who can read it
     (folder / "config.toml").write_text('[cadence]\n1 = "1h30m"\n')
     result = run("new", "Invoices doubled", "--client", "Acme", "--severity", "1")
     assert result.code == 0 and result.err == ""
