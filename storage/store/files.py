@@ -12,6 +12,7 @@ import glob
 import json
 import math
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable
@@ -31,12 +32,29 @@ class CorruptFile(StoreError):
     def __init__(self, path: Path, problem: str):
         self.path = Path(path)
         self.problem = problem
-        backup = backup_path(self.path)
-        hint = (f"A copy of the last good file is {backup}: move {self.path.name} aside and copy "
-                f"the backup in its place to recover." if backup.exists()
-                else f"No backup exists: move {self.path.name} aside to start an empty store, "
-                     f"or repair it by hand.")
-        super().__init__(f"Cannot open {self.path}: {problem}. Nothing was changed. {hint}")
+        super().__init__(f"Cannot open {self.path}: {problem}. Nothing was changed. {recovery_hint(self.path)}")
+
+
+_CLOSED_FILE = re.compile(r"M-(\d+)\.json")
+
+
+def recovery_hint(path: Path) -> str:
+    """What to do about a data file that cannot be read, and what following the advice costs.
+
+    A closed incident's file (``closed/M-12.json``) holds that incident alone: moving it aside
+    drops only that one, so the advice says so rather than offering an empty store.
+    """
+    backup = backup_path(path)
+    closed = _CLOSED_FILE.fullmatch(path.name) if path.parent.name == "closed" else None
+    if closed:
+        ident = f"M-{closed[1]}"
+        copy = (f"A copy to restore it from is {backup}." if backup.exists()
+                else "mishap keeps no other copy of it: restore it from your own backups, or repair it by hand.")
+        return f"Moving {path.name} out of {path.parent} leaves out {ident} alone; every other incident stays. {copy}"
+    if backup.exists():
+        return (f"A copy of the last good file is {backup}: move {path.name} aside and copy the backup in "
+                f"its place to recover.")
+    return f"No backup exists: move {path.name} aside to start an empty store, or repair it by hand."
 
 
 class WriteFailed(StoreError, OSError):

@@ -47,6 +47,25 @@ def test_review_prints_what_it_can_read_and_exits_one(run, two_closed):
     assert table.code == 1 and "M-2" in table.out and "M-1 " not in table.out
 
 
+def test_the_advice_for_a_closed_file_is_about_that_incident_alone(run, two_closed):
+    shown = run("show", "M-1")
+    assert shown.code == 2
+    closed = two_closed / "closed"
+    assert (f"Moving M-1.json out of {closed} leaves out M-1 alone; every other incident stays. mishap keeps "
+            "no other copy of it: restore it from your own backups, or repair it by hand.") in shown.err
+    assert "empty store" not in shown.err
+    # A copy the user made beside it is named.
+    (closed / "M-1.json.bak").write_text("{}", encoding="utf-8")
+    assert f"A copy to restore it from is {closed / 'M-1.json.bak'}." in run("show", "M-1").err
+
+
+def test_the_advice_for_open_json_still_offers_the_backup(run, two_closed):
+    (two_closed / "open.json").write_text("{ not json", encoding="utf-8")
+    listed = run("list")
+    assert listed.code == 2
+    assert f"A copy of the last good file is {two_closed / 'open.json.bak'}" in listed.err
+
+
 def test_a_whole_history_read_exits_zero(run, two_closed):
     (two_closed / "closed" / "M-1.json").unlink()  # gone, not unreadable: nothing is left out
     assert run("list", "--closed").code == 0 and run("review", "--json").code == 0
