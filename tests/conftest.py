@@ -1,4 +1,5 @@
-"""Fixtures shared by every test folder: a real, small file system to fill up, and the shared fake clock."""
+"""Fixtures shared by every test folder: a real, small file system to fill up, the shared fake clock, and how
+many examples the property tests try (the hypothesis profiles)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,19 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from pendulum import DateTime
 
+from support.budget import DEEP, QUICK
 from support.clock import START, FakeClock
 
 pytest_plugins = ["support.pg_fixtures"]  # the throwaway PostgreSQL server, for the tests that ask for it
+
+# Property tests: few generated examples in README's run, ten times as many in CI's deep run
+# (HYPOTHESIS_PROFILE=ci-deep .venv/bin/pytest -m hypothesis). See support.budget.
+settings.register_profile("quick", max_examples=QUICK)
+settings.register_profile("ci-deep", max_examples=DEEP, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "quick")
 
 
 class SmallDisk:

@@ -21,6 +21,7 @@ import pendulum
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from support.budget import examples
 
 from storage.domain.model import DamageItem, PreventionAction
 from storage.store.folder import Store
@@ -248,39 +249,71 @@ HOSTILE_TEXT = (st.lists(st.one_of(_ANY_CHAR, _DANGEROUS, _SEQUENCES), min_size=
 ONE_MB = ("\x1b]0;HIJACK\x07\u202e\x9b\ud800 " + "a" * 1000) * 1000
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+def _stored(folder: Path) -> dict:
+    """M-1 and M-2 as the store holds them, to compare the JSON outputs with."""
+    return {n: Store.open(folder).get(n).to_dict() for n in ("M-1", "M-2")}
+
+
+def _output_is_visible_and_json_exact(folder: Path, stored: dict, args: tuple) -> None:
+    """``mishap ARGS`` on a store ``fill``-ed with hostile text: printed made visible; JSON reading back exact."""
+    code, out, err = run_main(*args, "--db", str(folder))
+    assert code == 0, err
+    assert terminal_problems(out) == [], (args, terminal_problems(out))
+    if args not in JSON_COMMANDS:
+        return
+    value = json.loads(out)
+    if args[0] == "show":
+        assert value == {"id": args[1], **stored[args[1]]}  # every string reads back identical
+    elif args[0] == "list":
+        titles = [stored["M-2"]["title"]] * 2 if "--closed" in args else [stored["M-1"]["title"]]
+        assert [d["title"] for d in value] == titles
+    elif args[0] == "review":
+        assert value[0]["title"] == stored["M-2"]["title"] and value[0]["client"] == stored["M-2"]["client_org"]
+
+
+def _typed_text_is_echoed_visible(folder: Path, text: str) -> None:
+    """Typed as an argument, ``text`` is echoed back made visible (or, holding a lone surrogate,
+    refused: it is not UTF-8)."""
+    typed = not any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+    for args in (("reopen", "M-2", "--reason", text), ("close", "M-2", "--reason", text)):
+        code, out, err = run_main(*args, "--db", str(folder))
+        assert terminal_problems(out + err) == []
+        assert code == (0 if typed else 2), err
+        if not typed:
+            break
+
+
+@settings(max_examples=examples(12), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(text=HOSTILE_TEXT)
 @example(text="\x00")
 @example(text=HOSTILE)
-@example(text=ONE_MB)
 def test_any_text_reaches_every_output_visible_and_json_exact(text):
     pendulum.set_local_timezone(pendulum.timezone("Europe/Berlin"))
     with tempfile.TemporaryDirectory() as where:
         folder = Path(where) / "store"
         fill(folder, text)
-        stored = {n: Store.open(folder).get(n).to_dict() for n in ("M-1", "M-2")}
-        for args in TEXT_COMMANDS:
-            code, out, err = run_main(*args, "--db", str(folder))
-            assert code == 0, err
-            assert terminal_problems(out) == [], (args, terminal_problems(out))
-        for args in JSON_COMMANDS:
-            code, out, err = run_main(*args, "--db", str(folder))
-            assert code == 0, err
-            assert terminal_problems(out) == [], (args, terminal_problems(out))
-            value = json.loads(out)
-            if args[0] == "show":
-                assert value == {"id": args[1], **stored[args[1]]}  # every string reads back identical
-            elif args[0] == "list":
-                titles = [stored["M-2"]["title"]] * 2 if "--closed" in args else [stored["M-1"]["title"]]
-                assert [d["title"] for d in value] == titles
-            elif args[0] == "review":
-                assert value[0]["title"] == stored["M-2"]["title"] and value[0]["client"] == stored["M-2"]["client_org"]
-        # Typed as an argument, the same text is echoed back made visible (or, holding a
-        # lone surrogate, refused: it is not UTF-8).
-        typed = not any(0xD800 <= ord(c) <= 0xDFFF for c in text)
-        for args in (("reopen", "M-2", "--reason", text), ("close", "M-2", "--reason", text)):
-            code, out, err = run_main(*args, "--db", str(folder))
-            assert terminal_problems(out + err) == []
-            assert code == (0 if typed else 2), err
-            if not typed:
-                break
+        stored = _stored(folder)
+        for args in TEXT_COMMANDS + JSON_COMMANDS:
+            _output_is_visible_and_json_exact(folder, stored, args)
+        _typed_text_is_echoed_visible(folder, text)
+
+
+# The property's megabyte case, one output a test: each reads and prints megabytes, and the
+# workers share them out. The store is filled once per module (nothing below changes it).
+@pytest.fixture(scope="module")
+def megabyte_store(tmp_path_factory) -> tuple[Path, dict]:
+    """A store ``fill``-ed with ONE_MB, and its M-1 and M-2."""
+    folder = tmp_path_factory.mktemp("megabyte") / "store"
+    fill(folder, ONE_MB)
+    return folder, _stored(folder)
+
+
+@pytest.mark.parametrize("args", TEXT_COMMANDS + JSON_COMMANDS, ids=" ".join)
+def test_a_megabyte_reaches_each_output_visible_and_json_exact(megabyte_store, args):
+    _output_is_visible_and_json_exact(*megabyte_store, args)
+
+
+def test_a_typed_megabyte_is_refused_visibly(megabyte_store):
+    folder, _ = megabyte_store
+    _typed_text_is_echoed_visible(folder, ONE_MB)  # it holds lone surrogates: refused, nothing changed
