@@ -19,7 +19,7 @@ from pendulum import DateTime
 from ..domain.clock import compact_span, local_stamp, local_zone, to_iso
 from ..domain.model import Incident
 from ..domain.visible import visible
-from .metrics import UpdateCheck
+from ..domain.metrics import UpdateCheck
 from .report import Report, build_report, hours, money
 
 # Characters with a meaning somewhere in Markdown (CommonMark lets any ASCII

@@ -8,7 +8,7 @@ incomplete (the close reason, and the reason in the closing entry: the client re
 entry's ``client_text``). The Markdown and JSON exports and the console's read-only view
 of a closed incident render a :class:`Report` and decide nothing about its content.
 
-The figures are the review's (:mod:`storage.readers.metrics`): one definition of
+The figures are the review's (:mod:`storage.domain.metrics`): one definition of
 punctuality, of silence, of promises broken. Instants are UTC; renderers show them in
 a zone of their choosing.
 """
@@ -23,7 +23,8 @@ from pendulum import DateTime
 from ..domain.clock import human_span
 from ..domain.ledger import cadence_phrase
 from ..domain.model import SEVERITY_NAMES, DamageItem, Incident, OpenQuestion, PreventionAction
-from .metrics import UpdateCheck, on_time_words, row_from_document, update_checks
+from ..domain.metrics import UpdateCheck, on_time_words, update_checks
+from ..domain.review_row import row_from_document
 
 AUDIENCES = ("internal", "client")
 

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
-from .metrics import Pattern, ReviewRow, client_key
+from ..domain.patterns import Pattern, client_key
+from ..domain.review_row import ReviewRow
 
 # Sort keys by column; None (unknown) always sorts last, whichever the direction.
 SORT_KEYS: dict[str, Callable[[ReviewRow], object]] = {

@@ -34,7 +34,7 @@ from .backups import check_incident
 from .review_index import FILE_NAME as _NAME, DirectoryMark, HistoryProblem, Progress, stamp_of
 
 if TYPE_CHECKING:  # the review's rows load with the review, not with every store open (start-up time)
-    from ..readers.metrics import ReviewRow
+    from ..domain.review_row import ReviewRow
 
 CLOSED_DIR = "closed"
 INDEX_FILE = "index.json"
@@ -294,7 +294,7 @@ class ClosedHistory(DirectoryMark):
             data = json.loads(raw)
             if data.get("format") != INDEX_FORMAT:
                 return None
-            from ..readers.metrics import ReviewRow
+            from ..domain.review_row import ReviewRow
 
             make = ReviewRow.from_list
             rows = {row.number: row for row in map(make, data["rows"])}
@@ -326,7 +326,7 @@ class ClosedHistory(DirectoryMark):
                     self.stamps.pop(number, None)
                     continue
                 if entry.get("row") is not None:
-                    from ..readers.metrics import ReviewRow
+                    from ..domain.review_row import ReviewRow
 
                     self.rows[number] = ReviewRow.from_list(entry["row"])
                 else:
@@ -369,10 +369,10 @@ def _row_of(path: Path, doc: dict, known_schema: int, *, check: bool = True) -> 
         return None
     if check:
         check_incident(path, int(doc.get("number") or 0), doc)
-    from ..readers.metrics import row_from_document
+    from ..domain import review_row  # looked up on each use: a test counts the documents read
 
     try:
-        return row_from_document(doc)
+        return review_row.row_from_document(doc)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise CorruptFile(path, f"it is not a valid incident ({exc})") from None
 

@@ -56,7 +56,7 @@ class DraftsAndReview:
 
     def review_patterns(self) -> dict:
         """Closed incidents that share a client or a kind of mistake with others, by number."""
-        from ..readers.metrics import find_patterns
+        from ..domain.patterns import find_patterns
 
         rows = self.review_rows()
         key = (len(rows), self.history._index_seen, self.history._journal_seen)

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
     from ..domain.clock import Clock
     from ..domain.config import StoreConfig
-    from ..readers.metrics import Pattern, ReviewRow
+    from ..domain.patterns import Pattern
+    from ..domain.review_row import ReviewRow
     from ..domain.model import Incident
     from ..domain.playbook import LoadedPlaybook
 

@@ -25,7 +25,7 @@ from .closed_history import INDEX_FORMAT, document_of, stamp_of, wrap
 from .backups import check_incident
 from .files import CorruptFile, backup_path, fsync_folder, read_bytes, write_atomically
 from .legacy import newest_schema, stream_documents
-from ..readers.metrics import row_from_document
+from ..domain.review_row import row_from_document
 from ..domain.model import SCHEMA_VERSION
 from .rules import newer_schema_reason
 

@@ -198,7 +198,7 @@ def median_of(runs: int, code: str, args: list[str], before=None) -> tuple[float
 
 def datatable_rows(folder: Path) -> Path:
     """The 10,000 review rows as plain strings, for the DataTable baseline."""
-    from storage.readers.metrics import compact_span
+    from storage.domain.spans import compact_span
     from storage.store.folder import Store
 
     rows = [["Closed", "Sev", "Incident", "Client", "Open", "Ack", "Contact", "First", "OnTime", "Silence",

@@ -159,7 +159,7 @@ print(time.perf_counter() - t, len(rows))
 def review_open(spec: str, runs: int = 5) -> tuple[float, int]:
     """Median seconds for a fresh process to open the store and build the review (imports excluded)."""
     code = REVIEW.replace("t = time.perf_counter()\nfrom storage.store import open_store",
-                          "from storage.store import open_store\nimport storage.readers.patterns, storage.readers.metrics\n"
+                          "from storage.store import open_store\nimport storage.domain.patterns, storage.domain.review_row\n"
                           "import storage.store.postgres\nt = time.perf_counter()")
     found = []
     for _ in range(runs):

@@ -10,7 +10,7 @@ import pytest
 from support.clock import FakeClock
 
 from storage.readers.export import block, document, inline, render_markdown
-from storage.readers.metrics import update_checks
+from storage.domain.metrics import update_checks
 from storage.readers.report import build_report
 from storage.domain.model import Cost, DamageItem, PreventionAction
 

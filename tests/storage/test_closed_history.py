@@ -10,8 +10,8 @@ import tinydb
 
 from storage.store import closed_history
 from storage.store.closed_history import INDEX_FILE, JOURNAL_FILE
-from storage.readers import metrics
-from storage.readers.metrics import review_row
+from storage.domain import review_row as review_rows
+from storage.domain.review_row import review_row
 from storage.store.folder import NotFound, Store
 
 HOSTILE = 'a"revision":5},"99":{ [/] | # `x` \x1b[31m 💥'
@@ -78,8 +78,8 @@ def test_after_another_process_closes_only_its_journal_line_is_read(folder, cloc
     store.change(inc.id, lambda i, now, by: i.close(now, by, reason="r"))
     assert viewer.review_changed()
     parsed = []
-    real = metrics.row_from_document  # closed_history looks it up there on each use
-    monkeypatch.setattr(metrics, "row_from_document", lambda doc: parsed.append(doc["number"]) or real(doc))
+    real = review_rows.row_from_document  # closed_history looks it up there on each use
+    monkeypatch.setattr(review_rows, "row_from_document", lambda doc: parsed.append(doc["number"]) or real(doc))
     reads = FileReads(monkeypatch)
     rows = {r.number: r for r in viewer.review_rows()}
     assert len(rows) == 5 and rows[inc.number].title == "One more"

@@ -7,8 +7,10 @@ from itertools import combinations
 import pendulum
 import pytest
 
-from storage.readers.metrics import (Pattern, compact_span, find_patterns, kind_words, longest_silence, open_periods,
-                             review_row, significant_words, summarize)
+from storage.domain.metrics import longest_silence, open_periods, summarize
+from storage.domain.patterns import Pattern, find_patterns, kind_words, significant_words
+from storage.domain.review_row import review_row
+from storage.domain.spans import compact_span
 from storage.domain.model import Cost, new_incident
 from storage.readers.review_query import ReviewQuery, parse_severities, sort_rows
 
@@ -112,7 +114,7 @@ def test_a_document_without_a_ledger_is_measured_update_to_update(clock):
     inc.close(clock.after(minutes=60), "ana", reason="test")
     doc = inc.to_dict()
     doc["promises"] = []
-    from storage.readers.metrics import row_from_document
+    from storage.domain.review_row import row_from_document
 
     row = row_from_document(doc)
     assert (row.updates_on_time, row.updates_due) == (0, 1)
@@ -205,7 +207,7 @@ def _wordy_history(size: int) -> list:
 
 def test_pattern_work_per_incident_stays_bounded_as_the_history_grows(monkeypatch):
     """Counts the word pairs compared, not seconds: each incident pairs at most KIND_WORDS of its words."""
-    import storage.readers.patterns as patterns_module
+    import storage.domain.patterns as patterns_module
 
     built = [0]
 

@@ -8,7 +8,7 @@ import pytest
 from storage.domain.ledger import cadence_phrase, cadence_words
 from storage.domain.model import ChecklistStep, Cost, Incident, new_incident
 from storage.domain.parts import EVENTS
-from storage.readers.metrics import update_checks, update_punctuality
+from storage.domain.metrics import update_checks, update_punctuality
 from storage.readers.report import build_report
 
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from storage.store.files import write_atomically
-from storage.readers.metrics import open_periods, review_row
+from storage.domain.metrics import open_periods
+from storage.domain.review_row import review_row
 from storage.domain.model import SCHEMA_VERSION, Cost, Incident
 from storage.domain.parts import EVENTS
 from storage.store.folder import Store

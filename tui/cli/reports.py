@@ -32,7 +32,8 @@ def register(command) -> None:
 
 def run_review(args) -> int:
     """``mishap review``: closed incidents with their metrics, newest closed first."""
-    from storage.readers.metrics import compact_span, summarize
+    from storage.domain.metrics import summarize
+    from storage.domain.spans import compact_span
     from storage.readers.review_query import sort_rows
 
     store = open_store(args)

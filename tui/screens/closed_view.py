@@ -20,7 +20,7 @@ from textual.widgets import Footer, Header, Label, Static
 
 from storage.domain.clock import compact_span, local_stamp
 from storage.domain.model import Incident
-from storage.readers.metrics import Pattern
+from storage.domain.patterns import Pattern
 from storage.readers.report import Report, build_report
 from storage.store.files import StoreError
 

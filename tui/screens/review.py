@@ -21,7 +21,10 @@ from textual.worker import get_current_worker
 
 from storage.domain.clock import local_zone
 from storage.store.files import StoreError
-from storage.readers.metrics import Pattern, ReviewRow, Summary, compact_span, summarize
+from storage.domain.metrics import Summary, summarize
+from storage.domain.patterns import Pattern
+from storage.domain.review_row import ReviewRow
+from storage.domain.spans import compact_span
 from storage.readers.review_query import SORT_KEYS, ReviewQuery, parse_severities, sort_rows
 
 from ..messages import StoreChanged

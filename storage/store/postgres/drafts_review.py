@@ -62,7 +62,7 @@ class DraftsAndReview:
 
     def review_rows(self, progress=None) -> list:
         """Every closed incident's precomputed review row (one query, whatever the history)."""
-        from ...readers.metrics import ReviewRow
+        from ...domain.review_row import ReviewRow
 
         count, total, text = self._run(lambda conn: conn.execute(
             "SELECT count(*), coalesce(sum(version), 0), "
@@ -77,7 +77,7 @@ class DraftsAndReview:
 
     def review_patterns(self) -> dict:
         """Closed incidents that share a client or a kind of mistake with others, by number."""
-        from ...readers.patterns import find_patterns
+        from ...domain.patterns import find_patterns
 
         rows = self.review_rows() if self._review is None else self._review[1]
         if self._patterns is None or self._patterns[0] != self._review[0]:

@@ -357,7 +357,7 @@ def _review(doc: dict) -> str | None:
         return None
     import json
 
-    from ...readers.metrics import row_from_document
+    from ...domain.review_row import row_from_document
 
     # ensure_ascii=False: the codec's escape character stays itself, so a reader can look for it.
     return json.dumps(encode(row_from_document(doc).to_list()), ensure_ascii=False, separators=(",", ":"))

@@ -1,6 +1,6 @@
 """Patterns in closed incidents: the same client, or the same kind of mistake, more than once.
 
-Works on review rows (``storage.readers.metrics.ReviewRow``): a title's and a root cause's
+Works on review rows (``storage.domain.review_row.ReviewRow``): a title's and a root cause's
 significant words are what make two mistakes "the same kind"; nothing here reads a file.
 """
 
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from itertools import chain, combinations
 from typing import TYPE_CHECKING, Sequence
 
-from ..domain.speed import collection_paused
+from .speed import collection_paused
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .metrics import ReviewRow
+    from .review_row import ReviewRow
 
 
 # -- "the same kind of mistake" ---------------------------------------------------------------

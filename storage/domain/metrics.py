@@ -27,16 +27,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 
-from ..domain.clock import compact_span, human_span  # noqa: F401  (compact_span re-exported for the review's cells)
-from ..domain.parts import infer_event
-# Re-exported: the review and the store found the pattern rules here before they had a module.
-from .patterns import Pattern, client_key, find_patterns, kind_words, significant_words  # noqa: F401
+from .parts import infer_event
+from .spans import human_span
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..domain.model import Incident
+    from .review_row import ReviewRow
 
 
-def _ts(value: str | None) -> float | None:
+def posix_seconds(value: str | None) -> float | None:
     """A stored ISO-8601 instant as POSIX seconds (None stays None)."""
     return datetime.fromisoformat(value).timestamp() if value else None
 
@@ -49,18 +47,18 @@ def _span(start: float | None, end: float | None) -> float | None:
 
 def duration(doc: dict) -> float | None:
     """Seconds from discovery to closing (None while not closed)."""
-    return _span(_ts(doc.get("discovered_at")), _ts(doc.get("closed_at")))
+    return _span(posix_seconds(doc.get("discovered_at")), posix_seconds(doc.get("closed_at")))
 
 
 def time_to_acknowledge(doc: dict) -> float | None:
     """Seconds from discovery to acknowledging the mistake (None if never recorded)."""
-    return _span(_ts(doc.get("discovered_at")), _ts(doc.get("acknowledged_at")))
+    return _span(posix_seconds(doc.get("discovered_at")), posix_seconds(doc.get("acknowledged_at")))
 
 
 def time_to_first_contact(doc: dict) -> float | None:
     """Seconds from discovery to the first client update (None if the client never heard from us)."""
     updates = doc.get("updates") or []
-    return _span(_ts(doc.get("discovered_at")), _ts(updates[0]["sent_at"])) if updates else None
+    return _span(posix_seconds(doc.get("discovered_at")), posix_seconds(updates[0]["sent_at"])) if updates else None
 
 
 def heard_from_us_first(doc: dict) -> bool | None:
@@ -113,23 +111,23 @@ def update_checks(doc: dict) -> list[UpdateCheck]:
     updates = doc.get("updates") or []
     promises = _update_promises(doc)
     if promises:
-        kept = {_ts(p["kept_at"]): p for p in promises if p.get("kept_at")}
+        kept = {posix_seconds(p["kept_at"]): p for p in promises if p.get("kept_at")}
         checks = []
         for update in updates:
-            sent = _ts(update["sent_at"])
+            sent = posix_seconds(update["sent_at"])
             promise = kept.get(sent)
             if promise is None:
                 checks.append(UpdateCheck(None, None))
                 continue
-            due = _ts(promise["due"])
+            due = posix_seconds(promise["due"])
             checks.append(UpdateCheck(due, sent - due, bool(promise.get("broken_at")),
                                       len(promise.get("renegotiations") or [])))
         return checks
     checks, promised = [], None
     for update in updates:
-        sent = _ts(update["sent_at"])
+        sent = posix_seconds(update["sent_at"])
         checks.append(UpdateCheck(promised, None if promised is None else sent - promised))
-        promised = _ts(update.get("next_promised"))
+        promised = posix_seconds(update.get("next_promised"))
     return checks
 
 
@@ -159,16 +157,16 @@ def on_time_words(on_time: int, due: int) -> str:
 
 def open_periods(doc: dict) -> list[tuple[float, float]]:
     """The stretches the incident was open: discovery to its first close, each reopen to the next."""
-    start = _ts(doc.get("discovered_at"))
-    closed = _ts(doc.get("closed_at"))
+    start = posix_seconds(doc.get("discovered_at"))
+    closed = posix_seconds(doc.get("closed_at"))
     periods = []
     for entry in doc.get("timeline") or []:
         event = entry.get("event") or infer_event(entry.get("kind", ""), entry.get("text", ""))
         if event == "closed" and start is not None:
-            periods.append((start, max(start, _ts(entry["at"]))))
+            periods.append((start, max(start, posix_seconds(entry["at"]))))
             start = None
         elif event == "reopened" and start is None:
-            start = _ts(entry["at"])
+            start = posix_seconds(entry["at"])
     if start is not None and closed is not None:
         periods.append((start, max(start, closed)))
     elif closed is not None and not periods:
@@ -181,7 +179,7 @@ def longest_silence(doc: dict) -> float | None:
     periods = open_periods(doc)
     if not periods:
         return None
-    sent = sorted(_ts(u["sent_at"]) for u in doc.get("updates") or [])
+    sent = sorted(posix_seconds(u["sent_at"]) for u in doc.get("updates") or [])
     longest = 0.0
     for start, end in periods:
         marks = [start, *(t for t in sent if start < t < end), end]
@@ -196,97 +194,7 @@ def promise_record(doc: dict) -> tuple[int, int]:
             sum(1 for p in promises if p.get("renegotiations")))
 
 
-# -- a row of the review, and the summary over rows -------------------------------------------
-
-class ReviewRow(NamedTuple):
-    """One closed incident as the review shows it: identity, metrics and what filters and flags need.
-
-    A tuple: 10,000 of them are built from the review index on every start, and a tuple is
-    the cheapest Python object to make and to keep.
-    """
-
-    number: int
-    title: str
-    client: str
-    severity: int
-    closed_at: float | None  # POSIX seconds
-    duration: float | None
-    ack: float | None
-    first_contact: float | None
-    us_first: bool | None
-    updates_on_time: int
-    updates_due: int
-    silence: float | None
-    broken: int
-    renegotiated: int
-    credits: float
-    hours: float
-    share: float
-    cost_recorded: bool
-    close_reason: str
-    root_cause: str  # clipped: for the text filter
-    words: str  # kind_words, space-separated
-
-    @property
-    def id(self) -> str:
-        """``M-12``."""
-        return f"M-{self.number}"
-
-    @property
-    def on_time_share(self) -> float | None:
-        """Share of due updates sent on time (None when none came due)."""
-        return self.updates_on_time / self.updates_due if self.updates_due else None
-
-    def to_list(self) -> list:
-        """A compact JSON-ready form (the review index stores rows like this)."""
-        return list(self)
-
-    @classmethod
-    def from_list(cls, values: list) -> "ReviewRow":
-        """The row from :meth:`to_list`'s form (ValueError if it has the wrong length)."""
-        if len(values) != len(cls._fields):
-            raise ValueError(f"a review row has {len(cls._fields)} fields, not {len(values)}")
-        return cls._make(values)
-
-
-ROOT_CAUSE_KEPT = 300
-
-
-def row_from_document(doc: dict) -> ReviewRow:
-    """The review row of one stored incident document."""
-    cost = doc.get("cost") or {}
-    on_time, due = update_punctuality(doc)
-    broken, renegotiated = promise_record(doc)
-    root_cause = doc.get("root_cause") or ""
-    return ReviewRow(
-        number=int(doc["number"]),
-        title=doc.get("title") or "",
-        client=doc.get("client_org") or "",
-        severity=int(doc.get("severity") or 0),
-        closed_at=_ts(doc.get("closed_at")),
-        duration=duration(doc),
-        ack=time_to_acknowledge(doc),
-        first_contact=time_to_first_contact(doc),
-        us_first=heard_from_us_first(doc),
-        updates_on_time=on_time,
-        updates_due=due,
-        silence=longest_silence(doc),
-        broken=broken,
-        renegotiated=renegotiated,
-        credits=float(cost.get("credits") or 0),
-        hours=float(cost.get("unbilled_hours") or 0),
-        share=float(cost.get("our_share_percent", 100)),
-        cost_recorded=bool(cost.get("recorded_at")),
-        close_reason=doc.get("close_reason") or "",
-        root_cause=root_cause[:ROOT_CAUSE_KEPT],
-        words=" ".join(kind_words(doc.get("title") or "", root_cause)),
-    )
-
-
-def review_row(incident: "Incident") -> ReviewRow:
-    """The review row of an incident (the same numbers the review shows for it)."""
-    return row_from_document(incident.to_dict())
-
+# -- the summary over review rows ---------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Summary:
@@ -313,7 +221,7 @@ def _median(values: Iterable[float | None]) -> float | None:
     return statistics.median(known) if known else None
 
 
-def summarize(rows: Sequence[ReviewRow]) -> Summary:
+def summarize(rows: Sequence["ReviewRow"]) -> Summary:
     """Count, medians, update punctuality and how often the client found out first."""
     return Summary(
         count=len(rows),
