@@ -1,9 +1,12 @@
 """Deadlines outside the console's window: desktop notifications, the bell, the window title, the banner's list.
 
-The app looks (``DeskReach.look``) when its tick finds something may have changed; what
-to say and when comes from :mod:`storage.readers.reminders` and :mod:`storage.readers.status`,
-the bytes from :mod:`tui.desktop`. Every byte goes through one function the app gives
-(``MishapApp.write_to_terminal``): the real terminal, and what a test observes.
+The app looks (``DeskReach.look``) when the store changed or when its tick reaches
+``next_look``, the first instant at which anything said here can read differently; on the
+ticks before it nothing is worked out. The open promises are worked out once per change of
+the store (:class:`storage.readers.status.PromiseBook`) and each look reads them at its
+instant. What to say and when comes from :mod:`storage.readers.reminders` and
+:mod:`storage.readers.status`, the bytes from :mod:`tui.desktop`. Every byte goes through one
+function the app gives (``MishapApp.write_to_terminal``): the real terminal, and what a test observes.
 """
 
 from __future__ import annotations
@@ -11,24 +14,19 @@ from __future__ import annotations
 import asyncio
 import os
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Mapping
 
 from textual.signal import Signal
 
 from storage.readers.reminders import WARN_BEFORE, ReminderThrottle
-from storage.readers.status import (DEFAULT_WITHIN_MINUTES, DuePromise, due_promises, open_promises,
-                                    overdue_promises, title_text)
+from storage.readers.status import DEFAULT_WITHIN_MINUTES, DuePromise, PromiseBook, title_text
 
 from .desktop import POP_TITLE, PUSH_TITLE, notice, pick_method, title_bytes
+from .widgets.banner import SHOWN
 
 WINDOW = timedelta(minutes=DEFAULT_WITHIN_MINUTES)  # what the window title names, as `mishap status` does
 FAR = timedelta(days=36500)
-
-
-def snoozes(incidents: Iterable, now: datetime) -> dict[tuple[int, int], datetime]:
-    """(incident number, promise index) → the end of its snooze, for each promise snoozed at ``now``."""
-    return {(incident.number, index): promise.snoozed_until for incident in incidents
-            for index, promise in enumerate(incident.promises) if promise.is_open and promise.snoozed_at(now)}
+DUE = timedelta(0)
 
 
 def words_change_at(due: DuePromise, now: datetime) -> datetime:
@@ -65,7 +63,9 @@ class DeskReach:
         self.title: str | None = None
         self.overdue: list[DuePromise] = []
         self.snoozed: dict[tuple[int, int], datetime] = {}
-        self._banner_said: list = []  # the banner's words at the last publish
+        self._banner_said: tuple = ()  # the banner's words at the last publish
+        self._book: PromiseBook | None = None  # the open promises, as of the incidents in _seen
+        self._seen: list[tuple[object, int]] = []  # (incident, its revision) the book was worked out from
         self.next_look: datetime | None = None  # before then nothing said here can change
         self.changed = Signal(app, "overdue-changed")
         self._started = False
@@ -85,31 +85,52 @@ class DeskReach:
             self._started = False
             self.write(POP_TITLE)
 
+    def promises(self, incidents: list) -> PromiseBook:
+        """The open promises of ``incidents``, worked out again only when they differ from the last look's.
+
+        The store gives a new incident object for each change (and each saved change bumps its
+        revision), so the same objects at the same revisions are the same promises. The last
+        look's incidents are held, so an object's identity cannot pass to another meanwhile.
+        """
+        seen = self._seen
+        if (self._book is None or len(incidents) != len(seen)
+                or not all(i is j and i.revision == r for i, (j, r) in zip(incidents, seen))):
+            self._book = PromiseBook(incidents)
+            self._seen = [(i, i.revision) for i in incidents]
+        return self._book
+
     def look(self, incidents: list, now: datetime) -> None:
         """Notify what is due a reminder, retitle the window, and refresh the banner's list, at ``now``."""
-        self.snoozed = snoozes(incidents, now)
-        for reminder in self.throttle.due(incidents, now, self.snoozed):
+        book = self.promises(incidents)
+        self.snoozed = book.snoozed(now)
+        for reminder in self.throttle.due_in(book, now, self.snoozed):
             note = notice(reminder.title, reminder.body, self.method, self.env)
             if note.terminal:
                 self.write(note.terminal)
             if note.argv:
                 self.run(note.argv)
-        urgent = due_promises(incidents, now, WINDOW.total_seconds())
+        urgent = book.due_within(now, WINDOW.total_seconds())
         title = title_text(urgent)
         if title != self.title:
             self.title = title
             self.write(title_bytes(title))
-        self.overdue = overdue_promises(incidents, now)
-        said = [(d.number, d.index, d.text, d.when, (d.number, d.index) in self.snoozed) for d in self.overdue]
+        self.overdue = book.overdue(now)
+        named = self.overdue[:SHOWN]  # the banner names these, and counts the rest
+        said = ([(d.number, d.index, d.text, d.when, (d.number, d.index) in self.snoozed) for d in named],
+                len(self.overdue))
         if said != self._banner_said:  # the banner is redrawn when its words change, not every tick
             self._banner_said = said
             self.changed.publish(self)
-        self.next_look = self._next_look(incidents, urgent + self.overdue, now)
+        self.next_look = self._next_look(book, urgent[:1] + named, now)
 
-    def _next_look(self, incidents: list, shown: list[DuePromise], now: datetime) -> datetime:
-        ahead = [at for due in open_promises(incidents, now)
-                 for at in (due.due - WINDOW, due.due - WARN_BEFORE, due.due) if at > now]
-        ahead += [words_change_at(due, now) for due in shown]
+    def _next_look(self, book: PromiseBook, shown: list[DuePromise], now: datetime) -> datetime:
+        """The first instant at which anything said here can differ: a promise comes within the title's
+        window or the warning, or falls due; the words of the title or of the promises the banner
+        names change; a snooze ends; an overdue promise is due its next reminder."""
+        ahead = [words_change_at(due, now) for due in shown]
+        crossing = book.next_crossing(now, WINDOW, WARN_BEFORE, DUE)
+        if crossing is not None:
+            ahead.append(crossing)
         ahead += [until for until in self.snoozed.values() if until > now]
         reminder = self.throttle.next_reminder_at()
         if reminder is not None:

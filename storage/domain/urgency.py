@@ -29,6 +29,19 @@ def deadline_of(promises: Iterable, next_update_due: datetime | None) -> datetim
     return min(owed) if owed else next_update_due
 
 
+def deadline_order(incident) -> tuple:
+    """Sort key of the urgency order, without an instant: soonest deadline first, nothing promised last.
+
+    The order of :func:`urgency_key` never changes with time: the most late comes first and
+    then the soonest due, which is one order, the earliest deadline first. So an order worked
+    out once stays right until the store changes.
+    """
+    due = incident.next_deadline
+    if due is None:
+        return (1, 0.0, incident.severity, incident.number)
+    return (0, due.timestamp(), incident.severity, incident.number)
+
+
 def urgency_key(incident, now: datetime) -> tuple:
     """Sort key, most urgent first: overdue (most late first), then soonest due, then nothing promised.
 
@@ -42,6 +55,10 @@ def urgency_key(incident, now: datetime) -> tuple:
     return (0 if left < 0 else 1, left, incident.severity, incident.number)
 
 
-def by_urgency(incidents: Iterable[T], now: datetime) -> list[T]:
-    """Open incidents, most urgent first: the one order of the board and of ``mishap list``."""
-    return sorted(incidents, key=lambda inc: urgency_key(inc, now))
+def by_urgency(incidents: Iterable[T], now: datetime | None = None) -> list[T]:
+    """Open incidents, most urgent first: the one order of the board and of ``mishap list``.
+
+    The same at every instant (see :func:`deadline_order`); ``now`` is accepted for the callers
+    that name the instant they show.
+    """
+    return sorted(incidents, key=deadline_order)

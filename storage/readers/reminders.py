@@ -6,10 +6,11 @@ rhythm, :data:`storage.readers.alerts.REMIND_EVERY`). A snoozed promise is silen
 its snooze ends; snoozing never moves it. Moving a promise (a new due instant) arms it
 afresh. Pure: the caller passes the instant, so a fake clock drives it in tests.
 
-How the console uses it, each tick::
+How the console uses it, at each instant something may be due (``tui.reminders.DeskReach``)::
 
     throttle = ReminderThrottle()            # once, when the console starts
-    for reminder in throttle.due(incidents, now, snoozed):
+    book = PromiseBook(incidents)            # once per change of the store
+    for reminder in throttle.due_in(book, now, book.snoozed(now)):
         write(tui.desktop.notice(reminder.title, reminder.body, method, os.environ))
 
 ``snoozed`` maps ``(incident number, promise index)`` to the instant the snooze ends.
@@ -21,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Iterable, Mapping, NamedTuple
 
 from .alerts import REMIND_EVERY
-from .status import DuePromise, open_promises, piece
+from .status import DuePromise, PromiseBook, piece, said_key
 
 WARN_BEFORE = timedelta(minutes=5)
 SOON, OVERDUE, STILL_OVERDUE = "soon", "overdue", "still overdue"
@@ -48,27 +49,31 @@ class ReminderThrottle:
     """Decides which promises to announce at each look; remembers what it said, per promised instant."""
 
     def __init__(self) -> None:
-        self._said: dict[tuple[int, int, str], tuple[str, datetime]] = {}
+        self._said: dict[tuple[int, int, float], tuple[str, datetime]] = {}  # said_key -> (kind, when)
         self.primed = False
 
     def due(self, incidents: Iterable, now: datetime,
             snoozed: Mapping[tuple[int, int], datetime] | None = None) -> list[Reminder]:
-        """The reminders to give at ``now``.
+        """The reminders to give at ``now`` about ``incidents`` (see :meth:`due_in`)."""
+        return self.due_in(PromiseBook(incidents), now, snoozed)
+
+    def due_in(self, book: PromiseBook, now: datetime,
+               snoozed: Mapping[tuple[int, int], datetime] | None = None) -> list[Reminder]:
+        """The reminders to give at ``now`` about the promises in ``book``.
 
         The first look only primes: what is already late or close when the console starts is
         on the screen, and its next reminder follows the usual rhythm from then on.
         """
         snoozed = snoozed or {}
-        remembered: dict[tuple[int, int, str], tuple[str, datetime]] = {}
+        # What was said of a promise still open is kept; of one kept, released or moved, forgotten.
+        remembered = {key: last for key, last in self._said.items() if key in book.keys}
         out = []
-        for promise in open_promises(incidents, now):
-            key = (promise.number, promise.index, promise.due.isoformat())
-            last = self._said.get(key)
-            kind = self._kind(promise, now, last)
+        # Only a late promise or one due within the warning can be due a reminder: the others are not read.
+        for promise in book.owed_within(now, WARN_BEFORE.total_seconds()):
+            key = said_key(promise)
+            kind = self._kind(promise, now, remembered.get(key))
             until = snoozed.get((promise.number, promise.index))
             if kind is None or (until is not None and until > now):
-                if last is not None:
-                    remembered[key] = last
                 continue
             remembered[key] = (kind, now)
             if self.primed:

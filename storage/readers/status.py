@@ -9,11 +9,12 @@ reminders all build on :func:`due_promises`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from bisect import bisect_right
+from datetime import datetime, timedelta
 from typing import Iterable, NamedTuple
 
 from ..domain.spans import compact_span
-from ..domain.urgency import by_urgency, seconds_until
+from ..domain.urgency import by_urgency
 from ..domain.visible import visible
 
 LATE_MARK = "‼"
@@ -56,10 +57,103 @@ class DuePromise(NamedTuple):
         return f"{span} late" if self.late else f"in {span}"
 
 
-def _owed(incident, now: datetime) -> list[DuePromise]:
-    return [DuePromise(incident.number, index, p.text, p.kind, p.due, seconds_until(p.due, now),
-                       incident.severity)
-            for index, p in enumerate(incident.promises) if p.is_open]
+class _Owed(NamedTuple):
+    """One open promise as the book keeps it: everything but the instant it is read at."""
+
+    due_at: float  # its POSIX timestamp: what every reading compares
+    promise: DuePromise  # seconds_left 0: filled in when read at an instant
+
+
+def said_key(due: DuePromise) -> tuple[int, int, float]:
+    """What a reminder is said for: the promise (incident number, index) at its due instant; moved, it is
+    another."""
+    return (due.number, due.index, due.due.timestamp())
+
+
+class PromiseBook:
+    """Every open promise of a set of incidents, worked out once and read at any instant.
+
+    Built again when the incidents change (a write, another process's change), never on a
+    tick: between two changes of the store nothing in it moves but the clock. The order is
+    the board's (:func:`~storage.domain.urgency.by_urgency`), which does not change with
+    time, and within an incident the soonest due first.
+    """
+
+    def __init__(self, incidents: Iterable):
+        self._incidents: list[tuple[float | None, list[_Owed]]] = []  # (deadline, its open promises), by urgency
+        self.snoozes: list[tuple[tuple[int, int], datetime, float]] = []  # ((number, index), until, its timestamp)
+        self.keys: set[tuple[int, int, float]] = set()  # each open promise's :func:`said_key`
+        dues = []
+        for incident in by_urgency(incidents):
+            owed = []
+            for index, p in enumerate(incident.promises):
+                if not p.is_open:
+                    continue
+                at = p.due.timestamp()
+                owed.append(_Owed(at, DuePromise(incident.number, index, p.text, p.kind, p.due, 0.0,
+                                                 incident.severity)))
+                self.keys.add((incident.number, index, at))
+                dues.append((at, p.due))
+                until = getattr(p, "snoozed_until", None)  # the light incidents of ``mishap status`` have none
+                if until is not None:
+                    self.snoozes.append(((incident.number, index), until, until.timestamp()))
+            owed.sort(key=lambda o: (o.due_at, o.promise.index))
+            deadline = incident.next_deadline
+            self._incidents.append((None if deadline is None else deadline.timestamp(), owed))
+        dues.sort(key=lambda d: d[0])
+        self._due_at = [at for at, _ in dues]
+        self._due = [due for _, due in dues]
+
+    @staticmethod
+    def _at(owed: _Owed, now_at: float) -> DuePromise:
+        return owed.promise._replace(seconds_left=owed.due_at - now_at)
+
+    def due_within(self, now: datetime, within_seconds: float) -> list[DuePromise]:
+        """Each incident's first promise if late or due within ``within_seconds`` of ``now`` (:func:`due_promises`)."""
+        now_at, found = now.timestamp(), []
+        for deadline, owed in self._incidents:
+            if deadline is None or deadline - now_at > within_seconds:
+                break  # in deadline order: none after it is closer
+            if owed:
+                found.append(self._at(owed[0], now_at))
+        return found
+
+    def owed_within(self, now: datetime, within_seconds: float) -> list[DuePromise]:
+        """Every open promise late or due within ``within_seconds`` of ``now``, in :func:`open_promises`' order."""
+        now_at, found = now.timestamp(), []
+        for deadline, owed in self._incidents:
+            if deadline is None or deadline - now_at > within_seconds:
+                break
+            for o in owed:
+                if o.due_at - now_at > within_seconds:
+                    break
+                found.append(self._at(o, now_at))
+        return found
+
+    def every(self, now: datetime) -> list[DuePromise]:
+        """Every open promise at ``now`` (:func:`open_promises`)."""
+        now_at = now.timestamp()
+        return [self._at(o, now_at) for _, owed in self._incidents for o in owed]
+
+    def overdue(self, now: datetime) -> list[DuePromise]:
+        """Every open promise whose time has passed at ``now`` (:func:`overdue_promises`)."""
+        return [d for d in self.owed_within(now, 0.0) if d.late]
+
+    def snoozed(self, now: datetime) -> dict[tuple[int, int], datetime]:
+        """(incident number, promise index) → the end of its snooze, for each promise snoozed at ``now``."""
+        now_at = now.timestamp()
+        return {where: until for where, until, at in self.snoozes if at > now_at}
+
+    def next_crossing(self, now: datetime, *before: timedelta) -> datetime | None:
+        """The first instant after ``now`` at which some promise is ``before`` its due time (or falls due,
+        for a zero span): where lists of due and late promises change. None if no such instant is ahead."""
+        now_at, ahead = now.timestamp(), []
+        for span in before:
+            # The first due instant whose ``due - span`` is still ahead of now.
+            i = bisect_right(self._due_at, now_at + span.total_seconds())
+            if i < len(self._due):
+                ahead.append(self._due[i] - span)
+        return min(ahead, default=None)
 
 
 def due_promises(incidents: Iterable, now: datetime, within_seconds: float) -> list[DuePromise]:
@@ -68,26 +162,17 @@ def due_promises(incidents: Iterable, now: datetime, within_seconds: float) -> l
     Most urgent first, in the board's order: the most late first, then the soonest due,
     the most severe first at the same time.
     """
-    found = []
-    for incident in by_urgency(incidents, now):
-        deadline = incident.next_deadline
-        if deadline is None or seconds_until(deadline, now) > within_seconds:
-            continue
-        first = min(_owed(incident, now), key=lambda d: (d.due, d.index), default=None)
-        if first is not None:
-            found.append(first)
-    return found
+    return PromiseBook(incidents).due_within(now, within_seconds)
 
 
 def open_promises(incidents: Iterable, now: datetime) -> list[DuePromise]:
     """Every open promise, by incident urgency, then soonest due (the most late first)."""
-    return [d for incident in by_urgency(incidents, now)
-            for d in sorted(_owed(incident, now), key=lambda d: (d.due, d.index))]
+    return PromiseBook(incidents).every(now)
 
 
 def overdue_promises(incidents: Iterable, now: datetime) -> list[DuePromise]:
     """Every open promise whose time has passed, by incident urgency, then the most late first."""
-    return [d for d in open_promises(incidents, now) if d.late]
+    return PromiseBook(incidents).overdue(now)
 
 
 def piece(due: DuePromise, *, long: bool = False) -> str:

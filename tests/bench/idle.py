@@ -1,14 +1,19 @@
 """Idle CPU of the real console in a real terminal (tmux), beside the minimal Textual app, in one run.
 
-    python tests/bench/idle.py [--seconds 20] [--open 300]
+    python tests/bench/idle.py [--seconds 30] [--runs 3] [--open 300]
 
 Each case starts a fresh process in its own 140x40 tmux session, waits until its screen
-shows, lets it settle, then reads the process's CPU time (user + system, from
-/proc/PID/stat) at the start and the end of a window and prints it as a share of one core:
+shows and then until it settles (its text unchanged for a few seconds: a start-up toast
+gone, the first tick's redraws done), then reads the process's CPU time (user + system,
+from /proc/PID/stat) at the start and the end of a window and prints it as a share of one core:
 
-1. the minimal Textual app (/work/shared/tools/floor_app.py: Header, Static, Footer);
+1. the floor: the minimal Textual app (/work/shared/tools/floor_app.py: Header, Static, Footer);
 2. mishap's board with ``--open`` open incidents, each with a live countdown;
-3. the same console with the client update composer open over the first incident.
+3. the client update composer open on the demo data (over the overdue incident's workspace).
+
+The floor is a few clock ticks in a window, so the cases run interleaved (floor, board,
+composer; ``--runs`` times) and the medians are compared: the target of each case is at
+most 1.5x the floor's median, or the floor's median plus 0.3 points, whichever is larger.
 
 A real terminal, not headless: what costs at idle (cursor blink, the tick's redraws) is what
 Textual writes to the terminal, and a headless app renders nothing.
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,19 +34,34 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 FLOOR_APP = Path("/work/shared/tools/floor_app.py")
 TICKS = os.sysconf("SC_CLK_TCK")
+SETTLED_SECONDS = 3.0  # the screen's text unchanged this long: start-up is over
+FIRST_DUE_MINUTES = 15  # no countdown reaches zero during a run of the bench
 
 
 def build_store(folder: Path, count: int) -> None:
-    """``count`` open incidents, each promised an update at a different time (minutes to hours ahead)."""
+    """``count`` open incidents, each promised an update at a different time (minutes to hours ahead).
+
+    The first is due ``FIRST_DUE_MINUTES`` after the build starts, so no promise falls due
+    (and no reminder fires) while the bench measures: every case idles in the same state.
+    """
     import pendulum
 
     from storage.store.folder import Store
 
+    start = pendulum.now("UTC")
     store = Store.open(folder, user="bench")
     for i in range(count):
         inc = store.create(f"Open incident {i}", f"Client {i % 7}", 1 + i % 4)
-        due = pendulum.now("UTC").add(minutes=5 + 7 * i)
+        due = start.add(minutes=FIRST_DUE_MINUTES + 7 * i, seconds=i % 60)  # countdowns turn at different seconds
         store.change(inc.number, lambda x, now, by: x.log_update("email", "update", due, now, by))
+
+
+def build_demo(folder: Path) -> None:
+    """The demo set (``mishap demo``): an overdue incident, one due in minutes, calm ones, closed ones."""
+    from storage.readers.demo import fill_demo
+    from storage.store.folder import Store
+
+    fill_demo(Store.open(folder, user="bench"))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -50,16 +71,29 @@ def cpu_seconds(pid: int) -> float:
 
 
 def screen(session: str) -> str:
+    """The text on the session's screen now."""
     return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
 
 
 def wait_for(session: str, marker: str, timeout: float = 30) -> None:
+    """Wait until ``marker`` shows on the session's screen."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if marker in screen(session):
             return
         time.sleep(0.05)
     raise SystemExit(f"{marker!r} never showed in tmux session {session}:\n{screen(session)}")
+
+
+def settle(session: str, timeout: float = 30) -> None:
+    """Wait until the screen's text stays the same for ``SETTLED_SECONDS`` (toasts gone, first ticks drawn)."""
+    end = time.monotonic() + timeout
+    last, since = screen(session), time.monotonic()
+    while time.monotonic() < end and time.monotonic() - since < SETTLED_SECONDS:
+        time.sleep(0.25)
+        now = screen(session)
+        if now != last:
+            last, since = now, time.monotonic()
 
 
 def idle_share(command: str, marker: str, seconds: float, keys: list[tuple[str, str]] = ()) -> float:
@@ -80,7 +114,7 @@ def idle_share(command: str, marker: str, seconds: float, keys: list[tuple[str, 
             wait_for(session, shows)
         pid = int(subprocess.run(["tmux", "display", "-p", "-t", session, "#{pane_pid}"], capture_output=True,
                                  text=True, check=True).stdout)
-        time.sleep(2)  # start-up work (an index write, the first tick) is not idling
+        settle(session)
         before, start = cpu_seconds(pid), time.monotonic()
         time.sleep(seconds)
         used, elapsed = cpu_seconds(pid) - before, time.monotonic() - start
@@ -89,27 +123,50 @@ def idle_share(command: str, marker: str, seconds: float, keys: list[tuple[str, 
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
 
 
+def mishap_command(folder: Path) -> str:
+    """The console as a user starts it (the installed ``mishap`` beside this Python, if there is one)."""
+    installed = Path(sys.executable).with_name("mishap")
+    if installed.exists():
+        return f"{installed} --db {folder}"
+    return f"{sys.executable} -c 'from tui.app import run; run(\"{folder}\")'"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=20, help="length of each measuring window")
+    parser.add_argument("--seconds", type=float, default=30, help="length of each measuring window")
+    parser.add_argument("--runs", type=int, default=3, help="interleaved rounds (floor, board, composer)")
     parser.add_argument("--open", type=int, default=300, help="open incidents on the board")
-    parser.add_argument("--command", help="run this instead of mishap (the store folder is appended)")
     args = parser.parse_args()
-    python = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "store"
-        build_store(folder, args.open)
-        mishap = f"{python} -c 'from tui.app import run; run(\"{folder}\")'"
-        if args.command:
-            mishap = f"{args.command} {folder}"
-        floor = idle_share(f"{python} {FLOOR_APP}", "floor-ready", args.seconds)
-        board = idle_share(mishap, "Open incident 0", args.seconds)
-        composer = idle_share(mishap, "Open incident 0", args.seconds,
-                              keys=[("Enter", "Checklist"), ("u", "Client update ·")])
-    print(f"idle CPU over {args.seconds:.0f} s, share of one core (real terminal: tmux 140x40)")
-    print(f"  minimal Textual app                    {floor:6.2f} %")
-    print(f"  mishap board, {args.open} open incidents       {board:6.2f} %   (target < 1 %)")
-    print(f"  mishap composer open over incident 0   {composer:6.2f} %   (target < 1 %)")
+        board_store, demo_store = Path(tmp) / "board", Path(tmp) / "demo"
+        build_store(board_store, args.open)
+        build_demo(demo_store)
+        cases = {
+            "floor (minimal Textual app)": (f"{sys.executable} {FLOOR_APP}", "floor-ready", []),
+            f"board, {args.open} open": (mishap_command(board_store), "Open incident 0", []),
+            "composer on the demo data": (mishap_command(demo_store), "March payroll",
+                                          [("Enter", "Checklist"), ("u", "Client update ·")]),
+        }
+        shares: dict[str, list[float]] = {name: [] for name in cases}
+        for run in range(args.runs):
+            for name, (command, marker, keys) in cases.items():
+                shares[name].append(idle_share(command, marker, args.seconds, keys))
+            print(f"run {run + 1}: " + "  ".join(f"{name} {values[-1]:.2f} %" for name, values in shares.items()),
+                  flush=True)
+    floor_name = next(iter(cases))
+    floor = statistics.median(shares[floor_name])
+    limit = max(1.5 * floor, floor + 0.3)
+    print(f"\nidle CPU, share of one core: median of {args.runs} interleaved runs of {args.seconds:.0f} s "
+          f"(tmux 140x40)")
+    for name, values in shares.items():
+        runs = " ".join(f"{v:5.2f}" for v in values)
+        median = statistics.median(values)
+        if name == floor_name:
+            print(f"  {name:32} {median:5.2f} %   runs {runs}")
+        else:
+            verdict = "ok" if median <= limit else "OVER"
+            print(f"  {name:32} {median:5.2f} %   runs {runs}   floor {floor:.2f} %, "
+                  f"{median / floor if floor else float('inf'):.1f}x, target <= {limit:.2f} %: {verdict}")
 
 
 if __name__ == "__main__":

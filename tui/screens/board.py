@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
+import math
+from datetime import datetime, timezone
+
 from pendulum import DateTime
 from rich.text import Text
 from textual import on
@@ -52,6 +56,31 @@ def due_words(countdown: Countdown, width: int = DUE_WIDTH) -> tuple[str, str]:
     return text, STATE_STYLE[countdown.state]
 
 
+def reads_again_at(incident: Incident, now: DateTime, now_at: float) -> float:
+    """The instant (a timestamp) after which ``incident``'s row can first read differently than at ``now``.
+
+    Its words are whole minutes, and seconds under one minute, cut toward zero
+    (:func:`~storage.domain.clock.relative`): they change once the time left drops below its
+    current whole unit, or the time late reaches the next one. Its colour
+    (:func:`~storage.domain.clock.countdown_state`) only moves on, calm to soon to due to
+    overdue: if it is the same when the words next change, it did not change before then;
+    if not, the row is read at every tick until then.
+    """
+    due = incident.next_deadline
+    if due is None:
+        return math.inf  # "—" for as long as nothing is promised
+    left = due.timestamp() - now_at
+    unit = 1 if -60 < left < 60 else 60
+    if left > 0:
+        at = now_at + left - unit * math.floor(left / unit)  # left is a whole number of units then
+    else:
+        at = now_at + unit * (math.floor(-left / unit) + 1) + left - 1e-6  # late by one more unit
+    state = countdown_state(due, now, incident.cadence)
+    if countdown_state(due, datetime.fromtimestamp(at, timezone.utc), incident.cadence) is not state:
+        return now_at  # a colour changes before the words do: read again at the next tick
+    return at
+
+
 def board_columns(width: int, steps_width: int = 5) -> list[tuple[str, str, int | float]]:
     """The columns for a table ``width`` cells wide; the steps column fits the longest "done/total"."""
     return [(key, label, max(size, steps_width) if key == "steps" else size) for key, label, size in COLUMNS
@@ -69,6 +98,10 @@ class BoardScreen(Screen):
         self._now: DateTime | None = None  # the instant the countdowns are drawn for
         self._countdowns: dict[int, Countdown] = {}  # at _now, worked out as rows are painted
         self._drawn: dict[int, tuple] = {}  # what each row's countdown cell last showed
+        self._day = (math.inf, -math.inf)  # the local day of _today, as timestamps (start, end)
+        self._next_reads: list[tuple[float, int]] = []  # a heap: (instant to read the row again, row index)
+        self._view: tuple = ()  # (first row on screen, rows on screen, today) when _next_reads was filled
+        self._view_rows: list | None = None  # the table's rows then
         self._layout: list[tuple[str, str, int | float]] = []
         self._filterable: bool | None = None  # whether the filter key is offered (None: not worked out yet)
 
@@ -148,8 +181,13 @@ class BoardScreen(Screen):
     def _set_now(self, now: DateTime) -> None:
         if now != self._now:
             self._now = now
-            self._today = now.in_timezone(local_zone()).date()  # a due time shows its weekday if not today
             self._countdowns = {}
+            at = now.timestamp()
+            if not self._day[0] <= at < self._day[1]:  # the zone conversion once a day, not every tick
+                local = now.in_timezone(local_zone())
+                self._today = local.date()  # a due time shows its weekday if not today
+                start = local.start_of("day")
+                self._day = (start.timestamp(), start.add(days=1).timestamp())
 
     def _countdown(self, incident: Incident) -> Countdown:
         countdown = self._countdowns.get(incident.number)
@@ -197,17 +235,27 @@ class BoardScreen(Screen):
         """Once a second: draw again the rows on screen whose countdown now reads differently.
 
         The order never changes with time (most urgent first is soonest due first, late or
-        not), so a tick costs the same with 5 incidents or 500: only rows on screen are looked
-        at, and only those whose words or colour changed (once a minute, not every tick) are
-        drawn again. A row scrolled into view is drawn for the current instant as it comes.
+        not), so only rows on screen are looked at. Each is read again only once its countdown
+        can read differently (its minutes or its colour: once a minute; each second under one
+        minute): ``_next_reads`` holds those instants, soonest first, so a tick before the first
+        of them costs a comparison. A row scrolled into view is drawn for the current instant as
+        it comes; scrolling, a reload or a new day reads every row on screen again.
         """
         self._set_now(message.now)
         table = self.table
         first = int(table.scroll_offset.y)
-        for index in range(first, min(len(table.rows), first + table.page)):
+        view = (first, table.page, self._today)
+        if view != self._view or table.rows is not self._view_rows:
+            self._view, self._view_rows = view, table.rows
+            self._next_reads = [(-math.inf, index) for index in range(first, min(len(table.rows), first + table.page))]
+        now_at = message.now.timestamp()
+        reads = self._next_reads
+        while reads and reads[0][0] < now_at:
+            index = reads[0][1]
             incident = table.rows[index]
             if self._drawn.get(incident.number) != self._reads(incident):
                 table.refresh_row(index)
+            heapq.heapreplace(reads, (reads_again_at(incident, self._now, now_at), index))
 
     def _reads(self, incident: Incident) -> tuple:
         """What decides how a row reads at ``_now``, each part cheap to tell (no zone conversion):
