@@ -19,7 +19,7 @@ from typing import Callable, Mapping
 from textual.signal import Signal
 
 from storage.readers.reminders import WARN_BEFORE, ReminderThrottle
-from storage.readers.status import DEFAULT_WITHIN_MINUTES, DuePromise, PromiseBook, title_text
+from storage.readers.status import DEFAULT_WITHIN_MINUTES, DuePromise, PromiseBook, title_text, words_change_in
 
 from .desktop import POP_TITLE, PUSH_TITLE, notice, pick_method, title_bytes
 from .widgets.banner import SHOWN
@@ -31,11 +31,7 @@ DUE = timedelta(0)
 
 def words_change_at(due: DuePromise, now: datetime) -> datetime:
     """When ``12m late`` / ``in 3m`` next reads differently (each whole minute; each second under one)."""
-    seconds = abs(due.seconds_left)
-    if seconds < 60:
-        return now + timedelta(seconds=1)  # ``45s``: the next tick
-    wait = 60 - seconds % 60 if due.late else (seconds % 60 or 1)
-    return now + timedelta(seconds=wait)
+    return now + timedelta(seconds=words_change_in(due.seconds_left))
 
 
 async def run_detached(argv: list[str]) -> None:

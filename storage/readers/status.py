@@ -9,6 +9,7 @@ reminders all build on :func:`due_promises`.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from datetime import datetime, timedelta
 from typing import Iterable, NamedTuple
@@ -62,6 +63,22 @@ class _Owed(NamedTuple):
 
     due_at: float  # its POSIX timestamp: what every reading compares
     promise: DuePromise  # seconds_left 0: filled in when read at an instant
+
+
+def words_change_in(seconds_left: float) -> float:
+    """Seconds until a countdown ``seconds_left`` from its instant (negative: late) first reads differently.
+
+    Every countdown's words (``in 12m``, ``4 min late``, ``45s``) are whole minutes, or whole
+    seconds under one minute, cut toward zero: before the instant they change just after the
+    time left drops below the next whole unit down (``in 0s`` reads ``0s late`` just after the
+    instant itself); once late, when the lateness reaches the next whole unit. (Beyond a day
+    the words change by the hour: a minute is then early, never late.)
+    """
+    unit = 1 if -60 < seconds_left < 60 else 60
+    if seconds_left >= 0:
+        return seconds_left - unit * math.floor(seconds_left / unit) + 1e-6
+    late = -seconds_left
+    return unit * (math.floor(late / unit) + 1) - late
 
 
 def said_key(due: DuePromise) -> tuple[int, int, float]:

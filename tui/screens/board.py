@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from storage.readers.alerts import by_urgency
+from storage.readers.status import words_change_in
 from storage.domain.clock import Countdown, CountdownState, countdown_state, local_zone, relative
 from storage.domain.model import Incident
 
@@ -57,27 +58,20 @@ def due_words(countdown: Countdown, width: int = DUE_WIDTH) -> tuple[str, str]:
 
 
 def reads_again_at(incident: Incident, now: DateTime, now_at: float) -> float:
-    """The instant (a timestamp) after which ``incident``'s row can first read differently than at ``now``.
+    """The instant (a timestamp) from which ``incident``'s row can first read differently than at ``now``.
 
-    Its words are whole minutes, and seconds under one minute, cut toward zero
-    (:func:`~storage.domain.clock.relative`): they change once the time left drops below its
-    current whole unit, or the time late reaches the next one. Its colour
-    (:func:`~storage.domain.clock.countdown_state`) only moves on, calm to soon to due to
-    overdue: if it is the same when the words next change, it did not change before then;
-    if not, the row is read at every tick until then.
+    Its words change as every countdown's do (:func:`~storage.readers.status.words_change_in`).
+    Its colour (:func:`~storage.domain.clock.countdown_state`) only moves on, calm to soon to
+    due to overdue: if it is the same when the words next change, it did not change before
+    then; if not, the row is read at every tick until then.
     """
     due = incident.next_deadline
     if due is None:
         return math.inf  # "—" for as long as nothing is promised
-    left = due.timestamp() - now_at
-    unit = 1 if -60 < left < 60 else 60
-    if left > 0:
-        at = now_at + left - unit * math.floor(left / unit)  # left is a whole number of units then
-    else:
-        at = now_at + unit * (math.floor(-left / unit) + 1) + left - 1e-6  # late by one more unit
+    at = now_at + words_change_in(due.timestamp() - now_at)
     state = countdown_state(due, now, incident.cadence)
     if countdown_state(due, datetime.fromtimestamp(at, timezone.utc), incident.cadence) is not state:
-        return now_at  # a colour changes before the words do: read again at the next tick
+        return now_at + 1e-6  # a colour changes before the words do: read again at the next tick
     return at
 
 
@@ -250,7 +244,7 @@ class BoardScreen(Screen):
             self._next_reads = [(-math.inf, index) for index in range(first, min(len(table.rows), first + table.page))]
         now_at = message.now.timestamp()
         reads = self._next_reads
-        while reads and reads[0][0] < now_at:
+        while reads and reads[0][0] <= now_at:
             index = reads[0][1]
             incident = table.rows[index]
             if self._drawn.get(incident.number) != self._reads(incident):
