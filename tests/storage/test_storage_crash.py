@@ -2,6 +2,10 @@
 
 The kill comes after a random number of writes the child has reported, never after a
 random wall-clock time, so a busy machine changes nothing but the duration.
+
+Each writer is a process forked from a parent that has imported mishap once (the store
+itself is opened in the writer, after the fork): starting a fresh interpreter for each of
+the kills took most of the test's time.
 """
 
 from __future__ import annotations
@@ -15,80 +19,132 @@ from pathlib import Path
 
 KILLS = 30
 
-# The child says what it is about to do ("will …"), then reports it only after the store
+# The parent forks one writer at a time on request ("SPEC SEED" on its stdin) and passes on
+# what the writer prints, a line at a time: "pid N" first, "line …" for each line, "cut …" for
+# a last line the writer did not finish, and "gone" when the writer's output ends. Only when
+# told ("reap") does it collect the writer, and say "ended S" with the signal that ended it:
+# until then the pid cannot be given to another process, so killing it is safe.
+#
+# The writer says what it is about to do ("will …"), then reports it only after the store
 # returned ("done …"): a write in flight at the kill may or may not have happened.
-CHILD = r'''
-import random, sys
+CHILD = r"""
+import os, random, sys, traceback
 import pendulum
 from storage.store import open_store
+import storage.store.folder, storage.store.postgres  # loaded once, before any fork
 from support.clock import FakeClock
 
-spec, seed = sys.argv[1], int(sys.argv[2])
-rng = random.Random(seed)
-start = pendulum.datetime(2026, 3, 8, 6, 0, tz="UTC").add(hours=seed)
-clock = FakeClock(start, step=pendulum.duration(seconds=1))  # no two writes share an instant
 
-def say(*words):
-    print(*words, flush=True)
+def write_forever(spec, seed):
+    rng = random.Random(seed)
+    start = pendulum.datetime(2026, 3, 8, 6, 0, tz="UTC").add(hours=seed)
+    clock = FakeClock(start, step=pendulum.duration(seconds=1))  # no two writes share an instant
 
-say("ready")  # before opening, so some kills land inside it (it finishes cut-short closes)
-store = open_store(spec, clock=clock, user=f"child{seed}")
-k = 0
-while True:
-    k += 1
-    opened = store.open_incidents()
-    closed = store.review_rows()
-    r = rng.random()
-    if len(opened) < 3 or r < 0.15:
-        title = f"s{seed}-c{k}"
-        say("will", "create", title)
-        inc = store.create(title + " [/] \x1b[0m", "Client", rng.randint(1, 4))
-        say("done", "create", inc.number, title)
-    elif r < 0.25:
-        n = rng.choice(opened).number
-        say("will", "close", n)
-        store.change(n, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
-        say("done", "close", n)
-    elif r < 0.33 and closed:
-        n = rng.choice(closed).number
-        say("will", "reopen", n)
-        store.change(n, lambda i, now, by: i.set_status("open", now, by))
-        say("done", "reopen", n)
-    else:
-        n = rng.choice(opened).number
-        text = f"s{seed}-n{k}"
-        say("will", "note", n, text)
-        store.change(n, lambda i, now, by: i.add_note(text, now, by))
-        say("done", "note", n, text)
-'''
+    def say(*words):
+        print(*words, flush=True)
+
+    say("ready")  # before opening, so some kills land inside it (it finishes cut-short closes)
+    store = open_store(spec, clock=clock, user=f"child{seed}")
+    k = 0
+    while True:
+        k += 1
+        opened = store.open_incidents()
+        closed = store.review_rows()
+        r = rng.random()
+        if len(opened) < 3 or r < 0.15:
+            title = f"s{seed}-c{k}"
+            say("will", "create", title)
+            inc = store.create(title + " [/] \x1b[0m", "Client", rng.randint(1, 4))
+            say("done", "create", inc.number, title)
+        elif r < 0.25:
+            n = rng.choice(opened).number
+            say("will", "close", n)
+            store.change(n, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
+            say("done", "close", n)
+        elif r < 0.33 and closed:
+            n = rng.choice(closed).number
+            say("will", "reopen", n)
+            store.change(n, lambda i, now, by: i.set_status("open", now, by))
+            say("done", "reopen", n)
+        else:
+            n = rng.choice(opened).number
+            text = f"s{seed}-n{k}"
+            say("will", "note", n, text)
+            store.change(n, lambda i, now, by: i.add_note(text, now, by))
+            say("done", "note", n, text)
+
+
+def tell(*words):
+    sys.stdout.write(" ".join(map(str, words)) + "\n")
+    sys.stdout.flush()
+
+
+for request in sys.stdin:
+    spec, seed = request.split()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the writer: its stdout is the pipe, and it never returns here
+        try:
+            os.close(read_end)
+            os.dup2(write_end, 1)
+            sys.stdout = os.fdopen(1, "w", closefd=False)
+            write_forever(spec, int(seed))
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stderr.flush()
+            os._exit(1)
+    os.close(write_end)
+    tell("pid", pid)
+    with os.fdopen(read_end, "rb") as writer_out:
+        for line in writer_out:
+            if line.endswith(b"\n"):
+                tell("line", line[:-1].decode())
+            else:
+                tell("cut", line.decode(errors="replace"))  # the kill fell inside this line
+    tell("gone")
+    sys.stdin.readline()  # "reap"
+    _, status = os.waitpid(pid, 0)
+    tell("ended", os.WTERMSIG(status) if os.WIFSIGNALED(status) else f"exit {os.WEXITSTATUS(status)}")
+"""
 
 
 def _temps(folder: Path) -> list[Path]:
     return sorted([*folder.glob(".*.tmp"), *folder.glob("closed/.*.tmp"), *folder.glob("closed/.tmp/.*.tmp")])
 
 
-def _run_and_kill(python, script, args, env, lines_before_kill: int) -> list[list[str]]:
-    """Start the child, read ``lines_before_kill`` lines after its "ready", SIGKILL it; its lines."""
-    child = subprocess.Popen([python, str(script), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    lines = []
-    try:
-        ready = child.stdout.readline()
-        assert ready == b"ready\n", child.communicate(timeout=30)[1].decode()
-        for _ in range(lines_before_kill):
-            line = child.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-        os.kill(child.pid, signal.SIGKILL)
-        out, err = child.communicate(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    assert child.returncode == -signal.SIGKILL, f"the child died on its own:\n{err.decode()}"
-    # A line cut off by the kill has no newline: that step is not known to have returned.
-    text = b"".join(lines).decode() + out.decode()
-    return [line.split(" ") for line in text.split("\n")[:-1]]
+def _run_and_kill(parent: subprocess.Popen, errors: Path, spec: str, seed: int,
+                  lines_before_kill: int) -> list[list[str]]:
+    """Have ``parent`` fork a writer, read ``lines_before_kill`` lines after its "ready", SIGKILL it; its lines.
+
+    ``errors`` is the file the parent and its writers print their errors to.
+    """
+    parent.stdin.write(f"{spec} {seed}\n")
+    parent.stdin.flush()
+
+    def relayed() -> tuple[str, str]:
+        kind, _, rest = parent.stdout.readline().rstrip("\n").partition(" ")
+        assert kind, f"the forking parent died:\n{errors.read_text()}"
+        return kind, rest
+
+    kind, pid = relayed()
+    assert kind == "pid", (kind, pid)
+    assert relayed() == ("line", "ready")
+    lines, kind = [], "line"
+    while kind != "gone" and len(lines) < lines_before_kill:
+        kind, rest = relayed()
+        if kind == "line":
+            lines.append(rest)
+    os.kill(int(pid), signal.SIGKILL)
+    while kind != "gone":  # what it wrote before the kill; a line it did not finish is not known to have returned
+        kind, rest = relayed()
+        if kind == "line":
+            lines.append(rest)
+    parent.stdin.write("reap\n")
+    parent.stdin.flush()
+    kind, ended = relayed()
+    assert (kind, ended) == ("ended", str(int(signal.SIGKILL))), f"the writer died on its own:\n{errors.read_text()}"
+    return [line.split(" ") for line in lines]
 
 
 def test_sigkill_after_random_writes_loses_no_returned_write(backend, tmp_path, child_env, python):
@@ -96,10 +152,22 @@ def test_sigkill_after_random_writes_loses_no_returned_write(backend, tmp_path, 
     script.write_text(CHILD)
     rng = random.Random(20260308)
     reported: list[list[str]] = []
-    for round_ in range(KILLS):
-        # 0: the kill lands inside opening or the first write; otherwise after some writes.
-        lines = rng.choice([0, 1, rng.randint(2, 40)])
-        reported.extend(_run_and_kill(python, script, [backend.spec, str(round_)], child_env, lines))
+    errors = tmp_path / "writers.err"
+    with open(errors, "w") as err:
+        parent = subprocess.Popen([python, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=err, env=child_env, text=True)
+    try:
+        for round_ in range(KILLS):
+            # 0: the kill lands inside opening or the first write; otherwise after some writes.
+            lines = rng.choice([0, 1, rng.randint(2, 40)])
+            reported.extend(_run_and_kill(parent, errors, backend.spec, round_, lines))
+    finally:
+        parent.stdin.close()
+        try:
+            parent.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            parent.kill()
+            parent.wait()
 
     store = backend.open()
     if backend.name == "folder":
