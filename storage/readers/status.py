@@ -4,7 +4,8 @@ Pure and standard library only: it takes incidents (full :class:`~storage.domain
 objects or the light ones of :mod:`storage.store.glance`; anything with ``number``,
 ``severity``, ``promises`` and ``next_deadline``) and the current instant, and returns
 text. ``mishap status``, ``mishap overdue``, the terminal's window title and the desktop
-reminders all build on :func:`due_promises`.
+reminders all read a :class:`PromiseBook`: the open promises worked out once, read at any
+instant (the console keeps one per change of the store; a command builds one and reads it once).
 """
 
 from __future__ import annotations

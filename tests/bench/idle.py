@@ -8,12 +8,14 @@ gone, the first tick's redraws done), then reads the process's CPU time (user + 
 from /proc/PID/stat) at the start and the end of a window and prints it as a share of one core:
 
 1. the floor: the minimal Textual app (/work/shared/tools/floor_app.py: Header, Static, Footer);
-2. mishap's board with ``--open`` open incidents, each with a live countdown;
-3. the client update composer open on the demo data (over the overdue incident's workspace).
+2. the same app with a focused TextArea, its cursor blinking: what a blinking cursor costs in
+   Textual by itself, the reference for the composer (whose cursor blinks);
+3. mishap's board with ``--open`` open incidents, each with a live countdown;
+4. the client update composer open on the demo data (over the overdue incident's workspace).
 
-The floor is a few clock ticks in a window, so the cases run interleaved (floor, board,
-composer; ``--runs`` times) and the medians are compared: the target of each case is at
-most 1.5x the floor's median, or the floor's median plus 0.3 points, whichever is larger.
+The floor is a few clock ticks in a window, so the cases run interleaved (``--runs`` rounds
+of all four) and the medians are compared: the target of each case is at most 1.5x the
+floor's median, or the floor's median plus 0.3 points, whichever is larger.
 
 A real terminal, not headless: what costs at idle (cursor blink, the tick's redraws) is what
 Textual writes to the terminal, and a headless app renders nothing.
@@ -34,6 +36,24 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 FLOOR_APP = Path("/work/shared/tools/floor_app.py")
 TICKS = os.sysconf("SC_CLK_TCK")
+BLINKING_APP = """
+from textual.app import App
+from textual.widgets import Footer, Header, Static, TextArea
+
+
+class BlinkingFloor(App):
+    def compose(self):
+        yield Header()
+        yield Static("floor-ready")
+        yield TextArea("a blinking cursor")
+        yield Footer()
+
+    def on_mount(self):
+        self.query_one(TextArea).focus()
+
+
+BlinkingFloor().run()
+"""
 SETTLED_SECONDS = 3.0  # the screen's text unchanged this long: start-up is over
 FIRST_DUE_MINUTES = 15  # no countdown reaches zero during a run of the bench
 
@@ -134,15 +154,17 @@ def mishap_command(folder: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=30, help="length of each measuring window")
-    parser.add_argument("--runs", type=int, default=3, help="interleaved rounds (floor, board, composer)")
+    parser.add_argument("--runs", type=int, default=3, help="interleaved rounds of every case")
     parser.add_argument("--open", type=int, default=300, help="open incidents on the board")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        board_store, demo_store = Path(tmp) / "board", Path(tmp) / "demo"
+        board_store, demo_store, blinking = Path(tmp) / "board", Path(tmp) / "demo", Path(tmp) / "blinking.py"
         build_store(board_store, args.open)
         build_demo(demo_store)
+        blinking.write_text(BLINKING_APP, encoding="utf-8")
         cases = {
             "floor (minimal Textual app)": (f"{sys.executable} {FLOOR_APP}", "floor-ready", []),
+            "floor + a blinking cursor": (f"{sys.executable} {blinking}", "floor-ready", []),
             f"board, {args.open} open": (mishap_command(board_store), "Open incident 0", []),
             "composer on the demo data": (mishap_command(demo_store), "March payroll",
                                           [("Enter", "Checklist"), ("u", "Client update ·")]),
