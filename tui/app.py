@@ -119,12 +119,6 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
         if self.store is None:
             return
         self._restore_theme()
-        if self.store.upkeep_waiting:
-            self._warnings_shown = len(self.store.warnings)  # said once, here, in the user's words
-            self.notify(f"Another mishap is writing to {self.store.location} and holds its lock. The board shows the "
-                        f"store as it is on disk; a write of ours (the backup of open.json) is waiting and is "
-                        f"done as soon as the lock is free.", title="A write is waiting", severity="warning",
-                        timeout=10, markup=False)
         self._show_store_warnings()
         if self.store.read_only:
             self.notify(self.store.read_only_reason, title="Read-only", severity="warning", timeout=10, markup=False)
@@ -239,8 +233,7 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
             self.store.upkeep_waiting = False
             self.notify(f"Could not re-read the store: {result.message}", severity="error", markup=False)
         elif result.value:
-            self.notify("The other mishap has finished writing: the store is up to date.", title="Store",
-                        timeout=4, markup=False)
+            # Another mishap at work is routine: nothing to say, only the board to bring up to date.
             self.store_changed()
 
     def tick(self) -> None:

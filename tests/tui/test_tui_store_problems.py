@@ -119,7 +119,7 @@ async def test_a_review_index_that_is_a_folder_does_not_block_the_review(closed_
 
 async def test_the_board_shows_at_once_while_another_mishap_holds_the_lock(closed_two, folder, make_app):
     closed_two.change(3, lambda i, now, by: i.add_note("changed since the backup", now, by))
-    assert not backup_is_current(folder)  # so opening has upkeep to do, under the lock
+    (folder / "open.json.bak").unlink()  # no backup: opening has upkeep to do, under the lock
     lock = filelock.FileLock(str(folder / LOCK_FILE), timeout=0)
     lock.acquire()
     try:
@@ -130,13 +130,12 @@ async def test_the_board_shows_at_once_while_another_mishap_holds_the_lock(close
             assert isinstance(app.screen, BoardScreen)
             rows = table_rows(app.screen.query_one("#board-table", RowTable))
             assert rows[0][2] == "M-3  Report to the wrong client"
-            assert any("a write of ours (the backup of open.json) is waiting" in t for t in toasts(app))
-            assert not backup_is_current(folder)
+            assert not (folder / "open.json.bak").exists()
             lock.release()
             app.tick()
-            await settle(pilot)  # the upkeep runs on the store thread
-            assert any("The other mishap has finished writing" in t for t in toasts(app))
-            assert backup_is_current(folder)
+            await until(pilot, lambda: backup_is_current(folder), "the backup written once the lock was free")
+            # Another mishap at work is routine (issue 17, item 12): no toast, before or after.
+            assert toasts(app) == []
     finally:
         while lock.is_locked:
             lock.release()
@@ -171,6 +170,7 @@ async def test_a_full_disk_starts_the_console_and_a_failed_write_names_the_file(
     store = Store.open(folder, clock=clock, user="ana")
     store.create("Payroll file sent with last month's rates", "Acme Ltd", 1)
     before = (folder / "open.json").read_bytes()
+    (folder / "open.json.bak").unlink()  # every change refreshes the backup: this store has none yet
     small_disk.fill()
     app = ObservedApp(folder, clock=clock, user="ana", offer_demo=False)
     async with app.run_test(size=(120, 36)) as pilot:
