@@ -127,7 +127,8 @@ class PromiseBook:
         return owed.promise._replace(seconds_left=owed.due_at - now_at)
 
     def due_within(self, now: datetime, within_seconds: float) -> list[DuePromise]:
-        """Each incident's first promise if late or due within ``within_seconds`` of ``now`` (:func:`due_promises`)."""
+        """Each incident's first promise if late or due within ``within_seconds`` of ``now``
+        (:func:`due_promises`)."""
         now_at, found = now.timestamp(), []
         for deadline, owed in self._incidents:
             if deadline is None or deadline - now_at > within_seconds:

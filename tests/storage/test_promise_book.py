@@ -58,7 +58,8 @@ def test_one_book_reads_at_every_instant_as_the_lists_worked_out_there(now):
         firsts.setdefault(n, (n, i, left))
     assert [(d.number, d.index) for d in book.due_within(now, 1800)] == [
         (n, i) for n, i, left in firsts.values() if left <= 1800]
-    assert [(d.number, d.index) for d in book.owed_within(now, 300)] == [(n, i) for n, i, _, left in every if left <= 300]
+    assert [(d.number, d.index) for d in book.owed_within(now, 300)] == [
+        (n, i) for n, i, _, left in every if left <= 300]
     # The functions of mishap status and mishap overdue read the same book.
     assert due_promises(incidents, now, 1800) == book.due_within(now, 1800)
     assert open_promises(incidents, now) == book.every(now)

@@ -59,7 +59,8 @@ async def test_ticks_before_the_next_instant_work_nothing_out_and_a_store_change
         store, make_app, folder, clock, counted):
     configure(folder, "bell")
     start = clock()
-    for i in range(40):  # due from 40 min on, each at its own second: some row's minutes change every few seconds
+    # More than fit on screen, due from 40 min on, each at its own second: some row's minutes change every few seconds.
+    for i in range(30):
         incident = store.create(f"Incident {i}", "Acme", 2)
         store.change(incident.number, lambda inc, now, by, i=i: inc.log_update(
             "email", "x", now.add(minutes=40 + 3 * i, seconds=7 * i), now, by))
@@ -115,7 +116,8 @@ async def test_reminders_bell_title_and_banner_come_at_their_very_tick(store, ma
         assert len(notices(app)) == 1 and not banner.display
         assert title_of(app) == b"\x1b]0;mishap M-1 in 0s\x07"
         await tick_at(app, pilot, due.add(seconds=1))
-        assert notices(app)[1:] == [b"\x1b]777;notify;mishap \xe2\x80\xbc M-1 1s late;First contact with the client\x07\x07"]
+        assert notices(app)[1:] == [b"\x1b]777;notify;mishap \xe2\x80\xbc M-1 1s late;First contact with the client"
+                                    b"\x07\x07"]
         assert title_of(app) == b"\x1b]0;mishap \xe2\x80\xbc M-1 1s late\x07"
         await until(pilot, lambda: banner.display, "the banner raised at the tick the promise went late")
         assert "M-1 First contact with the … 1s late" in screen_text(app)

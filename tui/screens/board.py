@@ -241,7 +241,8 @@ class BoardScreen(Screen):
         view = (first, table.page, self._today)
         if view != self._view or table.rows is not self._view_rows:
             self._view, self._view_rows = view, table.rows
-            self._next_reads = [(-math.inf, index) for index in range(first, min(len(table.rows), first + table.page))]
+            on_screen = range(first, min(len(table.rows), first + table.page))
+            self._next_reads = [(-math.inf, index) for index in on_screen]  # sorted: a heap already
         now_at = message.now.timestamp()
         reads = self._next_reads
         while reads and reads[0][0] <= now_at:
