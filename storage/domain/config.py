@@ -79,10 +79,11 @@ def parse_config(text: str, source: str) -> StoreConfig:
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or 1
         raise ValueError(f"{source}, line {line}: not valid TOML ({getattr(exc, 'msg', exc)})") from None
-    unknown = set(data) - {"cadence", "first_contact", "notifications"}
-    if unknown:
-        raise ValueError(f"{source}, line 1: unknown table(s): {', '.join(sorted(unknown))}")
-    notify = _notify_method(data.pop("notifications", {}), text, source)
+    ignored = []  # keys a newer mishap may have written: said, and never a reason to drop the file
+    for table in sorted(set(data) - {"cadence", "first_contact", "notifications"}):
+        ignored.append(f"{source}, line {_table_line(text, table)}: unknown table [{table}] ignored")
+        del data[table]
+    notify = _notify_method(data.pop("notifications", {}), text, source, ignored)
     result = {"cadence": dict(DEFAULT_CADENCE_MINUTES), "first_contact": dict(FIRST_CONTACT_MINUTES)}
     for table, values in data.items():
         if not isinstance(values, dict):
@@ -95,17 +96,27 @@ def parse_config(text: str, source: str) -> StoreConfig:
                 result[table][int(key)] = parse_span(value, allow_morning=table == "cadence")
             except ValueError as exc:
                 raise ValueError(f"{where}: {exc} (in [{table}] {key})") from None
-    return StoreConfig(result["cadence"], result["first_contact"], notify=notify)
+    problem = f"{'; '.join(ignored)}; the rest of the file is in force" if ignored else None
+    return StoreConfig(result["cadence"], result["first_contact"], problem=problem, notify=notify)
 
 
-def _notify_method(values: object, text: str, source: str) -> str:
-    """``[notifications] method = …``: one of NOTIFY_METHODS (default auto)."""
+def _table_line(text: str, table: str) -> int:
+    """The 1-based line of ``[table]`` (or of its first dotted key), else 1."""
+    pattern = re.compile(rf"^\s*(?:\[\s*\"?{re.escape(table)}\"?\s*[\].]|\"?{re.escape(table)}\"?\s*[.=])")
+    for n, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return n
+    return 1
+
+
+def _notify_method(values: object, text: str, source: str, ignored: list[str]) -> str:
+    """``[notifications] method = …``: one of NOTIFY_METHODS (default auto); other keys go to ``ignored``."""
     if not isinstance(values, dict):
         raise ValueError(f"{source}, line 1: [notifications] must be a table (method = \"auto\")")
     for key in values:
         if key != "method":
-            raise ValueError(f"{source}, line {_line_of(text, 'notifications', key)}: unknown key {key!r} in "
-                             f"[notifications] (only method)")
+            ignored.append(f"{source}, line {_line_of(text, 'notifications', key)}: unknown key '{key}' in "
+                           f"[notifications] ignored")
     method = values.get("method", "auto")
     if method not in NOTIFY_METHODS:
         raise ValueError(f"{source}, line {_line_of(text, 'notifications', 'method')}: notification method "

@@ -106,8 +106,13 @@ def _key_line(lines: list[str], key: str, first: int, last: int) -> int | None:
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 
-def parse_playbook(text: str, source: str) -> tuple[Phase, ...]:
-    """Read a playbook from TOML text, or raise PlaybookError naming ``source`` and the line."""
+def parse_playbook(text: str, source: str, ignored: list[str] | None = None) -> tuple[Phase, ...]:
+    """Read a playbook from TOML text, or raise PlaybookError naming ``source`` and the line.
+
+    Keys it does not know (a newer mishap's, perhaps) are left out and said in ``ignored``:
+    they are never a reason to drop the whole file.
+    """
+    ignored = [] if ignored is None else ignored
     import tomllib  # only when a team playbook exists: start-up time
 
     try:
@@ -127,11 +132,11 @@ def parse_playbook(text: str, source: str) -> tuple[Phase, ...]:
     lines = text.splitlines()
     headers = _phase_lines(text)
     first_header = headers[0] if headers else len(lines) + 1
-    unknown_top = sorted(set(data) - {"phase"})
-    if unknown_top:
-        line = _key_line(lines, unknown_top[0], 1, first_header - 1) or 1
-        raise PlaybookError(f"{source}, line {line}: unknown key {unknown_top[0]!r}: "
-                            f"a playbook holds only [[phase]] tables")
+    for key in sorted(set(data) - {"phase"}):
+        header = re.compile(rf"^\s*\[\[?\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*[\].]")
+        line = (_key_line(lines, key, 1, first_header - 1)
+                or next((n for n, text in enumerate(lines, start=1) if header.match(text)), 1))
+        ignored.append(f"{source}, line {line}: unknown key '{key}' ignored")
     phases = data.get("phase")
     if not isinstance(phases, list) or not phases:
         line = _key_line(lines, "phase", 1, len(lines)) or 1
@@ -160,9 +165,8 @@ def parse_playbook(text: str, source: str) -> tuple[Phase, ...]:
         for n, step in enumerate(steps, start=1):
             if not isinstance(step, str) or not step.strip():
                 raise PlaybookError(f"{where('steps')}: phase {name!r}, step {n} is not text")
-        unknown = sorted(set(raw) - {"name", "steps"})
-        if unknown:
-            raise PlaybookError(f"{where(unknown[0])}: phase {name!r} has unknown keys: {', '.join(unknown)}")
+        for key in sorted(set(raw) - {"name", "steps"}):
+            ignored.append(f"{where(key)}: unknown key '{key}' in phase '{name}' ignored")
         result.append(Phase(name, tuple(steps)))
     return tuple(result)
 
@@ -185,7 +189,10 @@ def load_playbook(folder: Path) -> LoadedPlaybook:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return LoadedPlaybook(DEFAULT_PHASES, "default", f"{path}: cannot read ({exc}); using the default playbook")
+    ignored: list[str] = []
     try:
-        return LoadedPlaybook(parse_playbook(text, str(path)), str(path))
+        phases = parse_playbook(text, str(path), ignored)
+        problem = f"{'; '.join(ignored)}; the rest of the playbook is in force" if ignored else None
+        return LoadedPlaybook(phases, str(path), problem)
     except PlaybookError as exc:
         return LoadedPlaybook(DEFAULT_PHASES, "default", f"{exc}; using the default playbook")

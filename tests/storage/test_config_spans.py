@@ -59,3 +59,16 @@ def test_a_cadence_longer_than_the_longest_span_is_refused(folder, clock):
         store.create("t", "c", 2, cadence_minutes=90 * 1440 + 1)
     store.change(incident.id, lambda i, now, by: i.set_cadence(90 * 1440, now, by))
     assert Store.open(folder, clock=clock).get(incident.id).cadence_minutes == 90 * 1440
+
+
+def test_an_unknown_table_or_key_is_said_and_ignored_and_the_rest_is_in_force(folder, clock):
+    folder.mkdir()
+    path = folder / "config.toml"
+    path.write_text('[cadence]\n1 = "45m"\n\n[mail]\nhost = "smtp.example.com"\n\n'
+                    '[notifications]\nmethod = "bell"\nsound = "loud"\n', encoding="utf-8")
+    config = load_config(folder)
+    assert config.cadence[1] == 45 and config.notify == "bell"  # what it knows is in force
+    assert config.problem == (f"{path}, line 4: unknown table [mail] ignored; {path}, line 9: unknown key 'sound' "
+                              "in [notifications] ignored; the rest of the file is in force")
+    store = Store.open(folder, clock=clock)
+    assert store.create("Invoices doubled", "Acme", 1).cadence_minutes == 45

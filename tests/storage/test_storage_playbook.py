@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage.domain.playbook import DEFAULT_PHASES, PLAYBOOK_FILE, load_playbook, steps_of
+from storage.domain.playbook import DEFAULT_PHASES, PLAYBOOK_FILE, Phase, load_playbook, steps_of
 from storage.store.folder import Store
 
 PRODUCT_PHASES = ["Stop", "Own", "Assess", "Escalate", "Contain", "Tell the client first",
@@ -71,10 +71,25 @@ BAD = {
     "non-text step": ('[[phase]]\nname = "A"\nsteps = ["a"]\n[[phase]]\nname = "B"\nsteps = ["b", 7]\n',
                       6, "phase 'B', step 2 is not text"),
     "blank step": ('[[phase]]\nname = "A"\nsteps = ["a", " "]\n', 3, "step 2 is not text"),
-    "unknown key in phase": ('[[phase]]\nname = "A"\nsteps = ["a"]\nowner = "me"\n', 4, "unknown keys: owner"),
-    "unknown top-level key": ('title = "Ours"\n[[phase]]\nname = "A"\nsteps = ["a"]\n', 1, "unknown key 'title'"),
     "not utf-8": (b'[[phase]]\nname = "\xff"\nsteps = ["a"]\n', None, "cannot read"),
 }
+
+
+@pytest.mark.parametrize("text, said", [
+    ('[[phase]]\nname = "A"\nsteps = ["a"]\nowner = "me"\n', "line 4: unknown key 'owner' in phase 'A' ignored"),
+    ('title = "Ours"\n[[phase]]\nname = "A"\nsteps = ["a"]\n', "line 1: unknown key 'title' ignored"),
+    ('[[phase]]\nname = "A"\nsteps = ["a"]\n\n[[deadline]]\nname = "Later"\n', "line 5: unknown key 'deadline' ignored"),
+], ids=["in a phase", "top level", "a table of a newer mishap"])
+def test_an_unknown_key_is_said_and_ignored_never_a_reason_to_drop_the_file(text, said, folder, clock):
+    folder.mkdir()
+    path = folder / PLAYBOOK_FILE
+    path.write_text(text, encoding="utf-8")
+    loaded = load_playbook(folder)
+    assert loaded.phases == (Phase("A", ("a",)),) and loaded.source == str(path)
+    assert loaded.problem == f"{path}, {said}; the rest of the playbook is in force"
+    store = Store.open(folder, clock=clock)
+    assert [step.text for step in store.create("t", "c", 2).steps] == ["a"]
+    assert store.playbook.problem == loaded.problem
 
 
 @pytest.mark.parametrize("case", list(BAD))
