@@ -42,7 +42,7 @@ def test_config_file_overrides_cadence_and_first_contact(folder, clock):
     ('[cadence]\n2 = "soon"\n', "line 2: 'soon' is not a span of time"),
     ('[cadence]\n9 = "1h"\n', "line 2: severity '9' is not 1-4"),
     ('[first_contact]\n1 = "morning"\n', "line 2: 'morning' is not a span of time"),
-    ('[cadense]\n1 = "1h"\n', "line 1: unknown table(s): cadense"),
+    ('[cadense]\n1 = "1h"\n', "line 1: unknown table [cadense] ignored"),  # a typo is said, never applied
     ('[cadence\n', "line 1: not valid TOML"),
 ])
 def test_bad_config_is_refused_with_file_and_line(folder, text, problem):
