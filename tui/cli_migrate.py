@@ -1,6 +1,6 @@
 """``mishap migrate --from SOURCE --to TARGET``: move a store between a folder and a PostgreSQL database.
 
-The copy itself is storage.store.copy; this module reads the arguments and prints what was
+The copy itself is storage.store.migrate; this module reads the arguments and prints what was
 done and both sides' counts and checksums. It registers like a family of subcommands:
 ``register(command)`` with ``command(name, help, run)`` returning the parser.
 """
@@ -36,8 +36,7 @@ def _progress(done: int) -> None:
 
 def run(args) -> int:
     """Copy, then print what was done and the counts and checksums of both sides; 1 if they differ."""
-    from storage.store.copy import copy_store, side_of
-    from storage.store.files import StoreError
+    from storage.store import StoreError, copy_store, side_of
 
     if args.source == args.target:
         raise StoreError("--from and --to name the same store: give two different ones")

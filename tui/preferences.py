@@ -1,17 +1,27 @@
 """The console's own preferences (the theme), remembered between runs.
 
 Kept in the store folder, or for a database store in the user's config folder (``settings_folder``).
+A new choice is written through the app's write path, on the store thread.
 """
 
 from __future__ import annotations
 
-from storage.store.settings import load_settings, save_settings
+from pathlib import Path
+
+from storage.store import load_settings, save_settings
+
+
+def remember_theme(folder: Path, name: str) -> None:
+    """Keep ``name`` as the theme in the settings of ``folder`` (the other settings as they were)."""
+    settings = load_settings(folder)
+    settings["theme"] = name
+    save_settings(folder, settings)
 
 
 class ThemeMemory:
     """Mixed into the App: the theme chosen last time comes back, and a new choice is kept.
 
-    The App provides ``settings_folder``, ``store`` and ``_settings_ok``.
+    The App provides ``settings_folder``, ``store``, ``access`` and ``_settings_ok``.
     """
 
     def _restore_theme(self) -> None:
@@ -28,9 +38,10 @@ class ThemeMemory:
     def _theme_changed(self, theme) -> None:
         if not self._settings_ok or self.store is None or self.store.read_only:
             return
+        self.run_worker(self._keep_theme(theme.name), group="theme")
+
+    async def _keep_theme(self, name: str) -> None:
         try:
-            settings = load_settings(self.settings_folder)
-            settings["theme"] = theme.name
-            save_settings(self.settings_folder, settings)
+            await self.access.call_outside(remember_theme, self.settings_folder, name)
         except (ValueError, OSError) as exc:
             self.notify(f"Theme not saved: {exc}", severity="warning", markup=False)

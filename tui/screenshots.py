@@ -10,7 +10,7 @@ from pathlib import Path
 import pendulum
 
 from storage.readers.demo import fill_demo
-from storage.store.folder import Store
+from storage.store import FolderStore
 
 from .app import MishapApp
 
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     pendulum.set_local_timezone(pendulum.timezone(ZONE))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "store"
-        fill_demo(Store.open(folder, clock=lambda: MOMENT, user="ana"))
+        fill_demo(FolderStore.open(folder, clock=lambda: MOMENT, user="ana"))
         for path in asyncio.run(_shoot(folder, out)):
             print(path)
     return 0

@@ -8,12 +8,13 @@ tables in memory). The console touches it from two threads:
 * the event loop, for reads (the board's rows, an incident's workspace) and for the
   backend's own ``changes()`` iterator, which refreshes before it yields;
 * one store thread (a single-worker executor), for every write, so a write that waits on
-  another process's lock or on fsync never stalls the event loop.
+  another process's lock or on fsync never stalls the event loop. Writes outside the store
+  (a saved update, an exported report, the theme) take the same thread, in turn.
 
 Every call, reads included, takes one gate (a re-entrant lock), through :class:`GatedStore`,
 the object screens know as ``app.store``. A write first waits for other *processes* outside
-the gate (the folder store's ``writer_lock()``, taken again without waiting inside its
-``change``), so the gate is held only while the write itself runs: the loop never waits
+the gate (the store's ``writer_lock()``: the folder's lock, taken again without waiting inside
+its ``change``; nothing on a database), so the gate is held only while the write itself runs: the loop never waits
 for another process, at most for one write of ours to reach the disk. The tick does not
 wait even for that (``if_free``): it rings a second later instead.
 """
@@ -28,8 +29,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from storage.domain.model import ValidationError
-from storage.store.files import StoreError
+from storage.domain.parts import ValidationError
+from storage.store import StoreError, open_store, write_atomically
 
 
 @dataclass(frozen=True)
@@ -110,9 +111,8 @@ class StoreAccess:
     def call_now(self, fn: Callable, args: tuple = (), wait_for_writers: bool = True) -> WriteResult:
         """The same, in the calling thread (the store thread): the one place errors are turned into words."""
         backend = self.store.backend
-        writer_lock = getattr(backend, "writer_lock", None) if wait_for_writers else None
         try:
-            with writer_lock() if writer_lock is not None else contextlib.nullcontext():
+            with backend.writer_lock() if wait_for_writers else contextlib.nullcontext():
                 with self.gate:
                     value = fn(backend, *args)
         except (ValidationError, StoreError) as exc:
@@ -121,6 +121,17 @@ class StoreAccess:
         except OSError as exc:
             return WriteResult(False, message=f"could not write to {self.location}: {exc}", disk_error=True)
         return WriteResult(True, value)
+
+    async def call_outside(self, fn: Callable, *args, **kwargs) -> Any:
+        """Run ``fn(*args, **kwargs)`` on the store thread, not under the gate: work that writes outside the
+        console's store (a file, a second handle); returns, or raises, what ``fn`` does."""
+        self.in_flight += 1
+        try:
+            running = asyncio.get_running_loop().run_in_executor(self._thread,
+                                                                  functools.partial(fn, *args, **kwargs))
+            return await asyncio.shield(running)  # as in ``call``: a write handed over is finished
+        finally:
+            self.in_flight -= 1
 
     def close(self) -> None:
         """Let the store thread finish what it was given, then end."""
@@ -131,7 +142,8 @@ class WritePath:
     """The app's one way to change the store: every write runs on the store thread and returns a
     WriteResult; on success the screens on view are told (``store_changed``), a refusal is shown.
 
-    Mixed into the App, which provides ``access``, ``store``, ``store_changed`` and ``notify``.
+    Mixed into the App, which provides ``access``, ``store``, ``spec``, ``clock``, ``store_changed`` and
+    ``notify``.
     """
 
     async def write(self, number: int, apply: Callable, done: str | None = None, *,
@@ -163,6 +175,26 @@ class WritePath:
         if fields is None:
             return await self.access.call(lambda store: store.discard_draft(number))
         return await self.access.call(lambda store: store.save_draft(number, fields))
+
+    async def save_file(self, path, data: str | bytes) -> None:
+        """Write a file outside the store (a saved update, a report), atomically and durably, on the store
+        thread; raises what the write raises (a WriteFailed names the file and the way out)."""
+        await self.access.call_outside(write_atomically, path, data)
+
+    async def open_reader(self):
+        """The same store opened once more, on the store thread (opening may tidy, which writes): for a long
+        read on a thread of its own, while the console's store stays free. Close it when done."""
+        return await self.access.call_outside(open_store, self.spec, clock=self.clock, user=self.store.user)
+
+    async def save_review_index(self, reader=None) -> WriteResult:
+        """Keep the review's rows where the next process reads them fast (derived data: never waits for
+        the lock), on the store thread; ``reader``: a handle from ``open_reader`` that read them."""
+        if reader is None:
+            return await self.access.call(lambda store: store.save_review_index(), wait_for_writers=False)
+        try:
+            return WriteResult(True, await self.access.call_outside(reader.save_review_index))
+        except (StoreError, OSError) as exc:
+            return WriteResult(False, message=str(exc))
 
     def _written(self, result: "WriteResult", number: int | None, done: str | None,
                  show_refusal: bool) -> WriteResult:

@@ -16,11 +16,10 @@ from typing import Callable
 import pendulum
 from pendulum import DateTime, Duration
 
+from .localzone import local_zone
+from .localzone import zone_problem  # noqa: F401  (temporary: tui/app.py imports it from here; remove with that)
+from .spans import MAX_AHEAD_DAYS, human_span, looks_like_span, quoted, span_minutes
 from .urgency import seconds_until
-from .localzone import local_zone, zone_problem  # noqa: F401 - zone_problem is re-exported for the callers
-# The span grammar and span words live in spans (stdlib only, for the light commands); re-exported here.
-from .spans import (  # noqa: F401
-    _LONGEST_INPUT, MAX_AHEAD_DAYS, _shown, _span_parts, compact_span, human_span, span_minutes)
 
 Clock = Callable[[], DateTime]
 
@@ -169,13 +168,13 @@ def read_when(text: str, now: DateTime, tz: str | pendulum.Timezone | None = Non
         return When("none", None)
     if lowered in MORNING_WORDS:
         return When("morning", next_working_morning(now, zone))
-    if len(cleaned) <= _LONGEST_INPUT and _span_parts(lowered) is not None:
+    if looks_like_span(lowered):
         return When("span", to_utc(now) + pendulum.duration(minutes=span_minutes(lowered)))
     match = _CLOCK_TIME.fullmatch(cleaned)
     if match:
         hour, minute = int(match.group(1)), int(match.group(2))
         if hour > 23 or minute > 59:
-            raise ValueError(f"{_shown(cleaned)} is not a time of day (00:00 to 23:59)")
+            raise ValueError(f"{quoted(cleaned)} is not a time of day (00:00 to 23:59)")
         return When("clock", _next_clock_time(hour, minute, now, zone))
     match = _ISO.fullmatch(cleaned)
     if match and (match.group("hour") or allow_date):
@@ -183,15 +182,15 @@ def read_when(text: str, now: DateTime, tz: str | pendulum.Timezone | None = Non
         try:
             at = _iso_instant(match, zone)
         except ValueError:
-            raise ValueError(f"{_shown(cleaned)} is not a real date and time: use {accepted}") from None
+            raise ValueError(f"{quoted(cleaned)} is not a real date and time: use {accepted}") from None
         except OverflowError:  # beyond year 1 or 9999 once moved to UTC
             at = pendulum.datetime(1, 1, 1, tz="UTC") if match.group("date") < "5000" else None
         if at is None or at > to_utc(now) + pendulum.duration(days=MAX_AHEAD_DAYS):
-            raise ValueError(f"{_shown(cleaned)} is too far ahead: at most {MAX_AHEAD_DAYS} days from now")
+            raise ValueError(f"{quoted(cleaned)} is too far ahead: at most {MAX_AHEAD_DAYS} days from now")
         if at <= to_utc(now):
-            raise ValueError(f"{_shown(cleaned)} is in the past: the time must be in the future")
+            raise ValueError(f"{quoted(cleaned)} is in the past: the time must be in the future")
         return When(kind, at)
-    raise ValueError(f"cannot read {_shown(cleaned)} as a time: use {accepted}")
+    raise ValueError(f"cannot read {quoted(cleaned)} as a time: use {accepted}")
 
 
 def parse_when(text: str, now: DateTime, tz: str | pendulum.Timezone | None = None, *,
@@ -211,11 +210,11 @@ def read_instant(text: str, tz: str | pendulum.Timezone | None = None) -> DateTi
     match = _ISO.fullmatch(cleaned)
     accepted = "a date and time such as 2026-11-20 14:05 (your time) or 2026-11-20T14:05+01:00"
     if not match or not match.group("hour"):
-        raise ValueError(f"cannot read {_shown(cleaned)} as a date and time: use {accepted}")
+        raise ValueError(f"cannot read {quoted(cleaned)} as a date and time: use {accepted}")
     try:
         return _iso_instant(match, _zone(tz))
     except (ValueError, OverflowError):
-        raise ValueError(f"{_shown(cleaned)} is not a real date and time: use {accepted}") from None
+        raise ValueError(f"{quoted(cleaned)} is not a real date and time: use {accepted}") from None
 
 
 class CountdownState(str, Enum):

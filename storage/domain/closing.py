@@ -1,6 +1,6 @@
 """Closing an incident properly: the close-out fields, what is still missing, close and reopen.
 
-Mixed into :class:`storage.model.Incident`; each method records itself on the timeline.
+Mixed into :class:`storage.domain.model.Incident`; each method records itself on the timeline.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from pendulum import DateTime
 
 from .clock import to_utc
-from .parts import Cost, PreventionAction, _require
+from .parts import Cost, PreventionAction, require
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Incident
@@ -24,7 +24,7 @@ class CloseOut:
 
     def set_text(self: "Incident", name: str, text: str, now: DateTime, by: str = "") -> None:
         """Record the root cause, the fix or the lessons."""
-        _require(name in TEXT_FIELDS, f"unknown field {name!r}")
+        require(name in TEXT_FIELDS, f"unknown field {name!r}")
         if getattr(self, name) == text:
             return
         setattr(self, name, text)
@@ -34,7 +34,7 @@ class CloseOut:
 
     def add_prevention(self: "Incident", action: PreventionAction, now: DateTime, by: str = "") -> int:
         """A prevention action with its owner and due date; returns its index."""
-        _require(action.text.strip() != "", "say what will prevent it")
+        require(action.text.strip() != "", "say what will prevent it")
         self.prevention.append(action)
         owner = f", owner {action.owner}" if action.owner else ""
         due = f", due {action.due.to_date_string()}" if action.due else ""
@@ -43,21 +43,21 @@ class CloseOut:
 
     def edit_prevention(self: "Incident", index: int, action: PreventionAction, now: DateTime, by: str = "") -> None:
         """Replace a prevention action."""
-        _require(0 <= index < len(self.prevention), f"there is no prevention action {index + 1}")
-        _require(action.text.strip() != "", "say what will prevent it")
+        require(0 <= index < len(self.prevention), f"there is no prevention action {index + 1}")
+        require(action.text.strip() != "", "say what will prevent it")
         self.prevention[index] = action
         self.record(now, "prevention", f"Prevention edited: {action.text}", by, "prevention_edited")
 
     def remove_prevention(self: "Incident", index: int, now: DateTime, by: str = "") -> None:
         """Drop a prevention action (the timeline keeps what it was)."""
-        _require(0 <= index < len(self.prevention), f"there is no prevention action {index + 1}")
+        require(0 <= index < len(self.prevention), f"there is no prevention action {index + 1}")
         action = self.prevention.pop(index)
         self.record(now, "prevention", f"Prevention removed: {action.text}", by, "prevention_removed")
 
     def set_cost(self: "Incident", cost: Cost, now: DateTime, by: str = "") -> None:
         """Record what the mistake cost (unbilled hours, credits, our share)."""
-        _require(cost.unbilled_hours >= 0 and cost.credits >= 0, "hours and credits cannot be negative")
-        _require(0 <= cost.our_share_percent <= 100, "our share is a percentage, 0-100")
+        require(cost.unbilled_hours >= 0 and cost.credits >= 0, "hours and credits cannot be negative")
+        require(0 <= cost.our_share_percent <= 100, "our share is a percentage, 0-100")
         cost.recorded_at = to_utc(now)
         self.cost = cost
         self.record(now, "cost", f"Cost: {cost.unbilled_hours:g} h unbilled, {cost.credits:g} credited, "
@@ -95,7 +95,7 @@ class CloseOut:
 
     def close(self: "Incident", now: DateTime, by: str = "", reason: str = "") -> None:
         """Close the incident; with anything missing, only with a reason that the record keeps."""
-        _require(not self.is_closed, f"{self.id} is already closed")
+        require(not self.is_closed, f"{self.id} is already closed")
         gaps = self.close_gaps()
         if gaps and not reason.strip():
             raise_missing(gaps)
@@ -113,7 +113,7 @@ class CloseOut:
 
     def reopen(self: "Incident", now: DateTime, by: str = "", reason: str = "") -> None:
         """Reopen a closed incident; the next client update is due by the cadence."""
-        _require(self.is_closed, f"{self.id} is not closed")
+        require(self.is_closed, f"{self.id} is not closed")
         self.status = "open"
         self.closed_at = None
         self.close_reason = ""
@@ -145,7 +145,7 @@ class CloseOutDraft:
         """Write the fields (each change on the timeline), then close if asked; returns what is still missing.
 
         Closing with anything missing raises ValidationError unless a reason is given;
-        raised inside ``Store.change``, nothing at all is saved.
+        raised inside ``IncidentStore.change``, nothing at all is saved.
         """
         for name in ("root_cause", "fix", "lessons"):
             incident.set_text(name, getattr(self, name), now, by)

@@ -25,7 +25,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .clock import MAX_AHEAD_DAYS, MORNING_WORDS, span_minutes
+from .clock import MORNING_WORDS
+from .spans import MAX_AHEAD_DAYS, span_minutes
 from .ledger import NEXT_MORNING
 from .model import DEFAULT_CADENCE_MINUTES, FIRST_CONTACT_MINUTES
 

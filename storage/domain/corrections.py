@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from pendulum import DateTime
 
 from .clock import local_stamp, to_iso, to_utc
-from .parts import TimelineEntry, Unchanged, _instant, _require, _text
+from .parts import TimelineEntry, Unchanged, instant_field, require, text_field
 from .zones import client_zone
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,10 +50,10 @@ def record_fields(d: dict, timeline: list[TimelineEntry], where: str) -> dict:
 
     A document from before these fields reads the two instants off its timeline.
     """
-    zone = _text(d, "client_tz", where, "")
+    zone = text_field(d, "client_tz", where, "")
     if zone:
         client_zone(zone)  # a name the zone database does not know could not be shown
-    reached = {f"{s}_at": _instant(d, f"{s}_at", where) if f"{s}_at" in d else reached_at(timeline, s)
+    reached = {f"{s}_at": instant_field(d, f"{s}_at", where) if f"{s}_at" in d else reached_at(timeline, s)
                for s in ("contained", "resolved")}
     return {**reached, "client_tz": zone}
 
@@ -64,14 +64,14 @@ class RecordCorrections:
     def correct_instant(self: "Incident", what: str, instant: DateTime, reason: str, now: DateTime,
                         by: str = "") -> Unchanged | None:
         """Set ``what`` (happened, discovered, acknowledged, contained, resolved) to ``instant``, with a reason."""
-        _require(what in CORRECTABLE, f"cannot correct {what!r}: only {', '.join(CORRECTABLE)}")
+        require(what in CORRECTABLE, f"cannot correct {what!r}: only {', '.join(CORRECTABLE)}")
         field, words = CORRECTABLE[what]
-        _require(reason.strip() != "", f"say why {words} is corrected (a reason is kept on the timeline)")
+        require(reason.strip() != "", f"say why {words} is corrected (a reason is kept on the timeline)")
         new, old = to_utc(instant), getattr(self, field)
         if old is not None and to_utc(old) == new:
             entry = self.last_entry("correction", lambda t: t.text.startswith(f"Corrected {what}: "))
             return self._unchanged(f"{words[0].upper()}{words[1:]} is already recorded as that time", entry)
-        _require(new <= to_utc(now), f"{words} cannot be in the future ({_shown(new)})")
+        require(new <= to_utc(now), f"{words} cannot be in the future ({_shown(new)})")
         self._check_order({**self._instants(), what: new})
         setattr(self, field, new)
         self.record(now, "correction", f"Corrected {what}: from {_iso(old)} to {_iso(new)} — {reason}", by,
@@ -84,14 +84,14 @@ class RecordCorrections:
     @staticmethod
     def _check_order(instants: dict[str, DateTime | None]) -> None:
         happened, discovered = instants["happened"], instants["discovered"]
-        _require(happened is None or discovered is None or to_utc(happened) <= to_utc(discovered),
+        require(happened is None or discovered is None or to_utc(happened) <= to_utc(discovered),
                  f"the mistake cannot have happened ({_shown(happened)}) after it was discovered ({_shown(discovered)})")
         for what in _AFTER_DISCOVERY:
             later = instants[what]
-            _require(later is None or to_utc(later) >= to_utc(discovered),
+            require(later is None or to_utc(later) >= to_utc(discovered),
                      f"{CORRECTABLE[what][1]} ({_shown(later)}) cannot be before it was discovered ({_shown(discovered)})")
         contained, resolved = instants["contained"], instants["resolved"]
-        _require(contained is None or resolved is None or to_utc(contained) <= to_utc(resolved),
+        require(contained is None or resolved is None or to_utc(contained) <= to_utc(resolved),
                  f"it cannot have been resolved ({_shown(resolved)}) before it was contained ({_shown(contained)})")
 
     def set_client_zone(self: "Incident", name: str, now: DateTime, by: str = "") -> Unchanged | None:

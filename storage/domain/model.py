@@ -30,11 +30,10 @@ FIRST_CONTACT_MINUTES = {1: 15, 2: 30, 3: 120, 4: 480}
 from .closing import CloseOut
 from .corrections import RecordCorrections, record_fields
 from .zones import client_zone
-from .ledger import MAX_CADENCE_MINUTES, NEXT_MORNING, PromiseLedger  # noqa: F401  (NEXT_MORNING re-exported)
-from .parts import (  # noqa: F401  (re-exported: the model's public names)
-    DAMAGE_STATES, NOT_SHOWN, SEVERITIES, ChecklistStep, ClientUpdate, Cost, DamageItem, OpenQuestion,
-    PreventionAction, Promise, Renegotiation, TimelineEntry, Unchanged, ValidationError, _instant, _list,
-    _number, _require, _text)
+from .ledger import MAX_CADENCE_MINUTES, PromiseLedger
+from .parts import (DAMAGE_STATES, NOT_SHOWN, SEVERITIES, ChecklistStep, ClientUpdate, Cost, DamageItem, OpenQuestion,
+                    PreventionAction, Promise, TimelineEntry, Unchanged, instant_field, list_field, number_field,
+                    require, text_field)
 
 
 @dataclass
@@ -125,7 +124,7 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
     #
     # A key carries the user's intent as the screen showed it ("mark step 1 done"), not a
     # toggle of what is on disk: two consoles pressing the same key must not cancel out.
-    # An intent already true on disk returns Unchanged (Store.change then writes nothing);
+    # An intent already true on disk returns Unchanged (the store's change then writes nothing);
     # ``shown`` is what the screen showed, and a thing moved elsewhere meanwhile is refused.
     # Steps, damage items and promises are named by their stored index: those lists only grow.
 
@@ -136,7 +135,7 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
 
     def add_note(self, text: str, now: DateTime, by: str = "") -> None:
         """A free-text note on the timeline."""
-        _require(text.strip() != "", "a note cannot be empty")
+        require(text.strip() != "", "a note cannot be empty")
         self.record(now, "note", text, by, "note")
 
     def complete_step(self, index: int, now: DateTime, by: str = "", note: str = "") -> Unchanged | None:
@@ -169,15 +168,15 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
                     "step_note")
 
     def _step(self, index: int) -> ChecklistStep:
-        _require(0 <= index < len(self.steps), f"there is no step {index + 1} (1-{len(self.steps)})")
+        require(0 <= index < len(self.steps), f"there is no step {index + 1} (1-{len(self.steps)})")
         return self.steps[index]
 
     def log_update(self, channel: str, summary: str, next_promised: DateTime | None,
                    now: DateTime, by: str = "") -> ClientUpdate:
         """Record a client update; the countdown now runs to the next promised instant."""
-        _require(summary.strip() != "", "say what was told to the client")
+        require(summary.strip() != "", "say what was told to the client")
         # In UTC: two datetimes in one zone compare by wall time, wrong in the hour clocks fall back.
-        _require(next_promised is None or to_utc(next_promised) > to_utc(now),
+        require(next_promised is None or to_utc(next_promised) > to_utc(now),
                  "the next update must be in the future")
         update = ClientUpdate(to_utc(now), channel or "email", summary,
                               to_utc(next_promised) if next_promised else None, by)
@@ -194,8 +193,8 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
 
     def set_status(self, status: str, now: DateTime, by: str = "", shown: Any = NOT_SHOWN) -> Unchanged | None:
         """Move the incident to another status (from ``shown``, the status the user saw)."""
-        _require(status in STATUSES, f"unknown status {status!r}: use {', '.join(STATUSES)}")
-        _require(shown is NOT_SHOWN or shown in STATUSES, f"unknown status {shown!r}")
+        require(status in STATUSES, f"unknown status {status!r}: use {', '.join(STATUSES)}")
+        require(shown is NOT_SHOWN or shown in STATUSES, f"unknown status {shown!r}")
         if status != self.status and (shown is NOT_SHOWN or shown == self.status):
             return self._move_status(status, now, by)
         entry = self.last_entry("status") or self.last_entry("created")
@@ -224,7 +223,7 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
 
     def add_damage(self, item: DamageItem, now: DateTime, by: str = "") -> int:
         """Add a damage item; returns its index."""
-        _require(item.what.strip() != "", "say what was damaged")
+        require(item.what.strip() != "", "say what was damaged")
         DamageItem.from_dict(item.to_dict(), "damage")  # validates severity and state
         self.damage.append(item)
         self.record(now, "damage", f"Damage added: {item.what} ({item.state})", by, "damage_added")
@@ -232,8 +231,8 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
 
     def edit_damage(self, index: int, item: DamageItem, now: DateTime, by: str = "") -> None:
         """Replace a damage item's fields."""
-        _require(0 <= index < len(self.damage), f"there is no damage item {index + 1}")
-        _require(item.what.strip() != "", "say what was damaged")
+        require(0 <= index < len(self.damage), f"there is no damage item {index + 1}")
+        require(item.what.strip() != "", "say what was damaged")
         DamageItem.from_dict(item.to_dict(), "damage")
         self.damage[index] = item
         self.record(now, "damage", f"Damage edited: {item.what} ({item.state})", by, "damage_edited")
@@ -241,9 +240,9 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
     def set_damage_state(self, index: int, state: str, now: DateTime, by: str = "",
                          shown: Any = NOT_SHOWN) -> Unchanged | None:
         """Move a damage item to another state (from ``shown``, the state the user saw)."""
-        _require(0 <= index < len(self.damage), f"there is no damage item {index + 1}")
-        _require(state in DAMAGE_STATES, f"unknown damage state {state!r}")
-        _require(shown is NOT_SHOWN or shown in DAMAGE_STATES, f"unknown damage state {shown!r}")
+        require(0 <= index < len(self.damage), f"there is no damage item {index + 1}")
+        require(state in DAMAGE_STATES, f"unknown damage state {state!r}")
+        require(shown is NOT_SHOWN or shown in DAMAGE_STATES, f"unknown damage state {shown!r}")
         item = self.damage[index]
         if item.state != state and (shown is NOT_SHOWN or shown == item.state):
             old, item.state = item.state, state
@@ -259,13 +258,13 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
 
     def add_question(self, text: str, now: DateTime, by: str = "") -> None:
         """An open question: a ripple still to verify."""
-        _require(text.strip() != "", "a question cannot be empty")
+        require(text.strip() != "", "a question cannot be empty")
         self.questions.append(OpenQuestion(text))
         self.record(now, "question", f"Open question: {text}", by, "question_added")
 
     def answer_question(self, index: int, answer: str, now: DateTime, by: str = "") -> None:
         """Close an open question with what was found."""
-        _require(0 <= index < len(self.questions), f"there is no question {index + 1}")
+        require(0 <= index < len(self.questions), f"there is no question {index + 1}")
         q = self.questions[index]
         q.answer, q.answered_at = answer, to_utc(now)
         self.record(now, "question", f"Answered: {q.text} — {answer}", by, "question_answered")
@@ -313,55 +312,55 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
     @classmethod
     def from_dict(cls, d: Any, where: str = "incident") -> "Incident":
         """Build an incident from a stored document, or raise ValidationError saying what is wrong."""
-        _require(isinstance(d, dict), f"{where} must be an object")
+        require(isinstance(d, dict), f"{where} must be an object")
         schema = d.get("schema")
-        _require(isinstance(schema, int), f"{where}.schema is missing")
+        require(isinstance(schema, int), f"{where}.schema is missing")
         number = d.get("number")
-        _require(isinstance(number, int) and number > 0, f"{where}.number must be a positive integer")
+        require(isinstance(number, int) and number > 0, f"{where}.number must be a positive integer")
         where = f"M-{number}"
         severity = d.get("severity")
-        _require(severity in SEVERITIES, f"{where}.severity must be 1-4, found {severity!r}")
-        status = _text(d, "status", where)
-        _require(status in STATUSES, f"{where}.status must be one of {', '.join(STATUSES)}")
+        require(severity in SEVERITIES, f"{where}.severity must be 1-4, found {severity!r}")
+        status = text_field(d, "status", where)
+        require(status in STATUSES, f"{where}.status must be one of {', '.join(STATUSES)}")
         learned = d.get("first_learned_by")
-        _require(learned is None or learned in LEARNED_FROM, f"{where}.first_learned_by must be us or client")
+        require(learned is None or learned in LEARNED_FROM, f"{where}.first_learned_by must be us or client")
         cadence = d.get("cadence_minutes")
-        _require(isinstance(cadence, int) and not isinstance(cadence, bool) and 0 <= cadence <= MAX_CADENCE_MINUTES,
+        require(isinstance(cadence, int) and not isinstance(cadence, bool) and 0 <= cadence <= MAX_CADENCE_MINUTES,
                  f"{where}.cadence_minutes must be a whole number of minutes up to 90 days (0 = next working morning)")
         cost = d.get("cost", {})
-        _require(isinstance(cost, dict), f"{where}.cost must be an object")
-        timeline = [TimelineEntry.from_dict(x, f"{where}.timeline[{i}]") for i, x in enumerate(_list(d, "timeline", where))]
+        require(isinstance(cost, dict), f"{where}.cost must be an object")
+        timeline = [TimelineEntry.from_dict(x, f"{where}.timeline[{i}]") for i, x in enumerate(list_field(d, "timeline", where))]
         return cls(
             number=number,
-            title=_text(d, "title", where),
-            client_org=_text(d, "client_org", where),
-            client_contact=_text(d, "client_contact", where, ""),
+            title=text_field(d, "title", where),
+            client_org=text_field(d, "client_org", where),
+            client_contact=text_field(d, "client_contact", where, ""),
             severity=severity,
             status=status,
-            owner=_text(d, "owner", where, ""),
-            created_at=_instant(d, "created_at", where, optional=False),
-            happened_at=_instant(d, "happened_at", where),
-            discovered_at=_instant(d, "discovered_at", where, optional=False),
-            acknowledged_at=_instant(d, "acknowledged_at", where),
+            owner=text_field(d, "owner", where, ""),
+            created_at=instant_field(d, "created_at", where, optional=False),
+            happened_at=instant_field(d, "happened_at", where),
+            discovered_at=instant_field(d, "discovered_at", where, optional=False),
+            acknowledged_at=instant_field(d, "acknowledged_at", where),
             **record_fields(d, timeline, where),
             first_learned_by=learned,
             cadence_minutes=cadence,
-            next_update_due=_instant(d, "next_update_due", where),
-            promises=[Promise.from_dict(x, f"{where}.promises[{i}]") for i, x in enumerate(_list(d, "promises", where))],
-            updates=[ClientUpdate.from_dict(x, f"{where}.updates[{i}]") for i, x in enumerate(_list(d, "updates", where))],
-            damage=[DamageItem.from_dict(x, f"{where}.damage[{i}]") for i, x in enumerate(_list(d, "damage", where))],
-            questions=[OpenQuestion.from_dict(x, f"{where}.questions[{i}]") for i, x in enumerate(_list(d, "questions", where))],
-            steps=[ChecklistStep.from_dict(x, f"{where}.steps[{i}]") for i, x in enumerate(_list(d, "steps", where))],
-            root_cause=_text(d, "root_cause", where, ""),
-            fix=_text(d, "fix", where, ""),
-            prevention=[PreventionAction.from_dict(x, f"{where}.prevention[{i}]") for i, x in enumerate(_list(d, "prevention", where))],
+            next_update_due=instant_field(d, "next_update_due", where),
+            promises=[Promise.from_dict(x, f"{where}.promises[{i}]") for i, x in enumerate(list_field(d, "promises", where))],
+            updates=[ClientUpdate.from_dict(x, f"{where}.updates[{i}]") for i, x in enumerate(list_field(d, "updates", where))],
+            damage=[DamageItem.from_dict(x, f"{where}.damage[{i}]") for i, x in enumerate(list_field(d, "damage", where))],
+            questions=[OpenQuestion.from_dict(x, f"{where}.questions[{i}]") for i, x in enumerate(list_field(d, "questions", where))],
+            steps=[ChecklistStep.from_dict(x, f"{where}.steps[{i}]") for i, x in enumerate(list_field(d, "steps", where))],
+            root_cause=text_field(d, "root_cause", where, ""),
+            fix=text_field(d, "fix", where, ""),
+            prevention=[PreventionAction.from_dict(x, f"{where}.prevention[{i}]") for i, x in enumerate(list_field(d, "prevention", where))],
             cost=Cost.from_dict(cost, f"{where}.cost"),
-            lessons=_text(d, "lessons", where, ""),
-            client_confirmed_at=_instant(d, "client_confirmed_at", where),
-            close_reason=_text(d, "close_reason", where, ""),
-            closed_at=_instant(d, "closed_at", where),
+            lessons=text_field(d, "lessons", where, ""),
+            client_confirmed_at=instant_field(d, "client_confirmed_at", where),
+            close_reason=text_field(d, "close_reason", where, ""),
+            closed_at=instant_field(d, "closed_at", where),
             timeline=timeline,
-            revision=int(_number(d, "revision", where, 0)),
+            revision=int(number_field(d, "revision", where, 0)),
         )
 
 
@@ -374,16 +373,16 @@ def new_incident(number: int, title: str, client_org: str, severity: int, now: D
 
     The first deadline runs from discovery: reach the client before they find out.
     """
-    _require(title.strip() != "", "an incident needs a title")
-    _require(client_org.strip() != "", "an incident needs a client")
-    _require(severity in SEVERITIES, f"severity must be 1-4 (1 = critical), found {severity!r}")
-    _require(first_learned_by is None or first_learned_by in LEARNED_FROM, "first learned by: us or client")
+    require(title.strip() != "", "an incident needs a title")
+    require(client_org.strip() != "", "an incident needs a client")
+    require(severity in SEVERITIES, f"severity must be 1-4 (1 = critical), found {severity!r}")
+    require(first_learned_by is None or first_learned_by in LEARNED_FROM, "first learned by: us or client")
     discovered = to_utc(discovered_at or now)
     cadence = DEFAULT_CADENCE_MINUTES[severity] if cadence_minutes is None else cadence_minutes
-    _require(isinstance(cadence, int) and 0 <= cadence <= MAX_CADENCE_MINUTES,
+    require(isinstance(cadence, int) and 0 <= cadence <= MAX_CADENCE_MINUTES,
              "the update cadence is a number of minutes up to 90 days (0 = next working morning)")
     first = FIRST_CONTACT_MINUTES[severity] if first_contact_minutes is None else first_contact_minutes
-    _require(first > 0, "the first-contact window must be positive")
+    require(first > 0, "the first-contact window must be positive")
     incident = Incident(
         number=number, title=title, client_org=client_org, client_contact=client_contact,
         severity=severity, owner=by, created_at=to_utc(now), discovered_at=discovered,

@@ -46,41 +46,44 @@ class Unchanged:
         return line + (". Nothing changed." if self.refused else "")
 
 
-def _require(condition: bool, message: str) -> None:
+def require(condition: bool, message: str) -> None:
     if not condition:
         raise ValidationError(message)
 
 
-def _text(data: dict, key: str, where: str, default: str | None = None) -> str:
+_require = require  # temporary: storage/domain/ledger.py imports it by this name; remove with that
+
+
+def text_field(data: dict, key: str, where: str, default: str | None = None) -> str:
     value = data.get(key, default)
-    _require(value is not None or key in data, f"{where}.{key} is missing")
-    _require(isinstance(value, str), f"{where}.{key} must be text, found {type(value).__name__}")
+    require(value is not None or key in data, f"{where}.{key} is missing")
+    require(isinstance(value, str), f"{where}.{key} must be text, found {type(value).__name__}")
     return value
 
 
-def _instant(data: dict, key: str, where: str, optional: bool = True) -> DateTime | None:
+def instant_field(data: dict, key: str, where: str, optional: bool = True) -> DateTime | None:
     value = data.get(key)
     if value is None:
-        _require(optional, f"{where}.{key} is missing")
+        require(optional, f"{where}.{key} is missing")
         return None
-    _require(isinstance(value, str), f"{where}.{key} must be an ISO-8601 instant")
+    require(isinstance(value, str), f"{where}.{key} must be an ISO-8601 instant")
     try:
         return from_iso(value)
     except Exception as exc:  # pendulum raises several parser errors
         raise ValidationError(f"{where}.{key} is not an instant: {value!r}") from exc
 
 
-def _list(data: dict, key: str, where: str) -> list:
+def list_field(data: dict, key: str, where: str) -> list:
     value = data.get(key, [])
-    _require(isinstance(value, list), f"{where}.{key} must be a list")
+    require(isinstance(value, list), f"{where}.{key} must be a list")
     for i, item in enumerate(value):
-        _require(isinstance(item, dict), f"{where}.{key}[{i}] must be an object")
+        require(isinstance(item, dict), f"{where}.{key}[{i}] must be an object")
     return value
 
 
-def _number(data: dict, key: str, where: str, default: float = 0) -> float:
+def number_field(data: dict, key: str, where: str, default: float = 0) -> float:
     value = data.get(key, default)
-    _require(
+    require(
         isinstance(value, (int, float)) and not isinstance(value, bool),
         f"{where}.{key} must be a number",
     )
@@ -163,11 +166,11 @@ class TimelineEntry:
     @classmethod
     def from_dict(cls, d: dict, where: str) -> "TimelineEntry":
         event = d.get("event", "")
-        _require(isinstance(event, str), f"{where}.event must be text")
+        require(isinstance(event, str), f"{where}.event must be text")
         client_text = d.get("client_text")
-        _require(client_text is None or isinstance(client_text, str), f"{where}.client_text must be text")
-        return cls(_instant(d, "at", where, optional=False), _text(d, "kind", where),
-                   _text(d, "text", where), _text(d, "by", where, ""), event, client_text)
+        require(client_text is None or isinstance(client_text, str), f"{where}.client_text must be text")
+        return cls(instant_field(d, "at", where, optional=False), text_field(d, "kind", where),
+                   text_field(d, "text", where), text_field(d, "by", where, ""), event, client_text)
 
 
 @dataclass
@@ -186,9 +189,9 @@ class ClientUpdate:
 
     @classmethod
     def from_dict(cls, d: dict, where: str) -> "ClientUpdate":
-        return cls(_instant(d, "sent_at", where, optional=False), _text(d, "channel", where),
-                   _text(d, "summary", where), _instant(d, "next_promised", where),
-                   _text(d, "by", where, ""))
+        return cls(instant_field(d, "sent_at", where, optional=False), text_field(d, "channel", where),
+                   text_field(d, "summary", where), instant_field(d, "next_promised", where),
+                   text_field(d, "by", where, ""))
 
 
 @dataclass
@@ -205,10 +208,10 @@ class DamageItem:
 
     @classmethod
     def from_dict(cls, d: dict, where: str) -> "DamageItem":
-        item = cls(_text(d, "what", where), _text(d, "impact", where, ""),
-                   int(_number(d, "severity", where, 3)), _text(d, "state", where, "suspected"))
-        _require(item.severity in SEVERITIES, f"{where}.severity must be 1-4, found {item.severity}")
-        _require(item.state in DAMAGE_STATES, f"{where}.state must be one of {', '.join(DAMAGE_STATES)}")
+        item = cls(text_field(d, "what", where), text_field(d, "impact", where, ""),
+                   int(number_field(d, "severity", where, 3)), text_field(d, "state", where, "suspected"))
+        require(item.severity in SEVERITIES, f"{where}.severity must be 1-4, found {item.severity}")
+        require(item.state in DAMAGE_STATES, f"{where}.state must be one of {', '.join(DAMAGE_STATES)}")
         return item
 
 
@@ -225,7 +228,7 @@ class OpenQuestion:
 
     @classmethod
     def from_dict(cls, d: dict, where: str) -> "OpenQuestion":
-        return cls(_text(d, "text", where), _text(d, "answer", where, ""), _instant(d, "answered_at", where))
+        return cls(text_field(d, "text", where), text_field(d, "answer", where, ""), instant_field(d, "answered_at", where))
 
 
 @dataclass
@@ -249,8 +252,8 @@ class ChecklistStep:
 
     @classmethod
     def from_dict(cls, d: dict, where: str) -> "ChecklistStep":
-        return cls(_text(d, "phase", where), _text(d, "text", where), _instant(d, "done_at", where),
-                   _text(d, "done_by", where, ""), _text(d, "note", where, ""))
+        return cls(text_field(d, "phase", where), text_field(d, "text", where), instant_field(d, "done_at", where),
+                   text_field(d, "done_by", where, ""), text_field(d, "note", where, ""))
 
 
 @dataclass
@@ -266,7 +269,7 @@ class PreventionAction:
 
     @classmethod
     def from_dict(cls, d: dict, where: str) -> "PreventionAction":
-        return cls(_text(d, "text", where), _text(d, "owner", where, ""), _instant(d, "due", where))
+        return cls(text_field(d, "text", where), text_field(d, "owner", where, ""), instant_field(d, "due", where))
 
 
 @dataclass
@@ -284,9 +287,9 @@ class Cost:
 
     @classmethod
     def from_dict(cls, d: dict, where: str) -> "Cost":
-        cost = cls(_number(d, "unbilled_hours", where), _number(d, "credits", where),
-                   _number(d, "our_share_percent", where, 100), _instant(d, "recorded_at", where))
-        _require(0 <= cost.our_share_percent <= 100, f"{where}.our_share_percent must be 0-100")
+        cost = cls(number_field(d, "unbilled_hours", where), number_field(d, "credits", where),
+                   number_field(d, "our_share_percent", where, 100), instant_field(d, "recorded_at", where))
+        require(0 <= cost.our_share_percent <= 100, f"{where}.our_share_percent must be 0-100")
         return cost
 
 
@@ -309,9 +312,9 @@ class Renegotiation:
 
     @classmethod
     def from_dict(cls, d: dict, where: str) -> "Renegotiation":
-        return cls(_instant(d, "at", where, optional=False), _instant(d, "old_due", where, optional=False),
-                   _instant(d, "new_due", where, optional=False), _text(d, "reason", where),
-                   _text(d, "by", where, ""))
+        return cls(instant_field(d, "at", where, optional=False), instant_field(d, "old_due", where, optional=False),
+                   instant_field(d, "new_due", where, optional=False), text_field(d, "reason", where),
+                   text_field(d, "by", where, ""))
 
 
 @dataclass
@@ -363,12 +366,12 @@ class Promise:
 
     @classmethod
     def from_dict(cls, d: dict, where: str) -> "Promise":
-        promise = cls(_text(d, "text", where), _instant(d, "due", where, optional=False),
-                      _instant(d, "made_at", where, optional=False), _text(d, "kind", where, "commitment"),
-                      _instant(d, "kept_at", where), _instant(d, "broken_at", where),
-                      _instant(d, "released_at", where),
+        promise = cls(text_field(d, "text", where), instant_field(d, "due", where, optional=False),
+                      instant_field(d, "made_at", where, optional=False), text_field(d, "kind", where, "commitment"),
+                      instant_field(d, "kept_at", where), instant_field(d, "broken_at", where),
+                      instant_field(d, "released_at", where),
                       [Renegotiation.from_dict(x, f"{where}.renegotiations[{i}]")
-                       for i, x in enumerate(_list(d, "renegotiations", where))],
-                      _instant(d, "snoozed_until", where))
-        _require(promise.kind in PROMISE_KINDS, f"{where}.kind must be update or commitment")
+                       for i, x in enumerate(list_field(d, "renegotiations", where))],
+                      instant_field(d, "snoozed_until", where))
+        require(promise.kind in PROMISE_KINDS, f"{where}.kind must be update or commitment")
         return promise

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import ChecklistStep
+from .parts import ChecklistStep
 
 PLAYBOOK_FILE = "playbook.toml"
 

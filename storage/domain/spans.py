@@ -1,7 +1,7 @@
 """Spans of time: the grammar of a typed span (``30m``, ``1h30m``, ``1d``) and exact span words.
 
 Standard library only, so the light commands (``mishap status``) can use them without
-loading pendulum; :mod:`storage.domain.clock` re-exports every name.
+loading pendulum; :mod:`storage.domain.clock` reads a typed time with them.
 """
 
 from __future__ import annotations
@@ -44,24 +44,29 @@ def _span_parts(text: str) -> tuple[int, int, int] | None:
     return days, hours, minutes
 
 
+def looks_like_span(text: str) -> bool:
+    """Whether ``text`` (lower case, spaces folded) is written as a span; ValueError for one that cannot be."""
+    return len(text) <= _LONGEST_INPUT and _span_parts(text) is not None
+
+
 def span_minutes(text: str) -> int:
     """A span (``30m``, ``2h``, ``1h30m``, ``2h 30m``, ``1d``) in minutes; ValueError says what is accepted."""
     cleaned = " ".join(str(text).split()).lower()
     parts = _span_parts(cleaned) if len(cleaned) <= _LONGEST_INPUT else None
     if parts is None:
-        raise ValueError(f"{_shown(text)} is not a span of time: use 30m, 2h, 1h30m, 2h 30m or 1d "
+        raise ValueError(f"{quoted(text)} is not a span of time: use 30m, 2h, 1h30m, 2h 30m or 1d "
                          f"(at most {MAX_AHEAD_DAYS} days)")
     days, hours, minutes = parts
     total = (days * 24 + hours) * 60 + minutes
     if total <= 0:
-        raise ValueError(f"{_shown(text)} is no time at all: a span is more than zero (30m, 2h)")
+        raise ValueError(f"{quoted(text)} is no time at all: a span is more than zero (30m, 2h)")
     if total > _MAX_MINUTES:
-        raise ValueError(f"{_shown(text)} is too far ahead: a span is at most {MAX_AHEAD_DAYS} days "
+        raise ValueError(f"{quoted(text)} is too far ahead: a span is at most {MAX_AHEAD_DAYS} days "
                          f"({MAX_AHEAD_DAYS}d)")
     return total
 
 
-def _shown(text: object) -> str:
+def quoted(text: object) -> str:
     """What was typed, quoted and cut short, for a message."""
     text = " ".join(str(text).split())
     return repr(text if len(text) <= 40 else text[:39] + "…")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pendulum
 from pendulum import DateTime
 
-from .clock import local_clock, local_zone
+from .clock import local_clock
+from .localzone import local_zone
 from .parts import ValidationError
 
 EXAMPLES = "an IANA name such as Europe/Paris or America/New_York"

@@ -1,7 +1,7 @@
 """The client update composer's logic: prefill from the incident, and the finished text.
 
 Pure: no terminal, no disk. The console's composer screen edits the sections;
-drafts are kept in the store (:meth:`storage.store.Store.save_draft`).
+drafts are kept in the store (:meth:`storage.store.interface.IncidentStore.save_draft`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pendulum import DateTime
 
-from ..domain.clock import local_zone
+from ..domain.localzone import local_zone
 from ..domain.model import Incident
 from ..domain.zones import client_clock
 

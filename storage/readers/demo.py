@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Callable
 import pendulum
 from pendulum import DateTime
 
-from ..domain.model import Cost, DamageItem, Incident, PreventionAction
+from ..domain.model import Incident
+from ..domain.parts import Cost, DamageItem, PreventionAction
 
 if TYPE_CHECKING:  # the demo writes through the store interface; it does not depend on a backend
     from ..store.interface import IncidentStore

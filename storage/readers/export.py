@@ -6,7 +6,7 @@ these functions only lay it out.
 Every piece of user text goes through :func:`inline` or :func:`block`, so a
 title such as ``# a | b`` or a summary with ``[link](x)`` stays plain text and
 cannot break a heading, a table or a list, and a pasted escape sequence shows as
-``␛[31m`` (storage.visible) instead of driving the terminal of whoever reads the file.
+``␛[31m`` (storage.domain.visible) instead of driving the terminal of whoever reads the file.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import re
 
 from pendulum import DateTime
 
-from ..domain.clock import compact_span, local_stamp, local_zone, to_iso
+from ..domain.clock import local_stamp, to_iso
+from ..domain.localzone import local_zone
+from ..domain.spans import compact_span
 from ..domain.model import Incident
 from ..domain.visible import visible
 from ..domain.metrics import UpdateCheck

@@ -20,9 +20,10 @@ from dataclasses import dataclass, replace
 import pendulum
 from pendulum import DateTime
 
-from ..domain.clock import human_span
+from ..domain.spans import human_span
 from ..domain.ledger import cadence_phrase
-from ..domain.model import SEVERITY_NAMES, DamageItem, Incident, OpenQuestion, PreventionAction
+from ..domain.model import SEVERITY_NAMES, Incident
+from ..domain.parts import DamageItem, OpenQuestion, PreventionAction
 from ..domain.metrics import UpdateCheck, on_time_words, update_checks
 from ..domain.review_row import row_from_document
 

@@ -1,29 +1,45 @@
-"""The store: one interface (interface.IncidentStore), the rules every backend keeps (rules),
-and the backends: a TinyDB folder (folder) and a PostgreSQL database (postgres). ``open_store`` picks one.
+"""The store: where incidents live, behind one interface, and the only names the console may use.
 
-Depends on storage.domain, and on storage.readers.metrics for the review's rows.
+- interface: IncidentStore, what every backend offers;
+- rules: what every backend keeps on a change (an append-only timeline, numbers never reused);
+- errors: what a store raises, each message saying what to do;
+- base: what every backend does alike (read-only state, acting as someone, cadence defaults);
+- choose: which store ``--db`` or the environment names, and ``open_store``;
+- migrate: copying every incident from one store to another (``mishap migrate``);
+- settings: the console's own preferences (the theme);
+- folder/: the TinyDB folder store, the embedded default;
+- postgres/: the PostgreSQL store, a team's store on a server.
 
-The names below load on first use (PEP 562): importing a light module of this package
-(``where``, ``glance``) must not load TinyDB and the whole domain, or ``mishap status``
-could not run on every shell prompt.
+Depends on storage.domain alone. The console (tui) imports only the names below. They load
+on first use (PEP 562): ``mishap status`` imports this package on every shell prompt and must
+not load TinyDB, pendulum or a backend to do so.
 """
 
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .where import POSTGRES_SCHEMES, default_folder, store_folder  # noqa: F401  (stdlib only)
+from .choose import POSTGRES_SCHEMES, default_folder, is_postgres, open_store, store_folder  # stdlib only
+from .errors import CorruptFile, NotFound, ReadOnlyStore, StoreError, WriteFailed  # stdlib only
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..domain.clock import Clock
-    from .files import CorruptFile, StoreError
-    from .folder import FolderStore, NotFound, ReadOnlyStore, Store, parse_id
+    from .base import parse_id
+    from .folder.files import inside_store, write_atomically
+    from .folder.glance import Glance, glance, open_incident
+    from .folder.store import FolderStore
     from .interface import IncidentStore
+    from .migrate import copy_store, side_of
+    from .rules import apply_change
+    from .settings import load_settings, save_settings, settings_home
 
-_LAZY = {"CorruptFile": "files", "StoreError": "files", "FolderStore": "folder", "NotFound": "common",
-         "ReadOnlyStore": "common", "Store": "folder", "parse_id": "common", "IncidentStore": "interface"}
+_LAZY = {
+    "IncidentStore": "interface", "FolderStore": "folder.store", "parse_id": "base", "apply_change": "rules",
+    "write_atomically": "folder.files", "inside_store": "folder.files",
+    "glance": "folder.glance", "Glance": "folder.glance", "open_incident": "folder.glance",
+    "load_settings": "settings", "save_settings": "settings", "settings_home": "settings",
+    "copy_store": "migrate", "side_of": "migrate",
+}
 
 
 def __getattr__(name: str):
@@ -32,40 +48,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def is_postgres(spec: str | Path | None) -> bool:
-    """Whether ``spec`` names a PostgreSQL store (postgresql://… or postgres://…)."""
-    return str(spec or "").startswith(POSTGRES_SCHEMES)
-
-
-def open_store(spec: str | Path | None = None, *, clock: "Clock | None" = None, user: str | None = None,
-               progress=None) -> "IncidentStore":
-    """The store ``spec`` names (``--db``), else ``$MISHAP_DB``, else ``$MISHAP_HOME``, else the user data folder.
-
-    A postgresql:// or postgres:// URL opens the PostgreSQL store (storage.store.postgres);
-    a folder path opens the TinyDB folder store; ``progress(done, total)`` hears about a
-    move from the first layout, if the folder needs one.
-    """
-    import os
-
-    from ..domain.clock import system_clock
-    from .files import StoreError
-
-    named = str(spec) if spec else os.environ.get("MISHAP_DB", "")
-    if is_postgres(named):
-        from .postgres.connect import psycopg_module
-
-        psycopg_module()  # without the driver: one line saying what to install
-        from .postgres import PostgresStore
-
-        return PostgresStore.open(named, clock=clock or system_clock, user=user)
-    from .folder import FolderStore
-
-    try:
-        folder = store_folder(spec)
-    except ValueError as exc:
-        raise StoreError(str(exc)) from None
-    return FolderStore.open(folder, clock=clock or system_clock, user=user, progress=progress)
-
-
-__all__ = ["open_store", "IncidentStore", "FolderStore", "Store", "StoreError", "CorruptFile", "ReadOnlyStore",
-           "NotFound", "default_folder", "parse_id", "is_postgres"]
+__all__ = ["open_store", "is_postgres", "default_folder", "store_folder", "POSTGRES_SCHEMES", "StoreError",
+           "ReadOnlyStore", "NotFound", "CorruptFile", "WriteFailed", *_LAZY]

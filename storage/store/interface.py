@@ -1,14 +1,15 @@
 """What every store backend offers the console and the CLI: the one interface they use.
 
 The console and the ``mishap`` command know a store only through :class:`IncidentStore`;
-which backend sits behind it (a TinyDB folder today, a PostgreSQL database for teams) is
-chosen once, by :func:`storage.open_store`. The rules every backend keeps on a change
-live in :mod:`storage.store_rules`, written once.
+which backend sits behind it (a TinyDB folder, or a PostgreSQL database for teams) is
+chosen once, by :func:`storage.store.choose.open_store`. The rules every backend keeps on a
+change live in :mod:`storage.store.rules`, written once; what every backend does alike, in
+:mod:`storage.store.base`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, AsyncIterator, Callable, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, AsyncIterator, Callable, ContextManager, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,8 +32,8 @@ class IncidentStore(Protocol):
     """A place incidents live: read them, change them one unit of work at a time, see others' changes.
 
     Every method that writes is durable when it returns: the screen or the command may
-    say "done" right after. Errors are :class:`storage.files.StoreError` (or a subclass)
-    with a message a person can act on.
+    say "done" right after. Errors are :class:`storage.store.errors.StoreError` (or a
+    subclass) with a message a person can act on.
     """
 
     #: Who makes the changes (the timeline's "by"); the demo acts as other people.
@@ -74,6 +75,9 @@ class IncidentStore(Protocol):
     def upkeep(self) -> bool:
         """Tidying that opening could not do because another writer was busy; never waits, never fails."""
 
+    def writer_lock(self) -> "ContextManager":
+        """What a writer holds so other processes wait for it (the folder's lock; nothing on a database)."""
+
     @property
     def warnings(self) -> list[str]:
         """Problems found on opening that did not stop it (a backup not refreshed, a corrupt closed file)."""
@@ -103,7 +107,7 @@ class IncidentStore(Protocol):
     def change(self, incident_id: str | int, apply: "Apply[T]") -> T:
         """The one unit of work: ``apply(incident, now, user)`` on the incident as stored now, saved.
 
-        The store's rules hold whatever ``apply`` does (see storage.store_rules): the
+        The store's rules hold whatever ``apply`` does (see storage.store.rules): the
         timeline only grows, an edit leaves an entry, the revision goes up. A
         ValidationError from ``apply`` leaves the store untouched.
         """

@@ -1,4 +1,4 @@
-"""Moving a store: every incident (open and closed), draft, playbook and config from one store to another.
+"""``mishap migrate``: every incident (open and closed), draft, playbook and config from one store to another.
 
 ``copy_store(source, target)`` works between any two backends (a folder, a PostgreSQL
 database). It keeps the numbers, sets the target's counter past them, and is idempotent:
@@ -17,8 +17,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol
 
-from ..domain.model import Incident, ValidationError
-from .files import StoreError
+from ..domain.model import Incident
+from ..domain.parts import ValidationError
+from .choose import is_postgres
+from .errors import StoreError
 
 
 class Side(Protocol):
@@ -167,12 +169,10 @@ def copy_store(source: Side, target: Side, progress: Callable[[int], None] | Non
 
 def side_of(spec: str) -> Side:
     """The copy side for a folder path or a postgresql:// URL (the store opened, schema made if needed)."""
-    from . import is_postgres
-
     if is_postgres(spec):
         from .postgres.bulk import PostgresSide
 
         return PostgresSide(spec)
-    from .folder_bulk import FolderSide
+    from .folder.bulk import FolderSide
 
     return FolderSide(spec)

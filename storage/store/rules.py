@@ -13,8 +13,8 @@ from typing import Callable, Iterable, TypeVar
 
 from pendulum import DateTime
 
-from .files import StoreError
 from ..domain.model import SCHEMA_VERSION, Incident
+from .errors import StoreError
 
 T = TypeVar("T")
 

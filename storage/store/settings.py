@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .files import write_atomically
-from .permissions import make_private_folders
+from .folder.files import write_atomically
+from .folder.permissions import make_private_folders
 
 SETTINGS_FILE = "settings.json"
 

@@ -27,26 +27,26 @@ sys.path.insert(0, str(ROOT / "tests"))  # the shared fake clock
 
 import pendulum  # noqa: E402
 
-from storage.store.folder import Store  # noqa: E402
+from storage.store import FolderStore  # noqa: E402
 from support.clock import START, FakeClock  # noqa: E402
 
 
-class WithoutBackupRefresh(Store):
+class WithoutBackupRefresh(FolderStore):
     """A change leaves the .bak as it was (how mishap worked before issue 17)."""
 
     def _keep_backup_current(self) -> None:
-        self._backup_due = False
+        self.open_file.backup_due = False
 
 
-class WithDurableBackup(Store):
+class WithDurableBackup(FolderStore):
     """A change writes the .bak and waits for the disk, as it does open.json."""
 
     def _keep_backup_current(self) -> None:
-        if self._backup_due:
-            self._refresh_backup(self.open_path, self._open_raw, durable=True)
+        if self.open_file.backup_due:
+            self.refresh_backup(durable=True)
 
 
-KINDS = {"without the refresh": WithoutBackupRefresh, "mishap (refresh, not synced)": Store,
+KINDS = {"without the refresh": WithoutBackupRefresh, "mishap (refresh, not synced)": FolderStore,
          "refresh, synced": WithDurableBackup}
 
 
@@ -69,7 +69,7 @@ def main() -> None:
                 started = time.perf_counter()
                 store.change(1 + k % args.open, lambda i, now, by: i.add_note(f"note {k}", now, by))
                 times[name].append(time.perf_counter() - started)
-        size = stores["mishap (refresh, not synced)"].open_path.stat().st_size
+        size = stores["mishap (refresh, not synced)"].open_file.path.stat().st_size
     base_median = statistics.median(times["without the refresh"])
     print(f"{args.changes} changes on each store, interleaved; {args.open} open, open.json {size // 1024} KiB, "
           f"in {args.where}")

@@ -69,11 +69,11 @@ def build_store(folder: Path, open_count: int, closed_count: int) -> None:
     """A store with ``open_count`` open incidents and ``closed_count`` closed ones of ~2 KB."""
     import pendulum
 
-    from storage.store.files import dump_tinydb, write_atomically
-    from storage.domain.model import DamageItem
-    from storage.store.folder import Store
+    from storage.store import FolderStore, write_atomically
+    from storage.store.folder.files import dump_tinydb
+    from storage.domain.parts import DamageItem
 
-    store = Store.open(folder, user="bench")
+    store = FolderStore.open(folder, user="bench")
     template = store.create("Closed template", "Template client", 2)
     store.change(template.number, lambda inc, now, by: inc.add_damage(DamageItem("invoices", "sent twice"), now, by))
     for i in range(4):

@@ -63,7 +63,7 @@ def whole_process(args: list[str], env: dict) -> tuple[float, float]:
 
 def move(folder: Path, env: dict) -> tuple[float, float]:
     """(seconds, peak MB) of the first open, which moves closed.json to one file per incident."""
-    code = PEAK + f"from storage.store.folder import Store\nStore.open({str(folder)!r})\n"
+    code = PEAK + f"from storage.store import FolderStore\nFolderStore.open({str(folder)!r})\n"
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     line = [ln for ln in done.stderr.splitlines() if ln.startswith("BENCH ")]
@@ -78,9 +78,9 @@ def med(values: list[float]) -> float:
 
 def in_process(folder: Path, repeats: int, env: dict) -> dict[str, float]:
     """Medians (seconds) of the store's own operations."""
-    from storage.store.folder import Store
+    from storage.store import FolderStore
 
-    store = Store.open(folder, user="bench")
+    store = FolderStore.open(folder, user="bench")
     got: dict[str, list[float]] = {k: [] for k in ("close", "reopen", "get closed", "step", "review",
                                                    "review after a close elsewhere")}
     for _ in range(repeats):
@@ -92,7 +92,7 @@ def in_process(folder: Path, repeats: int, env: dict) -> dict[str, float]:
         store.change(inc.number, lambda i, now, by: i.close(now, by, reason="bench"))
         got["close"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        fresh = Store.open(folder)
+        fresh = FolderStore.open(folder)
         fresh.get(inc.number)
         got["get closed"].append(time.perf_counter() - t)
         t = time.perf_counter()
@@ -101,7 +101,7 @@ def in_process(folder: Path, repeats: int, env: dict) -> dict[str, float]:
         store.change(inc.number, lambda i, now, by: i.close(now, by, reason="bench"))
     for _ in range(max(3, repeats // 3)):
         t = time.perf_counter()
-        fresh = Store.open(folder)
+        fresh = FolderStore.open(folder)
         fresh.review_rows()
         fresh.review_patterns()
         got["review"].append(time.perf_counter() - t)
@@ -116,25 +116,25 @@ def in_process(folder: Path, repeats: int, env: dict) -> dict[str, float]:
         fresh.review_rows()
         fresh.review_patterns()
         got["review after a close elsewhere"].append(time.perf_counter() - t)
-        Store.open(folder).create("Refill", "Bench client", 3)
+        FolderStore.open(folder).create("Refill", "Bench client", 3)
     return {k: med(v) for k, v in got.items()}
 
 
 def _one_open(folder: Path) -> str:
-    from storage.store.folder import Store
+    from storage.store import FolderStore
 
-    return Store.open(folder).open_incidents()[0].id
+    return FolderStore.open(folder).open_incidents()[0].id
 
 
 def processes(folder: Path, repeats: int, env: dict) -> dict[str, tuple[float, float]]:
     """Medians of whole ``mishap`` commands: (seconds, peak MB)."""
-    from storage.store.folder import Store
+    from storage.store import FolderStore
 
     env = {**env, "MISHAP_HOME": str(folder)}
     figures: dict[str, list[tuple[float, float]]] = {k: [] for k in ("mishap close", "mishap reopen",
                                                                       "mishap show (closed)", "mishap review --json")}
     for _ in range(repeats):
-        inc = Store.open(folder).create("Process bench", "Bench client", 2)
+        inc = FolderStore.open(folder).create("Process bench", "Bench client", 2)
         figures["mishap close"].append(whole_process(["close", inc.id, "--reason", "bench"], env))
         figures["mishap show (closed)"].append(whole_process(["show", inc.id], env))
         figures["mishap reopen"].append(whole_process(["reopen", inc.id, "--reason", "bench"], env))
@@ -145,13 +145,13 @@ def processes(folder: Path, repeats: int, env: dict) -> dict[str, tuple[float, f
 
 def console_close(folder: Path, repeats: int) -> float:
     """Median seconds from ctrl+s in the close form to the workspace showing the incident closed."""
-    from storage.store.folder import Store
+    from storage.store import FolderStore
     from tui.app import MishapApp
 
     times = []
 
     async def one() -> None:
-        inc = Store.open(folder).create("Console close bench", "Bench client", 2)
+        inc = FolderStore.open(folder).create("Console close bench", "Bench client", 2)
         app = MishapApp(folder=folder, offer_demo=False)
         async with app.run_test(size=(140, 45)) as pilot:
             from tui.screens.incident import IncidentScreen
@@ -172,7 +172,7 @@ def console_close(folder: Path, repeats: int) -> float:
                 await asyncio.sleep(0.001)
             times.append(time.perf_counter() - t)
             await pressing
-            assert Store.open(folder).get(inc.number).status == "closed"
+            assert FolderStore.open(folder).get(inc.number).status == "closed"
 
     for _ in range(repeats):
         asyncio.run(one())
@@ -204,9 +204,9 @@ def main() -> None:
         print(f"   ({len(os.listdir(stores[args.closed] / 'closed')) - 2:,} files; "
               f"closed.json kept as {kept.name}: {kept.exists()})\n")
         for folder in stores.values():
-            from storage.store.folder import Store
+            from storage.store import FolderStore
 
-            Store.open(folder)  # the verifying open: the old file is let go
+            FolderStore.open(folder)  # the verifying open: the old file is let go
 
         base, big = in_process(stores[0], args.repeats, env), in_process(stores[args.closed], args.repeats, env)
         print(f"2. In process (medians of {args.repeats})")

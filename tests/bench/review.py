@@ -113,13 +113,13 @@ def build_store(folder: Path, closed_count: int, open_count: int = 10, seed: int
     """A store with realistic closed incidents: varied titles, 300 clients, times over three years."""
     import pendulum
 
-    from storage.store.files import dump_tinydb, write_atomically
-    from storage.domain.model import Cost, DamageItem, PreventionAction
-    from storage.store.folder import Store
+    from storage.store import FolderStore, write_atomically
+    from storage.store.folder.files import dump_tinydb
+    from storage.domain.parts import Cost, DamageItem, PreventionAction
     from support.clock import FakeClock
 
     rng = random.Random(seed)
-    store = Store.open(folder, clock=FakeClock(pendulum.datetime(2023, 1, 2, 9, 0, tz="UTC")), user="bench")
+    store = FolderStore.open(folder, clock=FakeClock(pendulum.datetime(2023, 1, 2, 9, 0, tz="UTC")), user="bench")
     template = store.create("Template", "Template client", 2, first_learned_by="us")
 
     def story(inc, at, by):
@@ -199,11 +199,11 @@ def median_of(runs: int, code: str, args: list[str], before=None) -> tuple[float
 def datatable_rows(folder: Path) -> Path:
     """The 10,000 review rows as plain strings, for the DataTable baseline."""
     from storage.domain.spans import compact_span
-    from storage.store.folder import Store
+    from storage.store import FolderStore
 
     rows = [["Closed", "Sev", "Incident", "Client", "Open", "Ack", "Contact", "First", "OnTime", "Silence",
              "Broke", "Cost"]]
-    for r in Store.open(folder).review_rows():
+    for r in FolderStore.open(folder).review_rows():
         rows.append([str(r.closed_at), str(r.severity), f"{r.id} {r.title}", r.client, compact_span(r.duration),
                      compact_span(r.ack), compact_span(r.first_contact), str(r.us_first),
                      str(r.on_time_share), compact_span(r.silence), str(r.broken), f"{r.credits:g}+{r.hours:g}h"])
@@ -213,11 +213,11 @@ def datatable_rows(folder: Path) -> Path:
 
 
 def bench_open(runs: int, big: Path, small: Path) -> None:
-    from storage.store.closed_history import INDEX_FILE, JOURNAL_FILE
-    from storage.store.folder import Store
+    from storage.store.folder.layout import INDEX_FILE, JOURNAL_FILE
+    from storage.store import FolderStore
 
-    Store.open(small), Store.open(big)  # the first layout moved, then the move checked
-    Store.open(small), Store.open(big)
+    FolderStore.open(small), FolderStore.open(big)  # the first layout moved, then the move checked
+    FolderStore.open(small), FolderStore.open(big)
 
     def drop_index():
         for name in (INDEX_FILE, JOURNAL_FILE):
@@ -231,7 +231,7 @@ def bench_open(runs: int, big: Path, small: Path) -> None:
     child(REVIEW_APP, [str(big)])  # index back
 
     def changed_elsewhere():
-        store = Store.open(big, user="other")
+        store = FolderStore.open(big, user="other")
         inc = store.create("Closed elsewhere", "Client 2", 2)
         store.change(inc.number, lambda i, now, by: i.close(now, by, reason="closed by a script"))
 

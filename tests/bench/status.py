@@ -67,10 +67,10 @@ def main() -> None:
         build_store(first, options.closed)
         moved = Path(tmp) / "moved"
         shutil.copytree(first, moved)
-        from storage.store.folder import Store
+        from storage.store import FolderStore
 
-        Store.open(moved)  # the move to one file per closed incident, and its upkeep
-        Store.open(moved)
+        FolderStore.open(moved)  # the move to one file per closed incident, and its upkeep
+        FolderStore.open(moved)
         before = {first: fingerprint(first), moved: fingerprint(moved)}
         commands = {
             "python -c pass": [sys.executable, "-c", "pass"],

@@ -1,4 +1,4 @@
-"""Store benchmark: change latency and open time with 0, 1,000 and 10,000 closed incidents.
+"""FolderStore benchmark: change latency and open time with 0, 1,000 and 10,000 closed incidents.
 
     python tests/bench/store.py [--changes 200] [--opens 30] [--sizes 0,1000,10000]
 
@@ -6,8 +6,8 @@ A script, not a test (pytest does not collect it). For each size it builds a sto
 folder: ~10 open incidents plus N closed ones of about 2 KB each, closed.json written directly
 through the storage layer in the real format. Then, in the same run:
 
-* mishap's store: completing a checklist step via ``Store.change`` (median and p95 per change),
-  and ``Store.open`` (median over repeats);
+* mishap's store: completing a checklist step via ``FolderStore.change`` (median and p95 per change),
+  and ``FolderStore.open`` (median over repeats);
 * stock TinyDB with its default JSONStorage, one file holding every incident: the same step
   completion as ``table.update`` of one document (model work included, as in ours), and
   ``TinyDB(path)`` plus reading the table. Stock TinyDB rewrites the whole file in place on every
@@ -34,10 +34,11 @@ sys.path.insert(0, str(ROOT / "tests"))  # the shared fake clock
 import pendulum  # noqa: E402
 from tinydb import TinyDB  # noqa: E402
 
-from storage.store.files import AtomicJSONStorage  # noqa: E402
-from storage.domain.model import ChecklistStep, Incident, new_incident  # noqa: E402
+from storage.store.folder.open_file import AtomicJSONStorage  # noqa: E402
+from storage.domain.model import Incident, new_incident# noqa: E402
+from storage.domain.parts import ChecklistStep
 from storage.domain.playbook import DEFAULT_PHASES, steps_of  # noqa: E402
-from storage.store.folder import Store  # noqa: E402
+from storage.store import FolderStore  # noqa: E402
 from support.clock import FakeClock  # noqa: E402
 
 OPEN_INCIDENTS = 10
@@ -75,7 +76,7 @@ def build(folder: Path, closed: int) -> list[int]:
     if closed:
         docs = {str(n): closed_incident(n).to_dict() for n in range(1, closed + 1)}
         AtomicJSONStorage(folder / "closed.json").write({"incidents": docs})
-    store = Store.open(folder, clock=Ticker(), user="bench")
+    store = FolderStore.open(folder, clock=Ticker(), user="bench")
     return [store.create(f"Open incident {k}", "Contoso", 1 + k % 4).number for k in range(OPEN_INCIDENTS)]
 
 
@@ -104,7 +105,7 @@ def p95(values: list[float]) -> float:
 
 
 def measure_ours(folder: Path, numbers: list[int], changes: int, opens: int) -> dict:
-    store = Store.open(folder, clock=Ticker(), user="bench")
+    store = FolderStore.open(folder, clock=Ticker(), user="bench")
     latencies = []
     for k in range(changes):
         number, step = numbers[k % len(numbers)], k // len(numbers)
@@ -113,7 +114,7 @@ def measure_ours(folder: Path, numbers: list[int], changes: int, opens: int) -> 
     open_times = []
     for k in range(opens):
         store.change(numbers[k % len(numbers)], lambda i, now, by: i.add_note("between opens", now, by))
-        open_times.append(timed(lambda: Store.open(folder)))
+        open_times.append(timed(lambda: FolderStore.open(folder)))
     return {"n": changes, "median": statistics.median(latencies), "p95": p95(latencies),
             "open": statistics.median(open_times)}
 
@@ -190,7 +191,7 @@ def main() -> None:
               f"{ms(ours['open'])} | {ms(stock['median']):>17} {ms(stock['p95'])} {ms(stock['open']):>9} "
               f"{stock['n']:>4} | {stock['median'] / ours['median']:>16.1f}x {stock['open'] / ours['open']:>14.1f}x")
     print()
-    print(f"ours: {args.changes} step completions per size (median, p95); Store.open median of {args.opens}.")
+    print(f"ours: {args.changes} step completions per size (median, p95); FolderStore.open median of {args.opens}.")
     print("stock: one file with every incident; same step completion via table.update (time-capped, n shown);")
     print("       open+read = TinyDB(path) + table('incidents').all().")
     if 0 in results and max(sizes) > 0:

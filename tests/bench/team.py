@@ -181,7 +181,7 @@ def main() -> None:
     import psycopg
 
     from review import build_store
-    from storage.store.copy import copy_store, side_of
+    from storage.store import copy_store, side_of
 
     server = PgServer(durable=True).start()
     work = Path(tempfile.mkdtemp(prefix="mishap-team-bench-"))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from storage.store.folder import Store
+from storage.store import FolderStore
 from tui.cli import main
 
 from cli_support import Result
@@ -50,7 +50,7 @@ def run(folder, capsys, clock):
 def store_at(folder, clock):
     """Re-open the store on the folder, as another process would (on the same fake clock)."""
 
-    def opener() -> Store:
-        return Store.open(folder, clock=clock)
+    def opener() -> FolderStore:
+        return FolderStore.open(folder, clock=clock)
 
     return opener

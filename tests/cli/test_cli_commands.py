@@ -8,7 +8,7 @@ import pendulum
 import pytest
 from support.clock import HOSTILE_INSTANTS, FakeClock
 
-from storage.store.folder import Store
+from storage.store import FolderStore
 
 
 def test_new_prints_the_id_and_stores_the_incident(run, store_at):
@@ -31,15 +31,15 @@ def test_db_before_or_after_the_subcommand(run, folder, tmp_path):
     other = tmp_path / "other"
     # Given twice, the one after the subcommand wins.
     assert run("--db", str(folder), "new", "X", "--client", "C", "--severity", "3", "--db", str(other), db=False).code == 0
-    assert [i.title for i in Store.open(folder).open_incidents()] == ["Before", "After"]
-    assert [i.title for i in Store.open(other).open_incidents()] == ["X"]
+    assert [i.title for i in FolderStore.open(folder).open_incidents()] == ["Before", "After"]
+    assert [i.title for i in FolderStore.open(other).open_incidents()] == ["X"]
 
 
 def test_mishap_home_is_used_without_db(run, tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv("MISHAP_HOME", str(home))
     assert run("new", "From env", "--client", "C", "--severity", "3", db=False).out == "M-1\n"
-    assert [i.title for i in Store.open(home).open_incidents()] == ["From env"]
+    assert [i.title for i in FolderStore.open(home).open_incidents()] == ["From env"]
     listed = run("list", db=False)
     assert "From env" in listed.out
 
@@ -47,7 +47,7 @@ def test_mishap_home_is_used_without_db(run, tmp_path, monkeypatch):
 def test_list_sorts_most_urgent_first(run, folder, clock):
     past = clock.now - pendulum.duration(hours=3)
     # Created three hours ago with a 15-minute first-contact window: overdue now.
-    Store.open(folder, clock=FakeClock(past)).create("Overdue one", "Late Co", 1)
+    FolderStore.open(folder, clock=FakeClock(past)).create("Overdue one", "Late Co", 1)
     run("new", "Calm one", "--client", "Calm Co", "--severity", "2")
     run("new", "Soon one", "--client", "Soon Co", "--severity", "2")
     run("new", "Nothing promised", "--client", "Quiet Co", "--severity", "1")

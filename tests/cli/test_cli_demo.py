@@ -8,7 +8,7 @@ from support.clock import FakeClock
 
 from storage.domain.clock import CountdownState, countdown_state
 from storage.readers.demo import DemoRefused, fill_demo
-from storage.store.folder import Store
+from storage.store import FolderStore
 
 MOMENT = pendulum.datetime(2026, 11, 23, 14, 30, tz="UTC")
 
@@ -37,7 +37,7 @@ def test_demo_refuses_unless_forced(run, store_at):
 
 
 def test_demo_urgencies_relative_to_the_store_clock(folder):
-    store = Store.open(folder, clock=FakeClock(MOMENT), user="ana")
+    store = FolderStore.open(folder, clock=FakeClock(MOMENT), user="ana")
     created = fill_demo(store)
     assert store.clock() == MOMENT and store.user == "ana"  # the moved clock is put back
     open_ones = [i for i in created if not i.is_closed]
@@ -59,9 +59,9 @@ def test_demo_urgencies_relative_to_the_store_clock(folder):
 
 
 def test_demo_closed_incidents_carry_a_review(folder):
-    store = Store.open(folder, clock=FakeClock(MOMENT))
+    store = FolderStore.open(folder, clock=FakeClock(MOMENT))
     fill_demo(store)
-    reopened = Store.open(folder)
+    reopened = FolderStore.open(folder)
     closed = reopened.closed_incidents()
     assert len(closed) == 3
     for incident in closed:
@@ -76,19 +76,19 @@ def test_demo_closed_incidents_carry_a_review(folder):
 
 
 def test_fill_demo_refuses_a_non_empty_store(folder):
-    store = Store.open(folder, clock=FakeClock(MOMENT))
+    store = FolderStore.open(folder, clock=FakeClock(MOMENT))
     store.create("Existing", "Client", 3)
     with pytest.raises(DemoRefused):
         fill_demo(store)
-    assert len(Store.open(folder).open_incidents()) == 1
+    assert len(FolderStore.open(folder).open_incidents()) == 1
 
 
 def test_demo_follows_a_team_playbook(folder):
     folder.mkdir(parents=True)
     (folder / "playbook.toml").write_text(
         '[[phase]]\nname = "Stop"\nsteps = ["Halt it"]\n\n[[phase]]\nname = "Other"\nsteps = ["A", "B"]\n')
-    fill_demo(Store.open(folder, clock=FakeClock(MOMENT)))
-    store = Store.open(folder)
+    fill_demo(FolderStore.open(folder, clock=FakeClock(MOMENT)))
+    store = FolderStore.open(folder)
     for incident in store.closed_incidents():
         assert incident.progress() == (3, 3)
     for incident in store.open_incidents():

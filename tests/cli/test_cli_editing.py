@@ -71,10 +71,10 @@ def test_a_correction_without_a_reason_is_refused_and_writes_nothing(run, folder
 
 @pytest.mark.parametrize("clock_start", HOSTILE_INSTANTS.values(), ids=HOSTILE_INSTANTS.keys())
 def test_contained_and_resolved_are_set_by_the_status_and_correctable(run, store_at, folder, clock):
-    from storage.store.folder import Store
+    from storage.store import FolderStore
 
     clock.set(clock.now.subtract(hours=2))  # the command runs two hours on (one second per command)
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     store.create("Invoices doubled", "Acme", 2)
     clock.advance(hours=1)
     store.change("M-1", lambda inc, now, by: inc.set_status("contained", now, by))
@@ -156,10 +156,10 @@ def test_promise_move_needs_a_reason_and_a_missed_one_stays_broken(run, store_at
     _new(run)
     store = store_at()
     past = store.clock().subtract(hours=2)
-    from storage.store.folder import Store
+    from storage.store import FolderStore
     from support.clock import FakeClock
 
-    old = Store.open(folder, clock=FakeClock(past))
+    old = FolderStore.open(folder, clock=FakeClock(past))
     old.change("M-1", lambda inc, now, by: inc.add_promise("Credit note", now.add(minutes=30), now, by))
     before = snapshot(folder)
     assert_one_line_error(run("promise", "move", "M-1", "2", "--due", "17:30"), "required: --reason")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.store.folder import Store
+from storage.store import FolderStore
 from tui.cli import NOT_THERE_YET, build_parser, console_only, main
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +33,7 @@ def test_python_dash_m_runs_the_command(tmp_path):
                           capture_output=True, text=True, encoding="utf-8", env=_env(home), cwd=REPO_ROOT, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "M-1\n"
-    assert Store.open(home).get("M-1").title == HOSTILE
+    assert FolderStore.open(home).get("M-1").title == HOSTILE
     shown = subprocess.run([sys.executable, "-m", "tui.cli", "show", "M-1", "--db", str(home)],
                            capture_output=True, text=True, encoding="utf-8", env=_env(tmp_path / "elsewhere"),
                            cwd=REPO_ROOT, timeout=60)

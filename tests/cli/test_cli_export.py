@@ -12,7 +12,7 @@ from support.clock import FakeClock
 from storage.readers.export import block, document, inline, render_markdown
 from storage.domain.metrics import update_checks
 from storage.readers.report import build_report
-from storage.domain.model import Cost, DamageItem, PreventionAction
+from storage.domain.parts import Cost, DamageItem, PreventionAction
 
 HOSTILE_TITLE = "# Sales | Q3 *draft* report [final](http://evil.example) <b>x</b>"
 
@@ -123,11 +123,11 @@ def test_export_to_a_file(run, worked, tmp_path):
 
 
 def test_punctuality_against_the_promised_time(run, folder):
-    from storage.store.folder import Store
+    from storage.store import FolderStore
 
     t0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")
     clock = FakeClock(t0)
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     store.create("T", "C", 1)  # first contact due 09:15
 
     def log(minute, summary, next_minute):

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from cli_support import assert_one_line_error
-from storage.store import open_store
-from storage.store.copy import side_of, tally
+from storage.store import open_store, side_of
+from storage.store.migrate import tally
 from support.pg_server import TEAMMATE
 
 CLOSE_REASON = "closed from the command line in this test"

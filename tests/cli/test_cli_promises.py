@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from storage.store.folder import Store
+from storage.store import FolderStore
 
 
 def test_show_lists_promises_with_their_state_and_renegotiations(run, folder):
     assert run("new", "Invoices doubled", "--client", "Acme", "--severity", "2").code == 0
-    store = Store.open(folder)
+    store = FolderStore.open(folder)
     store.change("M-1", lambda i, now, by: i.add_promise("Credit note [CN-1]", now.add(days=2), now, by))
     store.change("M-1", lambda i, now, by: i.renegotiate(1, now.add(days=3), "Jo agreed to Friday", now, by))
     out = run("show", "M-1").out

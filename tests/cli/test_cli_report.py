@@ -11,7 +11,7 @@ import re
 
 import pendulum
 
-from storage.store.folder import Store
+from storage.store import FolderStore
 
 REASON = "Dana stopped answering; Tom skipped the four-eyes check"
 
@@ -27,7 +27,7 @@ def _missed_and_closed(folder) -> None:
     """M-1: the first contact went out on time, the next promised update never did, closed with a reason."""
     start = pendulum.now("UTC").subtract(hours=3)
     at = [start]
-    store = Store.open(folder, clock=lambda: at[0], user="lena")
+    store = FolderStore.open(folder, clock=lambda: at[0], user="lena")
     store.create("Payroll file sent with old rates", "Acme", 2)  # first contact due at +30 min
     at[0] = start.add(minutes=10)
     store.change("M-1", lambda i, now, by: i.add_note("INTERNAL: Tom skipped the four-eyes check", now, by))

@@ -16,15 +16,15 @@ from pathlib import Path
 import pendulum
 
 from cli_support import snapshot
-from storage.store.folder import Store
+from storage.store import FolderStore
 from support.clock import FakeClock
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _made(folder: Path, clock: FakeClock, minutes_ago: float) -> Store:
+def _made(folder: Path, clock: FakeClock, minutes_ago: float) -> FolderStore:
     """The store, acting at ``minutes_ago`` before the instant ``clock`` reads now."""
-    return Store.open(folder, clock=FakeClock(clock.now.subtract(seconds=minutes_ago * 60)))
+    return FolderStore.open(folder, clock=FakeClock(clock.now.subtract(seconds=minutes_ago * 60)))
 
 
 def _three(folder: Path, clock: FakeClock) -> None:

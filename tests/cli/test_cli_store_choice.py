@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
-from storage.store.files import dump_tinydb, write_atomically
+from storage.store import write_atomically
+from storage.store.folder.files import dump_tinydb
 
 from cli_support import assert_one_line_error
 

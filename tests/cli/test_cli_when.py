@@ -194,7 +194,7 @@ def test_the_zone_matches_the_c_library_at_every_half_hour_of_a_year(tz, tmp_pat
         pytest.skip(f"{tz} is not on this system")
     code = (
         "import time, pendulum\n"
-        "from storage.domain.clock import local_zone, zone_problem\n"
+        "from storage.domain.localzone import local_zone, zone_problem\n"
         "zone = local_zone()\n"
         "assert zone_problem() is None\n"
         "start = int(pendulum.datetime(2026, 1, 1, tz='UTC').timestamp())\n"

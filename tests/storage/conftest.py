@@ -14,7 +14,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    """A store folder that does not exist yet (Store.open creates it)."""
+    """A store folder that does not exist yet (FolderStore.open creates it)."""
     return tmp_path / "store"
 
 

@@ -7,7 +7,7 @@ import pytest
 from storage.domain.config import load_config
 from storage.domain.ledger import NEXT_MORNING
 from storage.domain.model import DEFAULT_CADENCE_MINUTES, FIRST_CONTACT_MINUTES
-from storage.store.folder import Store
+from storage.store import FolderStore
 
 
 @pytest.mark.parametrize("text, problem", [
@@ -31,7 +31,7 @@ def test_a_span_out_of_range_names_file_line_and_key_and_keeps_the_defaults(fold
     assert config.problem.endswith("using the default cadence")
     assert config.cadence == DEFAULT_CADENCE_MINUTES and config.first_contact == FIRST_CONTACT_MINUTES
     # The store opens and creates incidents by the defaults (the old code overflowed here).
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     incident = store.create("Invoices doubled", "Acme", 1)
     assert incident.cadence_minutes == 30 and incident.next_deadline == clock.now.add(minutes=15)
 
@@ -44,21 +44,21 @@ def test_spans_combine_units_as_anywhere_else(folder, clock):
     assert config.problem is None
     assert config.cadence == {1: 90, 2: 150, 3: 90 * 1440, 4: NEXT_MORNING}
     assert (config.first_contact[1], config.first_contact[2]) == (90, 45)
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     assert store.create("t", "c", 3).next_update_after(clock.now) == clock.now.add(days=90)
 
 
 def test_a_cadence_longer_than_the_longest_span_is_refused(folder, clock):
-    from storage.domain.model import ValidationError
+    from storage.domain.parts import ValidationError
 
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     incident = store.create("t", "c", 2)
     with pytest.raises(ValidationError, match="at most 90 days"):
         store.change(incident.id, lambda i, now, by: i.set_cadence(10**9, now, by))
     with pytest.raises(ValidationError, match="up to 90 days"):
         store.create("t", "c", 2, cadence_minutes=90 * 1440 + 1)
     store.change(incident.id, lambda i, now, by: i.set_cadence(90 * 1440, now, by))
-    assert Store.open(folder, clock=clock).get(incident.id).cadence_minutes == 90 * 1440
+    assert FolderStore.open(folder, clock=clock).get(incident.id).cadence_minutes == 90 * 1440
 
 
 def test_an_unknown_table_or_key_is_said_and_ignored_and_the_rest_is_in_force(folder, clock):
@@ -70,5 +70,5 @@ def test_an_unknown_table_or_key_is_said_and_ignored_and_the_rest_is_in_force(fo
     assert config.cadence[1] == 45 and config.notify == "bell"  # what it knows is in force
     assert config.problem == (f"{path}, line 4: unknown table [mail] ignored; {path}, line 9: unknown key 'sound' "
                               "in [notifications] ignored; the rest of the file is in force")
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     assert store.create("Invoices doubled", "Acme", 1).cadence_minutes == 45

@@ -13,7 +13,7 @@ import pendulum
 import pytest
 
 from storage.domain import model
-from storage.domain.model import DamageItem
+from storage.domain.parts import DamageItem
 
 
 @pytest.fixture(autouse=True)

@@ -106,9 +106,7 @@ def test_no_storage_module_loads_textual(python, child_env):
 def test_the_folder_store_offers_every_method_of_the_interface_with_its_parameters(folder, clock):
     import inspect
 
-    from storage.store import open_store
-    from storage.store.folder import FolderStore
-    from storage.store.interface import IncidentStore
+    from storage.store import FolderStore, IncidentStore, open_store
 
     store = open_store(folder, clock=clock)
     assert isinstance(store, FolderStore) and isinstance(store, IncidentStore)

@@ -12,16 +12,16 @@ import subprocess
 import pytest
 import tinydb
 
-from storage.store.files import dump_tinydb, write_atomically
+from storage.store import FolderStore, ReadOnlyStore, write_atomically
+from storage.store.folder.files import dump_tinydb
 from storage.domain.model import SCHEMA_VERSION
-from storage.store.folder import ReadOnlyStore, Store
 
 HOSTILE = 'a"revision":5},"99":{ [/] \x1b[31m 💥'
 
 
 def first_layout_store(folder, clock, closed: int = 6, still_open: int = 2) -> dict[int, dict]:
     """A store as the first layout left it: open.json, and every closed incident in closed.json."""
-    store = Store.open(folder, clock=clock, user="ana")
+    store = FolderStore.open(folder, clock=clock, user="ana")
     for n in range(closed + still_open):
         inc = store.create(f"Incident {n} {HOSTILE}", f"Client {n % 3}", 1 + n % 4)
         clock.advance(minutes=9)
@@ -54,7 +54,7 @@ def _files(folder) -> dict[int, dict]:
 def test_the_first_open_moves_every_closed_incident_and_keeps_the_old_file(folder, clock):
     docs = first_layout_store(folder, clock)
     seen = []
-    store = Store.open(folder, clock=clock, progress=lambda done, total: seen.append((done, total)))
+    store = FolderStore.open(folder, clock=clock, progress=lambda done, total: seen.append((done, total)))
     assert _files(folder) == docs
     assert not (folder / "closed.json").exists()
     assert (folder / "closed.json.v1").exists() and (folder / "closed.json.bak").exists()
@@ -64,7 +64,7 @@ def test_the_first_open_moves_every_closed_incident_and_keeps_the_old_file(folde
     assert [i.number for i in store.open_incidents()] == [7, 8]
     assert store.get("M-3").to_dict() == docs[3]
     # The next open checks the move, then lets the old files go.
-    again = Store.open(folder, clock=clock)
+    again = FolderStore.open(folder, clock=clock)
     assert not again.warnings
     assert not (folder / "closed.json.v1").exists() and not (folder / "closed.json.bak").exists()
     assert not (folder / "closed.review.json").exists()
@@ -74,11 +74,11 @@ def test_the_first_open_moves_every_closed_incident_and_keeps_the_old_file(folde
 
 def test_a_second_move_changes_nothing(folder, clock):
     docs = first_layout_store(folder, clock)
-    Store.open(folder, clock=clock)
+    FolderStore.open(folder, clock=clock)
     before = {p.name: p.read_bytes() for p in (folder / "closed").glob("M-*.json")}
     # closed.json comes back (restored by hand): moving it again rewrites nothing, loses nothing.
     shutil.copy(folder / "closed.json.v1", folder / "closed.json")
-    Store.open(folder, clock=clock)
+    FolderStore.open(folder, clock=clock)
     assert {p.name: p.read_bytes() for p in (folder / "closed").glob("M-*.json")} == before
     assert _files(folder) == docs
 
@@ -90,7 +90,7 @@ def test_a_reopened_incident_keeps_its_open_copy(folder, clock):
     closed = json.loads((folder / "closed.json").read_text())["incidents"]["1"]
     data["incidents"]["1"] = {**closed, "status": "open", "closed_at": None}
     write_atomically(folder / "open.json", json.dumps(data))
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     assert store.get("M-1").status == "open"
     assert not (folder / "closed" / "M-1.json").exists()
     assert [r.number for r in store.review_rows()] == [2]
@@ -103,7 +103,7 @@ def test_a_closed_json_from_a_newer_mishap_is_never_moved(folder, clock):
     data["incidents"]["2"]["schema"] = SCHEMA_VERSION + 1
     newer = json.dumps(data).encode()
     path.write_bytes(newer)
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     assert store.read_only and "newer" in store.read_only_reason
     assert path.read_bytes() == newer and not (folder / "closed").exists()
     with pytest.raises(ReadOnlyStore):
@@ -115,7 +115,7 @@ def test_a_corrupt_closed_json_is_named_and_left_as_it_is(folder, clock):
     path = folder / "closed.json"
     broken = path.read_bytes()[:-40]
     path.write_bytes(broken)
-    store = Store.open(folder, clock=clock)  # the open incidents work; the closed history waits, named
+    store = FolderStore.open(folder, clock=clock)  # the open incidents work; the closed history waits, named
     assert [i.number for i in store.open_incidents()] == [3, 4]
     (warning,) = [w for w in store.warnings if "was not moved" in w]
     assert str(path) in warning and "not valid JSON" in warning
@@ -127,13 +127,13 @@ def test_a_corrupt_closed_json_is_named_and_left_as_it_is(folder, clock):
 
 MOVER = r'''
 import sys
-from storage.store.folder import Store
+from storage.store import FolderStore
 
 def progress(done, total):
     print("moved", done, total, flush=True)
 
 print("ready", flush=True)
-Store.open(sys.argv[1], progress=progress)
+FolderStore.open(sys.argv[1], progress=progress)
 print("finished", flush=True)
 '''
 
@@ -164,13 +164,13 @@ def test_sigkill_during_the_move_loses_nothing(tmp_path, clock, child_env, pytho
                 child.wait()
         outcomes.add("finished" if b"finished" in out else "cut short")
         # The next open finishes the move: every incident exactly once, as it was.
-        store = Store.open(folder, clock=clock)
+        store = FolderStore.open(folder, clock=clock)
         assert _files(folder) == docs, f"round {round_}: the closed history is not whole"
         assert sorted(r.number for r in store.review_rows()) == sorted(docs)
         assert [i.number for i in store.open_incidents()] == [41, 42]
         assert not (folder / "closed.json").exists()
         assert not list(folder.glob("closed/.*.tmp")) and not list(folder.glob(".*.tmp"))
         assert not list(folder.glob("closed/.tmp/*"))
-        Store.open(folder, clock=clock)
+        FolderStore.open(folder, clock=clock)
         assert not (folder / "closed.json.v1").exists()  # verified, then let go
     assert "cut short" in outcomes

@@ -11,7 +11,8 @@ from storage.domain.metrics import longest_silence, open_periods, summarize
 from storage.domain.patterns import Pattern, find_patterns, kind_words, significant_words
 from storage.domain.review_row import review_row
 from storage.domain.spans import compact_span
-from storage.domain.model import Cost, new_incident
+from storage.domain.model import new_incident
+from storage.domain.parts import Cost
 from storage.readers.review_query import ReviewQuery, parse_severities, sort_rows
 
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="UTC")

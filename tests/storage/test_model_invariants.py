@@ -8,9 +8,10 @@ import pendulum
 import pytest
 import tinydb
 
-from storage.domain.model import (DamageItem, Incident, TimelineEntry, ValidationError, new_incident)
+from storage.domain.model import Incident, new_incident
+from storage.domain.parts import DamageItem, TimelineEntry, ValidationError
 from storage.domain.playbook import DEFAULT_PHASES, steps_of
-from storage.store.folder import NotFound, Store, StoreError, parse_id
+from storage.store import FolderStore, NotFound, StoreError, parse_id
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def store(backend):
 @pytest.fixture
 def folder_store(folder, clock):
     """A folder store, for what is about its files (which file a closed incident lives in)."""
-    return Store.open(folder, clock=clock, user="ana")
+    return FolderStore.open(folder, clock=clock, user="ana")
 
 
 def _closed_ids(folder) -> list[int]:
@@ -190,7 +191,7 @@ def test_close_moves_to_closed_file_and_reopen_moves_back(folder_store, folder, 
     store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     assert _ids(folder / "open.json") == [b.number]
     assert _closed_ids(folder) == [a.number]
-    fresh = Store.open(folder, clock=clock)
+    fresh = FolderStore.open(folder, clock=clock)
     assert [i.number for i in fresh.open_incidents()] == [b.number]
     assert [i.number for i in fresh.closed_incidents()] == [a.number]
     closed = fresh.get(a.id)
@@ -200,7 +201,7 @@ def test_close_moves_to_closed_file_and_reopen_moves_back(folder_store, folder, 
     fresh.change(a.id, lambda i, now, by: i.set_status("open", now, by))
     assert _ids(folder / "open.json") == [a.number, b.number]
     assert _closed_ids(folder) == []
-    again = Store.open(folder, clock=clock)
+    again = FolderStore.open(folder, clock=clock)
     reopened = again.get(a.id)
     assert (reopened.status, reopened.closed_at) == ("open", None)
     assert reopened.next_update_due == clock.now + reopened.cadence
@@ -211,7 +212,7 @@ def test_close_moves_to_closed_file_and_reopen_moves_back(folder_store, folder, 
 
 def _crash_mid_close(folder, clock, *, closed_written: bool) -> tuple[int, int]:
     """Leave the store as a close that died between its two writes would."""
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     a, b = store.create("a", "c", 2), store.create("b", "c", 2)
     store.change(a.id, lambda i, now, by: i.add_note("before closing", now, by))
     closing = store.get(a.id)
@@ -229,7 +230,7 @@ def _crash_mid_close(folder, clock, *, closed_written: bool) -> tuple[int, int]:
 @pytest.mark.parametrize("closed_written", [False, True])
 def test_a_close_cut_short_is_finished_on_open(folder, clock, closed_written):
     a, b = _crash_mid_close(folder, clock, closed_written=closed_written)
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     assert [i.number for i in store.open_incidents()] == [b]
     assert [i.number for i in store.closed_incidents()] == [a]
     assert _ids(folder / "open.json") == [b]
@@ -240,7 +241,7 @@ def test_a_close_cut_short_is_finished_on_open(folder, clock, closed_written):
 
 
 def test_a_close_cut_short_is_finished_by_a_running_store(folder, clock):
-    running = Store.open(folder, clock=clock)
+    running = FolderStore.open(folder, clock=clock)
     a, b = _crash_mid_close(folder, clock, closed_written=False)
     running.change(b, lambda i, now, by: i.add_note("meanwhile", now, by))
     assert [i.number for i in running.open_incidents()] == [b]
@@ -255,7 +256,7 @@ def test_a_reopen_cut_short_keeps_the_open_copy(folder_store, folder, clock):
     closed_copy = closed_file.read_bytes()
     store.change(a.id, lambda i, now, by: i.set_status("open", now, by))
     closed_file.write_bytes(closed_copy)  # the removal of its closed file never happened
-    again = Store.open(folder, clock=clock)
+    again = FolderStore.open(folder, clock=clock)
     assert again.get(a.id).status == "open"
     assert again.closed_incidents() == []
     b = again.create("b", "c", 2)
@@ -272,7 +273,7 @@ def test_closed_incidents_stay_changeable(folder_store, folder, clock):
     open_before = (folder / "open.json").read_bytes()
     store.change(a.id, lambda i, now, by: setattr(i, "lessons", "review before send"))
     assert (folder / "open.json").read_bytes() == open_before  # only its closed file was rewritten
-    got = Store.open(folder).get(a.id)
+    got = FolderStore.open(folder).get(a.id)
     assert (got.status, got.lessons, got.timeline[-1].kind) == ("closed", "review before send", "edit")
 
 

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from storage.store import StoreError, open_store
-from storage.store.postgres import PostgresStore
+from storage.store.postgres.store import PostgresStore
 from storage.store.postgres import schema
 from support.pg_fixtures import admin
 from support.pg_server import TEAMMATE, TEAMMATE_PASSWORD
@@ -50,7 +50,7 @@ def test_the_timeline_refuses_update_and_delete(pg_url, pg_admin, clock):
 def test_a_row_held_too_long_says_someone_else_is_changing_it(pg_url, pg_admin, clock):
     store = open_store(pg_url, clock=clock)
     store.create("a", "c", 2)
-    store.lock_timeout = "300ms"  # the product waits 4 s; the message is the same
+    store.session.lock_timeout = "300ms"  # the product waits 4 s; the message is the same
     with pg_admin.transaction():
         pg_admin.execute("SELECT 1 FROM incidents WHERE number = 1 FOR UPDATE")
         with pytest.raises(StoreError, match="^someone else is changing M-1, try again$"):
@@ -93,7 +93,7 @@ def test_landed_finds_a_change_that_committed(pg_url, clock):
     store = open_store(pg_url, clock=clock)
     store.create("a", "c", 2)
     token = psycopg.connect(pg_url).execute("SELECT change FROM timeline").fetchone()[0]
-    assert store._landed("M-1", token) and not store._landed("M-1", "no-such-change")
+    assert store.session.landed("M-1", token) and not store.session.landed("M-1", "no-such-change")
 
 
 async def test_the_listener_resyncs_after_its_connection_is_killed(pg_url, pg_admin, clock):
@@ -225,7 +225,7 @@ def test_postgres_urls_of_both_spellings_and_from_the_environment(pg_url, monkey
 def test_the_postgres_store_offers_every_method_of_the_interface_with_its_parameters(pg_url):
     import inspect
 
-    from storage.store.interface import IncidentStore
+    from storage.store import IncidentStore
 
     store = open_store(pg_url)
     assert isinstance(store, IncidentStore)

@@ -11,7 +11,7 @@ from storage.domain.model import new_incident
 from storage.domain.urgency import by_urgency, seconds_until, urgency_key
 from storage.readers.status import (DuePromise, PromiseBook, due_promises, open_promises, overdue_promises,
                                     words_change_in)
-from storage.store.glance import open_incident
+from storage.store import open_incident
 
 T0 = pendulum.datetime(2026, 11, 20, 14, 0, tz="UTC")
 WINDOW, WARN, DUE = timedelta(minutes=30), timedelta(minutes=5), timedelta(0)

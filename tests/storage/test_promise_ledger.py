@@ -10,14 +10,14 @@ from storage.readers.apology import check_apology
 from storage.readers.composer import SECTIONS, compose, next_update_line, prefill
 from storage.domain.config import load_config
 from storage.domain.ledger import NEXT_MORNING, next_working_morning
-from storage.domain.model import DamageItem, PreventionAction, ValidationError
-from storage.store.folder import Store
+from storage.domain.parts import DamageItem, PreventionAction, ValidationError
+from storage.store import FolderStore
 
 BERLIN = pendulum.timezone("Europe/Berlin")
 
 
 def test_cadence_per_severity_and_first_contact_from_discovery(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     expected = {1: (30, 15), 2: (60, 30), 3: (240, 120), 4: (NEXT_MORNING, 480)}
     for severity, (cadence, first) in expected.items():
         inc = store.create(f"sev {severity}", "Acme", severity, discovered_at=clock.now.subtract(minutes=5))
@@ -29,13 +29,13 @@ def test_cadence_per_severity_and_first_contact_from_discovery(folder, clock):
 def test_config_file_overrides_cadence_and_first_contact(folder, clock):
     folder.mkdir()
     (folder / "config.toml").write_text('[cadence]\n2 = "45m"\n3 = "2h"\n[first_contact]\n2 = "20m"\n')
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("t", "c", 2)
     assert inc.cadence_minutes == 45 and inc.next_deadline == clock.now.add(minutes=20)
     assert store.create("t", "c", 3).cadence_minutes == 120
     # and per incident
     store.change(inc.id, lambda i, now, by: i.set_cadence(15, now, by))
-    assert Store.open(folder, clock=clock).get(inc.id).cadence_minutes == 15
+    assert FolderStore.open(folder, clock=clock).get(inc.id).cadence_minutes == 15
 
 
 @pytest.mark.parametrize("text, problem", [
@@ -63,19 +63,19 @@ def test_next_working_morning_skips_the_weekend_and_keeps_local_nine():
 
 
 def test_each_update_keeps_the_last_promise_and_makes_the_next(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("t", "c", 1)  # first contact due in 15 min
     clock.advance(minutes=10)
     store.change(inc.id, lambda i, now, by: i.log_update("phone", "told them", now.add(minutes=30), now, by))
     clock.advance(minutes=35)  # five minutes late for the second
     store.change(inc.id, lambda i, now, by: i.log_update("email", "again", now.add(minutes=30), now, by))
-    promises = Store.open(folder, clock=clock).get(inc.id).promises
+    promises = FolderStore.open(folder, clock=clock).get(inc.id).promises
     assert [p.state(clock.now) for p in promises] == ["kept", "kept late", "open"]
     assert promises[1].broken_at == clock.now.subtract(minutes=5)
 
 
 def test_renegotiation_needs_a_reason_and_late_renegotiation_stays_broken(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("t", "c", 2)
     store.change(inc.id, lambda i, now, by: i.add_promise("Fix deployed", now.add(hours=3), now, by))
     with pytest.raises(ValidationError, match="only with a reason"):
@@ -85,14 +85,14 @@ def test_renegotiation_needs_a_reason_and_late_renegotiation_stays_broken(folder
     assert fix.broken_at is None and fix.due == clock.now.add(hours=5)
     clock.advance(hours=6)  # missed the renegotiated time, then moved it again
     store.change(inc.id, lambda i, now, by: i.renegotiate(1, now.add(days=1), "client agreed to Monday", now, by))
-    fix = Store.open(folder, clock=clock).get(inc.id).promises[1]
+    fix = FolderStore.open(folder, clock=clock).get(inc.id).promises[1]
     assert fix.broken_at == clock.now.subtract(hours=1) and fix.state(clock.now) == "broken"
     assert [r.reason for r in fix.renegotiations] == ["client agreed to 17:00", "client agreed to Monday"]
     assert store.get(inc.id).timeline[-1].text.startswith("Renegotiated: Fix deployed")
 
 
 def test_mark_broken_records_once_and_the_nearest_promise_drives_the_countdown(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("t", "c", 3)  # first contact in 2 h
     store.change(inc.id, lambda i, now, by: i.add_promise("Credit note", now.add(minutes=40), now, by))
     assert store.get(inc.id).next_deadline == clock.now.add(minutes=40)
@@ -102,22 +102,22 @@ def test_mark_broken_records_once_and_the_nearest_promise_drives_the_countdown(f
     assert [p.text for p in broken] == ["Credit note"]
     entries = len(store.get(inc.id).timeline)
     assert store.change(inc.id, lambda i, now, by: i.mark_broken(now)) == []
-    assert len(Store.open(folder, clock=clock).get(inc.id).timeline) == entries
+    assert len(FolderStore.open(folder, clock=clock).get(inc.id).timeline) == entries
 
 
 def test_closing_releases_open_promises_and_keeps_broken_ones(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("t", "c", 1)
     store.change(inc.id, lambda i, now, by: i.add_promise("Credit note", now.add(days=2), now, by))
     clock.advance(minutes=20)  # first contact missed
     store.change(inc.id, lambda i, now, by: i.close(now, by, reason="duplicate of M-0"))
-    closed = Store.open(folder, clock=clock).get(inc.id)
+    closed = FolderStore.open(folder, clock=clock).get(inc.id)
     assert [p.state(clock.now) for p in closed.promises] == ["broken", "released"]
     assert closed.next_deadline is None
 
 
 def test_reminders_ring_when_overdue_then_every_ten_minutes(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("t", "c", 1)
     watch = OverdueWatch()
     assert watch.crossed(store.open_incidents(), clock.now) == []
@@ -132,7 +132,7 @@ def test_reminders_ring_when_overdue_then_every_ten_minutes(folder, clock):
 
 
 def test_already_overdue_at_start_reminds_after_ten_minutes(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     store.create("t", "c", 1)
     clock.advance(minutes=30)
     watch = OverdueWatch()
@@ -171,7 +171,7 @@ def test_apology_check_leaves_owning_apologies_alone(text):
 
 
 def test_composer_prefill_and_finished_text(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("Invoices sent twice", "Acme", 2, client_contact="Jo Park (finance)")
     store.change(inc.id, lambda i, now, by: i.add_damage(DamageItem("March invoices", "billed twice", 2, "confirmed"), now, by))
     store.change(inc.id, lambda i, now, by: i.complete_step(10, now, by, note="billing run stopped"))

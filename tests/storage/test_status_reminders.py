@@ -10,7 +10,7 @@ from storage.domain.config import parse_config
 from storage.domain.model import new_incident
 from storage.readers.reminders import OVERDUE, SOON, STILL_OVERDUE, ReminderThrottle
 from storage.readers.status import (due_promises, json_rows, plain_line, title_text, tmux_line, tmux_safe)
-from storage.store.glance import open_incident
+from storage.store import open_incident
 
 T0 = pendulum.datetime(2026, 11, 20, 14, 0, tz="UTC")
 

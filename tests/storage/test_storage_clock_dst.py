@@ -5,9 +5,10 @@ from __future__ import annotations
 import pendulum
 import pytest
 
-from storage.domain.clock import (Countdown, CountdownState, clock_face, countdown_state, human_span,
-                           local_clock, local_stamp, parse_when, relative)
-from storage.store.folder import Store
+from storage.domain.clock import (Countdown, CountdownState, clock_face, countdown_state, local_clock, local_stamp,
+                                  parse_when, relative)
+from storage.domain.spans import human_span
+from storage.store import FolderStore
 
 NY, BERLIN = "America/New_York", "Europe/Berlin"
 UTC = "UTC"
@@ -129,7 +130,7 @@ def test_iso_text_is_read_in_the_users_zone():
 def test_first_client_deadline_is_computed_on_utc_instants(folder, clock):
     # Severity 1: first contact due 15 minutes after discovery, at 01:55 EST on the spring morning.
     clock.set(pendulum.datetime(2026, 3, 8, 1, 55, tz=NY))
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("Wrong report sent", "ACME", 1)
     assert inc.next_update_due == pendulum.datetime(2026, 3, 8, 7, 10, tz=UTC)
     assert local_clock(inc.next_update_due, clock(), NY) == "03:10"
@@ -138,14 +139,15 @@ def test_first_client_deadline_is_computed_on_utc_instants(folder, clock):
     clock.advance(minutes=10)
     nxt = parse_when("30m", clock(), NY)
     store.change(inc.id, lambda i, now, by: i.log_update("phone", "told them", nxt, now, by))
-    again = Store.open(folder, clock=clock).get(inc.id)
+    again = FolderStore.open(folder, clock=clock).get(inc.id)
     assert again.next_update_due == pendulum.datetime(2026, 3, 8, 7, 35, tz=UTC)
     assert local_clock(again.next_update_due, clock(), NY) == "03:35"
     assert Countdown.at(again.next_update_due, clock(), again.cadence, NY).relative == "in 30 min"
 
 
 def test_log_update_in_the_repeated_hour_compares_instants():
-    from storage.domain.model import ValidationError, new_incident
+    from storage.domain.model import new_incident
+    from storage.domain.parts import ValidationError
 
     now = pendulum.datetime(2026, 11, 1, 5, 45, tz=UTC).in_timezone(NY)  # 01:45 EDT
     inc = new_incident(1, "t", "c", 2, now, [])

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from storage.store.files import CorruptFile, file_signature, write_atomically
+from storage.store import CorruptFile, FolderStore, ReadOnlyStore, StoreError, write_atomically
+from storage.store.folder.files import file_signature
 from storage.domain.model import SCHEMA_VERSION
-from storage.store.folder import ReadOnlyStore, Store, StoreError
 
 
 def _doc(store_folder: Path, clock, **overrides) -> dict:
     """A valid incident document, as the store writes it, with some fields overridden."""
     scratch = store_folder.parent / "scratch"
-    doc = Store.open(scratch, clock=clock).create("t", "c", 2).to_dict()
+    doc = FolderStore.open(scratch, clock=clock).create("t", "c", 2).to_dict()
     doc.update(overrides)
     return doc
 
@@ -64,7 +64,7 @@ def test_bad_open_file_is_refused_and_untouched(case, folder, clock):
     bad = make(_doc(folder, clock))
     (folder / "open.json").write_bytes(bad)
     with pytest.raises(CorruptFile) as caught:
-        Store.open(folder, clock=clock)
+        FolderStore.open(folder, clock=clock)
     message = str(caught.value)
     assert str(folder / "open.json") in message
     assert problem in message
@@ -75,7 +75,7 @@ def test_bad_open_file_is_refused_and_untouched(case, folder, clock):
 
 
 def test_backup_holds_the_last_good_file_and_recovers_it(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     assert not (folder / "open.json.bak").exists()  # nothing to back up yet
     inc = store.create("Doubled order", "ACME", 2)
     store.change(inc.id, lambda i, now, by: i.add_note("first note", now, by))
@@ -87,44 +87,44 @@ def test_backup_holds_the_last_good_file_and_recovers_it(folder, clock):
 
     (folder / "open.json").write_bytes(b'{"incidents": {"1": {"schema": 1, "title": ')  # cut short
     with pytest.raises(CorruptFile) as caught:
-        Store.open(folder, clock=clock)
+        FolderStore.open(folder, clock=clock)
     assert f"A copy of the last good file is {folder / 'open.json.bak'}" in str(caught.value)
     assert (folder / "open.json.bak").read_bytes() == good
     # Following the message's advice recovers the store as of the last change that returned.
     (folder / "open.json").rename(folder / "open.json.broken")
     (folder / "open.json.bak").rename(folder / "open.json")
-    notes = [t.text for t in Store.open(folder).get(inc.id).timeline if t.kind == "note"]
+    notes = [t.text for t in FolderStore.open(folder).get(inc.id).timeline if t.kind == "note"]
     assert notes == ["first note", "second note"]
 
 
 def test_restored_backup_never_reuses_a_closed_number(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     store.create("one", "c", 2)
-    Store.open(folder, clock=clock)  # backup: M-1 open, counter at 2
+    FolderStore.open(folder, clock=clock)  # backup: M-1 open, counter at 2
     two = store.create("two", "c", 2)
     store.change(two.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     # open.json is lost and replaced by its backup, which does not know M-2.
     (folder / "open.json.bak").replace(folder / "open.json")
-    again = Store.open(folder, clock=clock)
+    again = FolderStore.open(folder, clock=clock)
     three = again.create("three", "c", 2)
     assert three.number == 3
     again.change(three.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
-    closed = {inc.number: inc.title for inc in Store.open(folder).closed_incidents()}
+    closed = {inc.number: inc.title for inc in FolderStore.open(folder).closed_incidents()}
     assert closed == {2: "two", 3: "three"}
 
 
 def test_moved_aside_open_file_never_reuses_a_closed_number(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     for title in ("one", "two"):
         inc = store.create(title, "c", 2)
         store.change(inc.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     (folder / "open.json").rename(folder / "open.json.aside")
-    fresh = Store.open(folder, clock=clock).create("three", "c", 2)
+    fresh = FolderStore.open(folder, clock=clock).create("three", "c", 2)
     assert fresh.number == 3
 
 
 def test_a_corrupt_closed_file_takes_only_its_own_incident_offline(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     a, b, c = store.create("a", "c", 2), store.create("b", "c", 2), store.create("c", "c", 2)
     for inc in (a, c):
         store.change(inc.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
@@ -133,7 +133,7 @@ def test_a_corrupt_closed_file_takes_only_its_own_incident_offline(folder, clock
     bad_file.write_bytes(bad)
     open_before = (folder / "open.json").read_bytes()
 
-    again = Store.open(folder, clock=clock)
+    again = FolderStore.open(folder, clock=clock)
     assert [i.number for i in again.open_incidents()] == [b.number]
     assert [i.number for i in again.closed_incidents()] == [c.number]  # the others still open
     assert any(str(bad_file) in w and "not valid JSON" in w for w in again.warnings)
@@ -149,11 +149,11 @@ def test_a_corrupt_closed_file_takes_only_its_own_incident_offline(folder, clock
     # Closing another incident goes on, and never touches the corrupt file.
     again.change(b.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     assert bad_file.read_bytes() == bad
-    assert sorted(r.number for r in Store.open(folder).review_rows()) == [b.number, c.number]
+    assert sorted(r.number for r in FolderStore.open(folder).review_rows()) == [b.number, c.number]
 
 
 def test_reading_closed_incidents_writes_nothing(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     a = store.create("a", "c", 2)
     store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     def files():
@@ -161,7 +161,7 @@ def test_reading_closed_incidents_writes_nothing(folder, clock):
                 for p in (folder / "closed").rglob("*") if p.is_file()}
 
     before = files()
-    reader = Store.open(folder, clock=clock)
+    reader = FolderStore.open(folder, clock=clock)
     reader.closed_incidents(), reader.get(a.id), reader.review_rows()
     assert files() == before and len(before) == 2  # M-1.json and index.log
 
@@ -171,7 +171,7 @@ def _newer(doc: dict) -> dict:
 
 
 def test_newer_schema_opens_read_only_and_refuses_writes(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     old = store.create("old", "c", 2)
     folder_doc = json.loads((folder / "open.json").read_text())
     folder_doc["incidents"]["2"] = _newer({**old.to_dict(), "number": 2})
@@ -180,7 +180,7 @@ def test_newer_schema_opens_read_only_and_refuses_writes(folder, clock):
     bak = (folder / "open.json.bak")
     good = bak.read_bytes()  # as the create left it
 
-    ro = Store.open(folder, clock=clock)
+    ro = FolderStore.open(folder, clock=clock)
     assert ro.read_only
     assert "newer" in ro.read_only_reason and str(folder / "open.json") in ro.read_only_reason
     assert [i.number for i in ro.open_incidents()] == [1]  # what this version can read is shown
@@ -189,7 +189,7 @@ def test_newer_schema_opens_read_only_and_refuses_writes(folder, clock):
     with pytest.raises(ReadOnlyStore):
         ro.change(old.id, lambda i, now, by: i.add_note("n", now, by))
     with pytest.raises(ReadOnlyStore):
-        store.change(old.id, lambda i, now, by: i.add_note("n", now, by))  # an older, open Store too
+        store.change(old.id, lambda i, now, by: i.add_note("n", now, by))  # an older, open FolderStore too
     with pytest.raises(ReadOnlyStore):
         store.create("x", "c", 2)
     assert (folder / "open.json").read_bytes() == content
@@ -197,7 +197,7 @@ def test_newer_schema_opens_read_only_and_refuses_writes(folder, clock):
 
 
 def test_newer_schema_in_closed_file_is_never_rewritten(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     a, b = store.create("a", "c", 2), store.create("b", "c", 2)
     store.change(a.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     path = folder / "closed" / "M-1.json"
@@ -206,7 +206,7 @@ def test_newer_schema_in_closed_file_is_never_rewritten(folder, clock):
     newer = json.dumps(closed).encode()
     path.write_bytes(newer)
 
-    again = Store.open(folder, clock=clock)
+    again = FolderStore.open(folder, clock=clock)
     with pytest.raises(ReadOnlyStore, match="newer"):
         again.get(a.id)
     with pytest.raises(ReadOnlyStore, match="newer"):
@@ -220,11 +220,11 @@ def test_folder_is_0700_and_files_0600(tmp_path, clock):
     old_umask = os.umask(0o022)
     try:
         folder = tmp_path / "deep" / "store"
-        store = Store.open(folder, clock=clock)
+        store = FolderStore.open(folder, clock=clock)
         inc = store.create("a", "c", 2)
         store.change(inc.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
         store.create("b", "c", 2)
-        Store.open(folder, clock=clock).closed_incidents()
+        FolderStore.open(folder, clock=clock).closed_incidents()
     finally:
         os.umask(old_umask)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
@@ -240,8 +240,8 @@ def test_folder_is_0700_and_files_0600(tmp_path, clock):
 
 
 def test_changed_is_a_cheap_signal_and_refresh_clears_it(folder, clock):
-    watcher = Store.open(folder, clock=clock)
-    writer = Store.open(folder, clock=clock)
+    watcher = FolderStore.open(folder, clock=clock)
+    writer = FolderStore.open(folder, clock=clock)
     assert not watcher.changed()
     inc = writer.create("a", "c", 2)
     assert not writer.changed()  # its own writes do not count
@@ -271,7 +271,7 @@ def test_changed_is_a_cheap_signal_and_refresh_clears_it(folder, clock):
 def test_writes_see_a_change_even_when_the_file_signature_repeats(folder, clock):
     """ext4 reuses a freed inode for the next temp file; with the same size and mtime the
     (inode, mtime, size) signature repeats although the content changed."""
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("aaaa", "c", 2)
     path = folder / "open.json"
     seen = file_signature(path)
@@ -287,52 +287,42 @@ def test_writes_see_a_change_even_when_the_file_signature_repeats(folder, clock)
     os.utime(path, ns=(seen[1], seen[1]))
     assert file_signature(path) == seen  # a different file that looks the same to os.stat
     store.change(inc.id, lambda i, now, by: i.add_note("n", now, by))
-    assert Store.open(folder).get(inc.id).title == "bbbb"  # the other writer's change survived
-
-
-def _mark_layout(folder, layout: int) -> None:
-    """open.json as a mishap of that layout wrote it."""
-    data = json.loads((folder / "open.json").read_text())
-    data["meta"]["1"]["layout"] = layout
-    (folder / "open.json").write_text(json.dumps(data))
+    assert FolderStore.open(folder).get(inc.id).title == "bbbb"  # the other writer's change survived
 
 
 def test_stale_temp_files_are_removed_on_open(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     store.create("a", "c", 2)
-    _mark_layout(folder, 2)  # a mishap of layout 2 made closed/'s temp files in closed/ itself
     (folder / "closed" / ".tmp").mkdir(parents=True)
     stale = [folder / ".open.json.k2j3h4.tmp", folder / ".closed.json.x9.tmp",
              folder / ".open.json.bak.abc.tmp",
-             folder / "closed" / ".tmp" / ".M-1.json.u7.tmp",  # a close killed before its rename
-             folder / "closed" / ".M-1.json.w3.tmp"]  # the same, by a mishap that made them in closed/
+             folder / "closed" / ".tmp" / ".M-1.json.u7.tmp"]  # a close killed before its rename
     for path in stale:
         path.write_text('{"incidents": {"1": "a full copy of client data"}}')
     unrelated = [folder / ".settings.json.q1.tmp", folder / "notes.tmp", folder / "playbook.toml"]
     for path in unrelated:
         path.write_text("not ours to delete")
-    Store.open(folder, clock=clock)
+    FolderStore.open(folder, clock=clock)
     assert not any(p.exists() for p in stale)
     assert all(p.exists() for p in unrelated)
-    assert json.loads((folder / "open.json").read_text())["meta"]["1"]["layout"] == 3  # swept once, and said
 
 
 def test_a_layout_3_store_never_lists_closed_itself(folder, clock, monkeypatch):
     """Opening after a change refreshes the backup under the lock; closed/ (ten thousand files in a
     long history) is not listed for temp files then: since layout 3 they are made in closed/.tmp."""
-    from storage.store import folder_upkeep
+    from storage.store.folder import upkeep
 
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("a", "c", 2)
     store.change(inc.id, lambda i, now, by: i.close(now, by, reason="r"))
     swept = []
-    real = folder_upkeep.remove_stale_temps
-    monkeypatch.setattr(folder_upkeep, "remove_stale_temps",
+    real = upkeep.remove_stale_temps
+    monkeypatch.setattr(upkeep, "remove_stale_temps",
                         lambda where, names=None: swept.append(where) or real(where, names))
     kill_leftover = folder / "closed" / ".tmp" / ".M-1.json.k1.tmp"
     kill_leftover.write_text("a full copy of client data")
     store.create("b", "c", 2)  # open.json differs from its .bak: the next open takes the lock
-    Store.open(folder, clock=clock)
+    FolderStore.open(folder, clock=clock)
     assert swept and folder / "closed" not in swept and folder / "closed" / ".tmp" in swept
     assert not kill_leftover.exists()
 
@@ -358,19 +348,19 @@ def test_one_handler_for_store_error_meets_every_refusal_as_one_line(folder, clo
             return str(exc)
         pytest.fail("the store did not refuse")
 
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     kept = store.create("kept", "c", 2)
     closed = store.create("closed", "c", 2)
     store.change(closed.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
     (folder / "closed" / "M-2.json").write_bytes(b'{"incidents": ')
     said = {"unknown id": refusal(lambda: store.get("M-99")),
-            "corrupt closed file": refusal(lambda: Store.open(folder, clock=clock).get(closed.id))}
+            "corrupt closed file": refusal(lambda: FolderStore.open(folder, clock=clock).get(closed.id))}
     doc = json.loads((folder / "open.json").read_text())
     doc["incidents"]["3"] = _newer({**kept.to_dict(), "number": 3})
     (folder / "open.json").write_text(json.dumps(doc))
-    said["newer schema"] = refusal(lambda: Store.open(folder, clock=clock).create("x", "c", 2))
+    said["newer schema"] = refusal(lambda: FolderStore.open(folder, clock=clock).create("x", "c", 2))
     (folder / "open.json").write_bytes(b"[]")
-    said["corrupt open file"] = refusal(lambda: Store.open(folder, clock=clock))
+    said["corrupt open file"] = refusal(lambda: FolderStore.open(folder, clock=clock))
 
     assert all("\n" not in message for message in said.values()), said  # one line each, fit for a toast
     assert "M-99" in said["unknown id"]
@@ -384,7 +374,7 @@ def test_closed_files_are_written_through_a_temp_folder_beside_them(folder, cloc
     """A close makes its temp file in closed/.tmp/, so opening never lists the whole history."""
     import tempfile
 
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("a", "c", 2)
     made = []
     real_mkstemp = tempfile.mkstemp
@@ -397,4 +387,4 @@ def test_closed_files_are_written_through_a_temp_folder_beside_them(folder, cloc
     store.change(inc.id, lambda i, now, by: i.close(now, by, reason="done"))
     assert folder / "closed" / ".tmp" in made and folder / "closed" not in made
     assert os.listdir(folder / "closed" / ".tmp") == []  # renamed into place
-    assert Store.open(folder, clock=clock).get(inc.id).is_closed
+    assert FolderStore.open(folder, clock=clock).get(inc.id).is_closed

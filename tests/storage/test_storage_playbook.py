@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storage.domain.playbook import DEFAULT_PHASES, PLAYBOOK_FILE, Phase, load_playbook, steps_of
-from storage.store.folder import Store
+from storage.store import FolderStore
 
 PRODUCT_PHASES = ["Stop", "Own", "Assess", "Escalate", "Contain", "Tell the client first",
                   "Keep them in the loop", "Fix", "Prevent", "Debrief and close"]
@@ -30,7 +30,7 @@ def test_default_is_the_ten_phases_of_the_brief_in_order(folder, clock):
     assert all(p.steps and all(s.strip() for s in p.steps) for p in DEFAULT_PHASES)
     loaded = load_playbook(folder)
     assert (loaded.phases, loaded.source, loaded.problem) == (DEFAULT_PHASES, "default", None)
-    inc = Store.open(folder, clock=clock).create("t", "c", 2)
+    inc = FolderStore.open(folder, clock=clock).create("t", "c", 2)
     assert [(s.phase, s.text) for s in inc.steps] == [(p.name, t) for p in DEFAULT_PHASES for t in p.steps]
     assert not any(s.done for s in inc.steps)
     # The phases appear in the checklist in the brief's order.
@@ -42,10 +42,10 @@ def test_default_is_the_ten_phases_of_the_brief_in_order(folder, clock):
 
 
 def test_team_playbook_replaces_the_default(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     before = store.create("before", "c", 2)
     (folder / PLAYBOOK_FILE).write_text(GOOD)
-    team = Store.open(folder, clock=clock)
+    team = FolderStore.open(folder, clock=clock)
     assert team.playbook.problem is None
     assert team.playbook.source == str(folder / PLAYBOOK_FILE)
     inc = team.create("after", "c", 2)
@@ -87,7 +87,7 @@ def test_an_unknown_key_is_said_and_ignored_never_a_reason_to_drop_the_file(text
     loaded = load_playbook(folder)
     assert loaded.phases == (Phase("A", ("a",)),) and loaded.source == str(path)
     assert loaded.problem == f"{path}, {said}; the rest of the playbook is in force"
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     assert [step.text for step in store.create("t", "c", 2).steps] == ["a"]
     assert store.playbook.problem == loaded.problem
 
@@ -107,6 +107,6 @@ def test_bad_playbook_is_refused_with_file_and_line(case, folder, clock):
     assert problem in loaded.problem
     assert loaded.problem.endswith("using the default playbook")
     # The store works on with the default, and says why.
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     assert store.playbook.problem == loaded.problem
     assert len(store.create("t", "c", 2).steps) == len(steps_of(DEFAULT_PHASES))

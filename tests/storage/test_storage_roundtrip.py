@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.clock import FakeClock
 
-from storage.domain.model import SCHEMA_VERSION, Cost, DamageItem, Incident, PreventionAction
-from storage.store.folder import Store
+from storage.domain.model import SCHEMA_VERSION, Incident
+from storage.domain.parts import Cost, DamageItem, PreventionAction
+from storage.store import FolderStore
 
 HOSTILE = [
     "[/]", "[bold]x", "[/bold]", "[link=http://x]y[/link]", "[[phase]]", "{", "}", "\\", '"', "'",
@@ -32,7 +33,7 @@ hostile_text = st.lists(
 hostile_nonblank = hostile_text.map(lambda s: s + "x" if not s.strip() else s)
 
 
-def _every_field(store: Store, clock, text: str, big: str | None = None) -> Incident:
+def _every_field(store: FolderStore, clock, text: str, big: str | None = None) -> Incident:
     """Create an incident and set every field through store.change with the model's methods."""
     inc = store.create(text, text, 1, client_contact=text,
                        happened_at=clock.now.subtract(hours=5),
@@ -117,7 +118,7 @@ def test_every_field_round_trips(backend, clock):
 
 
 def test_stock_tinydb_reads_the_files(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     a = _every_field(store, clock, "plain")
     b = store.create("second", "Client", 3)
     before = (folder / "open.json").read_bytes()
@@ -131,13 +132,13 @@ def test_stock_tinydb_reads_the_files(folder, clock):
 def test_instants_are_stored_as_utc_iso(folder, clock):
     berlin = pendulum.datetime(2026, 7, 1, 14, 5, 30, 123456, tz="Europe/Berlin")
     clock.set(berlin)
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("t", "c", 2)
     doc = json.loads((folder / "open.json").read_text())["incidents"][str(inc.number)]
     assert doc["created_at"] == "2026-07-01T12:05:30.123456+00:00"
     assert doc["schema"] == 2
     assert doc["timeline"][0]["at"] == "2026-07-01T12:05:30.123456+00:00"
-    assert Store.open(folder).get(inc.id).created_at == berlin
+    assert FolderStore.open(folder).get(inc.id).created_at == berlin
 
 
 def test_one_megabyte_text(backend, clock):

@@ -8,7 +8,7 @@ import subprocess
 ROUNDS = 5
 PER_ROUND = 20  # 100 changes per writer, as 50 notes, 10 steps and 40 new incidents
 
-# Each writer keeps one Store open for its whole run (the long-lived case with caches). It makes
+# Each writer keeps one FolderStore open for its whole run (the long-lived case with caches). It makes
 # its changes in rounds; after each round it says so and waits until the parent lets both go on.
 # So each writer's round r+1 begins after both have finished round r: the writers provably
 # interleave (each one's later writes land on top of the other's earlier ones, through a stale

@@ -10,8 +10,8 @@ import os
 import filelock
 import pytest
 
-from storage.store.files import StoreError, WriteFailed
-from storage.store.folder import LOCK_FILE, Store
+from storage.store import FolderStore, StoreError, WriteFailed
+from storage.store.folder.layout import LOCK_FILE
 
 REASON = "closed without a close-out in this test"
 
@@ -27,7 +27,7 @@ def held_lock(folder):
 
 def written_by_another(folder, clock) -> bytes:
     """A store whose .bak is out of date, as a writer killed before refreshing it (or an older mishap) leaves it."""
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("Doubled order", "ACME", 2)
     store.change(inc.id, lambda i, now, by: i.add_note("first", now, by))
     good = (folder / "open.json.bak").read_bytes()
@@ -41,7 +41,7 @@ def written_by_another(folder, clock) -> bytes:
 def test_opening_while_another_process_writes_does_not_wait(folder, clock, held_lock):
     bak = written_by_another(folder, clock)
     held_lock.acquire()
-    reader = Store.open(folder, clock=clock)  # the old code waited 10 s here, then failed
+    reader = FolderStore.open(folder, clock=clock)  # the old code waited 10 s here, then failed
     assert [t.text for t in reader.get(1).timeline if t.kind == "note"] == ["first", "second"]
     assert reader.upkeep_waiting
     assert reader.warnings == []  # ordinary contention (issue 17, item 12): the holder refreshes the backup
@@ -53,12 +53,12 @@ def test_opening_while_another_process_writes_does_not_wait(folder, clock, held_
 
 
 def test_reading_closed_incidents_while_another_process_writes(folder, clock, held_lock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("a", "c", 2)
     store.change(inc.id, lambda i, now, by: i.close(now, by, reason=REASON))
     (folder / "open.json.bak").unlink()  # opening has a backup to refresh
     held_lock.acquire()
-    reader = Store.open(folder, clock=clock)
+    reader = FolderStore.open(folder, clock=clock)
     assert reader.upkeep_waiting
     assert [i.title for i in reader.closed_incidents()] == ["a"]  # the old code waited to refresh the .bak
     assert [r.number for r in reader.review_rows()] == [1]
@@ -70,7 +70,7 @@ def test_reading_a_full_disk_is_a_warning_and_writing_names_the_file(small_disk,
     folder = small_disk.path / "store"
     written_by_another(folder, clock)
     small_disk.fill()
-    reader = Store.open(folder, clock=clock)  # the old code failed: it refreshed the .bak first
+    reader = FolderStore.open(folder, clock=clock)  # the old code failed: it refreshed the .bak first
     assert reader.get(1).title == "Doubled order"
     assert len(reader.warnings) == 1
     assert f"the backup {folder / 'open.json.bak'} was not refreshed (No space left on device)" in reader.warnings[0]
@@ -84,24 +84,24 @@ def test_reading_a_full_disk_is_a_warning_and_writing_names_the_file(small_disk,
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
     small_disk.free()
     reader.change(1, lambda i, now, by: i.add_note("third", now, by))
-    assert [t.text for t in Store.open(folder).get(1).timeline if t.kind == "note"] == ["first", "second", "third"]
+    assert [t.text for t in FolderStore.open(folder).get(1).timeline if t.kind == "note"] == ["first", "second", "third"]
 
 
 def test_a_store_path_that_is_a_file_says_so(tmp_path, clock):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("mine")
     with pytest.raises(StoreError) as caught:
-        Store.open(blocker, clock=clock)
+        FolderStore.open(blocker, clock=clock)
     assert str(caught.value) == (f"the store path {blocker} is a file, not a folder: move that file aside, "
                                  f"or give a folder with --db or MISHAP_HOME")
     with pytest.raises(StoreError, match="part of that path is a file"):
-        Store.open(blocker / "below", clock=clock)
+        FolderStore.open(blocker / "below", clock=clock)
     assert blocker.read_text() == "mine"
 
 
 @pytest.mark.parametrize("name", ["open.json", "closed"])  # a linked file, and a linked closed history
 def test_a_linked_data_file_is_written_through(folder, tmp_path, clock, name):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     first = store.create("first", "c", 2)
     store.change(first.id, lambda i, now, by: i.close(now, by, reason=REASON))
     elsewhere = tmp_path / "synced"
@@ -110,14 +110,14 @@ def test_a_linked_data_file_is_written_through(folder, tmp_path, clock, name):
     (folder / name).replace(target)
     (folder / name).symlink_to(target)
 
-    writer = Store.open(folder, clock=clock)
+    writer = FolderStore.open(folder, clock=clock)
     second = writer.create("second", "c", 2)
     writer.change(second.id, lambda i, now, by: i.close(now, by, reason=REASON))
     third = writer.create("third", "c", 2)
 
     assert (folder / name).is_symlink() and os.readlink(folder / name) == str(target)
     assert not [p for p in elsewhere.iterdir() if p.name.endswith(".tmp")]
-    again = Store.open(folder, clock=clock)
+    again = FolderStore.open(folder, clock=clock)
     assert sorted(i.title for i in again.closed_incidents()) == ["first", "second"]
     assert [i.title for i in again.open_incidents()] == [third.title]
     # What the link points at is the data: a reader of the target sees every change.
@@ -128,11 +128,11 @@ def test_a_linked_data_file_is_written_through(folder, tmp_path, clock, name):
 
 
 def test_a_link_to_nothing_is_an_error_not_an_empty_store(folder, tmp_path, clock):
-    Store.open(folder, clock=clock).create("first", "c", 2)
+    FolderStore.open(folder, clock=clock).create("first", "c", 2)
     (folder / "open.json").unlink()
     (folder / "open.json").symlink_to(tmp_path / "unmounted" / "open.json")
     with pytest.raises(StoreError) as caught:
-        Store.open(folder, clock=clock)
+        FolderStore.open(folder, clock=clock)
     assert str(caught.value) == (f"{folder / 'open.json'} is a link to {tmp_path / 'unmounted' / 'open.json'}, "
                                  f"which does not exist: reconnect the disk it is on, or remove the link to "
                                  f"start that file afresh")
@@ -140,7 +140,7 @@ def test_a_link_to_nothing_is_an_error_not_an_empty_store(folder, tmp_path, cloc
 
 
 def test_temp_files_a_killed_writer_left_next_to_a_linked_file_are_removed(folder, tmp_path, clock):
-    Store.open(folder, clock=clock).create("first", "c", 2)
+    FolderStore.open(folder, clock=clock).create("first", "c", 2)
     elsewhere = tmp_path / "synced"
     elsewhere.mkdir()
     (folder / "open.json").replace(elsewhere / "team-open.json")
@@ -149,17 +149,17 @@ def test_temp_files_a_killed_writer_left_next_to_a_linked_file_are_removed(folde
     stale.write_text('{"incidents": {}}')
     unrelated = elsewhere / ".notes.txt.x1.tmp"
     unrelated.write_text("not ours")
-    Store.open(folder, clock=clock)
+    FolderStore.open(folder, clock=clock)
     assert not stale.exists() and unrelated.exists()
 
 
 def test_a_read_only_disk_is_read_and_says_why_writes_are_refused(small_disk, clock):
-    from storage.store.folder import ReadOnlyStore
+    from storage.store import ReadOnlyStore
 
     folder = small_disk.path / "store"
-    Store.open(folder, clock=clock).create("first", "c", 2)
+    FolderStore.open(folder, clock=clock).create("first", "c", 2)
     small_disk.make_read_only()
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     assert store.get(1).title == "first" and store.warnings == []
     assert store.read_only_reason == f"{folder} is on a disk mounted read-only: opened read-only"
     with pytest.raises(ReadOnlyStore, match="mounted read-only"):

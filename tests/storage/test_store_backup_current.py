@@ -10,8 +10,8 @@ from datetime import datetime
 import filelock
 import pytest
 
-from storage.store.files import CorruptFile
-from storage.store.folder import LOCK_FILE, Store
+from storage.store import CorruptFile, FolderStore
+from storage.store.folder.layout import LOCK_FILE
 
 REASON = "closed without a close-out in this test"
 
@@ -25,7 +25,7 @@ def notes(store, number: int) -> list[str]:
 
 
 def test_every_change_that_returns_leaves_the_backup_current(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     changes = [
         lambda: store.create("Doubled order", "ACME", 2),
         lambda: store.create("Wrong VAT rate", "ACME", 3),
@@ -44,23 +44,23 @@ def test_every_change_that_returns_leaves_the_backup_current(folder, clock):
 
 
 def test_following_the_corrupt_file_advice_loses_no_change_that_returned(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     store.create("Doubled order", "ACME", 2)
-    Store.open(folder, clock=clock)  # the only refresh the old store made
+    FolderStore.open(folder, clock=clock)  # the only refresh the old store made
     for text in ("first", "second", "third"):
         store.change(1, lambda i, now, by: i.add_note(text, now, by))
     (folder / "open.json").write_bytes(b'{"incidents": {"1": {"title": "Doubled')  # spoilt by hand
     with pytest.raises(CorruptFile) as caught:
-        Store.open(folder, clock=clock)
+        FolderStore.open(folder, clock=clock)
     assert f"A copy of the last good file is {folder / 'open.json.bak'}" in str(caught.value)
     (folder / "open.json").rename(folder / "open.json.broken")  # what the message says to do
     (folder / "open.json.bak").replace(folder / "open.json")
-    assert notes(Store.open(folder, clock=clock), 1) == ["first", "second", "third"]
+    assert notes(FolderStore.open(folder, clock=clock), 1) == ["first", "second", "third"]
 
 
 def test_a_backup_that_cannot_follow_a_change_says_what_it_holds_and_from_when(small_disk, folder, clock):
     # open.json.bak kept on another disk (a link), which then turns read-only.
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     store.create("Doubled order", "ACME", 2)
     kept = small_disk.path / "open.json.bak"
     kept.write_bytes((folder / "open.json.bak").read_bytes())
@@ -69,7 +69,7 @@ def test_a_backup_that_cannot_follow_a_change_says_what_it_holds_and_from_when(s
     held = kept.read_bytes()
     small_disk.make_read_only()
     store.change(1, lambda i, now, by: i.add_note("after the backup's disk went read-only", now, by))
-    assert notes(Store.open(folder, clock=clock), 1) == ["after the backup's disk went read-only"]  # the change stands
+    assert notes(FolderStore.open(folder, clock=clock), 1) == ["after the backup's disk went read-only"]  # the change stands
     written = datetime.fromtimestamp(os.stat(kept).st_mtime).astimezone()
     assert store.warnings == [
         f"the backup {folder / 'open.json.bak'} was not refreshed (Read-only file system); it still holds an older "
@@ -88,14 +88,14 @@ def another_writer(folder):
 
 
 def test_another_mishap_writing_while_this_one_opens_is_no_warning(folder, clock, another_writer):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     store.create("Doubled order", "ACME", 2)
     # What another writer's open sees mid-change: open.json ahead of its .bak, and its temp file.
     store.change(1, lambda i, now, by: i.add_note("first", now, by))
     (folder / "open.json.bak").unlink()
     (folder / ".open.json.x7q2.tmp").write_bytes(b"{}")
     another_writer.acquire()
-    reader = Store.open(folder, clock=clock)
+    reader = FolderStore.open(folder, clock=clock)
     assert reader.upkeep_waiting  # its upkeep waits for a later open
     assert reader.warnings == []
     assert notes(reader, 1) == ["first"]
@@ -104,22 +104,22 @@ def test_another_mishap_writing_while_this_one_opens_is_no_warning(folder, clock
 
 
 def test_a_lock_that_cannot_be_taken_is_still_a_warning(folder, clock):
-    Store.open(folder, clock=clock).create("Doubled order", "ACME", 2)
+    FolderStore.open(folder, clock=clock).create("Doubled order", "ACME", 2)
     (folder / "open.json.bak").unlink()
     (folder / LOCK_FILE).unlink()
     (folder / LOCK_FILE).mkdir()  # not a lock file: nothing can write here until it is moved
-    reader = Store.open(folder, clock=clock)
+    reader = FolderStore.open(folder, clock=clock)
     assert len(reader.warnings) == 1
     assert reader.warnings[0].startswith(f"cannot take the lock {folder / LOCK_FILE} (")
 
 
 def test_a_backup_that_links_to_nothing_is_left_alone_and_the_change_stands(folder, tmp_path, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     store.create("Doubled order", "ACME", 2)
     (folder / "open.json.bak").unlink()
     (folder / "open.json.bak").symlink_to(tmp_path / "unmounted" / "open.json.bak")
     store.change(1, lambda i, now, by: i.add_note("first", now, by))  # the change is not refused for its copy
-    assert notes(Store.open(folder, clock=clock), 1) == ["first"]
+    assert notes(FolderStore.open(folder, clock=clock), 1) == ["first"]
     assert store.warnings == [
         f"the backup {folder / 'open.json.bak'} was not refreshed ({folder / 'open.json.bak'} is a link to "
         f"{tmp_path / 'unmounted' / 'open.json.bak'}, which does not exist: reconnect the disk it is on, or remove "

@@ -13,19 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from storage.store.files import CorruptFile, StoreError
-from storage.store.folder import Store
+from storage.store import CorruptFile, FolderStore, StoreError
 
 REASON = "closed without a close-out in this test"
 
 
-def close(store: Store, number: int) -> None:
+def close(store: FolderStore, number: int) -> None:
     store.change(number, lambda i, now, by: i.close(now, by, reason=REASON))
 
 
-def two_closed_one_open(folder: Path, clock) -> Store:
+def two_closed_one_open(folder: Path, clock) -> FolderStore:
     """M-1 and M-2 closed, M-3 open."""
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     for title in ("first", "second", "third"):
         store.create(title, "Client", 2)
     close(store, 1)
@@ -50,7 +49,7 @@ def test_a_bad_closed_file_is_never_rewritten_and_stops_nothing_else(folder, clo
     two_closed_one_open(folder, clock)
     bad = folder / "closed" / "M-2.json"
     spoiled = spoil(bad, 2, severity=9)
-    again = Store.open(folder, clock=clock)
+    again = FolderStore.open(folder, clock=clock)
     for change in (lambda i, now, by: i.reopen(now, by, "one more thing"),
                    lambda i, now, by: i.add_note("a note after closing", now, by)):
         before = files(folder)
@@ -63,11 +62,11 @@ def test_a_bad_closed_file_is_never_rewritten_and_stops_nothing_else(folder, clo
     close(again, 3)
     again.change(1, lambda i, now, by: i.reopen(now, by, "one more thing"))
     assert bad.read_bytes() == spoiled
-    assert sorted(r.number for r in Store.open(folder, clock=clock).review_rows()) == [3]
+    assert sorted(r.number for r in FolderStore.open(folder, clock=clock).review_rows()) == [3]
 
 
 def test_closing_over_a_bad_closed_file_of_the_same_number_is_refused(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     store.create("one", "Client", 2)
     (folder / "closed").mkdir()
     bad = folder / "closed" / "M-1.json"
@@ -76,35 +75,35 @@ def test_closing_over_a_bad_closed_file_of_the_same_number_is_refused(folder, cl
         close(store, 1)
     assert str(bad) in str(caught.value)
     assert bad.read_text() == '{"incidents": {"1": '
-    assert Store.open(folder, clock=clock).get(1).status == "open"
+    assert FolderStore.open(folder, clock=clock).get(1).status == "open"
 
 
 def test_a_bad_open_file_never_becomes_its_backup(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     store.create("first", "Client", 2)
-    Store.open(folder, clock=clock)  # upkeep: open.json, read whole and good, becomes the .bak
+    FolderStore.open(folder, clock=clock)  # upkeep: open.json, read whole and good, becomes the .bak
     good = (folder / "open.json.bak").read_bytes()
     assert good == (folder / "open.json").read_bytes()
     spoil(folder / "open.json", 1, severity=9)
     for _ in range(2):
         with pytest.raises(CorruptFile) as caught:
-            Store.open(folder, clock=clock)
+            FolderStore.open(folder, clock=clock)
         assert f"A copy of the last good file is {folder / 'open.json.bak'}" in str(caught.value)
     assert (folder / "open.json.bak").read_bytes() == good  # still the good copy the message names
     (folder / "open.json.bak").replace(folder / "open.json")
-    assert [i.title for i in Store.open(folder, clock=clock).open_incidents()] == ["first"]
+    assert [i.title for i in FolderStore.open(folder, clock=clock).open_incidents()] == ["first"]
 
 
 @pytest.mark.parametrize("token", ["Infinity", "-Infinity", "NaN", "1e999"])
 def test_non_finite_numbers_in_open_json_are_corrupt_data(folder, clock, token):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     store.create("t", "c", 2)
     path = folder / "open.json"
     raw = path.read_bytes().replace(b'"revision":0}', b'"revision":' + token.encode() + b"}")
     assert token.encode() in raw
     path.write_bytes(raw)
     with pytest.raises(CorruptFile) as caught:
-        Store.open(folder, clock=clock)
+        FolderStore.open(folder, clock=clock)
     message = str(caught.value)
     assert str(path) in message and f"incidents.1.revision is {token}: not a finite number" in message
     assert path.read_bytes() == raw
@@ -120,7 +119,7 @@ def test_non_finite_numbers_in_a_closed_file_are_corrupt_data(folder, clock):
     raw = data.replace('"credits":0', '"credits":NaN', 1).encode()
     assert raw != data.encode()
     path.write_bytes(raw)
-    reader = Store.open(folder, clock=clock)
+    reader = FolderStore.open(folder, clock=clock)
     expected = r"incidents\.1\.cost\.credits is NaN: not a finite number"
     for read in (lambda: reader.get(1), lambda: reader.change(1, lambda i, now, by: i.add_note("n", now, by))):
         with pytest.raises(CorruptFile, match=expected):
@@ -133,12 +132,12 @@ def test_non_finite_numbers_in_a_closed_file_are_corrupt_data(folder, clock):
 
 
 def test_a_store_never_writes_a_number_it_could_not_read_back(folder, clock):
-    from storage.domain.model import Cost
+    from storage.domain.parts import Cost
 
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("t", "c", 2)
     before = files(folder)
     with pytest.raises(StoreError, match="not finite"):
         store.change(inc.id, lambda i, now, by: i.set_cost(Cost(1, float("inf"), 50), now, by))
     assert files(folder) == before
-    assert Store.open(folder, clock=clock).get(inc.id).cost.credits == 0
+    assert FolderStore.open(folder, clock=clock).get(inc.id).cost.credits == 0

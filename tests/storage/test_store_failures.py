@@ -12,10 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.domain.model import SCHEMA_VERSION
-from storage.store.closed_history import ClosedHistory
-from storage.store.files import StoreError, WriteFailed
-from storage.store.folder import Store
+from storage.store import FolderStore, StoreError, WriteFailed
 from support.read_only import ReadOnlyFolders
 
 REASON = "closed without a close-out in this test"
@@ -44,14 +41,14 @@ def every_file(folder: Path) -> dict[str, bytes]:
 
 def where_is(folder: Path, clock, number: int) -> tuple[str, bool, bool]:
     """As a fresh process sees incident ``number``: its status, whether listed open, whether listed closed."""
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     return (store.get(number).status, number in [i.number for i in store.open_incidents()],
             number in [i.number for i in store.closed_incidents()])
 
 
-def two_open_one_closed(folder: Path, clock) -> Store:
+def two_open_one_closed(folder: Path, clock) -> FolderStore:
     """M-1 closed (so closed/ exists), M-2 and M-3 open."""
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     for title in ("first", "second", "third"):
         store.create(title, "Client", 2)
     close(store, 1)
@@ -118,13 +115,13 @@ def test_a_close_cut_short_after_its_closed_file_is_undone_by_the_next_open(fold
     store = two_open_one_closed(folder, clock)
     closing = store.get(2)
     closing.close(clock.now, "ana", reason=REASON)
-    history = ClosedHistory(folder, SCHEMA_VERSION)
-    history.write(closing.to_dict())  # the close's first write, as the killed process left it
-    history.record_closed(closing.to_dict())
+    killed = FolderStore(folder, clock=clock)  # the parts of the process that was killed
+    killed.history.write(closing.to_dict())  # the close's first write, as the killed process left it
+    killed.review_index.record_closed(closing.to_dict())
     open_before = (folder / "open.json").read_bytes()
     assert json.loads(open_before)["incidents"]["2"]["status"] == "open"
 
-    again = Store.open(folder, clock=clock)
+    again = FolderStore.open(folder, clock=clock)
     assert again.get(2).status == "open" and 2 in [i.number for i in again.open_incidents()]
     assert not (folder / "closed" / "M-2.json").exists()  # the leftover is gone
     assert [i.number for i in again.closed_incidents()] == [1]
@@ -142,4 +139,4 @@ def test_a_returned_close_and_reopen_leave_nothing_for_the_next_open_to_finish(f
     reopen(store, 1)
     assert json.loads((folder / "open.json").read_bytes())["incidents"].keys() == {"1", "3"}
     assert not (folder / "closed" / "M-1.json").exists()
-    assert not Store.open(folder, clock=clock).upkeep_waiting
+    assert not FolderStore.open(folder, clock=clock).upkeep_waiting

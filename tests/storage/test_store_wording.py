@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage.store.files import CorruptFile
-from storage.store.folder import Store
+from storage.store import CorruptFile, FolderStore
 
 
 @pytest.mark.parametrize("raw, said", [
@@ -18,7 +17,7 @@ def test_where_json_stopped_is_said_once(folder, clock, raw, said):
     folder.mkdir()
     (folder / "open.json").write_bytes(raw)
     with pytest.raises(CorruptFile) as caught:
-        Store.open(folder, clock=clock)
+        FolderStore.open(folder, clock=clock)
     assert caught.value.problem == said
     assert f"Cannot open {folder / 'open.json'}: {said}. Nothing was changed." in str(caught.value)
     assert " at at " not in str(caught.value)

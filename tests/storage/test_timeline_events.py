@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from storage.store.files import write_atomically
+from storage.store import FolderStore, write_atomically
 from storage.domain.metrics import open_periods
 from storage.domain.review_row import review_row
-from storage.domain.model import SCHEMA_VERSION, Cost, Incident
+from storage.domain.model import SCHEMA_VERSION, Incident
+from storage.domain.parts import Cost
 from storage.domain.parts import EVENTS
-from storage.store.folder import Store
 
 
 def _worked(store, clock):
@@ -33,7 +33,7 @@ def _worked(store, clock):
 
 
 def test_every_entry_names_its_event_and_audience(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = _worked(store, clock)
     doc = json.loads((folder / "closed" / f"M-{inc.number}.json").read_text())["incidents"][str(inc.number)]
     assert doc["schema"] == SCHEMA_VERSION == 2
@@ -57,7 +57,7 @@ def _as_schema_1(doc: dict) -> dict:
 
 
 def test_a_schema_1_document_is_read_with_its_events_inferred(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = _worked(store, clock)
     new = inc.to_dict()
     old = _as_schema_1(new)
@@ -69,7 +69,7 @@ def test_a_schema_1_document_is_read_with_its_events_inferred(folder, clock):
 
 
 def test_a_schema_1_store_is_upgraded_on_its_next_change(folder, clock):
-    store = Store.open(folder, clock=clock)
+    store = FolderStore.open(folder, clock=clock)
     inc = store.create("t", "c", 2)
     store.change(inc.id, lambda i, now, by: i.add_note("before the upgrade", now, by))
     path = folder / "open.json"
@@ -77,7 +77,7 @@ def test_a_schema_1_store_is_upgraded_on_its_next_change(folder, clock):
     data["incidents"][str(inc.number)] = _as_schema_1(data["incidents"][str(inc.number)])
     data["meta"]["1"]["schema"] = 1
     write_atomically(path, json.dumps(data))
-    again = Store.open(folder, clock=clock)
+    again = FolderStore.open(folder, clock=clock)
     assert not again.read_only
     again.change(inc.id, lambda i, now, by: i.add_note("after", now, by))
     doc = json.loads(path.read_text())["incidents"][str(inc.number)]

@@ -9,7 +9,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from storage.readers.export import render_markdown
-from storage.domain.model import ChecklistStep, DamageItem, new_incident
+from storage.domain.model import new_incident
+from storage.domain.parts import ChecklistStep, DamageItem
 from storage.domain.visible import json_text, visible
 
 BIDI_CONTROLS = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]

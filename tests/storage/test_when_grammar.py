@@ -5,7 +5,8 @@ from __future__ import annotations
 import pendulum
 import pytest
 
-from storage.domain.clock import MAX_AHEAD_DAYS, parse_when, read_when, span_minutes, when_help
+from storage.domain.clock import parse_when, read_when, when_help
+from storage.domain.spans import MAX_AHEAD_DAYS, span_minutes
 
 BERLIN, NY, UTC = "Europe/Berlin", "America/New_York", "UTC"
 NOW = pendulum.datetime(2026, 11, 23, 9, 0, tz=UTC)  # Monday 10:00 in Berlin
@@ -172,7 +173,7 @@ def posix_new_york(monkeypatch):
     """TZ as a POSIX rule (New York's) in this process: the zone the C library answers for."""
     import time
 
-    from storage.domain.clock import local_zone
+    from storage.domain.localzone import local_zone
 
     monkeypatch.setenv("TZ", "EST5EDT,M3.2.0,M11.1.0")
     time.tzset()

@@ -36,7 +36,7 @@ def pg_server():
     except (NoServer, OSError) as exc:
         pytest.fail(f"cannot start a PostgreSQL server for the tests: {exc}", pytrace=False)
     try:
-        from storage.store.postgres import PostgresStore
+        from storage.store.postgres.store import PostgresStore
 
         with admin(server) as conn:
             conn.execute(f"CREATE DATABASE {TEMPLATE}")

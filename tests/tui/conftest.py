@@ -8,7 +8,7 @@ import pytest
 from tui_support import START, ObservedApp
 
 import tui.app
-from storage.store.folder import Store
+from storage.store import FolderStore
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +48,7 @@ def folder(tmp_path):
 
 @pytest.fixture
 def store(folder, clock):
-    return Store.open(folder, clock=clock, user="ana")
+    return FolderStore.open(folder, clock=clock, user="ana")
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.widgets import Static
 
 import tui.app
-from storage.store.folder import Store
-from storage.domain.model import DamageItem
+from storage.store import FolderStore
+from storage.domain.parts import DamageItem
 from tui.screens.board import BoardScreen
 from tui.screens.modals import ConfirmModal
 from tui.widgets.row_table import RowTable
@@ -97,7 +97,7 @@ async def test_change_from_another_process_reaches_the_board_through_the_watcher
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        other = Store.open(folder, clock=clock, user="bob")
+        other = FolderStore.open(folder, clock=clock, user="bob")
         other.create("Added elsewhere", "Other Co", 3)
         # No tick: the store's watcher (one worker over store.changes()) brings it.
         await until(pilot, lambda: any("Added elsewhere" in t for t in _board_titles(app)),

@@ -9,7 +9,8 @@ from textual.widgets import Input, Label, TextArea
 from tui_support import close_one, reread, settle, table_rows, toasts, until
 
 import tui.screens.composer
-from storage.store.folder import LOCK_FILE, Store
+from storage.store import FolderStore
+from storage.store.folder.layout import LOCK_FILE
 from tui.messages import StoreChanged, Tick
 from tui.screens.closed_view import ClosedIncidentScreen
 from tui.screens.composer import ComposerScreen
@@ -51,7 +52,7 @@ async def test_another_process_write_reaches_a_listening_screen_through_the_watc
         await pilot.pause()
         screen = Listening()
         await app.push_screen(screen)
-        Store.open(folder, clock=clock, user="bob").create("Added elsewhere", "Other Co", 3)
+        FolderStore.open(folder, clock=clock, user="bob").create("Added elsewhere", "Other Co", 3)
         await until(pilot, lambda: ("store", None) in screen.heard, "the watcher told the screen")
         assert [i.title for i in app.store.open_incidents()] == ["Added elsewhere"]
         assert not [kind for kind, _ in screen.heard if kind == "tick"]  # the watcher, not the tick
@@ -134,7 +135,7 @@ async def test_a_refused_reopen_keeps_the_reason_typed(store, make_app, folder, 
         assert isinstance(form, TextForm)
         await pilot.press(*"Calder found more")
         # Meanwhile another console reopens it: ours is refused, and says why.
-        Store.open(folder, clock=clock, user="bob").change("M-1", lambda i, now, by: i.reopen(now, by, "bob"))
+        FolderStore.open(folder, clock=clock, user="bob").change("M-1", lambda i, now, by: i.reopen(now, by, "bob"))
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is form

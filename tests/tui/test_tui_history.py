@@ -7,8 +7,8 @@ import shutil
 
 from textual.widgets import Label
 
-from storage.store.closed_history import INDEX_FILE, JOURNAL_FILE
-from storage.store.folder import Store
+from storage.store.folder.layout import INDEX_FILE, JOURNAL_FILE
+from storage.store import FolderStore
 from tui.screens.review import ReviewScreen
 from tui_support import screen_text, settle, until
 
@@ -50,7 +50,7 @@ async def test_a_first_review_reads_every_file_showing_progress_then_keeps_an_in
         assert any(m and m.startswith("Reading the closed incidents for the first time: 30 of 30") for m in shown)
         assert not screen.query_one("#review-problem", Label).display  # gone once the rows are in
         assert (folder / "closed" / INDEX_FILE).exists()  # written by the build's worker: the next review reads it
-    assert not Store.open(folder).review_needs_build()
+    assert not FolderStore.open(folder).review_needs_build()
 
 
 async def test_a_corrupt_closed_file_is_named_and_the_rest_reviewed(store, folder, make_app):
@@ -72,7 +72,7 @@ async def test_a_close_in_another_process_appears_in_the_open_review(store, fold
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await _review(app, pilot)
         assert len(screen.all_rows) == 2
-        other = Store.open(folder, clock=clock, user="lena")
+        other = FolderStore.open(folder, clock=clock, user="lena")
         inc = other.create("Closed elsewhere", "Client 9", 2)
         other.change(inc.id, lambda i, now, by: i.close(now, by, reason="closed for the test"))
         await until(pilot, lambda: len(screen.all_rows) == 3, "the review shows the close made elsewhere")
@@ -92,4 +92,4 @@ async def test_a_first_review_leaves_the_console_free_while_it_reads(store, fold
         screen = await _review(app, pilot)
         assert len(screen.all_rows) == 250
         assert "250 closed" in screen_text(app)
-    assert not Store.open(folder).review_needs_build()
+    assert not FolderStore.open(folder).review_needs_build()

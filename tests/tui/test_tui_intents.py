@@ -1,6 +1,6 @@
 """A key does what the screen showed, even when another console changed the disk meanwhile.
 
-Each test opens the workspace, changes the incident through a second Store on the same folder
+Each test opens the workspace, changes the incident through a second FolderStore on the same folder
 (another console or process), and only then presses the key. The console's once-a-second
 re-read is held off, so its screen is still the one the user decided on.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Label
 
-from storage.domain.model import DamageItem
-from storage.store.folder import Store
+from storage.domain.parts import DamageItem
+from storage.store import FolderStore
 from tui.screens.incident import IncidentScreen
 from tui.screens.modals import PickerModal
 from tui.widgets.row_table import RowTable
@@ -35,7 +35,7 @@ def incident(store):
 @pytest.fixture
 def lena(folder, clock):
     """The other console."""
-    return Store.open(folder, clock=clock, user="lena")
+    return FolderStore.open(folder, clock=clock, user="lena")
 
 
 async def open_workspace(app, pilot) -> IncidentScreen:

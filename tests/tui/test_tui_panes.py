@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, TextArea
 
-from storage.domain.model import DamageItem
-from storage.store.folder import Store
+from storage.domain.parts import DamageItem
+from storage.store import FolderStore
 from tui.screens.close import CloseForm
 from tui.screens.composer import ComposerScreen
 from tui.screens.incident import CLOSED_LOOK, IncidentScreen
@@ -29,7 +29,7 @@ def incident(store):
 @pytest.fixture
 def lena(folder, clock):
     """Another console on the same folder."""
-    return Store.open(folder, clock=clock, user="lena")
+    return FolderStore.open(folder, clock=clock, user="lena")
 
 
 async def open_workspace(app, pilot) -> IncidentScreen:

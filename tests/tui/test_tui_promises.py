@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 import tui.screens.composer
-from storage.domain.model import DamageItem
+from storage.domain.parts import DamageItem
 from tui.screens.composer import ComposerScreen
 from tui.screens.incident import IncidentScreen
 from tui.screens.modals import PickerModal

@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 from textual.widgets import Input, Label, Select
 
-from storage.store.folder import Store
+from storage.store import FolderStore
 from tui.screens.closed_view import ClosedIncidentScreen
 from tui.screens.export_form import ExportForm
 from tui.screens.incident import IncidentScreen
@@ -244,7 +244,7 @@ async def test_a_close_by_another_process_appears(history, make_app, folder, clo
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_review(app, pilot)
-        other = Store.open(folder, clock=clock, user="bo")
+        other = FolderStore.open(folder, clock=clock, user="bo")
         clock.advance(minutes=1)
         other.change("M-4", lambda i, now, by: i.close(now, by, reason="from a script"))
         await until(pilot, lambda: ids(screen)[0] == "M-4", "the review shows the close made elsewhere")
@@ -252,7 +252,8 @@ async def test_a_close_by_another_process_appears(history, make_app, folder, clo
 
 
 async def test_hundreds_of_rows_scroll_and_open_the_right_one(store, clock, make_app, folder):
-    from storage.store.files import dump_tinydb, write_atomically
+    from storage.store import write_atomically
+    from storage.store.folder.files import dump_tinydb
 
     close_one(store, clock, "Template", "Client", 2)
     doc = store.get("M-1").to_dict()

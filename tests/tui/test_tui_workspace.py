@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Digits, Input, Label, TextArea
 
-from storage.store.folder import Store
+from storage.store import FolderStore
 from tui.screens.incident import IncidentScreen
 from tui.screens.composer import ComposerScreen
 from tui.screens.modals import DamageForm, PickerModal, QuestionForm, TextForm
@@ -260,7 +260,7 @@ async def test_tab_moves_between_panes(incident, make_app):
 
 
 async def test_write_failure_is_shown_and_screen_shows_disk(incident, make_app, folder, monkeypatch):
-    import storage.store.files
+    import storage.store.folder.open_file
 
     def disk_full(path, text):
         raise OSError(28, "No space left on device")
@@ -268,7 +268,7 @@ async def test_write_failure_is_shown_and_screen_shows_disk(incident, make_app, 
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_workspace(app, pilot)
-        monkeypatch.setattr(storage.store.files, "write_atomically", disk_full)
+        monkeypatch.setattr(storage.store.folder.open_file, "write_atomically", disk_full)
         await pilot.press("space")
         await pilot.pause()
         assert any("No space left" in t for t in toasts(app))
@@ -281,7 +281,7 @@ async def test_incident_changed_elsewhere_redraws_workspace(incident, make_app, 
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_workspace(app, pilot)
-        other = Store.open(folder, clock=clock, user="bob")
+        other = FolderStore.open(folder, clock=clock, user="bob")
         other.change(incident.number, lambda inc, now, by: inc.add_note("from the other terminal", now, by))
         await until(pilot, lambda: table_rows(screen.query_one("#timeline-table", RowTable))[0][1]
                     == "from the other terminal", "the workspace redrawn with the other terminal's note")

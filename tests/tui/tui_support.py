@@ -21,8 +21,8 @@ from textual.widgets import DataTable
 
 from tui.widgets.row_table import RowTable
 
-from storage.domain.model import Cost
-from storage.store.folder import Store
+from storage.domain.parts import Cost
+from storage.store import FolderStore
 from tui.app import WATCH_GROUP, MishapApp
 
 SIZE = (120, 36)  # snapshots and screenshots are taken at this pinned size
@@ -56,9 +56,9 @@ def notices(app: ObservedApp) -> list[bytes]:
     return [data for data in app.written if not data.startswith((b"\x1b]0;", b"\x1b[22;", b"\x1b[23;"))]
 
 
-def reread(folder, clock=None) -> Store:
-    """A fresh Store on the same folder: what is really on disk."""
-    return Store.open(folder, clock=clock or FakeClock(START), user="check")
+def reread(folder, clock=None) -> FolderStore:
+    """A fresh FolderStore on the same folder: what is really on disk."""
+    return FolderStore.open(folder, clock=clock or FakeClock(START), user="check")
 
 
 def table_rows(table: DataTable | RowTable) -> list[list[str]]:
@@ -85,9 +85,9 @@ def toasts(app: ObservedApp) -> list[str]:
     return [str(n.message) for n in app.raised]
 
 
-def seed(store: Store, clock: FakeClock) -> list:
+def seed(store: FolderStore, clock: FakeClock) -> list:
     """A small, fixed set of incidents for snapshots (times come from the fake clock)."""
-    from storage.domain.model import DamageItem
+    from storage.domain.parts import DamageItem
 
     payroll = store.create("Payroll file sent with last month's rates", "Acme Ltd", 1, client_contact="Dana Reyes")
     store.change(payroll.number, lambda inc, now, by: inc.complete_step(0, now, by))

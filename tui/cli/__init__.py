@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None, *, clock=None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     if not getattr(args, "light", False):  # the light commands show no local time, and skip pendulum
-        from storage.domain.clock import zone_problem
+        from storage.domain.localzone import zone_problem
 
         if zone_problem():
             warn(zone_problem())
@@ -150,8 +150,8 @@ def _expected(exc: Exception) -> bool:
     StoreError is looked up only if its module is loaded: raising one loaded it, and the
     light commands must not load the store to find out.
     """
-    files = sys.modules.get("storage.store.files")
-    return isinstance(exc, (UserError, ValueError)) or (files is not None and isinstance(exc, files.StoreError))
+    errors = sys.modules.get("storage.store.errors")
+    return isinstance(exc, (UserError, ValueError)) or (errors is not None and isinstance(exc, errors.StoreError))
 
 
 def _start_console(db: str | None) -> int:
@@ -166,8 +166,7 @@ def _start_console(db: str | None) -> int:
 
 
 def _console(db: str | None) -> int:
-    from storage.store.folder import default_folder
-    from storage.store.where import POSTGRES_SCHEMES
+    from storage.store import POSTGRES_SCHEMES, default_folder
 
     named = db or os.environ.get("MISHAP_DB", "")
     folder = named if named.startswith(POSTGRES_SCHEMES) else default_folder(db)

@@ -1,6 +1,6 @@
 """Subcommands for shell prompts, status bars and cron: ``status`` and ``overdue``.
 
-Both read only open.json, with :func:`storage.store.glance.glance`: no lock, no upkeep, no
+Both read only open.json, with :func:`storage.store.folder.glance.glance`: no lock, no upkeep, no
 closed history, no pendulum, so ``mishap status`` can run on every prompt.
 """
 
@@ -60,8 +60,7 @@ def _open_incidents(args):
     """
     import os
 
-    from storage.store.glance import Glance, glance, open_incident
-    from storage.store.where import POSTGRES_SCHEMES, store_folder
+    from storage.store import POSTGRES_SCHEMES, Glance, glance, open_incident, store_folder
 
     if (args.db or os.environ.get("MISHAP_DB", "")).startswith(POSTGRES_SCHEMES):
         # A database: its open incidents through the store (one query); no closed history either.

@@ -70,7 +70,7 @@ def _open_table(incidents, now) -> list[str]:
 
 
 def _closed_table(incidents, now) -> list[str]:
-    from storage.domain.clock import human_span
+    from storage.domain.spans import human_span
 
     if not incidents:
         return ["No closed incidents."]

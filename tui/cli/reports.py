@@ -88,7 +88,7 @@ def run_export(args) -> int:
         return 0
     import os
 
-    from storage.store.files import inside_store, write_atomically
+    from storage.store import inside_store, write_atomically
 
     path = Path(args.output).expanduser()
     if path.is_dir():

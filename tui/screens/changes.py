@@ -10,14 +10,14 @@ from typing import Any, Callable
 from pendulum import DateTime
 from textual.screen import ModalScreen
 
-from storage.domain.model import Incident, Unchanged
-from storage.store import rules
-from storage.store.files import StoreError
+from storage.domain.model import Incident
+from storage.domain.parts import Unchanged
+from storage.store import StoreError, apply_change
 
 from ..text import clip
 from .modals import FormModal
 
-Change = Callable[[Incident, DateTime, str], Any]  # what App.write (and Store.change) apply
+Change = Callable[[Incident, DateTime, str], Any]  # what App.write (and IncidentStore.change) apply
 
 
 def call(method: str, *args, **kwargs) -> Change:
@@ -33,8 +33,8 @@ class Writes:
         self.app = app
         self.number = number
 
-    def intend(self, change: Change, done: str | None = None) -> None:
-        """Write an intent taken from what the screen showed; say so if the disk already had it (or moved on).
+    def change(self, change: Change, done: str | None = None) -> None:
+        """Write a change decided from what the screen showed; say so if the disk already had it (or moved on).
 
         A refused write is shown by the app, and the screens redrawn from the disk.
         """
@@ -71,7 +71,7 @@ class Writes:
                 stored = app.store.get(number)
             except (StoreError, OSError):
                 return  # our copy is out of date: the write itself says what is wrong
-            rules.apply_change(stored.to_dict(), change(value), app.now(), app.store.user)
+            apply_change(stored.to_dict(), change(value), app.now(), app.store.user)
 
         form.check = dry_run
 

@@ -19,10 +19,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, TextArea
 
-from storage.domain.clock import local_zone, parse_when
+from storage.domain.clock import parse_when
+from storage.domain.localzone import local_zone
 from storage.domain.closing import CloseOutDraft
-from storage.store.files import StoreError
-from storage.domain.model import Cost, Incident, PreventionAction, ValidationError
+from storage.store import StoreError
+from storage.domain.model import Incident
+from storage.domain.parts import Cost, PreventionAction, ValidationError
 
 from ..commands import bindings
 from ..text import clip, literal

@@ -18,11 +18,12 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
-from storage.domain.clock import compact_span, local_stamp
+from storage.domain.clock import local_stamp
+from storage.domain.spans import compact_span
 from storage.domain.model import Incident
 from storage.domain.patterns import Pattern
 from storage.readers.report import Report, build_report
-from storage.store.files import StoreError
+from storage.store import StoreError
 
 from ..messages import StoreChanged
 from ..store_access import WriteResult
@@ -208,18 +209,15 @@ class ClosedIncidentScreen(Screen):
         self.app.push_screen(ExportForm(self.export, self.incident.id, store_folder=self.app.store.folder), written)
 
     async def export(self, path: Path, audience: str) -> WriteResult:
-        """Write the report for ``audience`` to ``path``, off the event loop; the form shows a refusal."""
-        import asyncio
-
+        """Write the report for ``audience`` to ``path``, through the write path; the form shows a refusal."""
         from storage.readers.export import markdown
-        from storage.store.files import write_atomically
 
         internal = self.report
         report = internal if audience == internal.audience else build_report(self.incident, audience)
         # backslashreplace: a lone surrogate in stored text is written as its escape, not refused.
         data = markdown(report).encode("utf-8", "backslashreplace")
         try:
-            await asyncio.to_thread(write_atomically, path, data)
+            await self.app.save_file(path, data)
         except StoreError as exc:
             return WriteResult(False, message=str(exc))  # it names the file and the way out already
         except OSError as exc:

@@ -21,7 +21,6 @@ from storage.readers.apology import check_apology
 from storage.domain.clock import read_when
 from storage.domain.zones import both_zones
 from storage.readers.composer import SECTIONS, compose, holding, next_update_line, prefill
-from storage.store.files import write_atomically
 from storage.domain.model import Incident
 
 from ..commands import bindings
@@ -243,7 +242,8 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
         self.app.copy_to_clipboard(self.text())
         self.app.notify("Update copied to the clipboard", timeout=3, markup=False)
 
-    def action_save_file(self) -> None:
+    async def action_save_file(self) -> None:
+        # Awaited, so the key is done when the file is (the write itself is on the store thread).
         name = self.query_one("#file", Input).value.strip()
         if not name:
             self.show_error("name the file to save to")
@@ -253,7 +253,7 @@ class ComposerScreen(FocusInView, ModalScreen[bool]):
             self.show_error(f"{path} exists already: choose another name")
             return
         try:
-            write_atomically(path, self.text())
+            await self.app.save_file(path, self.text())
         except OSError as exc:
             self.show_error(f"could not write {path}: {exc}")
             return

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
 from storage.readers.report import AUDIENCES
-from storage.store.files import inside_store
+from storage.store import inside_store
 
 from .modals import FormModal, _labelled
 

@@ -123,7 +123,7 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
 
     def on_step_toggled(self, asked: StepToggled) -> None:
         # No toast on success: the tick mark and the timeline entry are the confirmation.
-        self.writes.intend(call("complete_step" if asked.done else "reopen_step", asked.step))
+        self.writes.change(call("complete_step" if asked.done else "reopen_step", asked.step))
 
     def on_step_note_asked(self, asked: StepNoteAsked) -> None:
         step = self.incident.steps[asked.step]
@@ -131,7 +131,7 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
                                          required=False), lambda note: call("set_step_note", asked.step, note))
 
     def on_damage_state_set(self, asked: DamageStateSet) -> None:
-        self.writes.intend(call("set_damage_state", asked.index, asked.state, shown=asked.shown))
+        self.writes.change(call("set_damage_state", asked.index, asked.state, shown=asked.shown))
 
     def on_damage_edit_asked(self, asked: DamageEditAsked) -> None:
         item = self.incident.damage[asked.index]
@@ -142,7 +142,7 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
         self.writes.ask(lambda: QuestionForm(question), lambda text: call("answer_question", asked.index, text))
 
     def on_promise_kept(self, asked: PromiseKept) -> None:
-        self.writes.intend(call("keep_promise", asked.index), "Promise kept")
+        self.writes.change(call("keep_promise", asked.index), "Promise kept")
 
     def on_promise_move_asked(self, asked: PromiseMoveAsked) -> None:
         what = self.incident.promises[asked.index].text
@@ -163,13 +163,13 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
 
     def action_cadence(self) -> None:
         shown = self.incident.cadence_minutes  # what the picker highlights: the cadence moved from
-        self.writes.pick(cadence_picker(shown), lambda value: self.writes.intend(
+        self.writes.pick(cadence_picker(shown), lambda value: self.writes.change(
             call("set_cadence", int(value), shown=shown), f"Client updates: {cadence_words(int(value))}"))
 
     def action_first_learned(self) -> None:
         shown = self.incident.first_learned_by
         self.writes.pick(first_learned_picker(shown),
-                         lambda value: self.writes.intend(call("set_first_learned", value, shown=shown)))
+                         lambda value: self.writes.change(call("set_first_learned", value, shown=shown)))
 
     def action_status(self) -> None:
         shown = self.incident.status  # what the picker highlights: the status moved from
@@ -178,7 +178,7 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
             if status == "closed" and not self.closed:
                 self.action_close_incident()  # closing goes through the close-out form
             else:
-                self.writes.intend(call("set_status", status, shown=shown), f"Status is now {status}")
+                self.writes.change(call("set_status", status, shown=shown), f"Status is now {status}")
 
         self.writes.pick(status_picker(shown), picked)
 

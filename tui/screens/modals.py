@@ -22,8 +22,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, TextArea
 from textual.widgets.option_list import Option
 
-from storage.store.files import StoreError
-from storage.domain.model import DAMAGE_STATES, STATUSES, DamageItem, OpenQuestion, ValidationError
+from storage.store import StoreError
+from storage.domain.model import STATUSES
+from storage.domain.parts import DAMAGE_STATES, DamageItem, OpenQuestion, ValidationError
 from storage.domain.zones import client_zone
 
 from ..commands import bindings

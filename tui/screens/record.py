@@ -77,7 +77,7 @@ class RecordKeys:
             self.app.notify("No open promise: nothing to snooze", severity="warning", markup=False)
             return
         promise = self.incident.promises[index]
-        self.writes.pick(snooze_picker(promise.text), lambda minutes: self.writes.intend(
+        self.writes.pick(snooze_picker(promise.text), lambda minutes: self.writes.change(
             call("snooze_reminder", index, int(minutes)),
             f"Reminders quiet for {minutes} min; the promise is still due and the countdown runs on"))
 

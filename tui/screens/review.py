@@ -1,12 +1,13 @@
 """The review of closed incidents: one row each with its metrics, sortable, filterable, summarised.
 
-Rows come from the store's fast path (``Store.review_rows``: metrics computed from the raw
+Rows come from the store's fast path (``IncidentStore.review_rows``: metrics computed from the raw
 documents and kept on disk), and the table draws only the rows on screen, so 10,000 closed
 incidents open, sort and filter as fast as ten. An incident is parsed in full only when opened.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -19,8 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label
 from textual.worker import get_current_worker
 
-from storage.domain.clock import local_zone
-from storage.store.files import StoreError
+from storage.domain.localzone import local_zone
+from storage.store import StoreError
 from storage.domain.metrics import Summary, summarize
 from storage.domain.patterns import Pattern
 from storage.domain.review_row import ReviewRow
@@ -41,6 +42,12 @@ ROWS_ACTIONS = ("filter", "sort", "reverse", "patterns")  # keys that mean nothi
 
 def _percent(share: float | None) -> str:
     return "—" if share is None else f"{share:.0%}"
+
+
+def _read_review(reader, progress) -> tuple:
+    """(rows, patterns, problems, None) from a store handle of the review's own (slow the first time)."""
+    rows = reader.review_rows(progress=progress)
+    return rows, reader.review_patterns(), reader.review_problems(), None
 
 
 def summary_text(summary: Summary, total: int) -> str:
@@ -215,39 +222,39 @@ class ReviewScreen(Screen):
         self._loaded = True
         self.refresh_rows()
 
-    @work(thread=True, exclusive=True, group="review-build")
-    def _build_rows(self) -> None:
-        # A reader of its own on the same store: the console's store stays free meanwhile (its
-        # gate is not held for the seconds this takes, so the board, the tick and the watcher go
-        # on, and the progress below can reach the screen). The index it keeps is what the
-        # console's store then reads in a moment.
-        from storage.store import open_store
+    @work(exclusive=True, group="review-build")
+    async def _build_rows(self) -> None:
+        # A reader of its own on the same store, reading in a thread of its own: the console's
+        # store stays free meanwhile (its gate is not held for the seconds this takes, so the
+        # board, the tick and the watcher go on, and the progress below can reach the screen).
+        # Opening it and keeping the index it built go through the write path; that index is
+        # what the console's store then reads in a moment.
+        app = self.app
 
         def progress(done: int, total: int) -> None:
             self._status = f"Reading the closed incidents for the first time: {done:,} of {total:,} …"
-            self.app.call_from_thread(self._show_problem)
+            app.call_from_thread(self._show_problem)
 
         try:
-            store = open_store(self.app.spec, clock=self.app.clock, user=self.app.store.user)
+            reader = await app.open_reader()
             try:
-                rows = store.review_rows(progress=progress)
-                result = (rows, store.review_patterns(), store.review_problems(), None)
-                store.save_review_index()
+                result = await asyncio.to_thread(_read_review, reader, progress)
+                await app.save_review_index(reader)
             finally:
-                store.close()
+                reader.close()
         except (StoreError, OSError) as exc:
             result = ([], {}, [], f"Cannot read the closed incidents: {exc}")
-        self.app.call_from_thread(self._show_rows, *result)
+        self._show_rows(*result)
 
     def on_screen_resume(self) -> None:
         # Back from a view that may have reopened one: the rows as the store has them now.
         if self._loaded:
             self.reload()
 
-    @work(thread=True, exclusive=True, group="review-index")
-    def _save_index(self) -> None:
-        # Off the event loop: writing the index is for the next process, not for this screen.
-        self.app.store.save_review_index()
+    @work(exclusive=True, group="review-index")
+    async def _save_index(self) -> None:
+        # Through the write path: the index is for the next process, not for this screen.
+        await self.app.save_review_index()
 
     def on_store_changed(self, message: StoreChanged) -> None:
         """Another process (or we) may have closed or reopened an incident: the rows as the store has them now

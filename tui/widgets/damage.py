@@ -8,7 +8,8 @@ from pendulum import DateTime
 from rich.text import Text
 from textual.message import Message
 
-from storage.domain.model import DAMAGE_STATES, Incident
+from storage.domain.model import Incident
+from storage.domain.parts import DAMAGE_STATES
 
 from ..commands import bindings
 from ..text import clip

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Label
 
-from storage.domain.clock import human_span
+from storage.domain.spans import human_span
 from storage.domain.model import SEVERITY_NAMES, Incident
 
 from ..text import clip

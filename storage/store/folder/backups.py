@@ -20,8 +20,10 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from .files import CorruptFile, WriteFailed, backup_path, write_atomically
-from ..domain.model import Incident, ValidationError
+from ...domain.model import Incident
+from ...domain.parts import ValidationError
+from ..errors import WriteFailed
+from .files import backup_path, corrupt_file, write_atomically
 
 
 def check_incident(path: Path, number: int, doc: dict) -> Incident:
@@ -29,9 +31,9 @@ def check_incident(path: Path, number: int, doc: dict) -> Incident:
     try:
         incident = Incident.from_dict(doc)
     except ValidationError as exc:
-        raise CorruptFile(path, f"document {number} is not a valid incident ({exc})") from None
+        raise corrupt_file(path, f"document {number} is not a valid incident ({exc})") from None
     if incident.number != number:
-        raise CorruptFile(path, f"document {number} holds incident {incident.id}")
+        raise corrupt_file(path, f"document {number} holds incident {incident.id}")
     return incident
 
 

@@ -1,4 +1,4 @@
-"""A TinyDB folder store as one end of ``mishap migrate`` (see storage.store.copy).
+"""A TinyDB folder store as one end of ``mishap migrate`` (see storage.store.migrate).
 
 Writes hold the store's lock for the whole copy. Closed incidents are written without a
 sync each (as the first-layout move does) and synced once at the end; a copy cut short is
@@ -7,16 +7,15 @@ simply run again.
 
 from __future__ import annotations
 
-import os
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Iterator
 
-from tinydb.table import Document
-
-from .common import TEAM_FILES
-from .files import StoreError, fsync_folder, write_atomically
-from .folder import FolderStore
-from .folder_layout import DRAFTS_TABLE
+from ...domain.model import Incident
+from ..base import TEAM_FILES
+from ..errors import StoreError
+from .files import write_atomically
+from .store import FolderStore
 
 
 class FolderSide:
@@ -25,21 +24,22 @@ class FolderSide:
     def __init__(self, folder: str | Path):
         self.store = FolderStore.open(folder, user="mishap migrate")
         self.location = self.store.location
-        self._guard = None
+        self._held: ExitStack | None = None  # the lock, from the first write to ``finish``
 
     def _lock(self) -> None:
-        if self._guard is None:
-            self.store._writable()
-            self._guard = self.store._locked()
-            self._guard.__enter__()
-            self.store._sync_locked()
+        if self._held is None:
+            self.store.writable()
+            held = ExitStack()
+            held.enter_context(self.store.writer_lock())
+            self._held = held
+            self.store.sync_locked()
 
     def incidents(self) -> Iterator[dict]:
         """Open incidents as stored, then every closed file; an unreadable one stops the copy, named."""
         store = self.store
-        yield from list(store._open_docs.values())
+        yield from list(store.open_file.docs.values())
         for number, doc, problem in store.history.documents():
-            if number in store._open_docs:
+            if number in store.open_file.docs:
                 continue  # a reopen cut short: the open copy wins
             if problem is not None:
                 raise StoreError(f"{problem}; nothing after it was copied")
@@ -47,9 +47,7 @@ class FolderSide:
 
     def drafts(self) -> list[dict]:
         """Every saved draft."""
-        if self.store._open_db is None:
-            return []
-        return [dict(doc) for doc in self.store._open_db.table(DRAFTS_TABLE).all()]
+        return self.store.open_file.drafts()
 
     def team_files(self) -> dict[str, str]:
         """playbook.toml and config.toml, those in the folder."""
@@ -62,8 +60,8 @@ class FolderSide:
 
     def existing(self, number: int) -> dict | None:
         """Incident ``number`` as stored here (open or closed), or None."""
-        if number in self.store._open_docs:
-            return self.store._open_docs[number]
+        if number in self.store.open_file.docs:
+            return self.store.open_file.docs[number]
         return self.store.history.read(number)
 
     def put(self, doc: dict, replaces: dict | None) -> None:
@@ -72,24 +70,17 @@ class FolderSide:
         store = self.store
         number = doc["number"]
         if replaces is not None:
-            from ..domain.model import Incident
-
-            store._save_locked(Incident.from_dict(doc), was_closed=number not in store._open_docs)
+            store.moves.save(Incident.from_dict(doc), was_closed=number not in store.open_file.docs)
         elif doc["status"] == "closed":
             store.history.write(doc, durable=False)
-            store.history.record_closed(doc)
+            store.review_index.record_closed(doc)
         else:
-            store._open_table().insert(Document(doc, doc_id=number))
-            store._after_open_write()
-            from ..domain.model import Incident
-
-            store._open_docs[number], store._open[number] = doc, Incident.from_dict(doc)
+            store.open_file.insert(Incident.from_dict(doc), doc)
 
     def put_draft(self, doc: dict) -> None:
         """Keep the draft as it is."""
         self._lock()
-        self.store._open_db.table(DRAFTS_TABLE).upsert(Document(doc, doc_id=doc["number"]))
-        self.store._after_open_write()
+        self.store.open_file.put_draft(doc)
 
     def put_team_file(self, name: str, body: str) -> None:
         """Write the team file into the folder."""
@@ -99,19 +90,15 @@ class FolderSide:
     def count_past(self, number: int) -> None:
         """Raise the folder's counter above ``number`` (never lower it)."""
         self._lock()
-        meta = self.store._open_db.table("meta").get(doc_id=1) or {}
-        if (meta.get("next_number") or 1) <= number:
-            self.store._write_meta(number + 1)
-            self.store._after_open_write()
+        if (self.store.open_file.counter() or 1) <= number:
+            self.store.open_file.write_counter(number + 1)
 
     def finish(self) -> None:
         """Sync the closed files written without a sync, and let go of the lock."""
-        if self._guard is None:
+        if self._held is None:
             return
         try:
-            if self.store.history.path.exists():
-                os.sync()
-                fsync_folder(self.store.history.path)
+            self.store.history.sync_all()
         finally:
-            self._guard.__exit__(None, None, None)
-            self._guard = None
+            held, self._held = self._held, None
+            held.close()

@@ -1,41 +1,29 @@
-"""Durable JSON files: atomic replace, fsync, stale temp cleanup, and TinyDB's storage API.
+"""Durable files: atomic replace, fsync, stale temp cleanup, and reading TinyDB's JSON safely.
 
-TinyDB's own JSONStorage rewrites its file in place, so a kill mid-write leaves
-half a file. Here every write goes to a temporary file in the same folder, is
-fsynced, renamed over the old file, and the folder is fsynced too.
+A file is never rewritten in place (TinyDB's own JSONStorage does that, so a kill mid-write
+leaves half a file): every write goes to a temporary file in the same folder, is fsynced,
+renamed over the old file, and the folder is fsynced too. Standard library only.
 """
 
 from __future__ import annotations
 
-import errno
 import glob
 import json
 import math
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
-from tinydb.storages import Storage
+from ..errors import CorruptFile, StoreError, WriteFailed, is_known_write_failure
+from .layout import CLOSED_DIR, CLOSED_FILE
 
 TEMP_SUFFIX = ".tmp"
 
 
-class StoreError(Exception):
-    """Something about the store prevents the operation; the message says what to do."""
-
-
-class CorruptFile(StoreError):
-    """A data file is unreadable or not a mishap store; it is left untouched."""
-
-    def __init__(self, path: Path, problem: str):
-        self.path = Path(path)
-        self.problem = problem
-        super().__init__(f"Cannot open {self.path}: {problem}. Nothing was changed. {recovery_hint(self.path)}")
-
-
-_CLOSED_FILE = re.compile(r"M-(\d+)\.json")
+def corrupt_file(path: Path, problem: str) -> CorruptFile:
+    """The error for a data file that cannot be read, with what to do about it (see ``recovery_hint``)."""
+    return CorruptFile(path, problem, recovery_hint(Path(path)))
 
 
 def recovery_hint(path: Path) -> str:
@@ -45,7 +33,7 @@ def recovery_hint(path: Path) -> str:
     drops only that one, so the advice says so rather than offering an empty store.
     """
     backup = backup_path(path)
-    closed = _CLOSED_FILE.fullmatch(path.name) if path.parent.name == "closed" else None
+    closed = CLOSED_FILE.match(path.name) if path.parent.name == CLOSED_DIR else None
     if closed:
         ident = f"M-{closed[1]}"
         copy = (f"A copy to restore it from is {backup}." if backup.exists()
@@ -55,37 +43,6 @@ def recovery_hint(path: Path) -> str:
         return (f"A copy of the last good file is {backup}: move {path.name} aside and copy the backup in "
                 f"its place to recover.")
     return f"No backup exists: move {path.name} aside to start an empty store, or repair it by hand."
-
-
-class WriteFailed(StoreError, OSError):
-    """A file could not be written: disk full, no permission, read-only disk; the old one is intact.
-
-    An OSError too, so callers that resynchronise after a failed write keep doing so.
-    """
-
-    def __init__(self, path: Path, cause: OSError):
-        super().__init__(cause.errno, cause.strerror or str(cause), str(path))
-        self.path = Path(path)
-        self.way_out = way_out(cause, self.path.parent) or "check the disk"
-        self.message = f"could not write {self.path}: {cause.strerror or cause} ({self.way_out}); the file was left as it was"
-
-    def __str__(self) -> str:
-        return self.message
-
-
-_WAY_OUT = {
-    errno.ENOSPC: "the disk is full: free some space on it and try again",
-    errno.EDQUOT: "your disk quota is used up: free some space and try again",
-    errno.EACCES: "check that you may write to {folder}",
-    errno.EPERM: "check that you may write to {folder}",
-    errno.EROFS: "the disk is mounted read-only",
-}
-
-
-def way_out(cause: OSError, folder: Path) -> str | None:
-    """What to do about a write that ``cause`` refused in ``folder`` (a full disk, no permission), if known."""
-    advice = _WAY_OUT.get(cause.errno)
-    return advice.format(folder=folder) if advice else None
 
 
 def backup_path(path: Path) -> Path:
@@ -179,7 +136,7 @@ def write_atomically(path: Path, text: str | bytes, *, temp_dir: Path | None = N
     except WriteFailed:
         raise
     except OSError as exc:
-        if exc.errno in _WAY_OUT:
+        if is_known_write_failure(exc):
             raise WriteFailed(path, exc) from exc
         # Anything else keeps its type, but names the file asked for, not the temp file.
         raise type(exc)(exc.errno, exc.strerror, str(path)) from exc
@@ -327,62 +284,29 @@ def json_problem(exc: json.JSONDecodeError) -> str:
 def parse_tinydb_bytes(path: Path, raw: bytes) -> dict[str, dict[str, Any]]:
     """Parse the bytes of a TinyDB JSON file read from ``path`` and check their shape."""
     if not raw.strip():
-        raise CorruptFile(path, "the file is empty")
+        raise corrupt_file(path, "the file is empty")
     try:
         data = loads_data(raw)
     except UnicodeDecodeError as exc:
-        raise CorruptFile(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise corrupt_file(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise CorruptFile(path, f"not valid JSON ({json_problem(exc)})") from None
+        raise corrupt_file(path, f"not valid JSON ({json_problem(exc)})") from None
     except NotFinite:
-        raise CorruptFile(path, f"{_where_not_finite(raw)}: not a finite number") from None
+        raise corrupt_file(path, f"{_where_not_finite(raw)}: not a finite number") from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise CorruptFile(path, f"not valid data ({exc})") from None
+        raise corrupt_file(path, f"not valid data ({exc})") from None
     if not isinstance(data, dict):
-        raise CorruptFile(path, f"not a TinyDB document file (top level is a {type(data).__name__})")
+        raise corrupt_file(path, f"not a TinyDB document file (top level is a {type(data).__name__})")
     for table, docs in data.items():
         if not isinstance(docs, dict):
-            raise CorruptFile(path, f"not a TinyDB document file (table {table!r} is not an object)")
+            raise corrupt_file(path, f"not a TinyDB document file (table {table!r} is not an object)")
         for key, doc in docs.items():
             # isascii: str.isdigit() accepts "²" and other digits int() refuses.
             if not (key.isascii() and key.isdigit()) or not isinstance(doc, dict):
-                raise CorruptFile(path, f"not a TinyDB document file (table {table!r}, document {key!r})")
+                raise corrupt_file(path, f"not a TinyDB document file (table {table!r}, document {key!r})")
     return data
 
 
 def dump_tinydb(data: dict) -> str:
     """Serialise TinyDB tables the way stock TinyDB can read them back (never NaN or Infinity)."""
     return json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
-
-
-class AtomicJSONStorage(Storage):
-    """A TinyDB storage that writes atomically and durably, and re-reads only when the file changed."""
-
-    def __init__(self, path: str | Path, **_: Any):
-        self.path = Path(path)
-        self._signature: tuple[int, int, int] | None = None
-        self._text: str | None = None
-
-    def read(self) -> dict[str, dict[str, Any]] | None:
-        signature = file_signature(self.path)
-        if signature is None:
-            return None
-        if signature != self._signature or self._text is None:
-            data = read_tinydb_file(self.path)
-            self._text = dump_tinydb(data)
-            self._signature = signature
-            return data
-        # A fresh copy each time: TinyDB mutates what it reads before writing it back.
-        return json.loads(self._text)
-
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        try:
-            text = dump_tinydb(data)
-        except ValueError:  # a NaN or an infinity: the file would be unreadable afterwards
-            raise StoreError(f"not written to {self.path}: a number in it is not finite (NaN or infinity)") from None
-        write_atomically(self.path, text)
-        self._text = text
-        self._signature = file_signature(self.path)
-
-    def close(self) -> None:
-        self._text = None

@@ -1,7 +1,7 @@
 """A glance at the open incidents: open.json read once, without the lock, upkeep or the closed history.
 
 ``mishap status`` runs on every shell prompt and every tmux status refresh, so it must
-cost almost nothing. :meth:`FolderStore.open` does more than a glance needs: it creates
+cost almost nothing. ``FolderStore.open`` (storage.store.folder.store) does more than a glance needs: it creates
 the folder, loads TinyDB, the playbook and the config, builds full incidents, and takes
 the lock for upkeep when there is any (moving a first-layout store, finishing a close
 cut short, refreshing open.json's ``.bak``). A glance does none of that, only reads:
@@ -26,8 +26,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
-from ..domain.urgency import deadline_of
-from .where import OPEN_FILE
+from ...domain.urgency import deadline_of
+from .layout import OPEN_FILE
 
 
 class OpenPromise(NamedTuple):

@@ -1,59 +1,94 @@
-"""The folder store's file names and its lock: what every part of the folder store agrees on."""
+"""The lock every writer of a store folder holds (.mishap.lock), and making the folder itself.
+
+Readers never take it. A change holds it from reading what is on disk to the end of its
+writes; upkeep and the review's index take it only if it is free at once.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable
 
-from .files import StoreError
+from ..errors import StoreError
+from .layout import LOCK_FILE
 from .permissions import make_private_folders
-from .where import OPEN_FILE
 
-DRAFTS_TABLE = "drafts"
-LEGACY_CLOSED = "closed.json"
-LEGACY_KEPT = "closed.json.v1"  # the first layout's history, kept until a later open verified the move
-LOCK_FILE = ".mishap.lock"
 LOCK_TIMEOUT_SECONDS = 10
-# 1: open.json + closed.json. 2: open.json + closed/, one file per closed incident. 3: the same, with
-# the temp files of writes into closed/ in closed/.tmp (2 made them in closed/ itself, so opening a
-# layout-2 store lists closed/ once for a killed writer's leftovers; a mishap of layout 2 opens a
-# layout-3 store read-only, so none can appear there again).
-LAYOUT = 3
-# Files written only under the lock; their temp files are removed as stale when the store opens.
-DATA_FILES = (OPEN_FILE, OPEN_FILE + ".bak", LEGACY_CLOSED, LEGACY_CLOSED + ".bak")
 
 
-class LockGuard:
-    """Hold the store's lock; a timeout becomes a StoreError a person can act on.
+class WriterLock:
+    """The store folder's lock, re-entrant in the thread holding it."""
 
-    ``before_release`` runs once, still under the lock, when the outermost hold ends (the
-    lock is re-entrant): what must follow every change, such as keeping the backup current.
-    """
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.path = folder / LOCK_FILE
+        self._lock = None  # made on first use: importing filelock is start-up time
 
-    def __init__(self, lock, folder: Path, before_release: Callable[[], None] | None = None):
-        self._lock = lock
-        self._folder = folder
-        self._before_release = before_release
+    def _file_lock(self):
+        if self._lock is None:
+            import filelock
 
-    def __enter__(self):
+            self._lock = filelock.FileLock(str(self.path), timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
+        return self._lock
+
+    def hold(self, before_release: Callable[[], None] | None = None) -> "LockHold":
+        """The lock as a context manager that waits for other processes (a timeout is a StoreError).
+
+        ``before_release`` runs once, still under the lock, when the outermost hold ends: what
+        must follow every change, such as keeping the backup current.
+        """
+        return LockHold(self, before_release)
+
+    def acquire(self) -> None:
+        """Take the lock, waiting up to LOCK_TIMEOUT_SECONDS; a StoreError says what stops it."""
         try:
-            self._lock.acquire()
+            self._file_lock().acquire()
         except TimeoutError:  # filelock.Timeout is a TimeoutError
             raise StoreError(
-                f"the store {self._folder} is locked by another mishap for over "
+                f"the store {self.folder} is locked by another mishap for over "
                 f"{LOCK_TIMEOUT_SECONDS} s; try again, or check for a stuck process") from None
         except OSError as exc:
             raise StoreError(
-                f"cannot take the store's lock {self._folder / LOCK_FILE} ({exc.strerror or exc}): check "
-                f"that you may write to {self._folder}") from None
+                f"cannot take the store's lock {self.path} ({exc.strerror or exc}): check "
+                f"that you may write to {self.folder}") from None
+
+    def take_now(self) -> bool:
+        """Take the lock if it is free now (or already ours), never waiting; False if another holds it.
+
+        Raises OSError when the lock file cannot be opened at all. Let go with ``release``.
+        """
+        try:
+            self._file_lock().acquire(timeout=0)
+        except TimeoutError:
+            return False
+        return True
+
+    def outermost(self) -> bool:
+        """Whether the hold about to end is the last one this thread has."""
+        return self._file_lock().lock_counter == 1
+
+    def release(self) -> None:
+        """Let go of one hold."""
+        self._file_lock().release()
+
+
+class LockHold:
+    """One hold of a WriterLock, as a context manager (made per use: nothing of it outlives the change)."""
+
+    def __init__(self, lock: WriterLock, before_release: Callable[[], None] | None):
+        self.lock = lock
+        self.before_release = before_release
+
+    def __enter__(self) -> "LockHold":
+        self.lock.acquire()
         return self
 
     def __exit__(self, *exc) -> None:
         try:
-            if self._before_release is not None and self._lock.lock_counter == 1:
-                self._before_release()
+            if self.before_release is not None and self.lock.outermost():
+                self.before_release()
         finally:
-            self._lock.release()
+            self.lock.release()
 
 
 def make_folder(folder: Path) -> None:

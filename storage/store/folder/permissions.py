@@ -74,7 +74,7 @@ def note_open_folder(folder: Path) -> str | None:
 
     Remembered in the store (``MODE_NOTED_FILE``) so that every later open stays quiet until the
     mode changes again. When that cannot be written, nothing is said: a store mishap cannot
-    even mark is not one the user can make private from here, and saying it on every command
+    even note it in is not one the user can make private from here, and saying it on every command
     would bury the warnings that matter.
     """
     try:

@@ -1,12 +1,12 @@
-"""A PostgreSQL store as one end of ``mishap migrate`` (see storage.store.copy)."""
+"""A PostgreSQL store as one end of ``mishap migrate`` (see storage.store.migrate)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Iterator
 
-from .codec import decode, encode
-from .store import _WITH_TIMELINE, PostgresStore, _jsonb
+from .codec import decode, encode, jsonb
+from .store import WITH_TIMELINE, PostgresStore
 
 BATCH = 500  # incidents read per query: the history is never in memory all at once
 
@@ -23,8 +23,8 @@ class PostgresSide:
         """Every incident, in number order, BATCH at a time."""
         last = 0
         while True:
-            rows = self.store._run(lambda conn: conn.execute(
-                _WITH_TIMELINE + " WHERE i.number > %s ORDER BY i.number LIMIT %s", [last, BATCH]).fetchall())
+            rows = self.store.session.run(lambda conn: conn.execute(
+                WITH_TIMELINE + " WHERE i.number > %s ORDER BY i.number LIMIT %s", [last, BATCH]).fetchall())
             for doc, entries in rows:
                 stored = decode(doc)
                 stored["timeline"] = decode(entries)
@@ -35,16 +35,16 @@ class PostgresSide:
 
     def drafts(self) -> list[dict]:
         """Every draft document."""
-        return [decode(doc) for (doc,) in self.store._run(
+        return [decode(doc) for (doc,) in self.store.session.run(
             lambda conn: conn.execute("SELECT doc FROM drafts ORDER BY number").fetchall())]
 
     def team_files(self) -> dict[str, str]:
         """The team files kept in the database."""
-        return dict(self.store._run(lambda conn: conn.execute("SELECT name, body FROM team_files").fetchall()))
+        return dict(self.store.session.run(lambda conn: conn.execute("SELECT name, body FROM team_files").fetchall()))
 
     def existing(self, number: int) -> dict | None:
         """Incident ``number`` as stored here, or None."""
-        row = self.store._run(lambda conn: conn.execute(_WITH_TIMELINE + " WHERE i.number = %s",
+        row = self.store.session.run(lambda conn: conn.execute(WITH_TIMELINE + " WHERE i.number = %s",
                                                         [number]).fetchone())
         if row is None:
             return None
@@ -58,37 +58,30 @@ class PostgresSide:
 
         def work(conn):
             if replaces is None:
-                store._insert(conn, doc, "mishap migrate", self._token)
+                store.insert(conn, doc, "mishap migrate", self._token)
                 return
             conn.execute("SELECT 1 FROM incidents WHERE number = %s FOR UPDATE", [doc["number"]])
-            body = {key: value for key, value in doc.items() if key != "timeline"}
-            from .store import _review
+            store.update(conn, doc, "mishap migrate")
+            store.append_timeline(conn, doc["number"], doc["timeline"][len(replaces["timeline"]):], self._token)
 
-            conn.execute("UPDATE incidents SET status = %s, schema = %s, doc = %s, version = nextval('change_versions'), "
-                         "updated_at = clock_timestamp(), updated_by = 'mishap migrate', "
-                         "closed_at = %s::timestamptz, review = %s WHERE number = %s",
-                         [doc["status"], doc["schema"], _jsonb(encode(body)), doc.get("closed_at"), _review(doc),
-                          doc["number"]])
-            store._append(conn, doc["number"], doc["timeline"][len(replaces["timeline"]):], self._token)
-
-        store._write(f"M-{doc['number']}", work)
+        store.transaction(f"M-{doc['number']}", work)
 
     def put_draft(self, doc: dict) -> None:
         """Keep the draft as it is."""
-        self.store._write(f"the draft of M-{doc['number']}", lambda conn: conn.execute(
+        self.store.transaction(f"the draft of M-{doc['number']}", lambda conn: conn.execute(
             "INSERT INTO drafts (number, doc, version) VALUES (%s, %s, nextval('change_versions')) "
             "ON CONFLICT (number) DO UPDATE SET doc = excluded.doc, version = excluded.version",
-            [doc["number"], _jsonb(encode(doc))]))
+            [doc["number"], jsonb(encode(doc))]))
 
     def put_team_file(self, name: str, body: str) -> None:
         """Keep the team file's text, shared by everyone on the store."""
-        self.store._write(name, lambda conn: conn.execute(
+        self.store.transaction(name, lambda conn: conn.execute(
             "INSERT INTO team_files (name, body, version) VALUES (%s, %s, nextval('change_versions')) "
             "ON CONFLICT (name) DO UPDATE SET body = excluded.body, version = excluded.version", [name, body]))
 
     def count_past(self, number: int) -> None:
         """Move the number sequence so the next incident is above ``number`` (never backwards)."""
-        self.store._write("the incident numbers", lambda conn: conn.execute(
+        self.store.transaction("the incident numbers", lambda conn: conn.execute(
             "SELECT setval('incident_numbers', greatest(%s, (SELECT CASE WHEN is_called THEN last_value "
             "ELSE last_value - 1 END FROM incident_numbers)), true)", [max(number, 1)]))
 

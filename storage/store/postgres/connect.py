@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from ..files import StoreError
+from ..errors import StoreError
 
 CONNECT_TIMEOUT = 5  # seconds: an unreachable server is "offline", not a frozen console
 APPLICATION = "mishap"

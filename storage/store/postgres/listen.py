@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, AsyncIterator
 
-from ..files import StoreError
+from ..errors import StoreError
 from .connect import psycopg_module
 
 if TYPE_CHECKING:
@@ -24,14 +24,15 @@ FIRST_PAUSE, LONGEST_PAUSE = 0.25, 5.0  # seconds between reconnects: doubling u
 async def listen(store: "PostgresStore", interval: float = 1.0) -> AsyncIterator[None]:
     """Yield after each change another handle committed, after going offline, and after coming back."""
     psycopg = psycopg_module()
+    session = store.session
     pause, connected_before = FIRST_PAUSE, False
     probe_every = max(interval, 0.05) * 5  # a dead connection without a goodbye shows on the probe
     while not store.closed:
         try:
-            conn = await store._target.connect_async()
+            conn = await store.session.target.connect_async()
         except StoreError:
-            if store.listening_offline is None:
-                store.listening_offline = f"offline: cannot reach {store.location}, retrying"
+            if session.listening_offline is None:
+                session.listening_offline = f"offline: cannot reach {store.location}, retrying"
                 yield None
             await asyncio.sleep(pause)
             pause = min(pause * 2, LONGEST_PAUSE)
@@ -40,9 +41,9 @@ async def listen(store: "PostgresStore", interval: float = 1.0) -> AsyncIterator
             async with conn:
                 await conn.execute("LISTEN mishap_changes")  # the channel store.CHANNEL notifies
                 pause = FIRST_PAUSE
-                if store.listening_offline is not None or connected_before:
+                if session.listening_offline is not None or connected_before:
                     # Back: whatever was notified meanwhile is lost, so look again now.
-                    store.listening_offline = None
+                    session.listening_offline = None
                     store.refresh()
                     yield None
                 elif store.refresh():

@@ -1,108 +1,140 @@
-"""The PostgreSQL store's drafts and its review (precomputed rows, one query whatever the history).
+"""The PostgreSQL store's review: each closed incident's row worked out at its close, read in one query.
 
-A mixin of PostgresStore.
+A closed incident's row is kept in its own ``review`` column as JSON text (text, not jsonb:
+the review joins 10,000 of them as they are), a list of values in the order of its form
+(storage.domain.review_row), with the form's version in ``review_version``; ``review_forms``
+names each version's fields, once. A row of another version, or whose values do not fit the
+fields, is worked out again from its incident, never misread; ``save`` then stores it in
+this form, so the next reader reads it as it is.
 """
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from ...domain.model import SCHEMA_VERSION
-from ..common import NotFound, draft_document, draft_fields, number_of
-from ..files import StoreError
-from .codec import ESCAPE, decode, encode, jsonb as _jsonb
+from ..errors import StoreError
+from .codec import ESCAPE, decode, encode
+
+if TYPE_CHECKING:
+    from ...domain.review_row import ReviewRow
+    from .session import Session
+
+_CLOSED_ROWS = """SELECT count(*), coalesce(sum(version), 0),
+       '[' || coalesce(string_agg(review, ',' ORDER BY number) FILTER (WHERE review_version = %(v)s), '') || ']',
+       coalesce(array_agg(number ORDER BY number) FILTER (WHERE review_version = %(v)s), '{}'),
+       coalesce(array_agg(number ORDER BY number) FILTER (WHERE review_version IS DISTINCT FROM %(v)s), '{}'),
+       (SELECT fields FROM review_forms WHERE version = %(v)s)
+FROM incidents WHERE status = 'closed'"""
+_DOCUMENTS = """SELECT i.number, i.version, i.doc, coalesce((SELECT jsonb_agg(t.entry ORDER BY t.seq) FROM timeline t
+                                                          WHERE t.number = i.number), '[]'::jsonb)
+FROM incidents i WHERE i.number = ANY(%s) AND i.status = 'closed' ORDER BY i.number"""
 
 
-class DraftsAndReview:
-    """Drafts of client updates (no timeline entry, every console sees them) and the review of closed ones."""
+def review_value(doc: dict) -> tuple[str | None, int | None]:
+    """(review column, review_version column) of an incident's document: its row while closed, else nothing."""
+    if doc.get("status") != "closed":
+        return None, None
+    from ...domain.review_row import ROW_VERSION, row_from_document
 
-    def draft(self, incident_id: str | int) -> dict | None:
-        """The saved draft of the next client update, if any."""
-        number = number_of(incident_id)
-        row = self._run(lambda conn: conn.execute("SELECT doc FROM drafts WHERE number = %s", [number]).fetchone())
-        return draft_fields(decode(row[0])) if row else None
+    # ensure_ascii=False: the codec's escape character stays itself, so a reader can look for it.
+    text = json.dumps(encode(row_from_document(doc).to_list()), ensure_ascii=False, separators=(",", ":"))
+    return text, ROW_VERSION
 
-    def save_draft(self, incident_id: str | int, fields: dict[str, str]) -> None:
-        """Keep a draft of a client update (committed on return; no timeline entry)."""
-        number = number_of(incident_id)
-        doc = draft_document(number, self.clock().isoformat(), fields, SCHEMA_VERSION)
 
-        def work(conn):
-            old = conn.execute("SELECT version FROM drafts WHERE number = %s FOR UPDATE", [number]).fetchone()
-            if not conn.execute("SELECT EXISTS (SELECT 1 FROM incidents WHERE number = %s)", [number]).fetchone()[0]:
-                raise NotFound(f"no incident M-{number}")
-            version = conn.execute(
-                "INSERT INTO drafts (number, doc, version) VALUES (%s, %s, nextval('change_versions')) "
-                "ON CONFLICT (number) DO UPDATE SET doc = excluded.doc, version = excluded.version RETURNING version",
-                [number, _jsonb(encode(doc))]).fetchone()[0]
-            self._notify(conn, number)
-            return (0, version - old[0]) if old else (1, version)
+class ReviewRows:
+    """The review's rows of every closed incident, as last read (read again when a closed one changed)."""
 
-        self._saw_draft(self._write(f"the draft of M-{number}", work))
+    def __init__(self, session: "Session"):
+        self.session = session
+        self._read: tuple | None = None  # ((count, sum of versions) of the closed rows, rows)
+        self._patterns: tuple | None = None
+        self._worked_out: list[tuple[int, int, str, int]] = []  # (number, version, review text, row version) to store
 
-    def discard_draft(self, incident_id: str | int) -> None:
-        """Forget the draft (sent, or thrown away)."""
-        number = number_of(incident_id)
+    def rows(self) -> list["ReviewRow"]:
+        """Every closed incident's row: stored ones of this form as they are, the others worked out again."""
+        from ...domain.review_row import ROW_FORM, ROW_VERSION, ReviewRow, is_row_form
 
-        def work(conn):
-            old = conn.execute("DELETE FROM drafts WHERE number = %s RETURNING version", [number]).fetchone()
-            if old is None:
-                return (0, 0)
-            self._notify(conn, number)
-            return (-1, -old[0])
-
-        self._saw_draft(self._write(f"the draft of M-{number}", work))
-
-    def _saw_draft(self, delta: tuple[int, int]) -> None:
-        if self._seen is not None:
-            seen = list(self._seen)
-            seen[2] += delta[0]
-            seen[3] += delta[1]
-            self._seen = tuple(seen)
-
-    def review_rows(self, progress=None) -> list:
-        """Every closed incident's precomputed review row (one query, whatever the history)."""
-        from ...domain.review_row import ReviewRow
-
-        count, total, text = self._run(lambda conn: conn.execute(
-            "SELECT count(*), coalesce(sum(version), 0), "
-            "       '[' || coalesce(string_agg(review, ',' ORDER BY number), '') || ']' "
-            "FROM incidents WHERE status = 'closed'").fetchone())
+        count, total, text, numbers, others, fields = self.session.run(lambda conn: conn.execute(
+            _CLOSED_ROWS, {"v": ROW_VERSION}).fetchone())
         values = json.loads(text)
         if ESCAPE in text:
             values = decode(values)
-        rows = list(map(ReviewRow._make, values))
-        self._review = ((count, total), rows)
+        again = list(others)
+        if is_row_form({"version": ROW_VERSION, "fields": fields}):
+            width = len(ROW_FORM["fields"])
+            rows = list(map(ReviewRow._make, (v for v in values if len(v) == width)))
+            if len(rows) != len(values):
+                again += [number for number, v in zip(numbers, values) if len(v) != width]
+        else:
+            rows = []
+            again += numbers
+        if again:
+            rows = sorted(rows + self._work_out(sorted(again)), key=lambda row: row.number)
+        self._read = ((count, total), rows)
         return rows
 
-    def review_patterns(self) -> dict:
+    def _work_out(self, numbers: list[int]) -> list["ReviewRow"]:
+        """The rows of closed incidents ``numbers``, from their documents (a newer mishap's are left out)."""
+        from ...domain.review_row import ROW_VERSION, row_from_document
+
+        found, self._worked_out = [], []
+        for number, version, doc, entries in self.session.run(lambda conn: conn.execute(
+                _DOCUMENTS, [numbers]).fetchall()):
+            stored = decode(doc)
+            stored["timeline"] = decode(entries)
+            schema = stored.get("schema")
+            if isinstance(schema, int) and schema > SCHEMA_VERSION:
+                continue
+            try:
+                row = row_from_document(stored)
+            except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+                continue  # not a valid incident: shown, and named, when it is opened
+            found.append(row)
+            text = json.dumps(encode(row.to_list()), ensure_ascii=False, separators=(",", ":"))
+            self._worked_out.append((number, version, text, ROW_VERSION))
+        return found
+
+    def patterns(self) -> dict:
         """Closed incidents that share a client or a kind of mistake with others, by number."""
         from ...domain.patterns import find_patterns
 
-        rows = self.review_rows() if self._review is None else self._review[1]
-        if self._patterns is None or self._patterns[0] != self._review[0]:
-            self._patterns = (self._review[0], find_patterns(rows))
+        rows = self.rows() if self._read is None else self._read[1]
+        if self._patterns is None or self._patterns[0] != self._read[0]:
+            self._patterns = (self._read[0], find_patterns(rows))
         return self._patterns[1]
 
-    def review_needs_build(self) -> bool:
-        """Never: the rows are precomputed at every close."""
-        return False
-
-    def review_changed(self) -> bool:
+    def changed(self) -> bool:
         """Whether someone closed, reopened or edited a closed incident since the rows were read."""
-        if self._review is None:
+        if self._read is None:
             return True
         try:
-            seen = self._run(lambda conn: conn.execute(
+            seen = self.session.run(lambda conn: conn.execute(
                 "SELECT count(*), coalesce(sum(version), 0) FROM incidents WHERE status = 'closed'").fetchone())
         except StoreError:
             return False
-        return tuple(seen) != self._review[0]
+        return tuple(seen) != self._read[0]
 
-    def review_problems(self) -> list[str]:
-        """None: every row is checked when it is written."""
-        return []
+    def save(self) -> bool:
+        """Store the rows worked out again in this form, for incidents unchanged since; never waits for a lock."""
+        pending, self._worked_out = self._worked_out, []
+        if not pending:
+            return False
 
-    def save_review_index(self) -> bool:
-        """Nothing to save: the rows live in the database."""
-        return False
+        def work(conn) -> bool:
+            free = {number for (number,) in conn.execute(
+                "SELECT number FROM incidents WHERE number = ANY(%s) FOR UPDATE SKIP LOCKED",
+                [[number for number, *_ in pending]])}
+            with conn.cursor() as cur:
+                # Derived data: no new version, no notification; only where the incident is as it was read.
+                cur.executemany("UPDATE incidents SET review = %s, review_version = %s "
+                                "WHERE number = %s AND version = %s AND status = 'closed'",
+                                [(text, row_version, number, version)
+                                 for number, version, text, row_version in pending if number in free])
+            return bool(free)
+
+        try:
+            return self.session.write("the review's rows", work)
+        except StoreError:
+            return False

@@ -19,66 +19,54 @@ writes anything always appends an entry), and nothing is applied twice.
 from __future__ import annotations
 
 import uuid
-from typing import AsyncIterator, Callable, Iterator, TypeVar
+from typing import AsyncIterator, TypeVar
 
 import pendulum
 from pendulum import DateTime
 
 from ...domain.clock import Clock, system_clock
 from ...domain.config import StoreConfig, parse_config
-from ...domain.model import SCHEMA_VERSION, Incident, ValidationError, new_incident
+from ...domain.model import SCHEMA_VERSION, Incident, new_incident
+from ...domain.parts import ValidationError
 from ...domain.playbook import DEFAULT_PHASES, LoadedPlaybook, PlaybookError, parse_playbook, steps_of
-from ..common import ActingAs, NotFound, ReadOnlyStore, current_user, number_of
-from ..files import StoreError
+from ..base import Apply, StoreBase, draft_document, draft_fields, number_of
+from ..errors import NotFound, ReadOnlyStore, StoreError
 from ..rules import apply_change, newer_schema_reason
 from . import schema
-from .codec import decode, encode, jsonb as _jsonb
-from .drafts_review import DraftsAndReview
-from .session import Session
+from .codec import decode, encode, jsonb
 from .connect import Target, psycopg_module
+from .review import ReviewRows, review_value
+from .session import Session
 
 T = TypeVar("T")
 CHANNEL = "mishap_changes"
-LOCK_TIMEOUT = "4s"  # a row held longer than this: "someone else is changing M-12, try again"
 
-_WITH_TIMELINE = """SELECT i.doc, coalesce((SELECT jsonb_agg(t.entry ORDER BY t.seq) FROM timeline t
+WITH_TIMELINE = """SELECT i.doc, coalesce((SELECT jsonb_agg(t.entry ORDER BY t.seq) FROM timeline t
                                           WHERE t.number = i.number), '[]'::jsonb)
                     FROM incidents i"""
-_FINGERPRINT = """SELECT (SELECT count(*) FROM incidents), (SELECT coalesce(sum(version), 0) FROM incidents),
+FINGERPRINT = """SELECT (SELECT count(*) FROM incidents), (SELECT coalesce(sum(version), 0) FROM incidents),
                          (SELECT count(*) FROM drafts), (SELECT coalesce(sum(version), 0) FROM drafts),
                          (SELECT coalesce(sum(version), 0) FROM team_files)"""
 
 
-class PostgresStore(Session, DraftsAndReview):
+class PostgresStore(StoreBase):
     """Incidents in a PostgreSQL database; every write is committed when the method returns."""
 
-    folder = None  # no folder: a report may be written anywhere
-    upkeep_waiting = False  # the server does its own upkeep
-
     def __init__(self, target: Target, *, clock: Clock = system_clock, user: str | None = None):
-        self._target = target
-        self.clock = clock
-        self.user = user or current_user()
-        self.read_only_reason: str | None = None
-        self.warnings: list[str] = []
-        self._conn = None
-        self._offline: str | None = None  # set by a failed connect, cleared by a good one
-        self.listening_offline: str | None = None  # the same, from the listener (see listen.py)
+        super().__init__(clock=clock, user=user, playbook=LoadedPlaybook(DEFAULT_PHASES, "default"),
+                         config=StoreConfig())
+        self.session = Session(target)
+        self.review = ReviewRows(self.session)
         self._open: dict[int, Incident] = {}
         self._seen: tuple | None = None  # the store's fingerprint as last read
-        self._review: tuple | None = None  # (closed fingerprint, rows)
-        self._patterns: tuple | None = None
-        self.lock_timeout = LOCK_TIMEOUT
         self.instance = uuid.uuid4().hex  # this handle's notifications are not news to it
         self.closed = False
-        self.playbook = LoadedPlaybook(DEFAULT_PHASES, "default")
-        self.config = StoreConfig()
 
     @classmethod
     def open(cls, url: str, *, clock: Clock = system_clock, user: str | None = None) -> "PostgresStore":
         """Connect, bring the schema up to date (or open read-only if it is newer), read the open incidents."""
         store = cls(Target(url), clock=clock, user=user)
-        store._run(store._prepare)
+        store.session.run(store._prepare)
         return store
 
     def _prepare(self, conn) -> None:
@@ -92,7 +80,7 @@ class PostgresStore(Session, DraftsAndReview):
                 schema.migrate(conn)
             except psycopg.errors.InsufficientPrivilege as exc:
                 raise StoreError(f"{self.location} needs mishap's tables and you may not create them "
-                                 f"({self._target.problem(exc)}): ask its owner to run mishap on it once") from None
+                                 f"({self.session.target.problem(exc)}): ask its owner to run mishap on it once") from None
         newest = conn.execute("SELECT max(schema) FROM incidents").fetchone()[0]  # the schema index answers
         self.read_only_reason = self.read_only_reason or newer_schema_reason(self.location, newest)
         self._load_team_files(conn)
@@ -103,29 +91,17 @@ class PostgresStore(Session, DraftsAndReview):
     @property
     def location(self) -> str:
         """Host and database (never the password)."""
-        return self._target.location
+        return self.session.location
 
     @property
-    def read_only(self) -> bool:
-        """Whether writes are refused (see ``read_only_reason``)."""
-        return self.read_only_reason is not None
+    def connection_problem(self) -> str | None:
+        """"offline: cannot reach HOST/DB, retrying" while the server cannot be reached; else None."""
+        return self.session.connection_problem
 
     def close(self) -> None:
         """Close the connection; a running ``changes()`` ends at its next wake-up."""
         self.closed = True
-        self._drop()
-
-    def upkeep(self) -> bool:
-        """Nothing to tidy: the server keeps its own files."""
-        return True
-
-    def acting_as(self, user: str | None = None, clock: Clock | None = None) -> ActingAs:
-        """This store, with changes made by ``user`` at ``clock``'s instants."""
-        return ActingAs(self, user or self.user, clock or self.clock)
-
-    def _writable(self) -> None:
-        if self.read_only_reason:
-            raise ReadOnlyStore(self.read_only_reason)
+        self.session.drop()
 
     def _still_writable(self, conn) -> None:
         """In a write's transaction: refuse if a newer mishap wrote to the database meanwhile."""
@@ -138,7 +114,7 @@ class PostgresStore(Session, DraftsAndReview):
         elif newer:
             self.read_only_reason = (f"{self.location} holds incidents written by a newer mishap: read-only now; "
                                      f"upgrade mishap to change it")
-        self._writable()
+        self.refuse_if_read_only()
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -157,8 +133,8 @@ class PostgresStore(Session, DraftsAndReview):
                              f"was changed; repair that row or restore it from a backup") from None
 
     def _load_open(self, conn) -> None:
-        seen = conn.execute(_FINGERPRINT).fetchone()
-        rows = conn.execute(_WITH_TIMELINE + " WHERE i.status <> 'closed' ORDER BY i.number").fetchall()
+        seen = conn.execute(FINGERPRINT).fetchone()
+        rows = conn.execute(WITH_TIMELINE + " WHERE i.status <> 'closed' ORDER BY i.number").fetchall()
         found = {}
         for doc, entries in rows:
             try:
@@ -188,28 +164,25 @@ class PostgresStore(Session, DraftsAndReview):
         """Every incident not closed, as last read."""
         return list(self._open.values())
 
-    def __iter__(self) -> Iterator[Incident]:
-        return iter(self.open_incidents())
-
     def get(self, incident_id: str | int) -> Incident:
         """One incident, open (as last read) or closed (read now)."""
         number = number_of(incident_id)
         if number in self._open:
             return self._open[number]
-        row = self._run(lambda conn: conn.execute(_WITH_TIMELINE + " WHERE i.number = %s", [number]).fetchone())
+        row = self.session.run(lambda conn: conn.execute(WITH_TIMELINE + " WHERE i.number = %s", [number]).fetchone())
         if row is None:
             raise NotFound(f"no incident M-{number}")
         return self._incident(*row)[1]
 
     def closed_incidents(self) -> list[Incident]:
         """Every closed incident (costly on a long history: prefer review_rows)."""
-        rows = self._run(lambda conn: conn.execute(
-            _WITH_TIMELINE + " WHERE i.status = 'closed' ORDER BY i.number").fetchall())
+        rows = self.session.run(lambda conn: conn.execute(
+            WITH_TIMELINE + " WHERE i.status = 'closed' ORDER BY i.number").fetchall())
         return [self._incident(*row)[1] for row in rows]
 
     def is_empty(self) -> bool:
         """Whether the store holds no incident at all."""
-        return not self._run(lambda conn: conn.execute("SELECT EXISTS (SELECT 1 FROM incidents)").fetchone()[0])
+        return not self.session.run(lambda conn: conn.execute("SELECT EXISTS (SELECT 1 FROM incidents)").fetchone()[0])
 
     # -- other writers ------------------------------------------------------------------------
 
@@ -218,21 +191,21 @@ class PostgresStore(Session, DraftsAndReview):
         if self.connection_problem:
             return False
         try:
-            return tuple(self._run(lambda conn: conn.execute(_FINGERPRINT).fetchone())) != self._seen
+            return tuple(self.session.run(lambda conn: conn.execute(FINGERPRINT).fetchone())) != self._seen
         except StoreError:
             return False
 
     def refresh(self) -> bool:
         """Re-read the open incidents and the team's files if anything changed; False while offline."""
         def work(conn):
-            if tuple(conn.execute(_FINGERPRINT).fetchone()) == self._seen:
+            if tuple(conn.execute(FINGERPRINT).fetchone()) == self._seen:
                 return False
             self._load_team_files(conn)
             self._load_open(conn)
             return True
 
         try:
-            return self._run(work)
+            return self.session.run(work)
         except StoreError:
             return False
 
@@ -244,33 +217,35 @@ class PostgresStore(Session, DraftsAndReview):
 
     # -- writing -------------------------------------------------------------------------------
 
+    def transaction(self, what: str, work, token: str | None = None):
+        """``work(conn)`` in one transaction (refused while read-only; see storage.store.postgres.session)."""
+        self.refuse_if_read_only()
+        return self.session.write(what, work, token)
+
     def _now(self, conn, clock: Clock) -> DateTime:
         if clock is not system_clock:
             return clock()
         stamp = conn.execute("SELECT clock_timestamp()").fetchone()[0]
         return pendulum.instance(stamp).in_timezone("UTC")
 
-    def _notify(self, conn, number: int) -> None:
+    def notify(self, conn, number: int) -> None:
+        """In a write's transaction: tell every other console that incident ``number`` changed."""
         conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"{number} {self.instance}"])
 
-    def _append(self, conn, number: int, entries: list, token: str) -> None:
+    def append_timeline(self, conn, number: int, entries: list, token: str) -> None:
+        """In a write's transaction: add ``entries`` to incident ``number``'s timeline, marked with the change's token."""
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO timeline (number, entry, change) VALUES (%s, %s, %s)",
-                            [(number, _jsonb(encode(entry)), token) for entry in entries])
+                            [(number, jsonb(encode(entry)), token) for entry in entries])
 
-    def create(self, title: str, client_org: str, severity: int, **details) -> Incident:
-        """A new open incident with the playbook's checklist and a number never used before."""
-        return self._create(title, client_org, severity, self.user, None, details)
-
-    def _create(self, title: str, client_org: str, severity: int, user: str, now: DateTime | None,
-                details: dict) -> Incident:
-        self._writable()
+    def create_as(self, title: str, client_org: str, severity: int, user: str, clock: Clock,
+                  details: dict) -> Incident:
+        """A new open incident with the playbook's checklist, by ``user`` at ``clock``'s instant (or the server's)."""
+        self.refuse_if_read_only()
         steps = steps_of(self.playbook.phases)
-        if severity in self.config.cadence:
-            details.setdefault("cadence_minutes", self.config.cadence[severity])
-            details.setdefault("first_contact_minutes", self.config.first_contact[severity])
+        details = self.with_cadence(severity, details)
         # Refused before the transaction: a refused incident takes no number.
-        new_incident(1, title, client_org, severity, now or self.clock(), steps, by=user, **details)
+        new_incident(1, title, client_org, severity, clock(), steps, by=user, **details)
         token = uuid.uuid4().hex
 
         def work(conn) -> Incident:
@@ -278,34 +253,44 @@ class PostgresStore(Session, DraftsAndReview):
             number = conn.execute("SELECT nextval('incident_numbers')").fetchone()[0]
             while conn.execute("SELECT EXISTS (SELECT 1 FROM incidents WHERE number = %s)", [number]).fetchone()[0]:
                 number = conn.execute("SELECT nextval('incident_numbers')").fetchone()[0]
-            incident = new_incident(number, title, client_org, severity, now or self._now(conn, self.clock), steps,
-                                    by=user, **details)
-            self._insert(conn, incident.to_dict(), user, token)
-            self._notify(conn, number)
+            incident = new_incident(number, title, client_org, severity, self._now(conn, clock), steps, by=user,
+                                    **details)
+            self.insert(conn, incident.to_dict(), user, token)
+            self.notify(conn, number)
             return incident
 
-        incident = self._write("a new incident", work, token)
+        incident = self.transaction("a new incident", work, token)
         self._open[incident.number] = incident
         return incident
 
-    def _insert(self, conn, doc: dict, user: str, token: str) -> int:
-        """Insert a whole document (its timeline as entries); returns the row's version."""
+    def insert(self, conn, doc: dict, user: str, token: str) -> int:
+        """In a write's transaction: insert a whole document (its timeline as entries); returns the row's version."""
         body = {key: value for key, value in doc.items() if key != "timeline"}
+        review, review_version = review_value(doc)
         version = conn.execute(
-            "INSERT INTO incidents (number, status, schema, doc, version, updated_by, closed_at, review) "
-            "VALUES (%s, %s, %s, %s, nextval('change_versions'), %s, %s::timestamptz, %s) RETURNING version",
-            [doc["number"], doc["status"], doc.get("schema"), _jsonb(encode(body)), encode(user), doc.get("closed_at"),
-             _review(doc)]).fetchone()[0]
-        self._append(conn, doc["number"], doc.get("timeline") or [], token)
+            "INSERT INTO incidents (number, status, schema, doc, version, updated_by, closed_at, review, "
+            "review_version) VALUES (%s, %s, %s, %s, nextval('change_versions'), %s, %s::timestamptz, %s, %s) "
+            "RETURNING version",
+            [doc["number"], doc["status"], doc.get("schema"), jsonb(encode(body)), encode(user), doc.get("closed_at"),
+             review, review_version]).fetchone()[0]
+        self.append_timeline(conn, doc["number"], doc.get("timeline") or [], token)
         if self._seen is not None:
             self._seen = (self._seen[0] + 1, self._seen[1] + version, *self._seen[2:])
         return version
 
-    def change(self, incident_id: str | int, apply: Callable[[Incident, DateTime, str], T]) -> T:
-        """Apply ``apply(incident, now, user)`` to the incident as stored now, in one transaction."""
-        return self._change(number_of(incident_id), apply, self.user, self.clock)
+    def update(self, conn, doc: dict, user: str) -> int:
+        """In a write's transaction: write a changed document over its row (not its timeline); the new version."""
+        body = {key: value for key, value in doc.items() if key != "timeline"}
+        review, review_version = review_value(doc)
+        return conn.execute(
+            "UPDATE incidents SET status = %s, schema = %s, doc = %s, version = nextval('change_versions'), "
+            "updated_at = clock_timestamp(), updated_by = %s, closed_at = %s::timestamptz, review = %s, "
+            "review_version = %s WHERE number = %s RETURNING version",
+            [doc["status"], doc["schema"], jsonb(encode(body)), encode(user), doc.get("closed_at"), review,
+             review_version, doc["number"]]).fetchone()[0]
 
-    def _change(self, number: int, apply, user: str, clock: Clock):
+    def change_as(self, number: int, apply: Apply[T], user: str, clock: Clock) -> T:
+        """Apply ``apply(incident, now, user)`` to the incident as stored now, in one transaction."""
         token = uuid.uuid4().hex
         outcome = {}
 
@@ -316,27 +301,21 @@ class PostgresStore(Session, DraftsAndReview):
                 raise NotFound(f"no incident M-{number}")
             old_version = row[0]
             # A statement of its own, after the lock: it sees the row as the last writer left it.
-            stored, current = self._incident(*conn.execute(_WITH_TIMELINE + " WHERE i.number = %s",
+            stored, current = self._incident(*conn.execute(WITH_TIMELINE + " WHERE i.number = %s",
                                                            [number]).fetchone())
             before = len(stored["timeline"])
             incident, result = apply_change(stored, apply, self._now(conn, clock), user)
             if incident is not None:
                 doc = incident.to_dict()
-                body = {key: value for key, value in doc.items() if key != "timeline"}
-                version = conn.execute(
-                    "UPDATE incidents SET status = %s, schema = %s, doc = %s, version = nextval('change_versions'), "
-                    "updated_at = clock_timestamp(), updated_by = %s, closed_at = %s::timestamptz, review = %s "
-                    "WHERE number = %s RETURNING version",
-                    [doc["status"], doc["schema"], _jsonb(encode(body)), encode(user), doc.get("closed_at"), _review(doc),
-                     number]).fetchone()[0]
-                self._append(conn, number, doc["timeline"][before:], token)
-                self._notify(conn, number)
+                version = self.update(conn, doc, user)
+                self.append_timeline(conn, number, doc["timeline"][before:], token)
+                self.notify(conn, number)
                 outcome["delta"] = version - old_version
             outcome["incident"] = incident or current  # unchanged: our view still catches up
             return result
 
         try:
-            result = self._write(f"M-{number}", work, token)
+            result = self.transaction(f"M-{number}", work, token)
         except ReadOnlyStore as exc:
             self.read_only_reason = str(exc)  # someone with a newer mishap wrote it meanwhile
             raise
@@ -347,17 +326,76 @@ class PostgresStore(Session, DraftsAndReview):
             else:
                 self._open[number] = incident
         if "delta" in outcome:
-            if self._seen is not None:
-                self._seen = (self._seen[0], self._seen[1] + outcome["delta"], *self._seen[2:])
+            self._saw((0, outcome["delta"], 0, 0))
         return result
 
-def _review(doc: dict) -> str | None:
-    """The precomputed review row of a closed incident's document, as JSON text (None while open)."""
-    if doc.get("status") != "closed":
-        return None
-    import json
+    def _saw(self, delta: tuple[int, int, int, int]) -> None:
+        """Our own write moved the fingerprint by ``delta`` (incidents, their versions, drafts, theirs)."""
+        if self._seen is not None:
+            self._seen = tuple(a + b for a, b in zip(self._seen, (*delta, 0)))
 
-    from ...domain.review_row import row_from_document
+    # -- drafts of client updates (no timeline entry, every console sees them) --------------------
 
-    # ensure_ascii=False: the codec's escape character stays itself, so a reader can look for it.
-    return json.dumps(encode(row_from_document(doc).to_list()), ensure_ascii=False, separators=(",", ":"))
+    def draft(self, incident_id: str | int) -> dict | None:
+        """The saved draft of the next client update, if any."""
+        number = number_of(incident_id)
+        row = self.session.run(lambda conn: conn.execute("SELECT doc FROM drafts WHERE number = %s",
+                                                         [number]).fetchone())
+        return draft_fields(decode(row[0])) if row else None
+
+    def save_draft(self, incident_id: str | int, fields: dict[str, str]) -> None:
+        """Keep a draft of a client update (committed on return; no timeline entry)."""
+        number = number_of(incident_id)
+        doc = draft_document(number, self.clock().isoformat(), fields, SCHEMA_VERSION)
+
+        def work(conn):
+            old = conn.execute("SELECT version FROM drafts WHERE number = %s FOR UPDATE", [number]).fetchone()
+            if not conn.execute("SELECT EXISTS (SELECT 1 FROM incidents WHERE number = %s)", [number]).fetchone()[0]:
+                raise NotFound(f"no incident M-{number}")
+            version = conn.execute(
+                "INSERT INTO drafts (number, doc, version) VALUES (%s, %s, nextval('change_versions')) "
+                "ON CONFLICT (number) DO UPDATE SET doc = excluded.doc, version = excluded.version RETURNING version",
+                [number, jsonb(encode(doc))]).fetchone()[0]
+            self.notify(conn, number)
+            return (0, version - old[0]) if old else (1, version)
+
+        self._saw((0, 0, *self.transaction(f"the draft of M-{number}", work)))
+
+    def discard_draft(self, incident_id: str | int) -> None:
+        """Forget the draft (sent, or thrown away)."""
+        number = number_of(incident_id)
+
+        def work(conn):
+            old = conn.execute("DELETE FROM drafts WHERE number = %s RETURNING version", [number]).fetchone()
+            if old is None:
+                return (0, 0)
+            self.notify(conn, number)
+            return (-1, -old[0])
+
+        self._saw((0, 0, *self.transaction(f"the draft of M-{number}", work)))
+
+    # -- the review of closed incidents (precomputed rows, one query whatever the history) ---------
+
+    def review_rows(self, progress=None) -> list:
+        """Every closed incident's review row (one query, whatever the history)."""
+        return self.review.rows()
+
+    def review_patterns(self) -> dict:
+        """Closed incidents that share a client or a kind of mistake with others, by number."""
+        return self.review.patterns()
+
+    def review_needs_build(self) -> bool:
+        """Never: the rows are worked out at every close."""
+        return False
+
+    def review_changed(self) -> bool:
+        """Whether someone closed, reopened or edited a closed incident since the rows were read."""
+        return self.review.changed()
+
+    def review_problems(self) -> list[str]:
+        """None: every row is checked when it is written."""
+        return []
+
+    def save_review_index(self) -> bool:
+        """Keep rows worked out again (stored in another form) in this form, for the next reader; never waits."""
+        return False if self.read_only else self.review.save()
