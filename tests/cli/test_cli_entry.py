@@ -51,6 +51,19 @@ def test_the_installed_script_reports_errors_on_one_line(tmp_path):
     assert proc.stdout == ""
 
 
+def test_a_store_error_from_a_fresh_process_is_one_line(tmp_path):
+    """The command knows a store error by its class (storage.store.errors), loaded only by raising one."""
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("not a store")
+    for args in (["list"], ["new", "X", "--client", "C", "--severity", "1"], ["review"]):
+        proc = subprocess.run([sys.executable, "-m", "tui.cli", *args, "--db", str(not_a_folder)],
+                              capture_output=True, text=True, env=_env(tmp_path / "home"), timeout=60)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr == (f"mishap: the store path {not_a_folder} is a file, not a folder: move that file "
+                               f"aside, or give a folder with --db or MISHAP_HOME\n")
+        assert proc.stdout == ""
+
+
 def test_the_command_does_not_import_textual(tmp_path):
     code = (
         "import sys\n"
