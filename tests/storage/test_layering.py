@@ -1,4 +1,5 @@
-"""storage/ is three layers, imported one way: domain ← readers ← store; none of it loads Textual."""
+"""storage/ is layers imported one way: readers and store each depend on the domain alone, never on
+each other; none of it loads Textual; the console (tui) imports only what storage.store exports."""
 
 from __future__ import annotations
 
@@ -6,8 +7,14 @@ import ast
 import subprocess
 from pathlib import Path
 
-STORAGE = Path(__file__).resolve().parents[2] / "storage"
-LAYERS = {"domain": 0, "readers": 1, "store": 2}
+ROOT = Path(__file__).resolve().parents[2]
+STORAGE = ROOT / "storage"
+# Side by side above the domain: what the store keeps is the domain's (a review row too), and what
+# a reader works out (a report, the composer's text) is nothing the store depends on.
+LAYERS = {"domain": 0, "readers": 1, "store": 1}
+# Imports of tui/app.py that wait for its owner (it is being changed meanwhile): remove each line once
+# that file imports the name from storage.store; this test fails while a line is here for nothing.
+WAITING = {("tui/app.py", "storage.store.files", "StoreError"), ("tui/app.py", "storage.store.settings", "settings_home")}
 
 
 def _modules() -> list[Path]:
@@ -50,9 +57,13 @@ def _runtime_imports(path: Path) -> set[str]:
     return {name for name in found if name in known}
 
 
-def _layer(module: str) -> int | None:
+def _part(module: str) -> str | None:
     parts = module.split(".")
-    return LAYERS.get(parts[1]) if len(parts) > 1 else None
+    return parts[1] if len(parts) > 1 else None
+
+
+def _layer(module: str) -> int | None:
+    return LAYERS.get(_part(module))
 
 
 def test_every_module_sits_in_a_layer():
@@ -66,9 +77,42 @@ def test_imports_point_down_the_layers_only():
         here = _layer(_name(path))
         for target in _runtime_imports(path):
             there = _layer(target)
-            if here is not None and there is not None and there > here:
+            if here is None or there is None or _part(target) == _part(_name(path)):
+                continue
+            if there >= here:  # up, or sideways: the store and the readers never import each other
                 upward.append(f"{_name(path)} imports {target}")
     assert upward == []
+
+
+def _console_imports_of_the_store() -> set[tuple[str, str, str]]:
+    """(file, module, name) of every import in tui/ from storage.store or below it, typing-only ones too."""
+    found = set()
+    for path in sorted((ROOT / "tui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            where = str(path.relative_to(ROOT))
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("storage.store"):
+                found.update((where, node.module, alias.name) for alias in node.names)
+            elif isinstance(node, ast.Import):
+                found.update((where, alias.name, "") for alias in node.names if alias.name.startswith("storage.store"))
+    return found
+
+
+def test_the_console_imports_only_what_the_store_package_exports():
+    import storage.store
+
+    imports = _console_imports_of_the_store()
+    assert len(imports) > 10  # the console's imports were found, not an empty walk
+    past = sorted(f"{where}: from {module} import {name}" for where, module, name in imports - WAITING
+                  if module != "storage.store" or name not in storage.store.__all__)
+    assert past == [], "tui imports storage.store's own names only (add a name to its __all__ if it is public)"
+    assert WAITING <= imports, f"no longer waiting, remove from WAITING: {sorted(WAITING - imports)}"
+
+
+def test_what_the_store_package_exports_can_be_imported_from_it():
+    import storage.store
+
+    for name in storage.store.__all__:
+        assert getattr(storage.store, name) is not None, name
 
 
 def test_no_import_cycles_between_modules():
@@ -120,3 +164,13 @@ def test_the_folder_store_offers_every_method_of_the_interface_with_its_paramete
             wanted = list(inspect.signature(member).parameters)
             offered = list(inspect.signature(getattr(FolderStore, name)).parameters)
             assert offered[:len(wanted)] == wanted, f"{name}: {offered} != {wanted}"
+
+
+def test_no_two_classes_share_a_name():
+    defined: dict[str, list[str]] = {}
+    for path in sorted([*STORAGE.rglob("*.py"), *(ROOT / "tui").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                defined.setdefault(node.name, []).append(str(path.relative_to(ROOT)))
+    assert len(defined) > 50
+    assert {name: where for name, where in defined.items() if len(where) > 1} == {}
