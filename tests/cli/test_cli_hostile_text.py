@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from support.budget import examples
 
 from storage.domain.model import DamageItem, PreventionAction
-from storage.store.folder import Store
+from storage.store import FolderStore as Store
 from tui.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -31,7 +31,7 @@ CHILD = r"""
 import os, random, sys, traceback
 import pendulum
 from storage.store import open_store
-import storage.store.folder, storage.store.postgres  # loaded once, before any fork
+import storage.store.folder.store, storage.store.postgres.store  # loaded once, before any fork
 from support.clock import FakeClock
 
 

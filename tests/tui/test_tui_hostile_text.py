@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Input, Label, TextArea
 from tui_support import START, put_cursor, reread, screen_text, toasts
 
 from storage.domain.model import DamageItem, PreventionAction
-from storage.store.folder import Store
+from storage.store import FolderStore as Store
 from tui.app import MishapApp
 from tui.screens.close import CloseForm
 from tui.screens.closed_view import ClosedIncidentScreen

@@ -18,7 +18,7 @@ from storage.domain.clock import Countdown
 from storage.readers.demo import fill_demo
 from storage.domain.model import DamageItem
 from storage.domain.playbook import PLAYBOOK_FILE
-from storage.store.folder import Store
+from storage.store import FolderStore as Store
 from tui.screens.board import BoardScreen, due_words
 from tui.screens.composer import ComposerScreen
 from tui.screens.incident import IncidentScreen

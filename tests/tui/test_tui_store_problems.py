@@ -13,7 +13,7 @@ import pytest
 from textual.widgets import Input, Label
 from textual.worker import Worker, WorkerState
 
-from storage.store.folder import LOCK_FILE
+from storage.store.folder.layout import LOCK_FILE
 from tui.screens.board import BoardScreen
 from tui.screens.closed_view import ClosedIncidentScreen
 from tui.screens.export_form import ExportForm
@@ -162,7 +162,7 @@ async def test_the_export_form_refuses_a_file_in_the_store_folder(closed_two, fo
 
 
 async def test_a_full_disk_starts_the_console_and_a_failed_write_names_the_file(small_disk, clock):
-    from storage.store.folder import Store
+    from storage.store import FolderStore as Store
     from tui_support import ObservedApp
     from tui.screens.incident import IncidentScreen
 
