@@ -19,9 +19,9 @@ from textual.notifications import Notification, Notify
 from textual.screen import Screen
 
 from storage.readers.alerts import REMIND_EVERY, OverdueWatch
-from storage.domain.clock import Clock, relative, system_clock, zone_problem
-from storage.store.files import StoreError
-from storage.store.settings import settings_home
+from storage.domain.clock import Clock, relative, system_clock
+from storage.domain.localzone import zone_problem
+from storage.store import StoreError, settings_home
 from storage.store import IncidentStore, is_postgres as is_database, open_store
 
 from .messages import StoreChanged, Tick
@@ -278,7 +278,7 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
 
     def show_connection(self) -> None:
         """The header says when a database cannot be reached (its watcher retries with backoff)."""
-        problem = getattr(self.store, "connection_problem", None) if self.store is not None else None
+        problem = self.store.connection_problem if self.store is not None else None
         title = f"mishap · OFFLINE ({literal(problem)})" if problem else "mishap"
         if self.title != title:
             self.title = title

@@ -17,7 +17,6 @@ import pendulum
 from pendulum import DateTime, Duration
 
 from .localzone import local_zone
-from .localzone import zone_problem  # noqa: F401  (temporary: tui/app.py imports it from here; remove with that)
 from .spans import MAX_AHEAD_DAYS, human_span, looks_like_span, quoted, span_minutes
 from .urgency import seconds_until
 

@@ -1,6 +1,6 @@
 """The promise ledger: every time we told the client to expect something, and whether we kept it.
 
-Mixed into :class:`storage.model.Incident`; each method records itself on the timeline.
+Mixed into :class:`storage.domain.model.Incident`; each method records itself on the timeline.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 import pendulum
 from pendulum import DateTime
 
-from .clock import MAX_AHEAD_DAYS, human_span, next_working_morning, to_iso, to_utc
+from .clock import next_working_morning, to_iso, to_utc
 from .urgency import deadline_of
-from .parts import NOT_SHOWN, Promise, Renegotiation, Unchanged, _require
+from .parts import NOT_SHOWN, Promise, Renegotiation, Unchanged, require
+from .spans import MAX_AHEAD_DAYS, human_span
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Incident
@@ -92,8 +93,8 @@ class PromiseLedger:
 
     def add_promise(self: "Incident", text: str, due: DateTime, now: DateTime, by: str = "") -> Promise:
         """Record a commitment made to the client ("credit note by Monday")."""
-        _require(text.strip() != "", "say what was promised")
-        _require(to_utc(due) > to_utc(now), "a promise must be due in the future")
+        require(text.strip() != "", "say what was promised")
+        require(to_utc(due) > to_utc(now), "a promise must be due in the future")
         promise = Promise(text, to_utc(due), to_utc(now), kind="commitment")
         self.promises.append(promise)
         self.record(now, "promise", f"Promised: {text} by {_when(promise.due)}", by, "promise_made")
@@ -107,8 +108,8 @@ class PromiseLedger:
             entry = self.last_entry("promise", lambda t: t.at == kept_at and t.text.startswith("Kept: "))
             late = " (late)" if promise.broken_at else ""
             return Unchanged(f"“{promise.text}” is already kept{late}", entry.by if entry else "", kept_at)
-        _require(promise.is_open, f"promise {index + 1} is not open")
-        _require(promise.kind == "commitment", "an update promise is kept by sending the update")
+        require(promise.is_open, f"promise {index + 1} is not open")
+        require(promise.kind == "commitment", "an update promise is kept by sending the update")
         self._settle(promise, now)
         late = " (late: broken)" if promise.broken_at else ""
         self.record(now, "promise", f"Kept: {promise.text}{late}", by, "promise_kept")
@@ -118,9 +119,9 @@ class PromiseLedger:
                     by: str = "") -> None:
         """Move a promise's time; only with a reason, and a promise already missed stays broken."""
         promise = self._promise(index)
-        _require(promise.is_open, f"promise {index + 1} is not open")
-        _require(reason.strip() != "", "a promise moves only with a reason (the client agreed to ...)")
-        _require(to_utc(new_due) > to_utc(now), "the new time must be in the future")
+        require(promise.is_open, f"promise {index + 1} is not open")
+        require(reason.strip() != "", "a promise moves only with a reason (the client agreed to ...)")
+        require(to_utc(new_due) > to_utc(now), "the new time must be in the future")
         old = promise.due
         if to_utc(now) > old and promise.broken_at is None:
             promise.broken_at = old
@@ -150,8 +151,8 @@ class PromiseLedger:
         and the bell wait. Recorded on the timeline, so every console sharing the store is quiet.
         """
         promise = self._promise(index)
-        _require(promise.is_open, f"promise {index + 1} is not open: there is nothing to snooze")
-        _require(minutes in SNOOZE_MINUTES,
+        require(promise.is_open, f"promise {index + 1} is not open: there is nothing to snooze")
+        require(minutes in SNOOZE_MINUTES,
                  f"a reminder is snoozed for {', '.join(map(str, SNOOZE_MINUTES[:-1]))} or {SNOOZE_MINUTES[-1]} "
                  f"minutes, not {minutes}")
         promise.snoozed_until = to_utc(now) + pendulum.duration(minutes=minutes)
@@ -170,9 +171,9 @@ class PromiseLedger:
     def set_cadence(self: "Incident", minutes: int, now: DateTime, by: str = "",
                     shown: Any = NOT_SHOWN) -> Unchanged | None:
         """Change how often the client gets an update (0 = next working morning), from ``shown``."""
-        _require(isinstance(minutes, int) and 0 <= minutes <= MAX_CADENCE_MINUTES,
+        require(isinstance(minutes, int) and 0 <= minutes <= MAX_CADENCE_MINUTES,
                  f"the cadence is a number of minutes, at most {MAX_AHEAD_DAYS} days")
-        _require(shown is NOT_SHOWN or isinstance(shown, int), "the cadence shown is a number of minutes")
+        require(shown is NOT_SHOWN or isinstance(shown, int), "the cadence shown is a number of minutes")
         old = self.cadence_minutes
         if old != minutes and (shown is NOT_SHOWN or shown == old):
             self.cadence_minutes = minutes
@@ -188,7 +189,7 @@ class PromiseLedger:
     def set_first_learned(self: "Incident", who: str, now: DateTime, by: str = "",
                           shown: Any = NOT_SHOWN) -> Unchanged | None:
         """Record who learned of the mistake first, ``us`` or ``client`` (``shown``: what the user saw)."""
-        _require(who in ("us", "client"), "who learned first: us or client")
+        require(who in ("us", "client"), "who learned first: us or client")
         old = self.first_learned_by
         if old != who and (shown is NOT_SHOWN or shown == old):
             self.first_learned_by = who
@@ -202,7 +203,7 @@ class PromiseLedger:
         return self._unchanged(what, entry, refused=True)
 
     def _promise(self: "Incident", index: int) -> Promise:
-        _require(0 <= index < len(self.promises), f"there is no promise {index + 1}")
+        require(0 <= index < len(self.promises), f"there is no promise {index + 1}")
         return self.promises[index]
 
     @property

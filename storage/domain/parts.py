@@ -51,7 +51,6 @@ def require(condition: bool, message: str) -> None:
         raise ValidationError(message)
 
 
-_require = require  # temporary: storage/domain/ledger.py imports it by this name; remove with that
 
 
 def text_field(data: dict, key: str, where: str, default: str | None = None) -> str:

@@ -1,7 +1,7 @@
 """The status line: which promises are due soon or late, in urgency order, as plain text, tmux or JSON.
 
 Pure and standard library only: it takes incidents (full :class:`~storage.domain.model.Incident`
-objects or the light ones of :mod:`storage.store.glance`; anything with ``number``,
+objects or the light ones of :mod:`storage.store.folder.glance`; anything with ``number``,
 ``severity``, ``promises`` and ``next_deadline``) and the current instant, and returns
 text. ``mishap status``, ``mishap overdue``, the terminal's window title and the desktop
 reminders all read a :class:`PromiseBook`: the open promises worked out once, read at any

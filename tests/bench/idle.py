@@ -66,7 +66,7 @@ def build_store(folder: Path, count: int) -> None:
     """
     import pendulum
 
-    from storage.store.folder import Store
+    from storage.store import FolderStore as Store
 
     start = pendulum.now("UTC")
     store = Store.open(folder, user="bench")
@@ -79,7 +79,7 @@ def build_store(folder: Path, count: int) -> None:
 def build_demo(folder: Path) -> None:
     """The demo set (``mishap demo``): an overdue incident, one due in minutes, calm ones, closed ones."""
     from storage.readers.demo import fill_demo
-    from storage.store.folder import Store
+    from storage.store import FolderStore as Store
 
     fill_demo(Store.open(folder, user="bench"))
 
