@@ -232,6 +232,16 @@ def tmux_line(items: list[DuePromise], *, limit: int = DEFAULT_LIMIT, long: bool
     return SEPARATOR.join(parts)
 
 
+def problem_line(words: str, fmt: str) -> str:
+    """What stands for the line when the store could not be read (``mishap: offline``), in the late style."""
+    return f"{TMUX_LATE}{tmux_safe(words)}{TMUX_PLAIN}" if fmt == "tmux" else words
+
+
+def problem_rows(words: str) -> list[dict]:
+    """The JSON for a store that could not be read: one row naming the problem, with the words to show."""
+    return [{"problem": words.removeprefix("mishap: "), "words": words}]
+
+
 def json_rows(items: list[DuePromise]) -> list[dict]:
     """JSON-ready rows: id, promise number (1-based), text, kind, due (UTC ISO), seconds left, late."""
     return [{"id": d.id, "number": d.number, "promise": d.index + 1, "text": d.text, "kind": d.kind,

@@ -92,15 +92,15 @@ def run_status(args) -> int:
 
     A store that cannot be read prints a short line saying so (JSON: one row with ``problem``).
     """
-    from storage.readers.status import due_promises, json_rows, plain_line, tmux_line
+    from storage.readers.status import due_promises, json_rows, plain_line, problem_line, problem_rows, tmux_line
 
     try:
         incidents = _open_incidents(args)
     except _CouldNotLook as exc:
         if args.fmt == "json":
-            print_json([{"problem": exc.words.removeprefix("mishap: "), "words": exc.words}])
+            print_json(problem_rows(exc.words))
         else:
-            say(f"#[fg=red,bold]{exc.words}#[default]" if args.fmt == "tmux" else exc.words)
+            say(problem_line(exc.words, args.fmt))
         return 0
     items = due_promises(incidents, now(args), args.within)
     if args.fmt == "json":
