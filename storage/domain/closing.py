@@ -91,6 +91,11 @@ class CloseOut:
             gaps.append("the cost (unbilled hours, credits, our share)")
         if not self.lessons.strip():
             gaps.append("lessons learned")
+        for promise in self.hard_deadlines():
+            gaps.append(f"the hard deadline “{promise.text}” to {self.audience_name(promise.audience)} "
+                        "(still open)")
+        for rule, words in self.waiting_rules():
+            gaps.append(f"the hard deadline “{rule.name}” ({words})")
         return gaps
 
     def close(self: "Incident", now: DateTime, by: str = "", reason: str = "") -> None:
@@ -100,7 +105,7 @@ class CloseOut:
         if gaps and not reason.strip():
             raise_missing(gaps)
         self.close_reason = reason if gaps else ""
-        self.release_promises(now)
+        self.release_promises(now, reason if gaps else "")
         old, self.status = self.status, "closed"
         self.closed_at = to_utc(now)
         plain = f"Closed ({old} → closed)"
@@ -120,6 +125,7 @@ class CloseOut:
         self.promise_update(self.next_update_after(now), now)
         why = f" — {reason}" if reason.strip() else ""
         self.record(now, "status", f"Reopened (closed → open){why}", by, "reopened")
+        self.arm_deadlines(now, by)  # the law's clock did not stop while it was closed
 
 
 @dataclass

@@ -76,6 +76,7 @@ class RecordCorrections:
         setattr(self, field, new)
         self.record(now, "correction", f"Corrected {what}: from {_iso(old)} to {_iso(new)} — {reason}", by,
                     "corrected")
+        self.recount_deadlines(what, now, by)  # deadlines counted from it move with it
         return None
 
     def _instants(self: "Incident") -> dict[str, DateTime | None]:

@@ -47,11 +47,17 @@ def _when(instant: DateTime) -> str:
 class PromiseLedger:
     """Promise-keeping behaviour of an incident."""
 
-    def next_update_after(self: "Incident", now: DateTime, tz=None) -> DateTime:
-        """When the next client update is due if one is sent at ``now``, by the cadence."""
-        if self.cadence_minutes == NEXT_MORNING:
+    def next_update_after(self: "Incident", now: DateTime, tz=None, audience: int = 0) -> DateTime | None:
+        """When the next update to ``audience`` is due if one is sent at ``now``, by its cadence.
+
+        None for an audience promised no updates (cadence ``none``); the client always has one.
+        """
+        minutes = self.cadence_minutes if audience == 0 else self.audience(audience).cadence_minutes
+        if minutes is None:
+            return None
+        if minutes == NEXT_MORNING:
             return next_working_morning(now, tz)
-        return to_utc(now) + pendulum.duration(minutes=self.cadence_minutes)
+        return to_utc(now) + pendulum.duration(minutes=minutes)
 
     def open_promises(self: "Incident") -> list[Promise]:
         """Promises still owed, soonest first."""
@@ -67,15 +73,17 @@ class PromiseLedger:
         """The instant of the nearest open promise (the next update or a commitment)."""
         return deadline_of(self.promises, self.next_update_due)
 
-    def update_promise(self: "Incident") -> Promise | None:
-        """The open promise of the next client update, if any."""
-        return next((p for p in self.promises if p.is_open and p.kind == "update"), None)
+    def update_promise(self: "Incident", audience: int = 0) -> Promise | None:
+        """The open promise of the next update to ``audience`` (the client by default), if any."""
+        return next((p for p in self.promises if p.is_open and p.kind == "update" and p.audience == audience), None)
 
-    def promise_update(self: "Incident", due: DateTime, now: DateTime, text: str = "Next client update") -> Promise:
-        """Owe the client an update at ``due`` (used when an update is sent, and at opening)."""
-        promise = Promise(text, to_utc(due), to_utc(now), kind="update")
+    def promise_update(self: "Incident", due: DateTime, now: DateTime, text: str = "", audience: int = 0) -> Promise:
+        """Owe ``audience`` an update at ``due`` (used when an update is sent, and at opening)."""
+        text = text or ("Next client update" if audience == 0 else f"Next update to {self.audience_name(audience)}")
+        promise = Promise(text, to_utc(due), to_utc(now), kind="update", audience=audience)
         self.promises.append(promise)
-        self.next_update_due = promise.due
+        if audience == 0:
+            self.next_update_due = promise.due
         return promise
 
     def _settle(self: "Incident", promise: Promise, now: DateTime) -> None:
@@ -83,21 +91,34 @@ class PromiseLedger:
         if promise.kept_at > promise.due and promise.broken_at is None:
             promise.broken_at = promise.due
 
-    def settle_update_promise(self: "Incident", now: DateTime) -> Promise | None:
-        """An update went out: the promise of it is kept (late if after its time)."""
-        promise = self.update_promise()
+    def settle_update_promise(self: "Incident", now: DateTime, audience: int = 0) -> Promise | None:
+        """An update went out to ``audience``: the promise of it is kept (late if after its time)."""
+        promise = self.update_promise(audience)
         if promise is not None:
             self._settle(promise, now)
-        self.next_update_due = None
+        if audience == 0:
+            self.next_update_due = None
         return promise
 
-    def add_promise(self: "Incident", text: str, due: DateTime, now: DateTime, by: str = "") -> Promise:
-        """Record a commitment made to the client ("credit note by Monday")."""
+    def release_promise(self: "Incident", promise: Promise, reason: str, now: DateTime) -> None:
+        """No longer owed, with the reason (a missed one stays broken)."""
+        if to_utc(now) > promise.due and promise.broken_at is None:
+            promise.broken_at = promise.due
+        promise.released_at, promise.release_reason = to_utc(now), reason
+        if promise.kind == "update" and promise.audience == 0:
+            self.next_update_due = None
+
+    def add_promise(self: "Incident", text: str, due: DateTime, now: DateTime, by: str = "",
+                    audience: int = 0) -> Promise:
+        """Record a commitment made to ``audience``, the client by default ("credit note by Monday")."""
         require(text.strip() != "", "say what was promised")
         require(to_utc(due) > to_utc(now), "a promise must be due in the future")
-        promise = Promise(text, to_utc(due), to_utc(now), kind="commitment")
+        require(self.audience(audience).active, f"{self.audience_name(audience)} was removed from {self.id}")
+        promise = Promise(text, to_utc(due), to_utc(now), kind="commitment", audience=audience)
         self.promises.append(promise)
-        self.record(now, "promise", f"Promised: {text} by {_when(promise.due)}", by, "promise_made")
+        to = "" if audience == 0 else f" to {self.audience_name(audience)}"
+        self.record(now, "promise", f"Promised{to}: {text} by {_when(promise.due)}", by, "promise_made",
+                    audience=audience)
         return promise
 
     def keep_promise(self: "Incident", index: int, now: DateTime, by: str = "") -> Unchanged | None:
@@ -109,10 +130,13 @@ class PromiseLedger:
             late = " (late)" if promise.broken_at else ""
             return Unchanged(f"“{promise.text}” is already kept{late}", entry.by if entry else "", kept_at)
         require(promise.is_open, f"promise {index + 1} is not open")
+        require(not promise.hard, f"promise {index + 1} is a hard deadline: it is kept by an update to "
+                                  f"{self.audience_name(promise.audience)} (mishap update {self.id} TEXT --to "
+                                  f"AUDIENCE --keeps {index + 1}), so the record says what was told")
         require(promise.kind == "commitment", "an update promise is kept by sending the update")
         self._settle(promise, now)
         late = " (late: broken)" if promise.broken_at else ""
-        self.record(now, "promise", f"Kept: {promise.text}{late}", by, "promise_kept")
+        self.record(now, "promise", f"Kept: {promise.text}{late}", by, "promise_kept", audience=promise.audience)
         return None
 
     def renegotiate(self: "Incident", index: int, new_due: DateTime, reason: str, now: DateTime,
@@ -120,6 +144,9 @@ class PromiseLedger:
         """Move a promise's time; only with a reason, and a promise already missed stays broken."""
         promise = self._promise(index)
         require(promise.is_open, f"promise {index + 1} is not open")
+        require(not promise.hard, f"promise {index + 1} is a hard deadline ({promise.text}): the law or a "
+                                  "contract sets it, so it cannot be moved; keep it late with the reasons for "
+                                  "the delay, or untag the incident with a reason if it does not apply")
         require(reason.strip() != "", "a promise moves only with a reason (the client agreed to ...)")
         require(to_utc(new_due) > to_utc(now), "the new time must be in the future")
         old = promise.due
@@ -127,11 +154,11 @@ class PromiseLedger:
             promise.broken_at = old
         promise.renegotiations.append(Renegotiation(to_utc(now), old, to_utc(new_due), reason, by))
         promise.due = to_utc(new_due)
-        if promise.kind == "update":
+        if promise.kind == "update" and promise.audience == 0:
             self.next_update_due = promise.due
         self.record(now, "promise",
                     f"Renegotiated: {promise.text} from {_when(old)} to {_when(promise.due)} — {reason}", by,
-                    "promise_renegotiated")
+                    "promise_renegotiated", audience=promise.audience)
 
     def mark_broken(self: "Incident", now: DateTime, by: str = "mishap") -> list[Promise]:
         """Every open promise whose time has passed is marked broken (once); returns those."""
@@ -141,7 +168,7 @@ class PromiseLedger:
                 promise.broken_at = promise.due
                 broken.append(promise)
                 self.record(now, "promise", f"Broken: {promise.text} was due {_when(promise.due)}", by,
-                            "promise_broken")
+                            "promise_broken", audience=promise.audience)
         return broken
 
     def snooze_reminder(self: "Incident", index: int, minutes: int, now: DateTime, by: str = "") -> None:
@@ -157,15 +184,17 @@ class PromiseLedger:
                  f"minutes, not {minutes}")
         promise.snoozed_until = to_utc(now) + pendulum.duration(minutes=minutes)
         self.record(now, "reminder", f"Reminder snoozed {minutes} min: {promise.text} (due {_when(promise.due)}) "
-                                     f"— quiet until {_when(promise.snoozed_until)}", by, "reminder_snoozed")
+                                     f"— quiet until {_when(promise.snoozed_until)}", by, "reminder_snoozed",
+                    audience=promise.audience)
 
-    def release_promises(self: "Incident", now: DateTime) -> None:
-        """The incident closed: nothing more is owed (a missed one stays broken)."""
+    def release_promises(self: "Incident", now: DateTime, reason: str = "") -> None:
+        """The incident closed: nothing more is owed (a missed one stays broken).
+
+        A hard deadline is released only by a close that gave a reason (it is listed as missing).
+        """
         for promise in self.promises:
             if promise.is_open:
-                if to_utc(now) > promise.due and promise.broken_at is None:
-                    promise.broken_at = promise.due
-                promise.released_at = to_utc(now)
+                self.release_promise(promise, reason if promise.hard else "", now)
         self.next_update_due = None
 
     def set_cadence(self: "Incident", minutes: int, now: DateTime, by: str = "",
@@ -177,6 +206,8 @@ class PromiseLedger:
         old = self.cadence_minutes
         if old != minutes and (shown is NOT_SHOWN or shown == old):
             self.cadence_minutes = minutes
+            if self.audiences:
+                self.audiences[0].cadence_minutes = minutes
             self.record(now, "cadence", f"Update cadence {cadence_words(old)} → {cadence_words(minutes)}", by,
                         "cadence_changed")
             return None
@@ -208,5 +239,5 @@ class PromiseLedger:
 
     @property
     def first_contact_at(self: "Incident") -> DateTime | None:
-        """When the client first heard from us (the first logged update)."""
-        return self.updates[0].sent_at if self.updates else None
+        """When the client first heard from us (the first update to the client's audience)."""
+        return next((u.sent_at for u in self.updates if u.audience == 0), None)

@@ -15,7 +15,7 @@ import pendulum
 
 from .clock import to_iso, to_utc
 
-SCHEMA_VERSION = 2  # 2: timeline entries carry a machine-readable event and a client flag
+SCHEMA_VERSION = 3  # 2: timeline entries carry an event and a client flag; 3: audiences, tags, deadlines
 
 STATUSES = ("open", "contained", "resolved", "closed")
 SEVERITY_NAMES = {1: "critical", 2: "major", 3: "moderate", 4: "minor"}
@@ -27,7 +27,9 @@ DEFAULT_CADENCE_MINUTES = {1: 30, 2: 60, 3: 240, 4: 0}
 FIRST_CONTACT_MINUTES = {1: 15, 2: 30, 3: 120, 4: 480}
 
 
+from .audiences import CLIENT, Audience, AudienceBook, check_email, client_audience
 from .closing import CloseOut
+from .deadlines import DeadlineBook, DeadlineRule
 from .corrections import RecordCorrections, record_fields
 from .zones import client_zone
 from .ledger import MAX_CADENCE_MINUTES, PromiseLedger
@@ -37,7 +39,7 @@ from .parts import (DAMAGE_STATES, NOT_SHOWN, SEVERITIES, ChecklistStep, ClientU
 
 
 @dataclass
-class Incident(PromiseLedger, CloseOut, RecordCorrections):
+class Incident(PromiseLedger, AudienceBook, DeadlineBook, CloseOut, RecordCorrections):
     """A client-facing incident caused by our own mistake, and all work on it."""
 
     number: int
@@ -72,6 +74,15 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
     closed_at: DateTime | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
     revision: int = 0
+    audiences: list[Audience] = field(default_factory=list)  # 0 is the client's, always there
+    tags: list[str] = field(default_factory=list)
+    deadline_rules: list[DeadlineRule] = field(default_factory=list)  # the playbook rules in force
+
+    def __post_init__(self) -> None:
+        if not self.audiences:  # every incident owes its client word
+            self.audiences = [client_audience(self.client_org, self.client_contact, self.cadence_minutes,
+                                              added_at=self.created_at, owner=self.owner)]
+        self.audiences[0].cadence_minutes = self.cadence_minutes  # the client's cadence is the incident's
 
     # -- identity and derived views -------------------------------------------------
 
@@ -129,9 +140,12 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
     # Steps, damage items and promises are named by their stored index: those lists only grow.
 
     def record(self, now: DateTime, kind: str, text: str, by: str = "", event: str = "",
-               client_text: str | None = None) -> None:
-        """Append a timeline entry (the only way the timeline grows); ``event`` is one of EVENTS."""
-        self.timeline.append(TimelineEntry(to_utc(now), kind, text, by, event, client_text))
+               client_text: str | None = None, audience: int | None = None) -> None:
+        """Append a timeline entry (the only way the timeline grows); ``event`` is one of EVENTS.
+
+        ``audience`` names the audience the entry concerns: one other than the client's makes it internal.
+        """
+        self.timeline.append(TimelineEntry(to_utc(now), kind, text, by, event, client_text, audience))
 
     def add_note(self, text: str, now: DateTime, by: str = "") -> None:
         """A free-text note on the timeline."""
@@ -172,24 +186,59 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
         return self.steps[index]
 
     def log_update(self, channel: str, summary: str, next_promised: DateTime | None,
-                   now: DateTime, by: str = "") -> ClientUpdate:
-        """Record a client update; the countdown now runs to the next promised instant."""
-        require(summary.strip() != "", "say what was told to the client")
+                   now: DateTime, by: str = "", *, audience: int = CLIENT, delay_reason: str = "",
+                   keeps: int | None = None) -> ClientUpdate:
+        """Record an update sent to ``audience`` (the client by default) and the next one it promised.
+
+        It settles that audience's update promise and keeps its nearest open hard deadline,
+        or the one at index ``keeps``; kept late, only with ``delay_reason``. Only an update
+        to the client's own audience counts as client contact.
+        """
+        target = self.audience(audience)
+        require(target.active, f"{target.name} was removed from {self.id}: its audiences are "
+                               f"{self.audiences_listed()}")
+        require(summary.strip() != "", f"say what was told to {'the client' if audience == CLIENT else target.name}")
         # In UTC: two datetimes in one zone compare by wall time, wrong in the hour clocks fall back.
         require(next_promised is None or to_utc(next_promised) > to_utc(now),
                  "the next update must be in the future")
-        update = ClientUpdate(to_utc(now), channel or "email", summary,
-                              to_utc(next_promised) if next_promised else None, by)
+        deadline = self._deadline_kept(audience, keeps)
+        late = deadline is not None and to_utc(now) > deadline.due
+        require(not late or delay_reason.strip() != "",
+                f"this update keeps “{deadline.text if deadline else ''}” late: give the reasons for the delay "
+                "(--delay-reason); a late notice must say why")
+        update = ClientUpdate(to_utc(now), channel or target.channel or "email", summary,
+                              to_utc(next_promised) if next_promised else None, by, audience,
+                              delay_reason.strip() if late else "",
+                              self.promises.index(deadline) if deadline is not None else None)
         self.updates.append(update)
-        self.settle_update_promise(now)
+        self.settle_update_promise(now, audience)
         if update.next_promised is not None:
-            self.promise_update(update.next_promised, now)
-        if self.first_learned_by is None:
+            self.promise_update(update.next_promised, now, audience=audience)
+        if audience == CLIENT and self.first_learned_by is None:
             self.first_learned_by = "us"
         promise = (f"; next by {to_iso(update.next_promised.replace(microsecond=0))}"
                    if update.next_promised else "")
-        self.record(now, "update", f"Client update ({update.channel}): {summary}{promise}", by, "update_sent")
+        said = "Client update" if audience == CLIENT else f"Update to {target.name}"
+        self.record(now, "update", f"{said} ({update.channel}): {summary}{promise}", by, "update_sent",
+                    audience=audience)
+        if deadline is not None:
+            self._settle(deadline, now)
+            why = f" (late: broken) — reasons for the delay: {update.delay_reason}" if late else ""
+            self.record(now, "promise", f"Kept: {deadline.text}{why}", by, "promise_kept", audience=audience)
+            self.arm_deadlines(now, by)  # a deadline counted from this one's keeping starts now
         return update
+
+    def _deadline_kept(self, audience: int, keeps: int | None):
+        """The hard deadline an update to ``audience`` keeps: the one named, else its nearest open one."""
+        if keeps is None:
+            return next((p for p in self.open_promises() if p.hard and p.audience == audience), None)
+        promise = self._promise(keeps)
+        require(promise.hard, f"promise {keeps + 1} is not a hard deadline (--keeps names one)")
+        require(promise.is_open, f"promise {keeps + 1} ({promise.text}) is not open")
+        require(promise.audience == audience, f"promise {keeps + 1} ({promise.text}) is owed to "
+                                              f"{self.audience_name(promise.audience)}, not "
+                                              f"{self.audience_name(audience)}")
+        return promise
 
     def set_status(self, status: str, now: DateTime, by: str = "", shown: Any = NOT_SHOWN) -> Unchanged | None:
         """Move the incident to another status (from ``shown``, the status the user saw)."""
@@ -220,6 +269,7 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
         if self.acknowledged_at is None:
             self.acknowledged_at = to_utc(now)
             self.record(now, "ack", "Mistake acknowledged", by, "acknowledged")
+            self.arm_deadlines(now, by)  # a deadline counted from acknowledging starts now
 
     def add_damage(self, item: DamageItem, now: DateTime, by: str = "") -> int:
         """Add a damage item; returns its index."""
@@ -307,6 +357,9 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
             "closed_at": to_iso(self.closed_at),
             "timeline": [t.to_dict() for t in self.timeline],
             "revision": self.revision,
+            "audiences": [a.to_dict() for a in self.audiences],
+            "tags": list(self.tags),
+            "deadline_rules": [r.to_dict() for r in self.deadline_rules],
         }
 
     @classmethod
@@ -330,7 +383,15 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
         cost = d.get("cost", {})
         require(isinstance(cost, dict), f"{where}.cost must be an object")
         timeline = [TimelineEntry.from_dict(x, f"{where}.timeline[{i}]") for i, x in enumerate(list_field(d, "timeline", where))]
-        return cls(
+        tags = d.get("tags", [])
+        require(isinstance(tags, list) and all(isinstance(t, str) for t in tags), f"{where}.tags must be a list of words")
+        audiences = [Audience.from_dict(x, f"{where}.audiences[{i}]") for i, x in enumerate(list_field(d, "audiences", where))]
+        require(not audiences or audiences[0].kind == "client", f"{where}.audiences[0] must be the client's")
+        for part in ("promises", "updates"):
+            for i, x in enumerate(list_field(d, part, where)):
+                require(x.get("audience", 0) == 0 or x.get("audience", 0) < len(audiences),
+                        f"{where}.{part}[{i}].audience names no audience")
+        incident = cls(
             number=number,
             title=text_field(d, "title", where),
             client_org=text_field(d, "client_org", where),
@@ -361,14 +422,20 @@ class Incident(PromiseLedger, CloseOut, RecordCorrections):
             closed_at=instant_field(d, "closed_at", where),
             timeline=timeline,
             revision=int(number_field(d, "revision", where, 0)),
+            audiences=audiences,
+            tags=list(tags),
+            deadline_rules=[DeadlineRule.from_dict(x, f"{where}.deadline_rules[{i}]")
+                            for i, x in enumerate(list_field(d, "deadline_rules", where))],
         )
+        return incident
 
 
 def new_incident(number: int, title: str, client_org: str, severity: int, now: DateTime,
                  steps: list[ChecklistStep], *, by: str = "", client_contact: str = "",
                  discovered_at: DateTime | None = None, happened_at: DateTime | None = None,
                  first_learned_by: str | None = None, cadence_minutes: int | None = None,
-                 first_contact_minutes: int | None = None, client_tz: str = "") -> Incident:
+                 first_contact_minutes: int | None = None, client_tz: str = "", client_email: str = "",
+                 rules: "list[DeadlineRule] | tuple[DeadlineRule, ...]" = ()) -> Incident:
     """A fresh open incident with the playbook's checklist and its first client deadline.
 
     The first deadline runs from discovery: reach the client before they find out.
@@ -390,6 +457,8 @@ def new_incident(number: int, title: str, client_org: str, severity: int, now: D
         cadence_minutes=cadence, steps=[ChecklistStep(s.phase, s.text) for s in steps],
         client_tz=client_zone(client_tz),
     )
+    incident.audiences[0].email = check_email(client_email)
     incident.promise_update(discovered + pendulum.duration(minutes=first), now, "First contact with the client")
     incident.record(now, "created", f"Incident opened: {title} (severity {severity})", by, "created")
+    incident.switch_on([r for r in rules if not r.tag], now, by)  # a rule without a tag applies to every incident
     return incident

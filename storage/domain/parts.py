@@ -106,6 +106,11 @@ EVENTS: dict[str, bool] = {
     "corrected": False, "client_zone_set": False,
     # Snoozing a reminder quiets our own notifications; the promise itself is untouched.
     "reminder_snoozed": False,
+    # Who is owed word, the tags and the deadlines they switch on: our bookkeeping. What was
+    # said to an audience other than the client is internal through the entry's audience.
+    "audience_added": False, "audience_edited": False, "audience_removed": False,
+    "tagged": False, "untagged": False, "deadline_set": False, "deadline_recounted": False,
+    "promise_released": False,
 }
 
 
@@ -142,6 +147,7 @@ class TimelineEntry:
     by: str = ""
     event: str = ""
     client_text: str | None = None  # what the client reads instead of ``text`` (a close without its reason)
+    audience: int | None = None  # the audience the entry concerns (its index); None: the whole incident
 
     def __post_init__(self) -> None:
         if not self.event:
@@ -152,14 +158,20 @@ class TimelineEntry:
 
     @property
     def for_client(self) -> bool:
-        """Whether a client-facing report shows this entry."""
-        return EVENTS.get(self.event, False)
+        """Whether a client-facing report shows this entry: by its event, and by its audience.
+
+        Anything owed or said to another audience (management, a regulator) is internal,
+        whatever its event: only the client's own audience (index 0) reaches the client.
+        """
+        return EVENTS.get(self.event, False) and self.audience in (None, 0)
 
     def to_dict(self) -> dict:
         d = {"at": to_iso(self.at), "kind": self.kind, "text": self.text, "by": self.by,
              "event": self.event, "client": self.for_client}
         if self.client_text is not None:
             d["client_text"] = self.client_text
+        if self.audience is not None:
+            d["audience"] = self.audience
         return d
 
     @classmethod
@@ -168,29 +180,55 @@ class TimelineEntry:
         require(isinstance(event, str), f"{where}.event must be text")
         client_text = d.get("client_text")
         require(client_text is None or isinstance(client_text, str), f"{where}.client_text must be text")
+        audience = d.get("audience")
+        require(audience is None or (isinstance(audience, int) and not isinstance(audience, bool) and audience >= 0),
+                f"{where}.audience must be an audience's number")
         return cls(instant_field(d, "at", where, optional=False), text_field(d, "kind", where),
-                   text_field(d, "text", where), text_field(d, "by", where, ""), event, client_text)
+                   text_field(d, "text", where), text_field(d, "by", where, ""), event, client_text, audience)
+
+
+def audience_field(d: dict, where: str) -> int:
+    """The audience a stored part belongs to (its index); documents before audiences: the client, 0."""
+    value = d.get("audience", 0)
+    require(isinstance(value, int) and not isinstance(value, bool) and value >= 0,
+            f"{where}.audience must be an audience's number")
+    return value
 
 
 @dataclass
 class ClientUpdate:
-    """An update sent to the client and the time it promised for the next one."""
+    """An update sent to one audience (the client's by default), and the time it promised for the next.
+
+    ``kept`` is the index of the hard deadline it kept, if any; ``delay_reason`` why it kept it late.
+    """
 
     sent_at: DateTime
     channel: str
     summary: str
     next_promised: DateTime | None = None
     by: str = ""
+    audience: int = 0
+    delay_reason: str = ""
+    kept: int | None = None
 
     def to_dict(self) -> dict:
-        return {"sent_at": to_iso(self.sent_at), "channel": self.channel, "summary": self.summary,
-                "next_promised": to_iso(self.next_promised), "by": self.by}
+        d = {"sent_at": to_iso(self.sent_at), "channel": self.channel, "summary": self.summary,
+             "next_promised": to_iso(self.next_promised), "by": self.by, "audience": self.audience}
+        if self.delay_reason:
+            d["delay_reason"] = self.delay_reason
+        if self.kept is not None:
+            d["kept"] = self.kept
+        return d
 
     @classmethod
     def from_dict(cls, d: dict, where: str) -> "ClientUpdate":
+        kept = d.get("kept")
+        require(kept is None or (isinstance(kept, int) and not isinstance(kept, bool) and kept >= 0),
+                f"{where}.kept must be a promise's number")
         return cls(instant_field(d, "sent_at", where, optional=False), text_field(d, "channel", where),
                    text_field(d, "summary", where), instant_field(d, "next_promised", where),
-                   text_field(d, "by", where, ""))
+                   text_field(d, "by", where, ""), audience_field(d, where),
+                   text_field(d, "delay_reason", where, ""), kept)
 
 
 @dataclass
@@ -201,14 +239,28 @@ class DamageItem:
     impact: str = ""
     severity: int = 3
     state: str = "suspected"
+    people: int | None = None  # how many people it reached, when known (a regulator asks)
+    records: int | None = None  # how many records it reached, when known
+    category: str = ""  # the category of data or people ("payroll records", "employees")
 
     def to_dict(self) -> dict:
-        return {"what": self.what, "impact": self.impact, "severity": self.severity, "state": self.state}
+        d = {"what": self.what, "impact": self.impact, "severity": self.severity, "state": self.state}
+        # Only when set: documents from before the counts stay as they were.
+        d.update({k: v for k, v in (("people", self.people), ("records", self.records),
+                                    ("category", self.category)) if v not in (None, "")})
+        return d
 
     @classmethod
     def from_dict(cls, d: dict, where: str) -> "DamageItem":
+        counts = {}
+        for key in ("people", "records"):
+            value = d.get(key)
+            require(value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0),
+                    f"{where}.{key} must be a whole number of at least 0")
+            counts[key] = value
         item = cls(text_field(d, "what", where), text_field(d, "impact", where, ""),
-                   int(number_field(d, "severity", where, 3)), text_field(d, "state", where, "suspected"))
+                   int(number_field(d, "severity", where, 3)), text_field(d, "state", where, "suspected"),
+                   counts["people"], counts["records"], text_field(d, "category", where, ""))
         require(item.severity in SEVERITIES, f"{where}.severity must be 1-4, found {item.severity}")
         require(item.state in DAMAGE_STATES, f"{where}.state must be one of {', '.join(DAMAGE_STATES)}")
         return item
@@ -292,7 +344,8 @@ class Cost:
         return cost
 
 
-PROMISE_KINDS = ("update", "commitment")
+# A deadline is hard: set by law or contract (a playbook rule), it cannot be moved.
+PROMISE_KINDS = ("update", "commitment", "deadline")
 
 
 @dataclass
@@ -318,10 +371,12 @@ class Renegotiation:
 
 @dataclass
 class Promise:
-    """Something we told the client we would do by a time: the next update, or a commitment.
+    """Something owed to an audience by a time: the next update, a commitment, or a hard deadline.
 
     A promise not kept by its time is broken, and stays broken on the record even if
-    it is kept late or renegotiated afterwards.
+    it is kept late or renegotiated afterwards. ``audience`` is the index of the audience
+    it is owed to (0, the client, for every promise made before audiences existed); a
+    hard deadline (kind ``deadline``) names the playbook ``rule`` it comes from.
     """
 
     text: str
@@ -333,6 +388,14 @@ class Promise:
     released_at: DateTime | None = None  # no longer owed (the incident closed first)
     renegotiations: list[Renegotiation] = field(default_factory=list)
     snoozed_until: DateTime | None = None  # its reminders are quiet until then (it still falls due)
+    audience: int = 0
+    rule: str = ""  # the deadline rule of a hard deadline
+    release_reason: str = ""  # why it is no longer owed, when released other than by closing
+
+    @property
+    def hard(self) -> bool:
+        """A hard deadline: set by law or contract, never moved."""
+        return self.kind == "deadline"
 
     @property
     def is_open(self) -> bool:
@@ -357,7 +420,10 @@ class Promise:
                 "released_at": to_iso(self.released_at),
                 "renegotiations": [r.to_dict() for r in self.renegotiations],
                 # Only when set: documents written before snoozing existed stay as they were.
-                **({"snoozed_until": to_iso(self.snoozed_until)} if self.snoozed_until else {})}
+                **({"snoozed_until": to_iso(self.snoozed_until)} if self.snoozed_until else {}),
+                "audience": self.audience,
+                **({"rule": self.rule} if self.rule else {}),
+                **({"release_reason": self.release_reason} if self.release_reason else {})}
 
     def snoozed_at(self, now: DateTime) -> bool:
         """Whether its reminders are snoozed at ``now``."""
@@ -371,6 +437,8 @@ class Promise:
                       instant_field(d, "released_at", where),
                       [Renegotiation.from_dict(x, f"{where}.renegotiations[{i}]")
                        for i, x in enumerate(list_field(d, "renegotiations", where))],
-                      instant_field(d, "snoozed_until", where))
-        require(promise.kind in PROMISE_KINDS, f"{where}.kind must be update or commitment")
+                      instant_field(d, "snoozed_until", where), audience_field(d, where),
+                      text_field(d, "rule", where, ""), text_field(d, "release_reason", where, ""))
+        require(promise.kind in PROMISE_KINDS, f"{where}.kind must be update, commitment or deadline")
+        require(promise.kind != "deadline" or promise.rule, f"{where}.rule must name the deadline's rule")
         return promise

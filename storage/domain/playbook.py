@@ -6,8 +6,21 @@ A team replaces the default by putting ``playbook.toml`` in the store folder::
     name = "Stop"
     steps = ["Halt the job that produced the mistake", "Breathe before acting"]
 
-A file that cannot be used is rejected with the file, line and problem; the
-default playbook stays in force.
+Deadline rules (see :mod:`storage.domain.deadlines`) go in ``[[deadline]]`` tables::
+
+    [[deadline]]
+    name = "GDPR Art. 33(2) notice to the controller"
+    audience = ""          # with kind "client": the incident's own client
+    kind = "client"
+    within = "48h"         # or "3 days", "1 month" (calendar months)
+    counts_from = "discovered"   # acknowledged, happened, or another rule's name (from its keeping)
+    tag = "processor-breach"     # none: every new incident
+
+A team's rules add to the default ones; a rule of the same name replaces the default,
+``off = true`` drops it, and ``default_deadlines = false`` at the top drops them all.
+A file with only deadlines keeps the default checklist. A file that cannot be used is
+rejected with the file, line and problem, and the default playbook stays in force; one
+rule that cannot be read is left out, named with its file, and the rest still works.
 """
 
 from __future__ import annotations
@@ -16,7 +29,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .parts import ChecklistStep
+from .deadlines import DEFAULT_RULES, DeadlineRule
+from .parts import ChecklistStep, ValidationError
 
 PLAYBOOK_FILE = "playbook.toml"
 
@@ -132,12 +146,14 @@ def parse_playbook(text: str, source: str, ignored: list[str] | None = None) -> 
     lines = text.splitlines()
     headers = _phase_lines(text)
     first_header = headers[0] if headers else len(lines) + 1
-    for key in sorted(set(data) - {"phase"}):
+    for key in sorted(set(data) - {"phase", "deadline", "default_deadlines"}):
         header = re.compile(rf"^\s*\[\[?\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*[\].]")
         line = (_key_line(lines, key, 1, first_header - 1)
                 or next((n for n, text in enumerate(lines, start=1) if header.match(text)), 1))
         ignored.append(f"{source}, line {line}: unknown key '{key}' ignored")
     phases = data.get("phase")
+    if phases is None and "deadline" in data:
+        return DEFAULT_PHASES  # a file of deadlines only keeps the default checklist
     if not isinstance(phases, list) or not phases:
         line = _key_line(lines, "phase", 1, len(lines)) or 1
         raise PlaybookError(f"{source}, line {line}: no [[phase]] tables: each phase needs a name and steps")
@@ -171,13 +187,68 @@ def parse_playbook(text: str, source: str, ignored: list[str] | None = None) -> 
     return tuple(result)
 
 
+def parse_deadlines(text: str, source: str, problems: list[str]) -> tuple[DeadlineRule, ...]:
+    """The deadline rules in force with a (valid TOML) playbook ``text``: the defaults and the team's.
+
+    A rule that cannot be read is left out and said in ``problems``, naming file, line and rule.
+    """
+    import tomllib
+
+    data = tomllib.loads(text)
+    lines = text.splitlines()
+    headers = [n for n, line in enumerate(lines, start=1) if re.match(r"^\s*\[\[\s*deadline\s*\]\]", line)]
+    keep_defaults = data.get("default_deadlines", True)
+    if not isinstance(keep_defaults, bool):
+        line = _key_line(lines, "default_deadlines", 1, len(lines)) or 1
+        problems.append(f"{source}, line {line}: default_deadlines must be true or false; the defaults are kept")
+        keep_defaults = True
+    rules = {r.name: r for r in DEFAULT_RULES} if keep_defaults else {}
+    tables = data.get("deadline", [])
+    if not isinstance(tables, list):
+        problems.append(f"{source}: deadline must be written as [[deadline]] tables; the default deadlines are kept")
+        return tuple(rules.values())
+    for i, raw in enumerate(tables):
+        where = f"{source}, line {headers[i] if i < len(headers) else 1}, deadline {i + 1}"
+        if isinstance(raw, dict) and isinstance(raw.get("off"), bool) and raw["off"]:
+            rules.pop(" ".join(str(raw.get("name", "")).split()), None)
+            continue
+        try:
+            rule = DeadlineRule.from_dict({k: v for k, v in raw.items() if k != "off"} if isinstance(raw, dict)
+                                          else raw, where)
+        except ValidationError as exc:
+            problems.append(f"{exc}; that rule is left out")
+            continue
+        for key in sorted(set(raw) - {"name", "audience", "kind", "within", "counts_from", "tag", "label", "off"}):
+            problems.append(f"{where} ({rule.name}): unknown key '{key}' ignored")
+        rules[rule.name] = rule
+    for rule in list(rules.values()):
+        if rule.counts_from not in ("discovered", "acknowledged", "happened") and rule.counts_from not in rules:
+            problems.append(f"{source}: deadline {rule.name!r} counts from {rule.counts_from!r}, which is neither "
+                            "discovered, acknowledged, happened nor another rule; that rule is left out")
+            del rules[rule.name]
+    return tuple(rules.values())
+
+
 @dataclass(frozen=True)
 class LoadedPlaybook:
-    """The playbook in force, where it came from, and why a team file was refused."""
+    """The playbook in force, where it came from, and why a team file was refused (or part of it)."""
 
     phases: tuple[Phase, ...]
     source: str
     problem: str | None = None
+    rules: tuple[DeadlineRule, ...] = DEFAULT_RULES
+
+
+def read_playbook(text: str, source: str) -> LoadedPlaybook:
+    """A team's playbook from its TOML ``text``, or the default with the problem said."""
+    ignored: list[str] = []
+    try:
+        phases = parse_playbook(text, source, ignored)
+    except PlaybookError as exc:
+        return LoadedPlaybook(DEFAULT_PHASES, "default", f"{exc}; using the default playbook")
+    rules = parse_deadlines(text, source, ignored)
+    problem = f"{'; '.join(ignored)}; the rest of the playbook is in force" if ignored else None
+    return LoadedPlaybook(phases, source, problem, rules)
 
 
 def load_playbook(folder: Path) -> LoadedPlaybook:
@@ -189,10 +260,4 @@ def load_playbook(folder: Path) -> LoadedPlaybook:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return LoadedPlaybook(DEFAULT_PHASES, "default", f"{path}: cannot read ({exc}); using the default playbook")
-    ignored: list[str] = []
-    try:
-        phases = parse_playbook(text, str(path), ignored)
-        problem = f"{'; '.join(ignored)}; the rest of the playbook is in force" if ignored else None
-        return LoadedPlaybook(phases, str(path), problem)
-    except PlaybookError as exc:
-        return LoadedPlaybook(DEFAULT_PHASES, "default", f"{exc}; using the default playbook")
+    return read_playbook(text, str(path))

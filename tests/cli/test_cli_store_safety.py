@@ -113,7 +113,7 @@ def test_an_invalid_closed_file_is_refused_named_and_never_rewritten(run, histor
 @pytest.mark.parametrize("token", ["Infinity", "NaN"])
 def test_a_non_finite_revision_is_reported_as_corrupt_data(run, history, token):
     path = history / "open.json"
-    raw = path.read_bytes().replace(b'"revision":0}', b'"revision":' + token.encode() + b"}")
+    raw = path.read_bytes().replace(b'"revision":0,', b'"revision":' + token.encode() + b",")
     path.write_bytes(raw)
     before = every_file(history)
     for args in (("list",), ("show", "M-3"), ("done", "M-3", "1")):

@@ -13,6 +13,7 @@ from storage.store.folder.layout import INDEX_FILE, JOURNAL_FILE
 from storage.domain import review_row as review_rows
 from storage.domain.review_row import review_row
 from storage.store import FolderStore, NotFound
+from storage.domain.model import SCHEMA_VERSION
 
 HOSTILE = 'a"revision":5},"99":{ [/] | # `x` \x1b[31m 💥'
 
@@ -90,7 +91,7 @@ def test_after_another_process_closes_only_its_journal_line_is_read(folder, cloc
     assert parsed == [] and reads.names == [INDEX_FILE]
     # The control: a row taken from a document does go through the function watched above.
     doc = json.loads((folder / "closed" / f"M-{inc.number}.json").read_text())["incidents"][str(inc.number)]
-    review_index._row_of(folder / "closed" / f"M-{inc.number}.json", doc, 2, check=False)
+    review_index._row_of(folder / "closed" / f"M-{inc.number}.json", doc, SCHEMA_VERSION, check=False)
     assert parsed == [inc.number]
 
 

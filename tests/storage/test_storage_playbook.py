@@ -78,7 +78,7 @@ BAD = {
 @pytest.mark.parametrize("text, said", [
     ('[[phase]]\nname = "A"\nsteps = ["a"]\nowner = "me"\n', "line 4: unknown key 'owner' in phase 'A' ignored"),
     ('title = "Ours"\n[[phase]]\nname = "A"\nsteps = ["a"]\n', "line 1: unknown key 'title' ignored"),
-    ('[[phase]]\nname = "A"\nsteps = ["a"]\n\n[[deadline]]\nname = "Later"\n', "line 5: unknown key 'deadline' ignored"),
+    ('[[phase]]\nname = "A"\nsteps = ["a"]\n\n[[escalation]]\nname = "Later"\n', "line 5: unknown key 'escalation' ignored"),
 ], ids=["in a phase", "top level", "a table of a newer mishap"])
 def test_an_unknown_key_is_said_and_ignored_never_a_reason_to_drop_the_file(text, said, folder, clock):
     folder.mkdir()

@@ -15,6 +15,7 @@ from support.clock import FakeClock
 from storage.domain.model import SCHEMA_VERSION, Incident
 from storage.domain.parts import Cost, DamageItem, PreventionAction
 from storage.store import FolderStore
+from storage.domain.deadlines import DEFAULT_RULES
 
 HOSTILE = [
     "[/]", "[bold]x", "[/bold]", "[link=http://x]y[/link]", "[[phase]]", "{", "}", "\\", '"', "'",
@@ -68,6 +69,7 @@ def _every_field(store: FolderStore, clock, text: str, big: str | None = None) -
         i.confirm_client(now, by)
         i.add_promise(text or "credit note", now.add(days=1), now, by)
         i.set_client_zone("America/New_York", now, by)
+        i.set_tags(["personal-data"], DEFAULT_RULES, now, by)
         i.set_status("resolved", now, by)
 
     store.change(inc.id, edit)
@@ -125,7 +127,7 @@ def test_stock_tinydb_reads_the_files(folder, clock):
     docs = _stock_docs(folder / "open.json")
     assert docs == {a.number: a.to_dict(), b.number: b.to_dict()}
     meta = tinydb.TinyDB(folder / "open.json").table("meta").get(doc_id=1)
-    assert meta["next_number"] == 3 and meta["schema"] == SCHEMA_VERSION == 2 and meta["layout"] == 3
+    assert meta["next_number"] == 3 and meta["schema"] == SCHEMA_VERSION == 3 and meta["layout"] == 3
     assert (folder / "open.json").read_bytes() == before  # reading with stock TinyDB changed nothing
 
 
@@ -136,7 +138,7 @@ def test_instants_are_stored_as_utc_iso(folder, clock):
     inc = store.create("t", "c", 2)
     doc = json.loads((folder / "open.json").read_text())["incidents"][str(inc.number)]
     assert doc["created_at"] == "2026-07-01T12:05:30.123456+00:00"
-    assert doc["schema"] == 2
+    assert doc["schema"] == 3
     assert doc["timeline"][0]["at"] == "2026-07-01T12:05:30.123456+00:00"
     assert FolderStore.open(folder).get(inc.id).created_at == berlin
 

@@ -99,7 +99,7 @@ def test_non_finite_numbers_in_open_json_are_corrupt_data(folder, clock, token):
     store = FolderStore.open(folder, clock=clock)
     store.create("t", "c", 2)
     path = folder / "open.json"
-    raw = path.read_bytes().replace(b'"revision":0}', b'"revision":' + token.encode() + b"}")
+    raw = path.read_bytes().replace(b'"revision":0,', b'"revision":' + token.encode() + b",")
     assert token.encode() in raw
     path.write_bytes(raw)
     with pytest.raises(CorruptFile) as caught:

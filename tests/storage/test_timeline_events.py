@@ -36,7 +36,7 @@ def test_every_entry_names_its_event_and_audience(folder, clock):
     store = FolderStore.open(folder, clock=clock)
     inc = _worked(store, clock)
     doc = json.loads((folder / "closed" / f"M-{inc.number}.json").read_text())["incidents"][str(inc.number)]
-    assert doc["schema"] == SCHEMA_VERSION == 2
+    assert doc["schema"] == SCHEMA_VERSION == 3
     events = [(t["event"], t["client"]) for t in doc["timeline"]]
     assert events[:6] == [("created", True), ("acknowledged", True), ("note", False), ("step_done", True),
                           ("update_sent", True), ("cost_recorded", False)]
@@ -81,7 +81,7 @@ def test_a_schema_1_store_is_upgraded_on_its_next_change(folder, clock):
     assert not again.read_only
     again.change(inc.id, lambda i, now, by: i.add_note("after", now, by))
     doc = json.loads(path.read_text())["incidents"][str(inc.number)]
-    assert doc["schema"] == 2
+    assert doc["schema"] == SCHEMA_VERSION == 3
     assert [(t["event"], t["text"]) for t in doc["timeline"]] == [
         ("created", "Incident opened: t (severity 2)"), ("note", "before the upgrade"), ("note", "after")]
     # Reading an old document never counts as an edit: nothing else was added.

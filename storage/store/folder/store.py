@@ -230,7 +230,8 @@ class FolderStore(StoreBase):
             # been restored from its .bak, and a number is never given twice.
             number = next_number(self.open_file.counter(), self.open_file.incidents, self.history.exists)
             details = self.with_cadence(severity, details)
-            incident = new_incident(number, title, client_org, severity, now, steps, by=user, **details)
+            incident = new_incident(number, title, client_org, severity, now, steps, by=user,
+                                    rules=self.playbook.rules, **details)
             # The counter first: a crash between the two writes only skips a number.
             self.open_file.write_counter(number + 1)
             self.open_file.insert(incident, incident.to_dict())

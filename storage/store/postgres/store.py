@@ -28,7 +28,7 @@ from ...domain.clock import Clock, system_clock
 from ...domain.config import StoreConfig, parse_config
 from ...domain.model import SCHEMA_VERSION, Incident, new_incident
 from ...domain.parts import ValidationError
-from ...domain.playbook import DEFAULT_PHASES, LoadedPlaybook, PlaybookError, parse_playbook, steps_of
+from ...domain.playbook import DEFAULT_PHASES, LoadedPlaybook, read_playbook, steps_of
 from ..base import Apply, StoreBase, draft_document, draft_fields, number_of
 from ..errors import NotFound, ReadOnlyStore, StoreError
 from ..rules import apply_change, newer_schema_reason
@@ -149,11 +149,7 @@ class PostgresStore(StoreBase):
         files = dict(conn.execute("SELECT name, body FROM team_files").fetchall())
         where = f"{self.location} team file"
         if "playbook.toml" in files:
-            source = f"{where} playbook.toml"
-            try:
-                self.playbook = LoadedPlaybook(parse_playbook(files["playbook.toml"], source), source)
-            except PlaybookError as exc:
-                self.playbook = LoadedPlaybook(DEFAULT_PHASES, "default", f"{exc}; using the default playbook")
+            self.playbook = read_playbook(files["playbook.toml"], f"{where} playbook.toml")
         if "config.toml" in files:
             try:
                 self.config = parse_config(files["config.toml"], f"{where} config.toml")
@@ -245,7 +241,7 @@ class PostgresStore(StoreBase):
         steps = steps_of(self.playbook.phases)
         details = self.with_cadence(severity, details)
         # Refused before the transaction: a refused incident takes no number.
-        new_incident(1, title, client_org, severity, clock(), steps, by=user, **details)
+        new_incident(1, title, client_org, severity, clock(), steps, by=user, rules=self.playbook.rules, **details)
         token = uuid.uuid4().hex
 
         def work(conn) -> Incident:
@@ -254,7 +250,7 @@ class PostgresStore(StoreBase):
             while conn.execute("SELECT EXISTS (SELECT 1 FROM incidents WHERE number = %s)", [number]).fetchone()[0]:
                 number = conn.execute("SELECT nextval('incident_numbers')").fetchone()[0]
             incident = new_incident(number, title, client_org, severity, self._now(conn, clock), steps, by=user,
-                                    **details)
+                                    rules=self.playbook.rules, **details)
             self.insert(conn, incident.to_dict(), user, token)
             self.notify(conn, number)
             return incident
