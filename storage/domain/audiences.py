@@ -227,6 +227,16 @@ class AudienceBook:
                     audience=index)
         return released
 
+    def owed_words(self: "Incident", promise: "Promise") -> str:
+        """What a promise is, naming its audience unless it is the client's: ``client update``,
+        ``update to Tom Reed``, ``GDPR notice to Supervisory authority``, ``credit note``."""
+        to = "" if promise.audience == CLIENT else f" to {self.audience_name(promise.audience)}"
+        if promise.hard:
+            return f"{self.rule_label(promise)}{to}"
+        if promise.kind == "update":
+            return "client update" if promise.audience == CLIENT else f"update{to}"
+        return f"{promise.text}{to}"
+
     def last_told(self: "Incident", index: int) -> "ClientUpdate | None":
         """The last update sent to audience ``index``."""
         return next((u for u in reversed(self.updates) if u.audience == index), None)
