@@ -31,6 +31,9 @@ class Side(Protocol):
     def incidents(self) -> Iterator[dict]:
         """Every incident's stored document, open and closed, with its timeline."""
 
+    def highest(self) -> int:
+        """The highest incident number held (0 for none)."""
+
     def drafts(self) -> list[dict]:
         """Every saved draft document."""
 
@@ -125,7 +128,11 @@ def tally(side: Side) -> Tally:
 def copy_store(source: Side, target: Side, progress: Callable[[int], None] | None = None) -> CopyReport:
     """Copy everything from ``source`` to ``target`` (idempotent), then tally both."""
     report = CopyReport()
-    highest = 0
+    # Every number the copy will write is reserved before it writes any: a ``new`` on the
+    # target meanwhile, or after a copy killed half-way, never takes a number of the source's.
+    highest = source.highest()
+    if highest:
+        target.count_past(highest)
     try:
         for done, doc in enumerate(source.incidents(), start=1):
             doc = canonical(doc)

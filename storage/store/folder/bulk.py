@@ -45,6 +45,10 @@ class FolderSide:
                 raise StoreError(f"{problem}; nothing after it was copied")
             yield doc
 
+    def highest(self) -> int:
+        """The highest incident number held, open or closed (0 for none), from the names alone."""
+        return max([0, *self.store.open_file.docs, *self.store.history.numbers()])
+
     def drafts(self) -> list[dict]:
         """Every saved draft."""
         return self.store.open_file.drafts()

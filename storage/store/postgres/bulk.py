@@ -33,6 +33,11 @@ class PostgresSide:
             if len(rows) < BATCH:
                 return
 
+    def highest(self) -> int:
+        """The highest incident number held (0 for none), read without reading documents."""
+        return self.store.session.run(lambda conn: conn.execute(
+            "SELECT coalesce(max(number), 0) FROM incidents").fetchone()[0])
+
     def drafts(self) -> list[dict]:
         """Every draft document."""
         return [decode(doc) for (doc,) in self.store.session.run(

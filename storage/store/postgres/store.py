@@ -22,6 +22,7 @@ import uuid
 from typing import AsyncIterator, TypeVar
 
 import pendulum
+import psycopg
 from pendulum import DateTime
 
 from ...domain.clock import Clock, system_clock
@@ -249,9 +250,16 @@ class PostgresStore(StoreBase):
             number = conn.execute("SELECT nextval('incident_numbers')").fetchone()[0]
             while conn.execute("SELECT EXISTS (SELECT 1 FROM incidents WHERE number = %s)", [number]).fetchone()[0]:
                 number = conn.execute("SELECT nextval('incident_numbers')").fetchone()[0]
-            incident = new_incident(number, title, client_org, severity, self._now(conn, clock), steps, by=user,
-                                    rules=self.playbook.rules, **details)
-            self.insert(conn, incident.to_dict(), user, token)
+            while True:
+                incident = new_incident(number, title, client_org, severity, self._now(conn, clock), steps, by=user,
+                                        rules=self.playbook.rules, **details)
+                try:
+                    with conn.transaction():  # a savepoint: a number taken meanwhile is not the whole write
+                        self.insert(conn, incident.to_dict(), user, token)
+                    break
+                except psycopg.errors.UniqueViolation:
+                    # Another writer (a migrate copying in) took it between the look and the insert.
+                    number = conn.execute("SELECT nextval('incident_numbers')").fetchone()[0]
             self.notify(conn, number)
             return incident
 
