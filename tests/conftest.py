@@ -24,6 +24,22 @@ settings.register_profile("ci-deep", max_examples=DEEP, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "quick")
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto`` (pyproject's addopts) starts two workers per core, not one.
+
+    Most of the suite drives the console through the Pilot, and a Pilot waits a lot: each key and
+    each pause sleeps in 20 ms steps until the app is idle, and other tests wait on child
+    processes or on PostgreSQL. With one worker per core the cores sat idle about 40% of the
+    run (user+sys CPU over twice the wall time); a second worker per core fills that time.
+    PYTEST_XDIST_AUTO_NUM_WORKERS, or an explicit ``-n N``, still decides when given.
+    """
+    wanted = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if wanted:
+        return int(wanted)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return 2 * cores
+
+
 class SmallDisk:
     """A tmpfs of a fixed size: ``fill()`` uses up its space for real (ENOSPC), ``free()`` gives it back."""
 
