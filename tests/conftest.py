@@ -24,6 +24,7 @@ settings.register_profile("ci-deep", max_examples=DEEP, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "quick")
 
 
+@pytest.hookimpl(optionalhook=True)  # known only while pytest-xdist is loaded (not under -p no:xdist)
 def pytest_xdist_auto_num_workers(config) -> int:
     """``-n auto`` (pyproject's addopts) starts two workers per core, not one.
 
