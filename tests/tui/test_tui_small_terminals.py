@@ -87,10 +87,24 @@ async def test_composer_at_60x20_types_into_a_field_on_screen(incident, make_app
 
 # -- the workspace header, footer and panes ---------------------------------------------------------
 
-async def test_workspace_header_keeps_the_id_on_one_line_at_60x20(incident, make_app):
+async def test_at_60x20_the_board_and_workspace_cut_cells_header_and_footer_cleanly(incident, make_app):
+    """One console at 60×20 (once four tests, each starting its own): on the board, then in the workspace,
+    the footer ends with the palette key, cells too long for their column end with an ellipsis,
+    and the header keeps the id on one line."""
     app = make_app()
     async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        # The board.
+        footer = screen_text(app)[-1]
+        assert footer.endswith("▏^p palette"), footer  # nothing after it: no stray letter
+        board_row = next(line for line in screen_text(app) if "M-1" in line and "OVERDUE" not in line)  # not the banner
+        assert "M-1  Payroll" in board_row and "…" in board_row
+        # The workspace.
         screen = await open_workspace(app, pilot)
+        footer = screen_text(app)[-1]
+        assert footer.endswith("▏^p palette"), footer  # nothing after it: no stray letter
+        steps = [line for line in screen_text(app) if "Stop the" in line or "Halt" in line]
+        assert steps and all("…" in line for line in steps)
         assert screen.query_one("#strip-title", Label).region.height == 1
         lines = screen_text(app)
         title_line = next(line for line in lines if "M-1" in line and "Payroll" in line)
@@ -107,17 +121,6 @@ async def test_at_40x12_the_header_is_not_drawn_one_letter_a_line_but_the_size_i
         lines = screen_text(app)
         assert not any(line.strip() in ("M", "-", "1") for line in lines)
         assert f"mishap needs at least {MIN_WIDTH}×{MIN_HEIGHT}" in " ".join(line.strip() for line in lines)
-
-
-@pytest.mark.parametrize("open_keys", [(), ("enter",)], ids=["board", "workspace"])
-async def test_footer_ends_with_the_palette_key_at_60_columns(incident, make_app, open_keys):
-    app = make_app()
-    async with app.run_test(size=(60, 20)) as pilot:
-        await settle(pilot)
-        await pilot.press(*open_keys)
-        await settle(pilot)
-        footer = screen_text(app)[-1]
-        assert footer.endswith("▏^p palette"), footer  # nothing after it: no stray letter
 
 
 async def test_each_workspace_pane_shows_rows_at_60x20(incident, make_app, store):
@@ -178,17 +181,6 @@ def test_due_cell_leaves_out_a_time_that_does_not_fit_whole(clock):
     assert due_words(countdown, 40)[0] == "in 2 d 5 h (Wed 15:00)"
     assert due_words(countdown, 20)[0] == "in 2 d 5 h (…)"
     assert due_words(countdown, 8)[0] == "in 2 d …"
-
-
-async def test_cells_too_long_for_their_column_end_with_an_ellipsis(incident, make_app):
-    app = make_app()
-    async with app.run_test(size=(60, 20)) as pilot:
-        await settle(pilot)
-        board_row = next(line for line in screen_text(app) if "M-1" in line and "OVERDUE" not in line)  # not the banner
-        assert "M-1  Payroll" in board_row and "…" in board_row
-        await open_workspace(app, pilot)
-        steps = [line for line in screen_text(app) if "Stop the" in line or "Halt" in line]
-        assert steps and all("…" in line for line in steps)
 
 
 # -- below the minimum size -------------------------------------------------------------------------
