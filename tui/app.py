@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from functools import partial
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakSet
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -71,6 +71,7 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
         self._watching_size = False  # from the first screen on (an early resize has nothing to cover)
         self._warnings_shown = 0  # how many of the store's warnings were shown already
         self._ticked_under: WeakKeyDictionary = WeakKeyDictionary()  # screen under a dialog -> minute last ticked
+        self._missed_ticks: WeakSet = WeakSet()  # screens under a dialog that missed a tick: they catch up on top
         self._overdue_toasts: list[Notification] = []  # taken back when a dialog opens
         self._overdue_unsaid: set[int] = set()  # incidents whose overdue toast a dialog held back
         self._collect_after_first_frame = not gc.isenabled()  # the launcher paused collection (tui.cli)
@@ -196,6 +197,10 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
         if not self.screen_stack:
             return  # the console is closing
         screen = self.screen  # the top screen now (the signal was queued)
+        if screen in self._missed_ticks:
+            # Back on top after a dialog: what shows time is drawn for now, not a tick later.
+            self._missed_ticks.discard(screen)
+            screen.post_message(Tick(self.now()))
         if screen.is_modal:
             for notification in self._overdue_toasts:
                 # Textual's own way to drop a toast (what a click on it or its timeout calls).
@@ -321,16 +326,19 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
         """Post ``message`` to each screen on view (the others redraw when they come back).
 
         A screen seen dimmed under a dialog gets the tick once a minute, not once a second:
-        its seconds are not read there, and repainting it under the dialog's veil each second
-        cost more than everything else the console does at rest.
+        its seconds are not read there, and each repaint of it under the dialog's veil draws
+        the whole veil again (the screen below, blended). The ticks it missed are made up
+        as it comes back on top (``_screen_changed``), with the instant then.
         """
         visible = self.visible_screens()
         minute = message.now.replace(second=0, microsecond=0) if isinstance(message, Tick) else None
         for screen in visible:
             if minute is not None and screen is not visible[0]:
                 if self._ticked_under.get(screen) == minute:
+                    self._missed_ticks.add(screen)
                     continue
                 self._ticked_under[screen] = minute
+                self._missed_ticks.discard(screen)
             screen.post_message(message)
 
     def redraw(self, screen: Screen, reload: Callable[[], None]) -> None:

@@ -26,6 +26,7 @@ from storage.domain.model import Incident
 from ..commands import bindings
 from ..text import clip, literal
 from ..widgets.focus import FocusInView
+from ..widgets.repaint import RepaintsWhatChanged
 from .modals import CHANNELS, MODALS_CSS
 
 AUTOSAVE_SECONDS = 1.0
@@ -37,7 +38,7 @@ def _minutes_text(minutes: int) -> str:
     return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
-class ComposerScreen(FocusInView, ModalScreen[bool]):
+class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
     """Compose, check and send a client update for one incident."""
 
     CSS_PATH = MODALS_CSS

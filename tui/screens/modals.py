@@ -31,12 +31,13 @@ from ..commands import bindings
 from ..store_access import WriteResult
 from ..text import kept, literal
 from ..widgets.focus import FocusInView
+from ..widgets.repaint import RepaintsWhatChanged
 
 MODALS_CSS = Path(__file__).with_name("modals.tcss")  # absolute: subclasses live in other modules
 CHANNELS = ("email", "phone", "video call", "meeting", "chat", "other")
 
 
-class FormModal(FocusInView, ModalScreen[Any]):
+class FormModal(RepaintsWhatChanged, FocusInView, ModalScreen[Any]):
     """A dialog with fields, an inline error line, ctrl+s to save and escape to cancel."""
 
     CSS_PATH = MODALS_CSS

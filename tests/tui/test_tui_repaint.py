@@ -1,0 +1,111 @@
+"""What the console redraws at rest: a screen under a dialog is ticked once a minute and catches up when it
+is back on top, and a cursor blink in a dialog asks only the widgets under the cursor for their lines,
+sending the terminal the same bytes as Textual's own compositor would."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from textual._compositor import ChopsUpdate, Compositor
+from textual.geometry import Region
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, TextArea
+
+from tui.screens.composer import ComposerScreen
+from tui.screens.incident import IncidentScreen
+from tui.widgets.countdown import CountdownBadge
+from tui.widgets.repaint import CroppedCompositor
+from tui_support import until
+
+
+async def tick_at(app, pilot, instant) -> None:
+    """Move the clock to ``instant`` and tick, as the console's own timer would, then let the screens draw."""
+    app.clock.set(instant)
+    app.tick()
+    await pilot.pause()
+
+
+async def open_composer(app, pilot, ticked_at=None) -> IncidentScreen:
+    """The first incident's workspace (ticked at ``ticked_at``, if given), then the client update composer over
+    it; returns the workspace."""
+    await pilot.pause()
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, IncidentScreen), "the workspace open")
+    workspace = app.screen
+    if ticked_at is not None:
+        await tick_at(app, pilot, ticked_at)
+    await pilot.press("u")
+    await until(pilot, lambda: isinstance(app.screen, ComposerScreen), "the composer open")
+    return workspace
+
+
+async def test_a_screen_under_a_dialog_ticked_once_a_minute_catches_up_its_countdown_when_it_closes(
+        store, make_app, clock):
+    start = clock()
+    store.create("Wrong invoice run", "Acme", 1)  # first contact due in 15 min
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        workspace = await open_composer(app, pilot, ticked_at=start.add(minutes=1))
+        badge = workspace.query_one(CountdownBadge)
+        assert workspace.now == start.add(minutes=1) and badge.countdown.face == "0:14:00"
+        await tick_at(app, pilot, start.add(minutes=1, seconds=20))  # the first under the dialog
+        assert badge.countdown.face == "0:13:40"
+        await tick_at(app, pilot, start.add(minutes=1, seconds=40))
+        await tick_at(app, pilot, start.add(minutes=1, seconds=45))
+        assert workspace.now == start.add(minutes=1, seconds=20)  # once a minute under the dialog's veil
+        assert badge.countdown.face == "0:13:40"
+        clock.set(start.add(minutes=1, seconds=50))  # no tick after this: the catch-up comes from closing
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is workspace, "the composer closed")
+        await until(pilot, lambda: badge.countdown.face == "0:13:10", "the countdown caught up at once")
+        assert workspace.now == start.add(minutes=1, seconds=50)
+
+
+async def test_a_cursor_blink_in_the_composer_asks_only_the_widgets_under_the_cursor(
+        store, make_app, monkeypatch):
+    store.create("Wrong invoice run", "Acme", 1)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_composer(app, pilot)
+        composer = app.screen
+        await pilot.pause()
+        area = composer.focused
+        assert isinstance(area, TextArea) and isinstance(composer._compositor, CroppedCompositor)
+        area.blink_timer.pause()  # the blink below is the test's own, not the timer's (which runs on real time)
+        asked: Counter = Counter()
+        render_lines = Widget.render_lines
+        monkeypatch.setattr(Widget, "render_lines",
+                            lambda widget, crop: asked.update([widget]) or render_lines(widget, crop))
+        area._toggle_cursor_blink_visible()  # what the blink timer calls every half second
+        await pilot.pause()
+        assert asked[area] == 1
+        # The blinking line's own widgets (the TextArea, what holds it, a scroll bar beside it), none of the
+        # other fields, labels or sections: they were asked at every blink before.
+        others = [w for w in asked if isinstance(w, (Input, Label, Select, TextArea)) and w is not area]
+        assert others == [] and len(asked) <= 6, [type(w).__name__ for w in asked]
+
+
+async def test_the_cropped_compositor_sends_the_terminal_what_textuals_own_would(store, make_app):
+    store.create("Wrong invoice run", "Acme", 1)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_composer(app, pilot)
+        await pilot.pause()
+        compositor = app.screen._compositor
+        width, height = compositor.size
+        # Changed regions of every shape: a line of the cursor, a column of fields, a block, the whole width.
+        for changed in ([Region(20, 17, 80, 1)], [Region(30, 5, 3, 25)], [Region(0, 10, 120, 4)],
+                        [Region(25, 8, 10, 2), Region(60, 22, 40, 3)]):
+            sent = []
+            for get_renders in (compositor._get_renders, Compositor._get_renders.__get__(compositor)):
+                crop = Region.from_union(changed).intersection(compositor.size.region)
+                spans = list(compositor._regions_to_spans(changed))
+                rows = {y for y, _, _ in spans}
+                compositor._get_renders = get_renders
+                try:
+                    chops = compositor._render_chops(crop, rows.__contains__)
+                finally:
+                    del compositor._get_renders
+                update = ChopsUpdate(chops, spans, [cuts[1:] for cuts in compositor.cuts])
+                sent.append(update.render_segments(app.console))
+            assert sent[0] == sent[1] and sent[0], changed
