@@ -78,18 +78,20 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
 
     # -- start-up ------------------------------------------------------------------------
 
-    def on_load(self) -> None:
+    async def on_load(self) -> None:
         # Before the first screen is built, so the board is the default screen (one screen
         # rendered at start, not an empty one and then the board). Opening never waits for
-        # the lock: another process writing leaves our upkeep waiting, not the board.
+        # the lock: another process writing leaves our upkeep waiting, not the board. What
+        # opening writes (the folder, the upkeep after a killed writer) is done on the store
+        # thread, and done before anything reads the store.
         try:
-            store = open_store(self.spec, clock=self.clock, user=self.user)
+            self.access = await StoreAccess.opening(
+                partial(open_store, self.spec, clock=self.clock, user=self.user))
         except (StoreError, OSError) as exc:
             self._open_problem = str(exc)
             return
-        self.access = StoreAccess(store, store.location)
         self.store = self.access.store
-        self.reach = DeskReach(self, store.config.notify)
+        self.reach = DeskReach(self, self.store.config.notify)
 
     def get_default_screen(self) -> Screen:
         if self.store is None:

@@ -9,7 +9,8 @@ tables in memory). The console touches it from two threads:
   backend's own ``changes()`` iterator, which refreshes before it yields;
 * one store thread (a single-worker executor), for every write, so a write that waits on
   another process's lock or on fsync never stalls the event loop. Writes outside the store
-  (a saved update, an exported report, the theme) take the same thread, in turn.
+  (a saved update, an exported report, the theme) take the same thread, in turn, and so does
+  opening the store, which may tidy up after a killed writer (``StoreAccess.opening``).
 
 Every call, reads included, takes one gate (a re-entrant lock), through :class:`GatedStore`,
 the object screens know as ``app.store``. A write first waits for other *processes* outside
@@ -76,15 +77,38 @@ class GatedStore:
         return type(self._store).changes(self, interval)
 
 
+def store_thread() -> ThreadPoolExecutor:
+    """The one thread that runs every write (and the opening) of a console's store."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="mishap-store")
+
+
 class StoreAccess:
     """The gate, the gated store and the one store thread that runs every write."""
 
-    def __init__(self, store, location: str):
+    def __init__(self, store, location: str, thread: ThreadPoolExecutor | None = None):
         self.gate = threading.RLock()
         self.store = GatedStore(store, self.gate)
         self.location = location
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mishap-store")
+        self._thread = thread or store_thread()
         self.in_flight = 0  # writes submitted and not yet finished
+
+    @classmethod
+    async def opening(cls, open_it: Callable[[], Any]) -> "StoreAccess":
+        """Open the store with ``open_it()`` on what becomes its thread, the loop free meanwhile.
+
+        Opening writes: a folder store makes its folder, notes a folder others can read, and
+        tidies what a killed writer left (upkeep: temp files removed, a close or reopen cut short
+        finished, the backup refreshed, each fsynced). All of it is done before this returns,
+        so nothing reads the store before a crash's leftovers are put right. Raises what
+        ``open_it`` raises.
+        """
+        thread = store_thread()
+        try:
+            store = await asyncio.get_running_loop().run_in_executor(thread, open_it)
+        except BaseException:
+            thread.shutdown(wait=False)
+            raise
+        return cls(store, store.location, thread)
 
     @contextlib.contextmanager
     def if_free(self) -> Iterator[bool]:
