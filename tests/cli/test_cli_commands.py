@@ -102,7 +102,11 @@ def test_show_text_and_json(run, folder, store_at):
     assert "phone, on time" in text and "    Asked the supplier to cancel" in text
     assert "Timeline" in text and "Incident opened: Doubled purchase order" in text
     doc = json.loads(run("show", "M-1", "--json").out)
-    assert doc == {"id": "M-1", **store_at().get("M-1").to_dict()}  # the stored document, with its typed id
+    stored = store_at().get("M-1").to_dict()
+    # The stored document, with its typed id; audiences are named, not numbered (issue 19).
+    assert {k: v for k, v in doc.items() if k not in ("audiences", "promises", "updates", "timeline")} == \
+        {"id": "M-1", **{k: v for k, v in stored.items() if k not in ("audiences", "promises", "updates", "timeline")}}
+    assert [u["audience"] for u in doc["updates"]] == ["Calder"] and doc["audiences"][0]["name"] == "Calder"
 
 
 def test_update_logs_with_default_cadence(run, store_at):

@@ -66,7 +66,9 @@ def test_export_json_is_the_report_and_show_json_the_stored_document(run, worked
     assert doc["figures"]["on_time_words"] == "1 of 1 promised updates went out on time (100%)"
     assert doc["cost"] == {"unbilled_hours": 6.5, "credits": 300, "our_share_percent": 40, "recorded": False}
     assert [s["note"] for s in doc["steps"][:2]] == ["private step note", "second private note"]
-    assert json.loads(run("show", "M-1", "--json").out) == {"id": "M-1", **worked.to_dict()}
+    from tui.cli.audiences import show_document  # the stored document, its audiences named (issue 19)
+
+    assert json.loads(run("show", "M-1", "--json").out) == show_document(worked)
 
 
 def test_markdown_structure_survives_hostile_text(run, worked):

@@ -231,8 +231,15 @@ def test_json_is_exact_and_escapes_what_a_terminal_obeys(hostile, args):
 
 
 def test_show_json_reads_back_to_the_stored_document(hostile):
-    stored = Store.open(hostile).get("M-1").to_dict()
-    assert json.loads(run_main("show", "M-1", "--json", "--db", str(hostile))[1]) == {"id": "M-1", **stored}
+    from tui.cli.audiences import show_document
+
+    incident = Store.open(hostile).get("M-1")
+    shown = json.loads(run_main("show", "M-1", "--json", "--db", str(hostile))[1])
+    # The stored document, exactly, with its audiences named rather than numbered (issue 19).
+    assert shown == show_document(incident)
+    stored = incident.to_dict()
+    assert {k: v for k, v in shown.items() if k not in ("id", "audiences", "promises", "updates", "timeline")} == \
+        {k: v for k, v in stored.items() if k not in ("audiences", "promises", "updates", "timeline")}
 
 
 # -- the property: arbitrary text through every output -----------------------------------------
@@ -250,8 +257,10 @@ ONE_MB = ("\x1b]0;HIJACK\x07\u202e\x9b\ud800 " + "a" * 1000) * 1000
 
 
 def _stored(folder: Path) -> dict:
-    """M-1 and M-2 as the store holds them, to compare the JSON outputs with."""
-    return {n: Store.open(folder).get(n).to_dict() for n in ("M-1", "M-2")}
+    """M-1 and M-2 as the store holds them (as `show --json` has them: audiences named), to compare with."""
+    from tui.cli.audiences import show_document
+
+    return {n: show_document(Store.open(folder).get(n)) for n in ("M-1", "M-2")}
 
 
 def _output_is_visible_and_json_exact(folder: Path, stored: dict, args: tuple) -> None:
@@ -263,7 +272,7 @@ def _output_is_visible_and_json_exact(folder: Path, stored: dict, args: tuple) -
         return
     value = json.loads(out)
     if args[0] == "show":
-        assert value == {"id": args[1], **stored[args[1]]}  # every string reads back identical
+        assert value == stored[args[1]]  # every string reads back identical
     elif args[0] == "list":
         titles = [stored["M-2"]["title"]] * 2 if "--closed" in args else [stored["M-1"]["title"]]
         assert [d["title"] for d in value] == titles

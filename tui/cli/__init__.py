@@ -42,6 +42,7 @@ FAMILIES = (
     "tui.cli.deadlines",
     "tui.cli.writing",
     "tui.cli.editing",
+    "tui.cli.audiences",
     "tui.cli.reports",
     "tui.cli_migrate",  # mishap migrate: moving a store between a folder and PostgreSQL
 )
@@ -57,7 +58,22 @@ def build_parser() -> argparse.ArgumentParser:
         def error(self, message: str):  # noqa: D401 - argparse's API
             self.exit(EXIT_ERROR, visible(f"mishap: {message} (see {self.prog} --help)") + "\n")
 
+        def format_help(self) -> str:
+            # A parser with ``legal_note`` says once that hard deadlines are not legal advice. Read
+            # only when help is asked for: the domain's wording loads pendulum, which `status` never does.
+            if not getattr(self, "legal_note", False):
+                return super().format_help()
+            from storage.domain.deadlines import NOT_LEGAL_ADVICE
+
+            epilog = self.epilog
+            self.epilog = f"{epilog} {NOT_LEGAL_ADVICE}" if epilog else NOT_LEGAL_ADVICE
+            try:
+                return super().format_help()
+            finally:
+                self.epilog = epilog
+
     parser = _Parser(prog="mishap", description=DESCRIPTION, epilog=EPILOG)
+    parser.legal_note = True
     db_help = ("the store: a folder, or a postgresql:// URL (default: $MISHAP_DB, else $MISHAP_HOME, "
                "else the user data folder)")
     parser.add_argument("--db", metavar="DIR|URL", default=None, help=db_help)

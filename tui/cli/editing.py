@@ -6,7 +6,7 @@ Each carries the user's intent, as the console's keys do: an intent already true
 
 from __future__ import annotations
 
-from tui.cli.common import UserError, counting_arg, open_store, say, step_number_arg, text_arg
+from tui.cli.common import UserError, counting_arg, open_store, say, stamp, step_number_arg, text_arg
 
 _promise_number = counting_arg("a promise number", 2)
 
@@ -25,12 +25,17 @@ def register(command) -> None:
     p.add_argument("--reason", metavar="WHY", type=text_arg, default="",
                    help="why the record is corrected (required for the instants; kept on the timeline)")
 
-    p = command("promise", "add, keep or move a promise made to the client", run_promise)
+    p = command("promise", "add, keep or move a promise made to an audience (the client by default); a hard "
+                           "deadline cannot be moved", run_promise)
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    a = actions.add_parser("add", help="record a commitment made to the client", parents=[command.db_parent])
+    a = actions.add_parser("add", help="record a commitment made to the client, or to another audience",
+                           parents=[command.db_parent])
     a.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
     a.add_argument("text", metavar="TEXT", type=text_arg, help="what was promised (credit note to Dana)")
     a.add_argument("--due", metavar="WHEN", type=text_arg, required=True, help="by when (30m, 17:30, morning, ISO)")
+    a.add_argument("--to", metavar="AUDIENCE", type=text_arg, default=None,
+                   help="whom it was promised to: a name, a kind the incident has one of, or the start of a name "
+                        "(default: the client)")
     a = actions.add_parser("keep", help="mark a commitment kept", parents=[command.db_parent])
     a.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
     a.add_argument("number", metavar="N", type=_promise_number, nargs="?", default=None,
@@ -77,15 +82,41 @@ def run_set(args) -> int:
 
     def correct(incident, now, by):
         old = getattr(incident, field)
-        return incident.correct_instant(args.field, instant, args.reason, now, by), incident.id, old
+        before = [(p.due, p.broken_at) for p in incident.promises]
+        unchanged = incident.correct_instant(args.field, instant, args.reason, now, by)
+        return unchanged, incident, old, before
 
-    unchanged, number, old = store.change(args.id, correct)
+    unchanged, incident, old, before = store.change(args.id, correct)
+    number = incident.id
     if unchanged is not None:
         say(f"{number}: {unchanged.message(store.clock())}; nothing written")
         return 0
-    say(f"{number}: {args.field} corrected from {local_stamp(old) if old else 'not recorded'} to {local_stamp(instant)} "
-        f"(your time); the timeline keeps the old value and why")
+    lines = [f"{number}: {args.field} corrected from {local_stamp(old) if old else 'not recorded'} to "
+             f"{local_stamp(instant)} (your time); the timeline keeps the old value and why"]
+    lines += _deadlines_moved(incident, before, store.clock())
+    say("\n".join(lines))
     return 0
+
+
+def _deadlines_moved(incident, before, now) -> list[str]:
+    """What a correction did to the hard deadlines: each one moved, newly counting, or broken, a line each."""
+    lines = []
+    for index, promise in enumerate(incident.promises):
+        if not promise.hard:
+            continue
+        label = f"  {index + 1}. {incident.rule_label(promise)} to {incident.audience_name(promise.audience)}"
+        old_due, was_broken = before[index] if index < len(before) else (None, None)
+        if old_due is None:
+            lines.append(f"{label} now counts: due {_due_words(incident, promise.due, now)}")
+        elif old_due != promise.due:
+            lines.append(f"{label} moved from {stamp(old_due)} to {_due_words(incident, promise.due, now)}")
+        else:
+            continue
+        if promise.broken_at is not None and was_broken is None:
+            lines.append("     broken: it was already past once the record was corrected")
+        elif was_broken is not None:
+            lines.append("     it stays broken: it was missed before this correction")
+    return lines
 
 
 def _set_zone(store, args) -> int:
@@ -124,11 +155,14 @@ def _add(store, args) -> int:
 
     def add(incident, now, by):
         # Read against the instant it is recorded at, so "2h" is exactly 2 h after it.
-        promise = incident.add_promise(args.text, parse_when(args.due, now), now, by)
-        return incident, len(incident.promises), promise.due
+        audience = 0 if args.to is None else incident.find_audience(args.to)
+        promise = incident.add_promise(args.text, parse_when(args.due, now), now, by, audience=audience)
+        return incident, len(incident.promises), promise
 
-    incident, number, due = store.change(args.id, add)
-    say(f"{incident.id}: promise {number} added: {args.text} — due {_due_words(incident, due, store.clock())}")
+    incident, number, promise = store.change(args.id, add)
+    to = "" if promise.audience == 0 else f" to {incident.audience_name(promise.audience)}"
+    say(f"{incident.id}: promise {number} added{to}: {args.text} — due "
+        f"{_due_words(incident, promise.due, store.clock())}")
     return 0
 
 

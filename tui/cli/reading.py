@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.cli.common import EXIT_INCOMPLETE, columns, indented, one_line, open_store, print_json, say, stamp, with_id
+from tui.cli.common import EXIT_INCOMPLETE, columns, indented, one_line, open_store, print_json, say, stamp
 
 
 def register(command) -> None:
@@ -11,11 +11,14 @@ def register(command) -> None:
     p.add_argument("--closed", action="store_true",
                    help="list closed incidents instead; exit 1 if a closed incident's file could not be read "
                         "(the others are listed, and the problem said on stderr)")
-    p.add_argument("--json", action="store_true", help="a JSON array of full incident documents, each with its id")
+    p.add_argument("--json", action="store_true",
+                   help="a JSON array of full incident documents, each with its id (as `show ID --json` has them)")
 
     p = command("show", "everything about one incident", run_show)
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
-    p.add_argument("--json", action="store_true", help="the stored JSON document, with its id")
+    p.add_argument("--json", action="store_true",
+                   help="the incident's JSON document, with its id, its tags, and its audiences by name (each with "
+                        "when it was last told and is next owed word)")
 
 
 def run_list(args) -> int:
@@ -31,7 +34,9 @@ def run_list(args) -> int:
     # Some closed incident could not be read: what could be is listed, and the exit status says so.
     status = EXIT_INCOMPLETE if args.closed and store.review_problems() else 0
     if args.json:
-        print_json([with_id(i.to_dict()) for i in incidents])
+        from tui.cli.audiences import show_document
+
+        print_json([show_document(i) for i in incidents])
         return status
     lines = _closed_table(incidents, now) if args.closed else _open_table(incidents, now)
     say("\n".join(lines))
@@ -43,7 +48,9 @@ def run_show(args) -> int:
     store = open_store(args)
     incident = store.get(args.id)
     if args.json:
-        print_json(with_id(incident.to_dict()))
+        from tui.cli.audiences import show_document
+
+        print_json(show_document(incident))
     else:
         say("\n".join(show_lines(incident, store.clock())))
     return 0
@@ -85,9 +92,10 @@ def _closed_table(incidents, now) -> list[str]:
 
 def show_lines(inc, now) -> list[str]:
     """Everything about one incident, as lines of plain text."""
-    from storage.domain.clock import Countdown
+    from storage.domain.clock import Countdown, relative
     from storage.domain.zones import client_clock
     from storage.readers.report import build_report
+    from tui.cli.audiences import audience_lines, deadline_lines
 
     report = build_report(inc)  # the internal report: the same words and figures as the export
     countdown = Countdown.at(inc.next_deadline, now, inc.cadence)
@@ -95,6 +103,11 @@ def show_lines(inc, now) -> list[str]:
         next_update = f"{countdown.relative} ({stamp(inc.next_deadline)}), {countdown.state.value}"
     else:
         next_update = countdown.relative
+    nearest = inc.nearest_promise()
+    nearest_owed = ""
+    if nearest is not None and (nearest.audience != 0 or nearest.hard):
+        # The countdown runs to another audience's promise: say whose, as the board does.
+        nearest_owed = f"{inc.owed_words(nearest)}, {relative(nearest.due, now)} ({stamp(nearest.due)})"
     learned = {"us": "us", "client": "the client (they told us)", None: "not recorded"}[inc.first_learned_by]
     contact = f" — {inc.client_contact}" if inc.client_contact else ""
     out = [f"{inc.id}  {inc.title}", ""]
@@ -105,7 +118,9 @@ def show_lines(inc, now) -> list[str]:
         ("Status", inc.status),
         ("Owner", inc.owner or "—"),
         ("Next update", next_update),
+        *([("Next owed", nearest_owed)] if nearest_owed else []),
         ("Cadence", report.cadence),
+        ("Tags", ", ".join(inc.tags) or "none"),
         ("Happened", stamp(inc.happened_at)),
         ("Discovered", stamp(inc.discovered_at)),
         ("Acknowledged", stamp(inc.acknowledged_at)),
@@ -115,6 +130,9 @@ def show_lines(inc, now) -> list[str]:
         ("Closed", stamp(inc.closed_at)),
     ]
     out += [f"  {name:<14}{value}" for name, value in fields]
+    hard = deadline_lines(inc, now)
+    out += ["", *hard] if hard else []
+    out += ["", *audience_lines(inc, now)]
 
     done, total = inc.progress()
     out += ["", f"Checklist ({done}/{total} done)"]
@@ -141,17 +159,33 @@ def show_lines(inc, now) -> list[str]:
             status = f"answered: {q.answer}" if q.answered_at else "open"
             out.append(f"  {number:>2}. {q.text} — {status}")
 
-    out += ["", "Client updates" if inc.updates else "Client updates: none yet"]
-    for update in report.updates:
+    out += ["", "Updates" if inc.updates else "Updates: none yet"]
+    checked = {(row.sent_at, row.summary): row for row in report.updates}
+    for update in inc.updates:
+        row = checked.get((update.sent_at, update.summary)) if update.audience == 0 else None
+        how = f", {row.punctuality}" if row is not None else ""
         promise = f"; next promised {stamp(update.next_promised)}" if update.next_promised else ""
-        out.append(f"  {stamp(update.sent_at)}  {update.channel}, {update.punctuality}{promise}")
+        kept = ""
+        if update.kept is not None and update.kept < len(inc.promises):
+            deadline = inc.promises[update.kept]
+            kept = f"; kept {update.kept + 1}. {inc.rule_label(deadline)}" + (" late" if deadline.broken_at else "")
+        to = inc.audience_name(update.audience)
+        out.append(f"  {stamp(update.sent_at)}  to {to}, {one_line(update.channel)}{how}{promise}{kept}")
+        if update.delay_reason:
+            out.append(f"    reasons for the delay: {one_line(update.delay_reason)}")
         out += indented(update.summary)
 
     out += ["", "Promises" if inc.promises else "Promises: none"]
     for number, promise in sorted(enumerate(inc.promises, start=1), key=lambda item: item[1].due):
         moved = f", moved {len(promise.renegotiations)}×" if promise.renegotiations else ""
         theirs = f" ({client_clock(promise.due, inc.client_tz, now)[0]} their time)" if inc.client_tz else ""
-        out.append(f"  {number:>2}. [{promise.state(now)}] {promise.text} — due {stamp(promise.due)}{theirs}{moved}")
+        to = inc.audience_name(promise.audience)
+        owed = "" if promise.audience == 0 or promise.text.endswith(f" to {to}") else f" (to {to})"
+        hard = ", hard deadline" if promise.hard else ""
+        out.append(f"  {number:>2}. [{promise.state(now)}] {promise.text}{owed} — due {stamp(promise.due)}{theirs}"
+                   f"{hard}{moved}")
+        if promise.release_reason:
+            out.append(f"      released: {one_line(promise.release_reason)}")
         for change in promise.renegotiations:
             out.append(f"      moved from {stamp(change.old_due)} to {stamp(change.new_due)}: {change.reason}")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tui.cli.common import UserError, open_store, say, severity_arg, step_number_arg, text_arg, warn
+from tui.cli.common import (UserError, counting_arg, open_store, say, severity_arg, stamp, step_number_arg, text_arg,
+                            warn)
 
 
 def register(command) -> None:
@@ -16,13 +17,25 @@ def register(command) -> None:
                    help="who learned of it first: us, or the client told us")
     p.add_argument("--client-tz", metavar="ZONE", type=text_arg, default="",
                    help="the client's time zone, an IANA name (America/New_York): promise times show in both")
+    p.add_argument("--client-email", metavar="ADDR", type=text_arg, default="",
+                   help="the client's email address (mishap audience edit ID client --email ADDR changes it)")
 
-    p = command("update", "log an update sent to the client", run_update)
+    p = command("update", "log an update sent to an audience (the client unless --to says otherwise)", run_update)
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
-    p.add_argument("summary", metavar="SUMMARY", type=text_arg, help="what the client was told")
-    p.add_argument("--channel", metavar="C", type=text_arg, default="email", help="email, phone, … (default email)")
+    p.add_argument("summary", metavar="TEXT", type=text_arg, help="what they were told")
+    p.add_argument("--to", metavar="AUDIENCE", dest="to", type=text_arg, default=None,
+                   help="whom it was sent to: a name, a kind the incident has one of (management, regulator), or "
+                        "the start of a name (default: the client)")
+    p.add_argument("--channel", metavar="CH", type=text_arg, default=None,
+                   help="email, phone, … (default: the audience's channel, else email)")
     p.add_argument("--next", metavar="WHEN", dest="next_when", type=text_arg, default=None,
-                   help="when the next update is promised (default: by the cadence; 'none' for no promise)")
+                   help="when the next update is promised (default: by that audience's cadence, none if it has "
+                        "none; 'none' for no promise)")
+    p.add_argument("--delay-reason", metavar="TEXT", type=text_arg, default="",
+                   help="the reasons for the delay, required when it keeps a hard deadline late")
+    p.add_argument("--keeps", metavar="N", type=counting_arg("a promise number", 3), default=None,
+                   help="the hard deadline it keeps, as `mishap show` numbers promises (default: the audience's "
+                        "nearest open one)")
 
     p = command("done", "complete a checklist step", run_done)
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
@@ -44,13 +57,13 @@ def run_new(args) -> int:
     if store.playbook.problem:
         warn(store.playbook.problem)
     incident = store.create(args.title, args.client, args.severity, client_contact=args.contact,
-                            first_learned_by=args.first, client_tz=args.client_tz)
+                            first_learned_by=args.first, client_tz=args.client_tz, client_email=args.client_email)
     say(incident.id)
     return 0
 
 
 def run_update(args) -> int:
-    """``mishap update``: log an update sent to the client, and promise the next one."""
+    """``mishap update``: log an update sent to an audience, and promise the next one by its cadence."""
     from storage.domain.clock import Countdown, read_when
 
     store = open_store(args)
@@ -63,21 +76,32 @@ def run_update(args) -> int:
             raise UserError(f"{target.id} is closed: there is no next update to promise")
 
     def log(incident, now, by):
+        audience = 0 if args.to is None else incident.find_audience(args.to)
         if incident.is_closed:
             promised = None  # a closed incident has no countdown
         elif when is not None:
             # Read against the instant the update is logged at, so "2h" is exactly 2 h after it.
             promised = read_when(when, now, allow_none=True).at
         else:
-            promised = incident.next_update_after(now)
-        return incident.log_update(args.channel, args.summary, promised, now, by)
+            promised = incident.next_update_after(now, audience=audience)  # None: its cadence is none
+        keeps = None if args.keeps is None else args.keeps - 1
+        update = incident.log_update(args.channel or "", args.summary, promised, now, by, audience=audience,
+                                     delay_reason=args.delay_reason, keeps=keeps)
+        return incident, update
 
-    update = store.change(args.id, log)
+    incident, update = store.change(args.id, log)
+    said = "update" if update.audience == 0 else f"update to {incident.audience_name(update.audience)}"
     if update.next_promised is None:
-        say(f"{target.id}: update logged; no next update promised")
+        line = f"{incident.id}: {said} logged; no next update promised"
     else:
         countdown = Countdown.at(update.next_promised, store.clock())
-        say(f"{target.id}: update logged; next update due {countdown.due_local} ({countdown.relative})")
+        line = f"{incident.id}: {said} logged; next update due {countdown.due_local} ({countdown.relative})"
+    if update.kept is not None:
+        deadline = incident.promises[update.kept]
+        late = (f" late (due {stamp(deadline.due)}), with the reasons for the delay on the record"
+                if deadline.broken_at is not None else " in time")
+        line += f"; it keeps {update.kept + 1}. {incident.rule_label(deadline)}{late}"
+    say(line)
     return 0
 
 
