@@ -9,15 +9,21 @@ Definitions (the review screen's legend says the same in fewer words):
 
 - duration: discovery to closing.
 - time to acknowledge: discovery to the moment we recorded owning the mistake.
-- time to first contact: discovery to the first client update logged.
+- time to first contact: discovery to the first update logged to the client's own audience
+  (an update to management or a regulator is not client contact).
 - heard it from us first: who learned of the mistake first (``us`` / ``client``).
 - updates on time: of the promised client updates that came due (the first contact
   included), those sent by their time; one missed or sent late counts against, one
-  renegotiated before its time counts by its new time.
+  renegotiated before its time counts by its new time. Only the client's audience (0).
 - longest silence: the longest stretch the incident was open without a client update
   (from discovery, between updates, to closing; time spent closed before a reopen is
   not counted).
-- promises broken / renegotiated: over every promise (updates and commitments).
+- promises broken / renegotiated: over every promise (updates, commitments, deadlines; every audience).
+- management told: discovery to the first update to an audience of kind ``management``.
+- hard deadlines met: of the hard deadlines (playbook rules) that were kept or broken, those
+  kept by their time; one released before its time (an untag, a retired audience) does not count.
+
+A document written before audiences has none: its updates and promises are the client's.
 """
 
 from __future__ import annotations
@@ -55,10 +61,36 @@ def time_to_acknowledge(doc: dict) -> float | None:
     return _span(posix_seconds(doc.get("discovered_at")), posix_seconds(doc.get("acknowledged_at")))
 
 
+def _audience(part: dict) -> int:
+    """The audience a stored update or promise is owed to (documents before audiences: the client, 0)."""
+    value = part.get("audience", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def client_updates(doc: dict) -> list[dict]:
+    """The updates sent to the client's own audience, in the order they were logged."""
+    return [u for u in doc.get("updates") or [] if _audience(u) == 0]
+
+
 def time_to_first_contact(doc: dict) -> float | None:
     """Seconds from discovery to the first client update (None if the client never heard from us)."""
-    updates = doc.get("updates") or []
+    updates = client_updates(doc)
     return _span(posix_seconds(doc.get("discovered_at")), posix_seconds(updates[0]["sent_at"])) if updates else None
+
+
+def time_to_management(doc: dict) -> float | None:
+    """Seconds from discovery to the first update to our management (None if it was never told)."""
+    audiences = doc.get("audiences") or []
+    management = {i for i, a in enumerate(audiences) if isinstance(a, dict) and a.get("kind") == "management"}
+    told = [posix_seconds(u["sent_at"]) for u in doc.get("updates") or [] if _audience(u) in management]
+    return _span(posix_seconds(doc.get("discovered_at")), min(told)) if told else None
+
+
+def hard_deadline_record(doc: dict) -> tuple[int, int]:
+    """(hard deadlines met, hard deadlines that came due): kept by their time, out of kept or broken."""
+    hard = [p for p in doc.get("promises") or [] if p.get("kind") == "deadline"]
+    due = [p for p in hard if p.get("kept_at") or p.get("broken_at")]
+    return sum(1 for p in due if p.get("kept_at") and not p.get("broken_at")), len(due)
 
 
 def heard_from_us_first(doc: dict) -> bool | None:
@@ -97,18 +129,20 @@ class UpdateCheck(NamedTuple):
 
 
 def _update_promises(doc: dict) -> list[dict]:
-    return [p for p in doc.get("promises") or [] if p.get("kind") == "update"]
+    """The client's update promises (another audience's updates are not client punctuality)."""
+    return [p for p in doc.get("promises") or [] if p.get("kind") == "update" and _audience(p) == 0]
 
 
 def update_checks(doc: dict) -> list[UpdateCheck]:
-    """For each client update, the time it was promised by and whether it went out by then.
+    """For each client update (the client's audience only), the time it was promised by and whether
+    it went out by then.
 
     Each update is measured against the promise of it in the ledger (the first-contact
     deadline, then the time each update promised, as renegotiated); an update sent with
     nothing owed was not promised. A document without update promises (written before the
     ledger) measures each update against the time the previous one promised.
     """
-    updates = doc.get("updates") or []
+    updates = client_updates(doc)
     promises = _update_promises(doc)
     if promises:
         kept = {posix_seconds(p["kept_at"]): p for p in promises if p.get("kept_at")}
@@ -179,7 +213,7 @@ def longest_silence(doc: dict) -> float | None:
     periods = open_periods(doc)
     if not periods:
         return None
-    sent = sorted(posix_seconds(u["sent_at"]) for u in doc.get("updates") or [])
+    sent = sorted(posix_seconds(u["sent_at"]) for u in client_updates(doc))
     longest = 0.0
     for start, end in periods:
         marks = [start, *(t for t in sent if start < t < end), end]
@@ -234,3 +268,53 @@ def summarize(rows: Sequence["ReviewRow"]) -> Summary:
         client_first=sum(1 for r in rows if r.us_first is False),
         broken=sum(r.broken for r in rows),
     )
+
+
+# -- month by month -----------------------------------------------------------------------------
+
+class MonthPoint(NamedTuple):
+    """One calendar month of the review's chart: what closed in it, and how the client was kept told."""
+
+    year: int
+    month: int
+    closed: int  # incidents closed in the month
+    median_first_contact: float | None  # seconds from discovery to first client contact (None: none known)
+    updates_on_time: int
+    updates_due: int
+
+    @property
+    def label(self) -> str:
+        """``2026-05``."""
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def on_time_share(self) -> float | None:
+        """Share of the promised client updates that came due in the month's incidents and went out on time."""
+        return self.updates_on_time / self.updates_due if self.updates_due else None
+
+
+def monthly_series(rows: Sequence["ReviewRow"], now: datetime, months: int = 12, tz=None) -> list[MonthPoint]:
+    """The last ``months`` calendar months up to ``now``'s, oldest first, each closed incident in the
+    month of its closing (in ``tz``, default ``now``'s zone): a chart plots ``label`` against ``closed``,
+    ``median_first_contact`` and ``on_time_share``. A month with nothing closed is there, with 0 and None."""
+    zone = tz if tz is not None else now.tzinfo
+    year, month = now.year, now.month
+    if zone is not None:
+        local = datetime.fromtimestamp(now.timestamp(), zone)
+        year, month = local.year, local.month
+    keys = []
+    for _ in range(max(0, months)):
+        keys.append((year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    keys.reverse()
+    by_month: dict[tuple[int, int], list] = {key: [] for key in keys}
+    for row in rows:
+        if row.closed_at is None:
+            continue
+        closed = datetime.fromtimestamp(row.closed_at, zone)
+        bucket = by_month.get((closed.year, closed.month))
+        if bucket is not None:
+            bucket.append(row)
+    return [MonthPoint(y, m, len(found), _median(r.first_contact for r in found),
+                       sum(r.updates_on_time for r in found), sum(r.updates_due for r in found))
+            for (y, m), found in by_month.items()]

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from .metrics import (duration, heard_from_us_first, longest_silence, posix_seconds, promise_record,
-                      time_to_acknowledge, time_to_first_contact, update_punctuality)
+from .metrics import (duration, hard_deadline_record, heard_from_us_first, longest_silence, posix_seconds,
+                      promise_record, time_to_acknowledge, time_to_first_contact, time_to_management,
+                      update_punctuality)
 from .patterns import kind_words
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,6 +49,9 @@ class ReviewRow(NamedTuple):
     close_reason: str
     root_cause: str  # clipped: for the text filter
     words: str  # kind_words, space-separated
+    management_told: float | None = None  # seconds from discovery to the first update to management
+    hard_deadlines_met: int = 0
+    hard_deadlines_total: int = 0  # hard deadlines kept or broken (released before their time: not counted)
 
     @property
     def id(self) -> str:
@@ -72,7 +76,9 @@ class ReviewRow(NamedTuple):
 
 
 #: How this mishap works out and stores a row: a new way to work out any value is a new version.
-ROW_VERSION = 1
+#: 2: audiences: first contact, punctuality and silence count the client's audience only; management
+#: told and hard deadlines met are new. A row of version 1 is worked out again, never read as of 2.
+ROW_VERSION = 2
 ROW_FORM = {"version": ROW_VERSION, "fields": list(ReviewRow._fields)}
 #: The form of rows stored before forms were named (a folder's index format 3; PostgreSQL before
 #: its migration 0002). Spelt out, not taken from ReviewRow: a field added later must not make
@@ -96,6 +102,7 @@ def row_from_document(doc: dict) -> ReviewRow:
     cost = doc.get("cost") or {}
     on_time, due = update_punctuality(doc)
     broken, renegotiated = promise_record(doc)
+    met, total = hard_deadline_record(doc)
     root_cause = doc.get("root_cause") or ""
     return ReviewRow(
         number=int(doc["number"]),
@@ -119,6 +126,9 @@ def row_from_document(doc: dict) -> ReviewRow:
         close_reason=doc.get("close_reason") or "",
         root_cause=root_cause[:ROOT_CAUSE_KEPT],
         words=" ".join(kind_words(doc.get("title") or "", root_cause)),
+        management_told=time_to_management(doc),
+        hard_deadlines_met=met,
+        hard_deadlines_total=total,
     )
 
 
