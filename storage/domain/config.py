@@ -14,6 +14,11 @@
     [notifications]    # how a promise due soon or late reaches you outside the console
     method = "auto"    # auto, osc9, osc777, notify-send, bell or off
 
+    [contact]          # the contact point a regulator's notice names (else the incident's owner)
+    name = "Dana Reyes, data protection officer"
+    email = "dpo@example.com"
+    phone = "+44 20 7946 0000"
+
 Spans follow the grammar of a typed time (``30m``, ``2h``, ``1h30m``, ``1d``; more than
 zero, at most 90 days). A file that cannot be used is refused with the file, line and problem, and the
 defaults stay in force.
@@ -51,6 +56,22 @@ def parse_span(text: object, *, allow_morning: bool) -> int:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """The contact point a notice to a regulator names: ``[contact]`` in the config."""
+
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+    def lines(self) -> list[str]:
+        """``Dana Reyes``, ``dpo@example.com``, ``+44 …``: what is set, one a line."""
+        return [value for value in (self.name, self.email, self.phone) if value]
+
+
+CONTACT_KEYS = ("name", "email", "phone")
+
+
+@dataclass(frozen=True)
 class StoreConfig:
     """Cadence and first-contact minutes by severity, the notification method, and why a config file was refused."""
 
@@ -58,6 +79,7 @@ class StoreConfig:
     first_contact: dict[int, int] = field(default_factory=lambda: dict(FIRST_CONTACT_MINUTES))
     problem: str | None = None
     notify: str = "auto"
+    contact: Contact | None = None  # None: no [contact], the incident's owner is named instead
 
 
 def _line_of(text: str, table: str, key: str) -> int:
@@ -81,10 +103,11 @@ def parse_config(text: str, source: str) -> StoreConfig:
         line = getattr(exc, "lineno", None) or 1
         raise ValueError(f"{source}, line {line}: not valid TOML ({getattr(exc, 'msg', exc)})") from None
     ignored = []  # keys a newer mishap may have written: said, and never a reason to drop the file
-    for table in sorted(set(data) - {"cadence", "first_contact", "notifications"}):
+    for table in sorted(set(data) - {"cadence", "first_contact", "notifications", "contact"}):
         ignored.append(f"{source}, line {_table_line(text, table)}: unknown table [{table}] ignored")
         del data[table]
     notify = _notify_method(data.pop("notifications", {}), text, source, ignored)
+    contact = _contact(data.pop("contact", None), text, source, ignored)
     result = {"cadence": dict(DEFAULT_CADENCE_MINUTES), "first_contact": dict(FIRST_CONTACT_MINUTES)}
     for table, values in data.items():
         if not isinstance(values, dict):
@@ -98,7 +121,7 @@ def parse_config(text: str, source: str) -> StoreConfig:
             except ValueError as exc:
                 raise ValueError(f"{where}: {exc} (in [{table}] {key})") from None
     problem = f"{'; '.join(ignored)}; the rest of the file is in force" if ignored else None
-    return StoreConfig(result["cadence"], result["first_contact"], problem=problem, notify=notify)
+    return StoreConfig(result["cadence"], result["first_contact"], problem=problem, notify=notify, contact=contact)
 
 
 def _table_line(text: str, table: str) -> int:
@@ -123,6 +146,26 @@ def _notify_method(values: object, text: str, source: str, ignored: list[str]) -
         raise ValueError(f"{source}, line {_line_of(text, 'notifications', 'method')}: notification method "
                          f"{method!r} is not one of {', '.join(NOTIFY_METHODS)} (in [notifications] method)")
     return method
+
+
+def _contact(values: object, text: str, source: str, ignored: list[str]) -> Contact | None:
+    """``[contact]``: name, email and phone, each text (all optional); other keys go to ``ignored``."""
+    if values is None:
+        return None
+    if not isinstance(values, dict):
+        raise ValueError(f"{source}, line 1: [contact] must be a table (name = \"...\", email = \"...\")")
+    for key in values:
+        if key not in CONTACT_KEYS:
+            ignored.append(f"{source}, line {_line_of(text, 'contact', key)}: unknown key '{key}' in [contact] ignored")
+    found = {}
+    for key in CONTACT_KEYS:
+        value = values.get(key, "")
+        if not isinstance(value, str) or not value.isprintable():
+            raise ValueError(f"{source}, line {_line_of(text, 'contact', key)}: [contact] {key} must be one line "
+                             f"of text")
+        found[key] = " ".join(value.split())
+    contact = Contact(**found)
+    return contact if contact.lines() else None
 
 
 def load_config(folder: Path) -> StoreConfig:

@@ -1,4 +1,10 @@
-"""Board order and overdue reminders: the logic behind the bell, without a terminal."""
+"""Board order and overdue reminders: the logic behind the bell, without a terminal.
+
+The nearest deadline is across all audiences, named whenever it is not the client's
+(:func:`nearest_words`, :func:`overdue_text`); an open hard deadline that is not the
+nearest is shown beside it (:func:`hard_beside`): a 30-minute client cadence never keeps
+a GDPR clock out of sight.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import Iterable
 import pendulum
 from pendulum import DateTime
 
-from ..domain.clock import CountdownState, countdown_state
+from ..domain.clock import CountdownState, countdown_state, relative
 from ..domain.model import Incident
 from ..domain.urgency import by_urgency, urgency_key  # noqa: F401  (re-exported: the board's order)
 
@@ -57,3 +63,38 @@ class OverdueWatch:
         self.last_alert = remembered
         self.primed = True
         return alerts
+
+
+def nearest_words(incident: Incident) -> str:
+    """What the countdown runs to: ``client update``, ``update to Tom Reed``, ``GDPR notice to ICO``."""
+    promise = incident.nearest_promise()
+    return incident.owed_words(promise) if promise is not None else "client update"
+
+
+def hard_beside(incident: Incident, now: DateTime) -> str | None:
+    """``GDPR notice: 41 h left``: the nearest open hard deadline when it is not the nearest promise
+    (that one the countdown shows already), for the board row and the workspace header; else None."""
+    hard = incident.hard_deadlines()
+    if not hard or hard[0] is incident.nearest_promise():
+        return None
+    words = incident.deadline_words(hard[0], now)
+    if hard[0].audience != 0:
+        words += f" ({incident.audience_name(hard[0].audience)})"
+    return words
+
+
+def overdue_text(incident: Incident, now: DateTime) -> str:
+    """The overdue toast's line: ``M-5 update to Tom Reed: 12 minutes ago — Wrong VAT rate``.
+
+    Names the promise as :meth:`Incident.owed_words` does (the audience whenever it is not
+    the client), and the promise's own text for a client commitment.
+    """
+    promise = incident.nearest_promise()
+    if promise is None:
+        what = "Client update"
+    elif promise.audience == 0 and not promise.hard:
+        what = promise.text
+    else:
+        what = incident.owed_words(promise)
+    late = relative(incident.next_deadline, now) if incident.next_deadline else "late"
+    return f"{incident.id} {what}: {late} — {incident.title}"

@@ -114,6 +114,7 @@ def markdown(report: Report, tz=None) -> str:
     out += _checklist(r, zone)
     out += _updates(r, zone)
     out += _promises(r, zone)
+    out += _audiences(r, zone)
     out += ["", "## Root cause", "", block(r.root_cause) or "Not recorded."]
     out += ["", "## Fix", "", block(r.fix) or "Not recorded."]
     out += ["", "## Prevention", ""]
@@ -213,6 +214,46 @@ def _promises(r: Report, zone) -> list[str]:
     return out + _table(["Promise", "Kind", "Made", "Due", "State", "Renegotiated"], rows)
 
 
+def _audiences(r: Report, zone) -> list[str]:
+    """Who was told what, and when (internal only: the client's copy has no audiences)."""
+    if r.for_client or not r.audiences:
+        return []
+    out = ["", "## Who was told what, and when", ""]
+    for a in r.audiences:
+        where = "internal" if a.internal else "external"
+        retired = ", removed" if a.retired else ""
+        out += ["", f"### {inline(a.name)} ({a.kind}, {where}{retired})", ""]
+        last = a.last_told
+        rows = [["Last told", _fmt(last.sent_at, zone) if last else "never"],
+                ["How", cell(last.channel) if last else "—"],
+                ["What was said", cell(last.summary) if last else "—"],
+                ["Next update due", _fmt(a.next_due, zone)],
+                ["Cadence", cell(a.cadence)]]
+        if a.hard:
+            rows.append(["Hard deadlines met", f"{a.hard_met} of {len(a.hard)}"])
+        out += _table(["Audience", inline(a.name)], rows)
+        if a.open_promises:
+            out += ["", "Open promises:", ""]
+            out += [f"- {inline(o.text)}, due {_fmt(o.due, zone)}" + (" (hard deadline)" if o.hard else "")
+                    for o in a.open_promises]
+        if a.hard:
+            out += ["", "Hard deadlines:", ""]
+            for h in a.hard:
+                line = f"- {inline(h.label)}: due {_fmt(h.due, zone)}, {h.state}"
+                if h.kept_at is not None:
+                    line += f" ({_fmt(h.kept_at, zone)})"
+                if h.delay_reason:
+                    line += f" — reasons for the delay: {inline(h.delay_reason)}"
+                if h.release_reason:
+                    line += f" — released: {inline(h.release_reason)}"
+                out.append(line)
+        if len(a.told) > 1:
+            out += ["", "Every update:", ""]
+            out += _table(["Sent", "Channel", "What was said", "Reasons for a delay"], [
+                [_fmt(t.sent_at, zone), cell(t.channel), cell(t.summary), cell(t.delay_reason)] for t in a.told])
+    return out
+
+
 # -- JSON --------------------------------------------------------------------------------------
 
 def _plain(value):
@@ -241,4 +282,6 @@ def document(report: Report) -> dict:
         del doc["cost"]  # the client's copy has no such key at all, not even empty
     if report.incomplete_close is None:
         del doc["incomplete_close"]
+    if report.for_client:
+        del doc["audiences"]  # who else was told is internal: the client's copy has no such key
     return doc

@@ -5,7 +5,10 @@ internal notes or notes on checklist steps (timeline entries whose event is not
 ``for_client``), the cost split (our share; credits and unbilled hours are listed as
 what we did to make it right), nor why the incident was closed with its close-out
 incomplete (the close reason, and the reason in the closing entry: the client reads the
-entry's ``client_text``). The Markdown and JSON exports and the console's read-only view
+entry's ``client_text``), nor anything addressed or owed to an audience other than the
+client's own (management, a regulator, an internal party): their updates, promises and
+timeline entries, and the section "Who was told what, and when", are internal. The
+Markdown and JSON exports and the console's read-only view
 of a closed incident render a :class:`Report` and decide nothing about its content.
 
 The figures are the review's (:mod:`storage.domain.metrics`): one definition of
@@ -26,6 +29,7 @@ from ..domain.model import SEVERITY_NAMES, Incident
 from ..domain.parts import DamageItem, OpenQuestion, PreventionAction
 from ..domain.metrics import UpdateCheck, on_time_words, update_checks
 from ..domain.review_row import row_from_document
+from ..domain.audiences import CLIENT
 
 AUDIENCES = ("internal", "client")
 
@@ -157,6 +161,66 @@ class TimelineRow:
 
 
 @dataclass(frozen=True)
+class ToldRow:
+    """One update to an audience: when, how, what was said, and the reasons for a delay."""
+
+    sent_at: DateTime
+    channel: str
+    summary: str
+    by: str
+    delay_reason: str
+
+
+@dataclass(frozen=True)
+class HardRow:
+    """A hard deadline owed to an audience, and what became of it."""
+
+    rule: str
+    label: str
+    due: DateTime
+    state: str  # open, overdue, kept, kept late, broken, released
+    kept_at: DateTime | None
+    delay_reason: str  # the reasons the update that kept it late gave
+    release_reason: str
+
+
+@dataclass(frozen=True)
+class OwedRow:
+    """An open promise to an audience: what (naming the audience unless the client's), and by when."""
+
+    text: str
+    due: DateTime
+    hard: bool
+
+
+@dataclass(frozen=True)
+class AudienceRow:
+    """Who was told what, and when: one audience of the incident (internal report only)."""
+
+    name: str
+    kind: str
+    internal: bool
+    channel: str
+    email: str
+    cadence: str
+    retired: bool
+    told: tuple[ToldRow, ...]  # every update to it, oldest first
+    next_due: DateTime | None  # its next promised update
+    open_promises: tuple[OwedRow, ...]  # its open promises, soonest first
+    hard: tuple[HardRow, ...]
+
+    @property
+    def last_told(self) -> ToldRow | None:
+        """The last update to it."""
+        return self.told[-1] if self.told else None
+
+    @property
+    def hard_met(self) -> int:
+        """How many of its hard deadlines were kept by their time."""
+        return sum(1 for h in self.hard if h.state == "kept")
+
+
+@dataclass(frozen=True)
 class Report:
     """The post-incident report of one incident for one audience (``internal`` or ``client``)."""
 
@@ -191,6 +255,7 @@ class Report:
     incomplete_close: IncompleteClose | None = None  # internal only
     contained_at: DateTime | None = None  # as corrected, like every instant here
     resolved_at: DateTime | None = None
+    audiences: tuple[AudienceRow, ...] = ()  # internal only: who was told what, and when
 
     @property
     def id(self) -> str:
@@ -257,7 +322,13 @@ def build_report(incident: Incident, audience: str = "internal") -> Report:
     inc = incident
     doc = inc.to_dict()
     row = row_from_document(doc)
-    checks = update_checks(doc)
+    checks = update_checks(doc)  # the client's updates, in order
+    client_updates = [u for u in inc.updates if u.audience == CLIENT]
+    # The client reads only what is owed or said to its own audience; the internal copy has every promise.
+    promises = [p for p in inc.promises if internal or p.audience == CLIENT]
+    broken, renegotiated = ((row.broken, row.renegotiated) if internal else
+                            (sum(1 for p in promises if p.broken_at is not None),
+                             sum(1 for p in promises if p.renegotiations)))
     cost = inc.cost
     incomplete = None
     if internal and inc.close_reason:
@@ -268,16 +339,17 @@ def build_report(incident: Incident, audience: str = "internal") -> Report:
         cadence_minutes=inc.cadence_minutes, happened_at=inc.happened_at, discovered_at=inc.discovered_at,
         acknowledged_at=inc.acknowledged_at, first_contact_at=inc.first_contact_at, closed_at=inc.closed_at,
         figures=Figures(row.ack, row.first_contact, row.us_first, row.updates_on_time, row.updates_due,
-                        row.silence, len(inc.promises), row.broken, row.renegotiated),
+                        row.silence, len(promises), broken, renegotiated),
         damage=tuple(replace(d) for d in inc.damage),
         questions=tuple(replace(q) for q in inc.questions),
         steps=tuple(StepRow(n, s.phase, s.text, s.done_at, s.done_by, s.note if internal else "")
                     for n, s in enumerate(inc.steps, start=1)),
         updates=tuple(UpdateRow(u.sent_at, u.channel, u.summary, _instant(c.promised), u.next_promised, c)
-                      for u, c in zip(inc.updates, checks)),
-        promises=tuple(PromiseRow(p.text, p.kind, p.made_at, p.due, p.state(), p.broken_at is not None,
+                      for u, c in zip(client_updates, checks)),
+        promises=tuple(PromiseRow(inc.owed_words(p) if p.audience != CLIENT else p.text, p.kind, p.made_at, p.due,
+                                  p.state(), p.broken_at is not None,
                                   tuple(Move(r.old_due, r.new_due, r.reason) for r in p.renegotiations))
-                       for p in sorted(inc.promises, key=lambda p: p.made_at)),
+                       for p in sorted(promises, key=lambda p: p.made_at)),
         root_cause=inc.root_cause, fix=inc.fix,
         prevention=tuple(replace(p) for p in inc.prevention),
         client_confirmed_at=inc.client_confirmed_at,
@@ -290,4 +362,28 @@ def build_report(incident: Incident, audience: str = "internal") -> Report:
                        cost.recorded_at is not None) if internal else None,
         incomplete_close=incomplete,
         contained_at=inc.contained_at, resolved_at=inc.resolved_at,
+        audiences=audience_rows(inc) if internal else (),
     )
+
+
+def audience_rows(incident: Incident) -> tuple[AudienceRow, ...]:
+    """Every audience of ``incident`` (retired ones too: their history stays), with what it was told."""
+    from ..domain.audiences import cadence_said
+
+    inc = incident
+    rows = []
+    for index, a in enumerate(inc.audiences):
+        told = tuple(ToldRow(u.sent_at, u.channel, u.summary, u.by, u.delay_reason)
+                     for u in inc.updates if u.audience == index)
+        hard = []
+        for n, p in enumerate(inc.promises):
+            if not p.hard or p.audience != index:
+                continue
+            keeper = next((u for u in inc.updates if u.kept == n), None)
+            hard.append(HardRow(p.rule, inc.rule_label(p), p.due, p.state(), p.kept_at,
+                                keeper.delay_reason if keeper is not None else "", p.release_reason))
+        rows.append(AudienceRow(a.name, a.kind, a.internal, a.channel, a.email, cadence_said(a.cadence_minutes),
+                                not a.active, told, inc.audience_next_due(index),
+                                tuple(OwedRow(inc.owed_words(p), p.due, p.hard) for p in inc.audience_promises(index)),
+                                tuple(hard)))
+    return tuple(rows)

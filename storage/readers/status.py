@@ -6,6 +6,13 @@ objects or the light ones of :mod:`storage.store.folder.glance`; anything with `
 text. ``mishap status``, ``mishap overdue``, the terminal's window title and the desktop
 reminders all read a :class:`PromiseBook`: the open promises worked out once, read at any
 instant (the console keeps one per change of the store; a command builds one and reads it once).
+
+Promises are owed to audiences (the client, our management, a regulator): every line names
+the audience whenever it is not the client (``M-5 update to Tom Reed in 3m``). A hard deadline
+(kind ``deadline``, a playbook rule) is never hidden behind a nearer routine promise:
+``mishap status`` shows one beside its incident's nearest once it is within
+:data:`HARD_WITHIN_SECONDS`. A light incident names an audience when its promises carry
+``audience`` (an index) and it carries ``audiences`` (names); without them, the client is assumed.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ SEPARATOR = " · "
 DEFAULT_WITHIN_MINUTES = 30
 DEFAULT_LIMIT = 3
 TEXT_KEPT = 24  # characters of a promise's text in the long line
+NAMED_KEPT = 40  # characters of what a promise is when it names its audience (``GDPR notice to ICO``)
+HARD_WITHIN_SECONDS = 24 * 3600  # `mishap status` shows an open hard deadline once it is this near
 
 # tmux styles: late in bold red, due soon in yellow; #[default] after each piece.
 TMUX_LATE = "#[fg=red,bold]"
@@ -41,6 +50,14 @@ class DuePromise(NamedTuple):
     due: datetime
     seconds_left: float
     severity: int
+    audience: str = ""  # the audience's name when it is not the client's
+    hard: bool = False  # a hard deadline (set by law or contract)
+    owed: str = ""  # what it is, naming its audience: ``update to Tom Reed``, ``GDPR notice to ICO``
+
+    @property
+    def named(self) -> str:
+        """What the short line says of it: its owed words for another audience or a hard deadline, else ""."""
+        return self.owed if (self.audience or self.hard) else ""
 
     @property
     def id(self) -> str:
@@ -82,6 +99,24 @@ def words_change_in(seconds_left: float) -> float:
     return unit * (math.floor(late / unit) + 1) - late
 
 
+def owed_of(incident, promise) -> tuple[str, bool, str]:
+    """(audience name unless the client's, hard, owed words) of one promise of a full or light incident."""
+    hard = promise.kind == "deadline"
+    words = getattr(incident, "owed_words", None)
+    if words is not None:  # a full incident knows its audiences and rules
+        return (incident.audience_name(promise.audience) if promise.audience else ""), hard, words(promise)
+    audience = getattr(promise, "audience", 0) or 0
+    names = getattr(incident, "audiences", None) or ()
+    name = names[audience] if 0 < audience < len(names) else ""
+    name = getattr(name, "name", name)
+    to = f" to {name}" if name else ""
+    if hard:
+        return name, True, f"{getattr(promise, 'label', '') or promise.text}{to}"
+    if promise.kind == "update":
+        return name, False, f"update{to}" if name else "client update"
+    return name, False, f"{promise.text}{to}"
+
+
 def said_key(due: DuePromise) -> tuple[int, int, float]:
     """What a reminder is said for: the promise (incident number, index) at its due instant; moved, it is
     another."""
@@ -101,17 +136,20 @@ class PromiseBook:
         self._incidents: list[tuple[float | None, list[_Owed]]] = []  # (deadline, its open promises), by urgency
         self.snoozes: list[tuple[tuple[int, int], datetime, float]] = []  # ((number, index), until, its timestamp)
         self.keys: set[tuple[int, int, float]] = set()  # each open promise's :func:`said_key`
-        dues = []
+        dues, hard_dues = [], []
         for incident in by_urgency(incidents):
             owed = []
             for index, p in enumerate(incident.promises):
                 if not p.is_open:
                     continue
                 at = p.due.timestamp()
+                name, hard, words = owed_of(incident, p)
                 owed.append(_Owed(at, DuePromise(incident.number, index, p.text, p.kind, p.due, 0.0,
-                                                 incident.severity)))
+                                                 incident.severity, name, hard, words)))
                 self.keys.add((incident.number, index, at))
                 dues.append((at, p.due))
+                if hard:
+                    hard_dues.append((at, p.due))
                 until = getattr(p, "snoozed_until", None)  # the light incidents of ``mishap status`` have none
                 if until is not None:
                     self.snoozes.append(((incident.number, index), until, until.timestamp()))
@@ -121,21 +159,34 @@ class PromiseBook:
         dues.sort(key=lambda d: d[0])
         self._due_at = [at for at, _ in dues]
         self._due = [due for _, due in dues]
+        hard_dues.sort(key=lambda d: d[0])
+        self._hard_at = [at for at, _ in hard_dues]
+        self._hard = [due for _, due in hard_dues]
 
     @staticmethod
     def _at(owed: _Owed, now_at: float) -> DuePromise:
         return owed.promise._replace(seconds_left=owed.due_at - now_at)
 
-    def due_within(self, now: datetime, within_seconds: float) -> list[DuePromise]:
+    def due_within(self, now: datetime, within_seconds: float, hard_within: float = 0.0) -> list[DuePromise]:
         """Each incident's first promise if late or due within ``within_seconds`` of ``now``
-        (:func:`due_promises`)."""
+        (:func:`due_promises`); with ``hard_within``, each open hard deadline due within that
+        too, beside its incident's first (a nearer routine promise never hides one)."""
         now_at, found = now.timestamp(), []
         for deadline, owed in self._incidents:
-            if deadline is None or deadline - now_at > within_seconds:
+            near = deadline is not None and deadline - now_at <= within_seconds
+            if not near and hard_within <= within_seconds:
                 break  # in deadline order: none after it is closer
-            if owed:
+            if near and owed:
                 found.append(self._at(owed[0], now_at))
+            found += [self._at(o, now_at) for o in owed if o.promise.hard and o.due_at - now_at <= hard_within
+                      and not (near and o is owed[0])]
         return found
+
+    def hard_within(self, now: datetime, within_seconds: float) -> list[DuePromise]:
+        """Every open hard deadline late or due within ``within_seconds`` of ``now``, in the board's order."""
+        now_at = now.timestamp()
+        return [self._at(o, now_at) for _, owed in self._incidents for o in owed
+                if o.promise.hard and o.due_at - now_at <= within_seconds]
 
     def owed_within(self, now: datetime, within_seconds: float) -> list[DuePromise]:
         """Every open promise late or due within ``within_seconds`` of ``now``, in :func:`open_promises`' order."""
@@ -174,14 +225,25 @@ class PromiseBook:
                 ahead.append(self._due[i] - span)
         return min(ahead, default=None)
 
+    def next_hard_crossing(self, now: datetime, *before: timedelta) -> datetime | None:
+        """As :meth:`next_crossing`, over the hard deadlines only (their 24 h, 4 h and 1 h reminders)."""
+        now_at, ahead = now.timestamp(), []
+        for span in before:
+            i = bisect_right(self._hard_at, now_at + span.total_seconds())
+            if i < len(self._hard):
+                ahead.append(self._hard[i] - span)
+        return min(ahead, default=None)
 
-def due_promises(incidents: Iterable, now: datetime, within_seconds: float) -> list[DuePromise]:
-    """Each incident's first promise (the one its countdown runs to) if late or due within the span.
+
+def due_promises(incidents: Iterable, now: datetime, within_seconds: float,
+                 hard_within: float = HARD_WITHIN_SECONDS) -> list[DuePromise]:
+    """Each incident's first promise (the one its countdown runs to) if late or due within the span,
+    and beside it each open hard deadline due within ``hard_within`` (24 h: ``mishap status``).
 
     Most urgent first, in the board's order: the most late first, then the soonest due,
     the most severe first at the same time.
     """
-    return PromiseBook(incidents).due_within(now, within_seconds)
+    return PromiseBook(incidents).due_within(now, within_seconds, hard_within)
 
 
 def open_promises(incidents: Iterable, now: datetime) -> list[DuePromise]:
@@ -195,8 +257,13 @@ def overdue_promises(incidents: Iterable, now: datetime) -> list[DuePromise]:
 
 
 def piece(due: DuePromise, *, long: bool = False) -> str:
-    """One item of the line: ``‼ M-5 12m late``, ``M-6 in 3m``; with ``long``, the promise's text too."""
-    words = f"{due.id} {clip(due.text)} {due.when}" if long else f"{due.id} {due.when}"
+    """One item of the line: ``‼ M-5 12m late``, ``M-6 in 3m``, ``M-7 GDPR notice to ICO in 20h``
+    (the audience named when not the client's); with ``long``, the promise's text too."""
+    named = due.named
+    if long:
+        words = f"{due.id} {clip(named, NAMED_KEPT) if named else clip(due.text)} {due.when}"
+    else:
+        words = f"{due.id} {clip(named, NAMED_KEPT)} {due.when}" if named else f"{due.id} {due.when}"
     return f"{LATE_MARK} {words}" if due.late else words
 
 
@@ -243,10 +310,12 @@ def problem_rows(words: str) -> list[dict]:
 
 
 def json_rows(items: list[DuePromise]) -> list[dict]:
-    """JSON-ready rows: id, promise number (1-based), text, kind, due (UTC ISO), seconds left, late."""
+    """JSON-ready rows: id, promise number (1-based), text, kind, due (UTC ISO), seconds left, late,
+    the audience (its name; null for the client), whether it is a hard deadline, and its owed words."""
     return [{"id": d.id, "number": d.number, "promise": d.index + 1, "text": d.text, "kind": d.kind,
              "due": d.due.isoformat(), "seconds_left": int(d.seconds_left), "late": d.late,
-             "severity": d.severity, "words": piece(d)} for d in items]
+             "severity": d.severity, "audience": d.audience or None, "hard": d.hard, "owed": d.owed,
+             "words": piece(d)} for d in items]
 
 
 def title_text(items: list[DuePromise]) -> str:
