@@ -208,3 +208,27 @@ def test_a_row_of_the_first_form_is_worked_out_again_with_the_audience_figures(b
     rows = rows_of(reader)
     assert rows == worked_out(reader) and ROW_VERSION > FIRST_FORM["version"]
     assert all(len(row) == len(FIELDS) and row.hard_deadlines_total == 0 for row in rows.values())
+
+
+def test_the_database_names_this_mishaps_row_form_so_its_rows_are_read_as_stored(pg_url, clock):
+    """A migration names each row form: without it every review read would work every row out again."""
+    import psycopg
+
+    from storage.store import open_store
+
+    store = open_store(pg_url, clock=clock, user="ana")
+    closed_three(store, clock)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        (fields,) = conn.execute("SELECT fields FROM review_forms WHERE version = %s", [ROW_VERSION]).fetchone()
+        versions = {v for (v,) in conn.execute("SELECT review_version FROM incidents WHERE status = 'closed'")}
+    assert fields == FIELDS and versions == {ROW_VERSION}
+    reads = []
+    import storage.domain.review_row as review_rows
+
+    real = review_rows.row_from_document
+    review_rows.row_from_document = lambda doc: reads.append(doc["number"]) or real(doc)
+    try:
+        rows = open_store(pg_url, clock=clock).review_rows()
+    finally:
+        review_rows.row_from_document = real
+    assert sorted(r.number for r in rows) == [1, 2, 3] and reads == []
