@@ -100,7 +100,13 @@ def test_status_from_the_folder_glance_keeps_the_hard_deadline_beside(folder, cl
     at = clock.now.add(hours=50)
     items = due_promises(light, at, 30 * 60)
     assert [d.hard for d in items] == [False, True]
-    assert items[1].owed.startswith("GDPR Art. 33 notice") and "in 22h" in plain_line(items)
+    # The light read names the audience and the rule's short name, as a full incident does.
+    assert items[1].owed == "GDPR notice to Supervisory authority" and "in 22h" in plain_line(items)
+    store.change(inc.id, lambda i, now, by: i.add_audience("Tom Reed (MD)", "management", now, by))
+    store.change(inc.id, lambda i, now, by: i.add_promise("Cost estimate", now.add(hours=2), now, by, audience=2))
+    light = glance(folder).incidents
+    owed = {d.owed for d in overdue_promises(light, clock.now.add(hours=3))}
+    assert owed == {"client update", "Cost estimate to Tom Reed (MD)"}
 
 
 def test_json_rows_and_overdue_carry_the_audience_and_whether_it_is_hard():

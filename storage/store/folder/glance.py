@@ -38,6 +38,8 @@ class OpenPromise(NamedTuple):
     kind: str
     due: datetime
     is_open: bool
+    audience: int = 0  # the index of the audience it is owed to (0: the client's)
+    label: str = ""  # a hard deadline's short name (``GDPR notice``), from its rule
 
 
 class OpenIncident(NamedTuple):
@@ -50,6 +52,7 @@ class OpenIncident(NamedTuple):
     client_tz: str
     promises: tuple[OpenPromise, ...]
     next_update_due: datetime | None
+    audiences: tuple[str, ...] = ()  # the audiences' names, by index (none stored: the client's alone)
 
     @property
     def id(self) -> str:
@@ -94,13 +97,17 @@ def open_incident(doc: dict) -> OpenIncident | None:
         raise ValueError("number and severity must be whole numbers")
     if status == "closed":
         return None  # a close cut short between its two writes: closed all the same
+    labels = {_text(r, "name"): _text(r, "label") for r in doc.get("deadline_rules") or [] if isinstance(r, dict)}
     promises = []
     for index, p in enumerate(doc.get("promises") or []):
         is_open = p.get("kept_at") is None and p.get("released_at") is None
+        audience = p.get("audience", 0)
         promises.append(OpenPromise(index, _text(p, "text"), _text(p, "kind") or "commitment", _instant(p["due"]),
-                                    is_open))
+                                    is_open, audience if isinstance(audience, int) and audience > 0 else 0,
+                                    labels.get(_text(p, "rule"), "")))
+    names = tuple(_text(a, "name") if isinstance(a, dict) else "" for a in doc.get("audiences") or [])
     return OpenIncident(number, severity, _text(doc, "title"), _text(doc, "client_org"), _text(doc, "client_tz"),
-                        tuple(promises), _instant(doc.get("next_update_due")))
+                        tuple(promises), _instant(doc.get("next_update_due")), names)
 
 
 def glance(folder: Path) -> Glance:
