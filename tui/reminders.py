@@ -18,7 +18,7 @@ from typing import Callable, Mapping
 
 from textual.signal import Signal
 
-from storage.readers.reminders import WARN_BEFORE, ReminderThrottle
+from storage.readers.reminders import HARD_BEFORE, WARN_BEFORE, ReminderThrottle
 from storage.readers.status import DEFAULT_WITHIN_MINUTES, DuePromise, PromiseBook, title_text, words_change_in
 
 from .desktop import POP_TITLE, PUSH_TITLE, notice, pick_method, title_bytes
@@ -127,6 +127,9 @@ class DeskReach:
         crossing = book.next_crossing(now, WINDOW, WARN_BEFORE, DUE)
         if crossing is not None:
             ahead.append(crossing)
+        hard = book.next_hard_crossing(now, *HARD_BEFORE)  # a hard deadline's 24 h, 4 h and 1 h reminders
+        if hard is not None:
+            ahead.append(hard)
         ahead += [until for until in self.snoozed.values() if until > now]
         reminder = self.throttle.next_reminder_at()
         if reminder is not None:

@@ -559,3 +559,18 @@ def test_names_and_tags_are_shown_literally_never_obeyed(folder_cli):
     assert "\x1b" not in cli.ok("show", "M-1", "--json").out  # escaped as \u001b
     err = cli.refused("tag", "M-1", "bad\x1btag", needles=("a tag is one word",))
     assert "\x1b" not in err
+
+
+def test_status_and_overdue_name_the_audience_and_show_a_hard_deadline_within_a_day(cli, clock):
+    discovered = _opened(cli)
+    cli.ok("audience", "add", "M-1", "Tom Reed (MD)", "--kind", "management", "--cadence", "none")
+    cli.ok("promise", "add", "M-1", "Cost estimate", "--due", "2h", "--to", "Tom")
+    cli.ok("tag", "M-1", "personal-data")
+    cli.ok("update", "M-1", "We sent your payroll report to another client", "--next", "3d")
+    clock.set(discovered.add(hours=50))  # the GDPR clock has 22 h left: shown beside the nearest
+    status = cli.ok("status", "--format", "plain").out
+    assert "GDPR notice to Supervisory authority" in status and "Cost estimate to Tom Reed (MD)" in status
+    late = cli("overdue")
+    assert late.code == 1 and "Cost estimate to Tom Reed (MD)" in late.out
+    rows = json.loads(cli("overdue", "--json").out)
+    assert [(r["audience"], r["hard"]) for r in rows] == [("Tom Reed (MD)", False)]

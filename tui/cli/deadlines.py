@@ -129,5 +129,5 @@ def run_overdue(args) -> int:
         import pendulum
 
         say("\n".join(f"{d.id}  promise {d.index + 1}  {human_span(d.seconds_left)} late  "
-                      f"(due {local_stamp(pendulum.instance(d.due))})  {d.text}" for d in items))
+                      f"(due {local_stamp(pendulum.instance(d.due))})  {d.named or d.text}" for d in items))
     return 1 if items else 0
