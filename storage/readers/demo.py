@@ -79,6 +79,32 @@ def _answer(index: int, text: str) -> Action:
     return lambda inc, at, by: inc.answer_question(index, text, at, by)
 
 
+def _counted_damage(what: str, impact: str, severity: int, state: str, people: int, records: int,
+                    category: str) -> Action:
+    """A damage item with the counts a regulator asks for."""
+    return lambda inc, at, by: inc.add_damage(DamageItem(what, impact, severity, state, people, records, category),
+                                              at, by)
+
+
+def _tag(tag: str) -> Action:
+    """Tag the incident; the default playbook's deadline rules for the tag start."""
+    from ..domain.deadlines import DEFAULT_RULES
+
+    return lambda inc, at, by: inc.set_tags([tag], DEFAULT_RULES, at, by)
+
+
+def _audience(name: str, kind: str, cadence_minutes: int | None = None, email: str = "") -> Action:
+    return lambda inc, at, by: inc.add_audience(name, kind, at, by, email=email, cadence_minutes=cadence_minutes)
+
+
+def _tell(audience: str, channel: str, summary: str) -> Action:
+    """An update to another audience than the client (it keeps that audience's nearest hard deadline)."""
+    def apply(inc, at, by):
+        index = inc.find_audience(audience)
+        inc.log_update(channel, summary, inc.next_update_after(at, audience=index), at, by, audience=index)
+    return apply
+
+
 def _status(status: str) -> Action:
     return lambda inc, at, by: inc.set_status(status, at, by)
 
@@ -149,6 +175,15 @@ def _closed_scenarios() -> list[_Scenario]:
         .on(9, "priya", _damage("Marlow's October KPI report", "Sent to their COO with a foreign data sheet", 2, "confirmed"))
         .on(11, "priya", _damage("Figures of Hollis Estates (another client)", "Arrears totals seen by Marlow's COO", 1, "confirmed"))
         .on(12, "priya", _question("Was the report forwarded inside Marlow?"))
+        .on(12.5, "priya", _counted_damage("Tenant arrears of Hollis Estates", "Names and arrears of tenants in the "
+                                           "foreign sheet", 1, "confirmed", 64, 64, "tenants' rent arrears"))
+        .on(13, "priya", _tag("personal-data"))
+        .on(17.5, "priya", _audience("Dana Whitfield (MD)", "management"))
+        .on(18, "priya", _tell("management", "phone", "Told Dana: Marlow's KPI report carried Hollis Estates' "
+                                                      "arrears sheet, 64 tenants named. Asked her to call Hollis."))
+        .on(20 * 60, "priya", _tell("Supervisory authority", "portal",
+                                    "Breach notified on the ICO portal: 64 tenants' arrears seen by one person "
+                                    "at another client, deleted the same day. Ref. IC-2026-1187."))
         .on(22, "priya", _update("phone", "Called Peter: the mistake is ours, one pivot pulled another client's sheet. "
                                           "Asked him to delete the file; a corrected report follows today.", 120))
         .on(70, "tom", _answer(0, "Only to their finance lead, who deleted it and confirmed by email"))
@@ -188,6 +223,9 @@ def _closed_scenarios() -> list[_Scenario]:
         .on(5 * day + 5, "jonas", _phase("Prevent"))
         .on(6 * day, "lena", _remaining_steps)
         .on(20, "lena", _damage("38 invoices of the October run", "Charged 19 % instead of 7 % on bakery goods", 3, "confirmed"))
+        .on(2 * day + 80, "lena", _audience("Dana Whitfield (MD)", "management"))
+        .on(2 * day + 81, "lena", _tell("management", "email", "Late word, sorry: we charged Oak & Ivy the wrong "
+                                                               "VAT on 38 invoices; all corrected, refunds sent."))
         .on(25, "lena", _question("Did any customer already pay the wrong amount?"))
         .on(100, "lena", _update("email", "We charged the wrong VAT rate on 38 October invoices; credit notes and "
                                           "corrected invoices follow this week, at no cost to you.", 100 + 4 * 60))
@@ -262,6 +300,12 @@ def _open_scenarios() -> list[_Scenario]:
         .on(11, "lena", _damage("Payroll of 212 employees", "37 staff with March raises paid at February rates", 1, "confirmed"))
         .on(12, "lena", _damage("Bank payment batch 5521", "Already submitted to the bank", 2, "suspected"))
         .on(13, "lena", _question("Did the pension export use the same file?"))
+        .on(20, "lena", _counted_damage("Salary table of all staff", "Attached to the email to every branch "
+                                        "manager", 2, "confirmed", 212, 212, "salaries and bank details"))
+        .on(21, "lena", _tag("personal-data"))
+        .on(26, "lena", _audience("Dana Whitfield (MD)", "management", cadence_minutes=120))
+        .on(27, "lena", _tell("management", "phone", "Told Dana: payroll file with February's rates, and the "
+                                                     "salary table went to every branch manager. GDPR clock runs."))
         .on(12.5, "lena", _update("phone", "Called Maria: the payroll file we sent used February's rates, 37 people "
                                            "are underpaid. Exports are stopped; a correction run is being prepared.", 45))
         .on(30, "lena", _damage_state(1, "contained"))
