@@ -93,3 +93,17 @@ def test_demo_follows_a_team_playbook(folder):
         assert incident.progress() == (3, 3)
     for incident in store.open_incidents():
         assert incident.steps[0].done and not incident.steps[2].done
+
+
+def test_demo_shows_a_running_gdpr_clock_one_kept_in_time_and_management_told_late(folder):
+    store = FolderStore.open(folder, clock=FakeClock(MOMENT), user="ana")
+    fill_demo(store)
+    payroll = next(i for i in store.open_incidents() if i.title.startswith("March payroll"))
+    (gdpr,) = payroll.hard_deadlines()
+    assert payroll.tags == ["personal-data"] and gdpr.due == payroll.discovered_at.add(hours=72)
+    assert payroll.deadline_words(gdpr, MOMENT) == "GDPR notice: 2 d 21 h left"
+    rows = {r.title: r for r in store.review_rows()}
+    marlow = rows["Monthly KPI report included another client's figures"]
+    assert (marlow.hard_deadlines_met, marlow.hard_deadlines_total) == (1, 1)
+    assert marlow.management_told == 18 * 60  # told within the first half hour
+    assert rows["Wrong VAT rate on 38 invoices"].management_told > 2 * 24 * 3600  # told on day three
