@@ -18,6 +18,10 @@ SORT_KEYS: dict[str, Callable[[ReviewRow], object]] = {
     "duration": lambda r: r.duration,
     "ack": lambda r: r.ack,
     "contact": lambda r: r.first_contact,
+    "mgmt": lambda r: r.management_told,
+    # The share of hard deadlines met (the worst first when reversed), then how many there were.
+    "hard": lambda r: (r.hard_deadlines_met / r.hard_deadlines_total, r.hard_deadlines_total)
+    if r.hard_deadlines_total else None,
     "first": lambda r: None if r.us_first is None else (0 if r.us_first else 1),
     "ontime": lambda r: r.on_time_share,
     "silence": lambda r: r.silence,
@@ -25,10 +29,10 @@ SORT_KEYS: dict[str, Callable[[ReviewRow], object]] = {
     "cost": lambda r: (r.credits, r.hours) if r.cost_recorded or r.credits or r.hours else None,
     "id": lambda r: r.number,
 }
-SORT_ORDER = ("closed", "client", "sev", "title", "duration", "ack", "contact", "first", "ontime",
-              "silence", "broken", "cost")
+SORT_ORDER = ("closed", "client", "sev", "title", "duration", "ack", "contact", "mgmt", "first", "ontime",
+              "hard", "silence", "broken", "cost")
 # The direction a column sorts in first: the worst or newest on top.
-FIRST_REVERSED = frozenset({"closed", "duration", "ack", "contact", "first", "silence", "broken", "cost"})
+FIRST_REVERSED = frozenset({"closed", "duration", "ack", "contact", "mgmt", "first", "silence", "broken", "cost"})
 
 _RANGE = re.compile(r"^\s*([1-4])\s*-\s*([1-4])\s*$")
 

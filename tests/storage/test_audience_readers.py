@@ -405,3 +405,25 @@ def test_the_monthly_series_buckets_by_the_zone_asked():
 
 def test_the_reminder_marks_are_the_issues():
     assert HARD_BEFORE == (timedelta(hours=24), timedelta(hours=4), timedelta(hours=1))
+
+
+def test_the_review_sorts_by_management_told_and_by_hard_deadlines_met():
+    from storage.readers.review_query import ReviewQuery, sort_rows
+
+    def closed(number: int, told_after: float | None, gdpr_kept: bool | None):
+        inc = new_incident(number, f"incident {number}", "Marlow", 2, T0, [])
+        if gdpr_kept is not None:
+            inc.set_tags(["personal-data"], DEFAULT_RULES, T0)
+        if told_after is not None:
+            boss = inc.add_audience("Tom Reed", "management", T0)
+            inc.log_update("phone", "told", None, T0.add(minutes=told_after), audience=boss)
+        if gdpr_kept:
+            inc.log_update("portal", "notified", None, T0.add(hours=1), audience=inc.find_audience("regulator"))
+        inc.close(T0.add(hours=80), reason="closed in the test")
+        return row_from_document(inc.to_dict())
+
+    rows = [closed(1, 30, True), closed(2, None, None), closed(3, 5, False), closed(4, 240, True)]
+    by_told = sort_rows(rows, "mgmt", ReviewQuery().with_sort("mgmt").reverse)
+    assert [r.number for r in by_told] == [4, 1, 3, 2]  # the latest told first; never told last
+    by_hard = sort_rows(rows, "hard", ReviewQuery().with_sort("hard").reverse)
+    assert [r.number for r in by_hard] == [3, 4, 1, 2]  # none met first; no deadline at all last
