@@ -74,3 +74,32 @@ async def test_closed_view_shows_the_report_the_export_writes(store, make_app, c
     assert written == markdown(build_report(stored, "internal"))  # the export renders the same model
     assert "| Update cadence | next working morning |" in written
     assert "1 of 2 promised updates went out on time (50%)" in written
+
+
+async def test_closed_view_says_who_was_told_what_and_when(store, make_app, clock):
+    inc = store.create("Payroll table to every branch", "Northwind", 2)
+    clock.advance(minutes=10)
+    store.change(inc.id, lambda i, now, by: i.set_tags(["personal-data"], store.playbook.rules, now, by))
+    store.change(inc.id, lambda i, now, by: i.add_audience("Dana [b]Whitfield[/b]", "management", now, by))
+    clock.advance(hours=5)
+    store.change(inc.id, lambda i, now, by: i.log_update("phone", "Told Dana everything", None, now, by, audience=2))
+    clock.advance(hours=70)  # the GDPR notice goes out a day late, with its reasons
+    store.change(inc.id, lambda i, now, by: i.log_update("portal", "Notified", None, now, by, audience=1,
+                                                         delay_reason="the table's reach was confirmed on day 3"))
+    store.change(inc.id, lambda i, now, by: i.close(now, by, reason="closed in the test"))
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        view = app.screen
+        assert isinstance(view, ClosedIncidentScreen)
+        console = Console(width=136, record=True, file=io.StringIO())
+        console.print(view.query_one("#view-report").content)
+        shown = console.export_text()
+    lines = {line.split("  ", 1)[0]: line.split("  ", 1)[-1].strip() for line in shown.splitlines()}
+    assert lines["Management told"].endswith("(5 h 10 min after discovery)")
+    assert lines["Hard deadlines"] == "0 met of 1"
+    assert "Who was told what, and when" in shown and "Dana [b]Whitfield[/b] (management)" in shown
+    assert "GDPR notice: kept late — the table's reach was confirmed on day 3" in " ".join(shown.split())

@@ -71,9 +71,19 @@ def report_sections(report: Report, pattern: Pattern | None = None) -> list:
         ("Promises", f"{f.broken} broken, {f.renegotiated} renegotiated, of {f.promises}"),
     ]:
         facts.add_row(name, value)
+    told_management = [t.sent_at for a in r.audiences if a.kind == "management" for t in a.told]
+    if r.audiences:
+        facts.add_row("Management told", _when_after(r, min(told_management)) if told_management
+                      else Text("never", style="yellow"))
+    hard = [h for a in r.audiences for h in a.hard if h.state != "released"]
+    if hard:
+        met = sum(1 for h in hard if h.state == "kept")
+        facts.add_row("Hard deadlines", Text(f"{met} met of {len(hard)}", style="green" if met == len(hard) else "bold red"))
     if pattern:
         facts.add_row("Pattern", _t(pattern.describe(r.client_org), "bold magenta"))
     sections = [_section("How it went", facts), _damage(r), _updates(r)]
+    if r.audiences:
+        sections.append(_told(r))
     if r.promises:
         promises = _table("Promise", "Due", "State", "Moved")
         for p in r.promises:
@@ -122,6 +132,25 @@ def _updates(r: Report) -> Group:
         updates.add_row(local_stamp(u.sent_at), _t(u.channel), _t(u.summary), Text(u.punctuality, style=style),
                         local_stamp(u.next_promised))
     return _section("Client updates sent", updates)
+
+
+def _told(r: Report) -> Group:
+    """Who was told what, and when: each audience's last word and its hard deadlines (internal)."""
+    told = _table("Audience", "Last told", "What was said", "Hard deadlines")
+    for a in r.audiences:
+        last = a.last_told
+        name = _t(f"{a.name} ({a.kind}{', removed' if a.retired else ''})")
+        when = Text("never", style="yellow") if last is None else _t(f"{local_stamp(last.sent_at)} · {last.channel}")
+        said = _t(last.summary if last else "")
+        hard = Text("")
+        for h in a.hard:
+            style = "green" if h.state == "kept" else "bold red" if h.state in ("broken", "kept late") else ""
+            why = f" — {h.delay_reason or h.release_reason}" if (h.delay_reason or h.release_reason) else ""
+            hard.append_text(Text.assemble(_t(f"{h.label}: "), Text(h.state, style=style), _t(why)))
+            hard.append("\n")
+        hard.rstrip()
+        told.add_row(name, when, said, hard)
+    return _section("Who was told what, and when", told)
 
 
 def _close_out(r: Report) -> Group:
