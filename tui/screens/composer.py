@@ -1,8 +1,12 @@
-"""The client update composer: a structured update, prefilled, checked, copied, saved, sent.
+"""The update composer: a structured update to one audience, prefilled, checked, copied, saved, sent.
 
-The draft is saved in the store as you type, so a crash or a quit loses nothing. Like
-every write it goes through the app (``MishapApp.save_draft``, ``MishapApp.write``), off
-the event loop; the screen never calls the store's writing methods itself.
+It writes to the client by default, or to another audience of the incident (our management,
+a regulator, …): that audience's prefill, channel and cadence, and, when the update would keep
+a hard deadline late, the reasons for the delay, required then. The draft is saved in the
+store as you type, so a crash or a quit loses nothing; an incident keeps one draft, each
+audience's fields under their own names in it. Like every write it goes through the app
+(``MishapApp.save_draft``, ``MishapApp.write``), off the event loop; the screen never calls
+the store's writing methods itself.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 from storage.readers.apology import check_apology
 from storage.domain.clock import read_when
 from storage.domain.zones import both_zones
-from storage.readers.composer import SECTIONS, compose, holding, next_update_line, prefill
+from storage.readers.composer import Prefill, compose, holding, late_deadline, next_line_for, prefill_for
+from storage.domain.audiences import CLIENT
 from storage.domain.model import Incident
 
 from ..commands import bindings
@@ -30,26 +35,36 @@ from ..widgets.repaint import RepaintsWhatChanged
 from .modals import CHANNELS, MODALS_CSS
 
 AUTOSAVE_SECONDS = 1.0
+DELAY = ("delay", "Reasons for the delay")  # the section a late notice must carry (and log_update's delay_reason)
 
 
-def _minutes_text(minutes: int) -> str:
+def _minutes_text(minutes: int | None) -> str:
+    if minutes is None:
+        return "none"
     if minutes == 0:
         return "morning"
     return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
 class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
-    """Compose, check and send a client update for one incident."""
+    """Compose, check and send an update to one audience of an incident (the client's by default)."""
 
     CSS_PATH = MODALS_CSS
 
     BINDINGS = bindings("composer")
 
-    def __init__(self, incident: Incident, *, holding: bool = False):
-        """``holding``: prefilled with a short "no news yet" update (a saved draft still wins: it is never lost)."""
+    def __init__(self, incident: Incident, *, holding: bool = False, audience: int = CLIENT):
+        """``holding``: prefilled with a short "no news yet" update (a saved draft still wins: it is never lost);
+        ``audience``: whom it is written to, by index (the client's is 0)."""
         super().__init__()
         self.incident = incident
         self.holding = holding
+        self.audience = audience
+        # Another audience's fields are kept in the incident's one draft under their own names.
+        self._prefix = "" if audience == CLIENT else f"to-{audience}:"
+        self._others: dict[str, str] = {}  # the draft's fields of other audiences: saved back untouched
+        self._filled: Prefill | None = None
+        self._channels: tuple[str, ...] = CHANNELS
         self._autosave: Timer | None = None
         self._restored = False  # the form was filled from a saved draft
         self._loading = True
@@ -57,15 +72,40 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
 
     # -- layout ------------------------------------------------------------------------------
 
+    @property
+    def filled(self) -> Prefill:
+        """What the form is first filled with (its sections and headings follow the audience)."""
+        if self._filled is None:
+            inc = self.incident
+            self._filled = (holding(inc) if self.holding and self.audience == CLIENT else
+                            prefill_for(inc, self.audience, self.app.now(), contact=self.app.store.config.contact))
+        return self._filled
+
+    @property
+    def headings(self) -> tuple[tuple[str, str], ...]:
+        """The sections shown as fields; the reasons for the delay have a field of their own."""
+        return tuple(h for h in self.filled.headings if h[0] != DELAY[0])
+
+    def title_words(self) -> str:
+        """``Client update · M-4 … · to Dana`` or ``Update to ICO · M-4 …``."""
+        inc = self.incident
+        if self.audience == CLIENT:
+            return f"Client update · {inc.id} {inc.title} · to {inc.client_contact or inc.client_org}"
+        target = inc.audience(self.audience)
+        internal = " (internal)" if target.internal and target.kind != "management" else ""
+        return f"Update to {target.name}{internal} · {inc.id} {inc.title}"
+
     def compose(self) -> ComposeResult:
         inc = self.incident
-        to = inc.client_contact or inc.client_org
+        channel = inc.audience(self.audience).channel
+        channels = self._channels = CHANNELS if not channel or channel in CHANNELS else (channel, *CHANNELS)
         with Vertical(classes="dialog composer"):
-            yield Label(Text(clip(f"Client update · {inc.id} {inc.title} · to {to}", 110)), classes="dialog-title")
+            yield Label(Text(clip(self.title_words(), 110)), classes="dialog-title")
             with Horizontal(classes="field-row"):
                 with Vertical(classes="field"):
                     yield Label("Channel", classes="field-label")
-                    yield Select([(c, c) for c in CHANNELS], value="email", allow_blank=False, id="channel")
+                    yield Select([(c, c) for c in channels], value=channel or "email", allow_blank=False,
+                                 id="channel")
                 with Vertical(classes="field"):
                     yield Label("Next update (30m, 2h, 17:30, morning, none)", classes="field-label")
                     yield Input(id="next")
@@ -73,9 +113,12 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
             with VerticalScroll(id="sections"):
                 yield Label("Greeting", classes="field-label")
                 yield Input(id="greeting")
-                for key, heading in SECTIONS:
+                for key, heading in self.headings:
                     yield Label(heading, classes="field-label")
                     yield TextArea(id=f"section-{key}", soft_wrap=True, classes="section")
+                # Shown while the update would keep a hard deadline late (refresh_checks).
+                yield Label("", id="delay-label", classes="field-label")
+                yield TextArea(id="delay", soft_wrap=True, classes="section")
             yield Static("", id="apology-check")
             with Horizontal(classes="field-row"):
                 yield Label("Save to file", classes="field-label file-label")
@@ -86,15 +129,22 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
 
     def on_mount(self) -> None:
         inc = self.incident
-        draft = self.app.store.draft(inc.number)
-        filled = holding(inc) if self.holding else prefill(inc)
+        stored = self.app.store.draft(inc.number) or {}
+        prefix = self._prefix
+        mine = [k for k in stored if k.startswith(prefix) and (prefix or not k.startswith("to-"))]
+        draft = {k[len(prefix):]: stored[k] for k in mine}
+        self._others = {k: v for k, v in stored.items() if k not in mine}
+        filled = self.filled
         number = len(inc.updates) + 1
+        target = inc.audience(self.audience)
+        cadence = inc.cadence_minutes if self.audience == CLIENT else target.cadence_minutes
         values = {
             "greeting": filled.greeting,
-            "next": _minutes_text(inc.cadence_minutes),
-            "channel": "email",
+            "next": _minutes_text(cadence),
+            "channel": target.channel or "email",
             "file": f"{inc.id}-update-{number}.txt",
-            **{f"section-{key}": text for key, text in filled.sections.items()},
+            **{f"section-{key}": text for key, text in filled.sections.items() if key != DELAY[0]},
+            "delay": "",
         }
         if draft:
             # Only fields this form has: a stored key is not trusted as a selector.
@@ -102,7 +152,7 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
             self._restored = True
         for key, value in values.items():
             if key == "channel":
-                if value in CHANNELS:
+                if value in self._channels:
                     self.query_one("#channel", Select).value = value
                 continue
             widget = next(iter(self.query(f"#{key}")), None)  # a stale draft may name a field no longer here
@@ -112,8 +162,9 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
                 widget.text = literal(value)
             elif isinstance(widget, Input):
                 widget.value = literal(value, multiline=False)
+        self.show_delay()
         self.call_after_refresh(self._loaded)
-        self.query_one("#section-happened", TextArea).focus()
+        self.query_one(f"#section-{self.headings[0][0]}", TextArea).focus()
 
     def _loaded(self) -> None:
         self._loading = False
@@ -125,13 +176,18 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
     # -- reading the form --------------------------------------------------------------------
 
     def fields(self) -> dict[str, str]:
-        """Every field as text (what a draft holds)."""
+        """Every field as text (what a draft holds, under this audience's names)."""
         values = {"channel": str(self.query_one("#channel", Select).value)}
         for widget_id in ("greeting", "next", "file"):
             values[widget_id] = self.query_one(f"#{widget_id}", Input).value
-        for key, _ in SECTIONS:
+        for key, _ in self.headings:
             values[f"section-{key}"] = self.query_one(f"#section-{key}", TextArea).text
+        values["delay"] = self.query_one("#delay", TextArea).text
         return values
+
+    def late(self):
+        """The hard deadline this update would keep late if sent now, if any."""
+        return late_deadline(self.incident, self.audience, self.app.now())
 
     def next_due(self):
         """The promised time of the next update, or None for "none"; ValueError if unreadable."""
@@ -144,24 +200,36 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
             due = self.next_due()
         except ValueError:
             due = None
-        sections = {key: values[f"section-{key}"] for key, _ in SECTIONS}
-        return compose(values["greeting"], sections,
-                       next_update_line(due, self.app.now(), client_tz=self.incident.client_tz), self.app.store.user)
+        sections = {key: values[f"section-{key}"] for key, _ in self.headings}
+        headings = self.headings
+        if self.late() is not None:  # a late notice says why, in its text as well as on the record
+            sections[DELAY[0]] = values["delay"]
+            headings = (*headings, DELAY)
+        return compose(values["greeting"], sections, next_line_for(self.incident, self.audience, due, self.app.now()),
+                       self.app.store.user, headings=headings)
 
     # -- live checks and autosave --------------------------------------------------------------
 
     def refresh_checks(self) -> None:
         """Redraw the next-update hint and the apology check."""
         hint = self.query_one("#next-hint", Label)
+        inc = self.incident
+        who = "the client" if self.audience == CLIENT else inc.audience_name(self.audience)
+        zone = inc.client_tz if self.audience == CLIENT else ""
         try:
             due = self.next_due()
             hint.update(Text("no next update will be promised" if due is None else
-                             f"the client will be told to expect the next update at "
-                             f"{both_zones(due, self.incident.client_tz, self.app.now())}"))
+                             literal(f"{who} will be told to expect the next update at "
+                                     f"{both_zones(due, zone, self.app.now())}", multiline=False)))
         except ValueError as exc:
             hint.update(Text(literal(str(exc))))
-        flags = check_apology(self.text())
+        self.show_delay()
         check = self.query_one("#apology-check", Static)
+        if not self.filled.apology_check:
+            check.set_class(False, "-flagged")
+            check.update(Text("apology check: not run on an internal update", style="dim"))
+            return
+        flags = check_apology(self.text())
         check.set_class(bool(flags), "-flagged")
         if not flags:
             check.update(Text("✓ apology check: nothing that deflects or doubts the harm", style="green"))
@@ -173,6 +241,16 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
             shown.append(f" — {flag.why}\n")
         shown.rstrip()
         check.update(shown)
+
+    def show_delay(self) -> None:
+        """The reasons-for-the-delay field, shown while the update would keep a hard deadline late."""
+        late = self.late()
+        label = self.query_one("#delay-label", Label)
+        label.display = self.query_one("#delay", TextArea).display = late is not None
+        if late is not None:
+            words = self.incident.deadline_words(late, self.app.now())
+            label.update(Text(literal(f"Reasons for the delay — required: this keeps “{words}” "
+                                      "(a late notice must say why)", multiline=False)))
 
     @on(TextArea.Changed)
     @on(Input.Changed)
@@ -193,6 +271,7 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
         self.app.run_worker(self._save_draft(self.fields()), group="drafts")
 
     async def _save_draft(self, fields: dict[str, str]) -> None:
+        fields = {**self._others, **{f"{self._prefix}{k}": v for k, v in fields.items()}}
         result = await self.app.save_draft(self.incident.number, fields)
         if result.ok:
             return
@@ -218,12 +297,22 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
             self.show_error(str(exc))
             return
         values = self.fields()
-        if not any(values[f"section-{key}"].strip() for key, _ in SECTIONS):
-            self.show_error("the update is empty: write what you are telling the client")
+        who = "the client" if self.audience == CLIENT else self.incident.audience_name(self.audience)
+        if not any(values[f"section-{key}"].strip() for key, _ in self.headings):
+            self.show_error(literal(f"the update is empty: write what you are telling {who}", multiline=False))
             return
-        text, channel = self.text(), values["channel"]
+        late = self.late()
+        delay = values["delay"].strip() if late is not None else ""
+        if late is not None and not delay:
+            self.show_delay()
+            self.show_error(f"this update keeps “{self.incident.deadline_words(late, self.app.now())}”: "
+                            "give the reasons for the delay (a late notice must say why)")
+            self.query_one("#delay", TextArea).focus()
+            return
+        text, channel, audience = self.text(), values["channel"], self.audience
         self._sending = True
-        self.run_worker(self._send(lambda inc, now, by: inc.log_update(channel, text, due, now, by)),
+        self.run_worker(self._send(lambda inc, now, by: inc.log_update(channel, text, due, now, by, audience=audience,
+                                                                       delay_reason=delay)),
                         group="send")
 
     async def _send(self, apply) -> None:
@@ -236,7 +325,8 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
             return
         if self._autosave is not None:
             self._autosave.stop()
-        await self.app.save_draft(self.incident.number, None)  # a stale draft left behind is harmless
+        # Other audiences' drafts stay; a stale draft left behind is harmless.
+        await self.app.save_draft(self.incident.number, self._others or None)
         self.dismiss(True)
 
     def action_copy(self) -> None:
