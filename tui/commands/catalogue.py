@@ -15,8 +15,9 @@ SCOPES: tuple[Scope, ...] = (
           "On the board, in the workspace, in the review and in a closed incident."),
     Scope("board", "Board", "board", "The open incidents, most urgent first."),
     Scope("incident", "Incident workspace", "workspace",
-          "The workspace has four panes: checklist, damage, promises and timeline. tab moves to the "
-          "next pane; these keys work in any pane."),
+          "The workspace has four panes: checklist, damage, promises and timeline, and below the checklist "
+          "the audiences: who has been told what, and when. tab moves to the next pane; these keys work in "
+          "any pane."),
     Scope("checklist", "Workspace: checklist pane", "checklist pane",
           "The response steps grouped by phase; the next one is marked ▶.", parent="incident"),
     Scope("damage", "Workspace: damage pane", "damage pane",
@@ -26,6 +27,10 @@ SCOPES: tuple[Scope, ...] = (
     Scope("timeline", "Workspace: timeline pane", "timeline pane",
           "Everything that happened, newest first. It only reads: o adds a note from any pane.",
           parent="incident"),
+    Scope("audiences", "Workspace: audiences", "audiences pane",
+          "Every party owed word (the client, our management, a regulator, others): when each was last "
+          "told, how and what, its next deadline and its open promises; a rule waiting for its start "
+          "is shown as waiting.", parent="incident"),
     Scope("composer", "Client update composer", "composer",
           "The update is drafted from the incident; the draft is saved as you type.", modal=True),
     Scope("close", "Close form", "close form",
@@ -108,6 +113,15 @@ COMMANDS: tuple[Command, ...] = (
     C("damage", "state_prev", "left_square_bracket", "damage_state(-1)", "Damage state ←",
       "move the highlighted damage item back a state", show=False,
       tooltip="Move the damage item back a state", key_display="["),
+    C("audiences", "update_to", "u", "log_update", "Update to them",
+      "compose an update to the highlighted audience (its channel; a late hard deadline asks the reasons)",
+      tooltip="Compose an update to the highlighted audience"),
+    C("audiences", "add_audience", "n", "add_audience", "Add audience",
+      "owe word to another party: name, kind, internal, email, cadence",
+      tooltip="Add a party owed word: management, a regulator, another"),
+    C("incident", "tags", "t", "tags", "Tags",
+      "set or remove the incident's tags (a tag may switch on hard deadlines; removing one asks why)",
+      show=False, tooltip="Set or remove tags such as personal-data or nis2"),
     C("incident", "status", "s", "status", "Status", "change the incident's status",
       tooltip="Change the incident's status"),
     C("incident", "note", "o", "note", "Note", "add a note to the timeline", tooltip="Add a note to the timeline"),
@@ -118,7 +132,7 @@ COMMANDS: tuple[Command, ...] = (
       "reopen a closed incident (its workspace is read-only until then)",
       tooltip="Reopen this closed incident (with a reason)", key_display="shift+r"),
     C("incident", "next_pane", "tab", "app.focus_next", "Next pane",
-      "next pane: checklist, damage, promises, timeline", show=False, textual=True),
+      "next pane: checklist, damage, promises, timeline, audiences", show=False, textual=True),
     C("incident", "previous_pane", "shift+tab", "app.focus_previous", "Previous pane", "previous pane",
       show=False, textual=True),
     C("incident", "back", "escape", "back", "Board", "back to the board", tooltip="Back to the board"),

@@ -15,8 +15,10 @@ from textual.widgets import Footer, Header, Input, Static
 
 from storage.readers.alerts import by_urgency
 from storage.readers.status import words_change_in
+from storage.domain.audiences import CLIENT
 from storage.domain.clock import Countdown, CountdownState, countdown_state, local_zone, relative
 from storage.domain.model import Incident
+from storage.domain.parts import Promise
 
 from ..messages import StoreChanged, Tick
 from ..commands import bindings
@@ -38,6 +40,12 @@ COLUMNS = [("due", "Next update", DUE_WIDTH), ("sev", "Sev", 3), ("title", "Inci
            ("client", "Client", 0.2), ("status", "Status", 9), ("steps", "Steps", 5), ("damage", "Damage", 0.25)]
 # What a narrower terminal leaves out, so the incident's title keeps a readable width.
 DROPPED_BELOW = {"damage": 100, "client": 80, "status": 80}
+# While some incident owes word beyond its client's next update (another audience's, a hard deadline),
+# the "Owed" column says what and to whom; it needs room, so others give way sooner. Narrower than
+# OWED_BELOW, the same words lead the incident's title instead: a hard deadline is never hidden.
+OWED = ("owed", "Owed", 34)
+OWED_BELOW = 80
+DROPPED_BELOW_OWED = {"damage": 130, "client": 100, "status": 90}
 
 FILTER_HINT = "filter: id, title or client — enter to keep, escape to clear"
 EMPTY_TEXT = ("No open incidents.\n\nPress  n  to open one, or run  mishap demo  in a shell to see a "
@@ -57,28 +65,57 @@ def due_words(countdown: Countdown, width: int = DUE_WIDTH) -> tuple[str, str]:
     return text, STATE_STYLE[countdown.state]
 
 
+def beside(incident: Incident, nearest: Promise | None) -> Promise | None:
+    """The hard deadline shown beside the nearest promise: the soonest open one, unless it is the nearest."""
+    return next((p for p in incident.hard_deadlines() if p is not nearest), None)
+
+
+def owed_words(incident: Incident, now: DateTime) -> tuple[str, str]:
+    """The "Owed" cell: what the countdown runs to when not the client's update, and the hard deadline
+    beside it, first (``GDPR notice: 41 h left · update to Tom Reed``), with its style; ("", "") for neither."""
+    nearest = incident.nearest_promise()
+    parts = []
+    if nearest is not None and (nearest.audience != CLIENT or nearest.hard):
+        parts.append(incident.owed_words(nearest))
+    hard = beside(incident, nearest)
+    if hard is not None:
+        parts.insert(0, incident.deadline_words(hard, now))  # first: a cut cell never loses it
+    if not parts:
+        return "", ""
+    shown = [p for p in (nearest, hard) if p is not None and p.hard]
+    style = "bold red" if any(now > p.due for p in shown) else "bold yellow" if shown else ""
+    return " · ".join(parts), style
+
+
 def reads_again_at(incident: Incident, now: DateTime, now_at: float) -> float:
     """The instant (a timestamp) from which ``incident``'s row can first read differently than at ``now``.
 
-    Its words change as every countdown's do (:func:`~storage.readers.status.words_change_in`).
-    Its colour (:func:`~storage.domain.clock.countdown_state`) only moves on, calm to soon to
+    Its words change as every countdown's do (:func:`~storage.readers.status.words_change_in`),
+    and so do those of the hard deadline beside it. Its colour
+    (:func:`~storage.domain.clock.countdown_state`) only moves on, calm to soon to
     due to overdue: if it is the same when the words next change, it did not change before
     then; if not, the row is read at every tick until then.
     """
     due = incident.next_deadline
+    hard = beside(incident, incident.nearest_promise()) if incident.deadline_rules else None
+    hard_at = math.inf if hard is None else now_at + words_change_in(hard.due.timestamp() - now_at)
     if due is None:
-        return math.inf  # "—" for as long as nothing is promised
-    at = now_at + words_change_in(due.timestamp() - now_at)
+        return hard_at  # "—" for as long as nothing is promised
+    at = min(now_at + words_change_in(due.timestamp() - now_at), hard_at)
     state = countdown_state(due, now, incident.cadence)
     if countdown_state(due, datetime.fromtimestamp(at, timezone.utc), incident.cadence) is not state:
         return now_at + 1e-6  # a colour changes before the words do: read again at the next tick
     return at
 
 
-def board_columns(width: int, steps_width: int = 5) -> list[tuple[str, str, int | float]]:
-    """The columns for a table ``width`` cells wide; the steps column fits the longest "done/total"."""
-    return [(key, label, max(size, steps_width) if key == "steps" else size) for key, label, size in COLUMNS
-            if width >= DROPPED_BELOW.get(key, 0)]
+def board_columns(width: int, steps_width: int = 5, owed: bool = False) -> list[tuple[str, str, int | float]]:
+    """The columns for a table ``width`` cells wide; the steps column fits the longest "done/total";
+    with ``owed`` (some row owes more than its client's update), the "Owed" column where it fits."""
+    owed = owed and width >= OWED_BELOW
+    dropped = DROPPED_BELOW_OWED if owed else DROPPED_BELOW
+    columns = [(key, label, max(size, steps_width) if key == "steps" else size) for key, label, size in COLUMNS
+               if width >= dropped.get(key, 0)]
+    return columns[:1] + [OWED] + columns[1:] if owed else columns
 
 
 class BoardScreen(Screen):
@@ -98,6 +135,7 @@ class BoardScreen(Screen):
         self._view_rows: list | None = None  # the table's rows then
         self._layout: list[tuple[str, str, int | float]] = []
         self._filterable: bool | None = None  # whether the filter key is offered (None: not worked out yet)
+        self._owed_leads = False  # the "Owed" words lead the title (too narrow for their column)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -167,9 +205,12 @@ class BoardScreen(Screen):
         """The columns that fit the table's width (a narrow terminal leaves some out)."""
         incidents = self.table.rows if incidents is None else incidents
         steps = max((len("{}/{}".format(*i.progress())) for i in incidents), default=0)
-        layout = board_columns(self.table.size.width or self.app.size.width, steps)
+        # Worked out for a reload or a resize, never a tick: which incidents owe more changes with the store.
+        owed = any(i.deadline_rules or len(i.audiences) > 1 for i in incidents)
+        layout = board_columns(self.table.size.width or self.app.size.width, steps, owed)
         if layout != self._layout:
             self._layout = layout
+            self._owed_leads = owed and not any(key == "owed" for key, _, _ in layout)
             self.table.set_columns([Column(key, label, size, self._cell(key)) for key, label, size in layout])
 
     def _set_now(self, now: DateTime) -> None:
@@ -199,16 +240,34 @@ class BoardScreen(Screen):
             self._drawn[incident.number] = self._reads(incident)
             return due_words(self._countdown(incident))
 
+        def title(incident: Incident) -> tuple[str, str]:
+            said = f"{incident.id}  {incident.title}"
+            if self._owed_leads:
+                owed, style = self._owed(incident)
+                if owed:
+                    return f"{owed} · {said}", style or row_style(incident)
+            return said, row_style(incident)
+
+        def owed(incident: Incident) -> tuple[str, str]:
+            text, style = self._owed(incident)
+            return text, style or row_style(incident)
+
         cells = {
             "due": due,
+            "owed": owed,
             "sev": lambda i: (str(i.severity), "bold red" if i.severity == 1 else row_style(i)),
-            "title": lambda i: (f"{i.id}  {i.title}", row_style(i)),
+            "title": title,
             "client": lambda i: (i.client_org, row_style(i)),
             "status": lambda i: (i.status, row_style(i)),
             "steps": lambda i: ("{}/{}".format(*i.progress()), row_style(i)),
             "damage": lambda i: (i.damage_summary(), row_style(i)),
         }
         return cells[key]
+
+    def _owed(self, incident: Incident) -> tuple[str, str]:
+        if not incident.deadline_rules and len(incident.audiences) == 1:
+            return "", ""  # owes only its client (the cheap test first: most rows)
+        return owed_words(incident, self._now)
 
     def _preview(self) -> None:
         self.query_one(BoardPreview).show_incident(self.table.current, self.app.now())
@@ -256,8 +315,9 @@ class BoardScreen(Screen):
         """What decides how a row reads at ``_now``, each part cheap to tell (no zone conversion):
         the whole countdown is worked out only for a row drawn again."""
         due = incident.next_deadline
+        hard = beside(incident, incident.nearest_promise()) if incident.deadline_rules else None
         return (countdown_state(due, self._now, incident.cadence), relative(due, self._now) if due else "",
-                self._today)
+                self._today, relative(hard.due, self._now) if hard is not None else "")
 
     def selected_number(self) -> int | None:
         """The incident number under the cursor."""

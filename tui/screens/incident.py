@@ -1,4 +1,4 @@
-"""The incident workspace: the header strip and the four panes, fed the incident by data binding."""
+"""The incident workspace: the header strip, the four panes and the audiences, fed the incident by data binding."""
 
 from __future__ import annotations
 
@@ -7,16 +7,19 @@ from pathlib import Path
 from pendulum import DateTime
 from textual import events
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
+from storage.domain.audiences import CLIENT
 from storage.domain.ledger import cadence_words
+from storage.domain.visible import visible
 from storage.domain.model import Incident
 
 from ..commands import bindings
 from ..messages import StoreChanged, Tick
+from ..widgets.audiences import AudienceAddAsked, AudiencesPane, AudienceUpdateAsked
 from ..widgets.banner import OverdueBanner
 from ..widgets.checklist import ChecklistPane, StepNoteAsked, StepToggled
 from ..widgets.damage import AnswerAsked, DamageEditAsked, DamagePane, DamageStateSet
@@ -25,6 +28,7 @@ from ..widgets.pane import refuse_when_closed
 from ..widgets.promises import PromiseKept, PromiseMoveAsked, PromisesPane
 from ..widgets.strip import IncidentStrip
 from ..widgets.timeline import TimelinePane
+from .audience_forms import AudienceForm, TagsForm, add_audience, change_tags, tags_said
 from .changes import Writes, call
 from .close import CloseForm
 from .closed_view import reopen_incident
@@ -59,12 +63,15 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
         yield Header()
         yield OverdueBanner()
         yield IncidentStrip().data_bind(IncidentScreen.incident, IncidentScreen.now)
-        with Horizontal(id="panes"):
+        # A grid: the audiences sit under the checklist, yet come last in the DOM, so tab visits
+        # them after the timeline (the four panes keep their order) and a stacked layout ends with them.
+        with Container(id="panes"):
             yield ChecklistPane().data_bind(*bound)
             with Vertical(id="side-panes"):
                 yield DamagePane().data_bind(*bound)
                 yield PromisesPane().data_bind(*bound, IncidentScreen.now)
                 yield TimelinePane().data_bind(*bound)
+            yield AudiencesPane().data_bind(*bound, IncidentScreen.now)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -149,6 +156,20 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
         self.writes.ask(lambda: RenegotiateForm(self.app.now, what),
                         lambda moved: call("renegotiate", asked.index, *moved))
 
+    def on_audience_update_asked(self, asked: AudienceUpdateAsked) -> None:
+        self.compose_update(asked.index)
+
+    def on_audience_add_asked(self, asked: AudienceAddAsked) -> None:
+        self.writes.ask(AudienceForm, add_audience, lambda value: self.app.notify(
+            f"{visible(value[0], multiline=False)} added: u in the audiences pane writes to them", timeout=4,
+            markup=False))
+
+    def action_tags(self) -> None:
+        rules = self.app.store.playbook.rules
+        self.writes.ask(lambda: TagsForm(self.incident, rules), lambda value: change_tags(value, rules),
+                        lambda value: self.app.notify(visible(tags_said(value), multiline=False), timeout=4,
+                                                      markup=False))
+
     def action_add_promise(self) -> None:
         self.writes.ask(lambda: PromiseForm(self.app.now), lambda promise: call("add_promise", *promise))
 
@@ -183,9 +204,14 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
         self.writes.pick(status_picker(shown), picked)
 
     def action_log_update(self) -> None:
-        self.app.push_screen(ComposerScreen(self.incident),
-                             lambda sent: sent and self.app.notify("Client update logged; countdown reset",
-                                                                   markup=False))
+        self.compose_update(CLIENT)
+
+    def compose_update(self, audience: int) -> None:
+        """The composer, writing to ``audience`` (the client's: 0)."""
+        said = ("Client update logged; countdown reset" if audience == CLIENT else
+                f"Update to {visible(self.incident.audience_name(audience), multiline=False)} logged")
+        self.app.push_screen(ComposerScreen(self.incident, audience=audience),
+                             lambda sent: sent and self.app.notify(said, markup=False))
 
     def action_close_incident(self) -> None:
         def saved(answer) -> None:

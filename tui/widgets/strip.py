@@ -1,4 +1,5 @@
-"""The workspace's header strip: the incident's id, title and client, its age, and the countdown."""
+"""The workspace's header strip: the incident's id, title and client, its age, the countdown, and
+the hard deadlines beside it (a nearer routine promise never hides them)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Label
 
+from storage.domain.audiences import CLIENT
 from storage.domain.spans import human_span
 from storage.domain.model import SEVERITY_NAMES, Incident
+from storage.domain.parts import Promise
 
 from ..text import clip
 from .countdown import CountdownBadge
@@ -26,12 +29,14 @@ class IncidentStrip(Horizontal):
     def __init__(self) -> None:
         super().__init__(id="strip")
         self._meta = ""
+        self._deadlines: str | None = None  # the hard deadlines' words on screen ("" none: the line hidden)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="strip-info"):
             yield Label("", id="strip-title")
             yield Label("", id="strip-client")
             yield Label("", id="strip-meta")
+            yield Label("", id="strip-deadlines")
         yield CountdownBadge(id="countdown")
 
     def watch_incident(self, incident: Incident | None) -> None:
@@ -60,4 +65,28 @@ class IncidentStrip(Horizontal):
             self.query_one("#strip-meta", Label).update(Text(meta))
         nearest = incident.nearest_promise()
         self.query_one(CountdownBadge).show(incident.next_deadline, now, incident.cadence,
-                                            nearest.text if nearest else None, incident.client_tz)
+                                            countdown_words(incident, nearest), incident.client_tz)
+        self.show_deadlines(incident, now)
+
+    def show_deadlines(self, incident: Incident, now: DateTime) -> None:
+        """``⚖ GDPR notice: 41 h left · NIS2 early warning: 23 h left``: every open hard deadline, soonest
+        first, beside the countdown; the line is laid out again only when its words change."""
+        hard = incident.hard_deadlines()
+        words = " · ".join(incident.deadline_words(p, now) for p in hard)
+        if words == self._deadlines:
+            return
+        self._deadlines = words
+        label = self.query_one("#strip-deadlines", Label)
+        label.display = bool(words)
+        if words:
+            label.set_class(any(now > p.due for p in hard), "-late")
+            label.update(Text(clip(f"⚖ {words}", 300)))
+
+
+def countdown_words(incident: Incident, nearest: Promise | None) -> str | None:
+    """What the countdown runs to: the promise's own words for the client, else what it is and to whom."""
+    if nearest is None:
+        return None
+    if nearest.audience == CLIENT and not nearest.hard:
+        return nearest.text
+    return incident.owed_words(nearest)
