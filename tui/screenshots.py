@@ -41,7 +41,14 @@ async def _shoot(folder: Path, out: Path) -> list[Path]:
         await pilot.press("enter")
         await pilot.pause()
         await save(pilot, "workspace-overdue")
-        await pilot.press("escape", "down", "down", "enter")
+        await pilot.press("tab", "tab", "tab", "tab", "down", "down", "down")  # to the supervisory authority
+        await pilot.pause()
+        await save(pilot, "workspace-audiences")
+        await pilot.press("u")  # an update to the regulator: its own prefill
+        await pilot.pause()
+        await pilot.pause()
+        await save(pilot, "regulator-update")
+        await pilot.press("escape", "escape", "down", "down", "enter")
         await pilot.pause()
         await save(pilot, "workspace")
         await pilot.press("Z")  # the client's time zone: promise times in theirs and ours

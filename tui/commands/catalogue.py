@@ -177,6 +177,9 @@ COMMANDS: tuple[Command, ...] = (
     C("review", "patterns", "p", "patterns", "Patterns only",
       "only incidents in a pattern: ⚑ the same client, or the same kind of mistake, more than once",
       tooltip="Show only incidents that repeat a client or a kind of mistake"),
+    C("review", "chart", "g", "chart", "Chart",
+      "month by month over the last 12 months: incidents closed, median time to first client contact, "
+      "promised updates sent on time", tooltip="Month by month: closed, first contact, updates on time"),
     C("review", "back", "escape", "back", "Back", "clear the filter, or back to the board",
       tooltip="Clear the filter, or back to the board"),
     C("closed", "export", "e", "export", "Export",

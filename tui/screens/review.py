@@ -15,7 +15,6 @@ from pathlib import Path
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label
@@ -39,10 +38,6 @@ LEGEND = (f"{FLAG} client: we hurt this client more than once · {FLAG} title: t
           "(2+ uncommon words shared by titles or root causes) · Contact: discovery to first update · "
           "Silence: longest open stretch without an update · Mgmt: discovery to management told · "
           "Hard: hard deadlines met of those that fell due")
-# The month-by-month chart. Its key belongs in tui/commands/catalogue.py with the others (footer,
-# palette and ? follow from there); bound here until that file is free to edit. Without an id,
-# the help and palette tests do not count it as a declared key.
-CHART_BINDING = Binding("g", "chart", "Chart", tooltip="Month by month: closed, first contact, updates on time")
 ROWS_ACTIONS = ("filter", "sort", "reverse", "patterns")  # keys that mean nothing before anything is closed
 
 
@@ -81,7 +76,7 @@ class ReviewScreen(Screen):
     """Every closed incident with how we handled it; enter opens one, read-only."""
 
     CSS_PATH = Path(__file__).with_name("review.tcss")
-    BINDINGS = [*bindings("review"), CHART_BINDING]
+    BINDINGS = bindings("review")
 
     def __init__(self):
         super().__init__(name="review")
