@@ -24,6 +24,27 @@ settings.register_profile("ci-deep", max_examples=DEEP, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "quick")
 
 
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "deep: a stress test (a megabyte in every widget and output) that runs in "
+                                       "CI's deep stage, not in README's run; MISHAP_DEEP=1 or -m deep runs it")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """README's run leaves the ``deep`` tests out (deselected, not skipped); CI runs them after it.
+
+    ``.ci/run`` ends with ``-m "hypothesis or deep"``: the property tests with ten times the
+    examples, and the megabyte tests, which take a minute of CPU and prove the same rule as the
+    hostile-text tests that always run (every control character shown, never obeyed) at a size
+    where only the time would differ.
+    """
+    if os.environ.get("MISHAP_DEEP") == "1" or "deep" in (config.option.markexpr or ""):
+        return
+    deep = [item for item in items if item.get_closest_marker("deep")]
+    if deep:
+        config.hook.pytest_deselected(items=deep)
+        items[:] = [item for item in items if not item.get_closest_marker("deep")]
+
+
 @pytest.hookimpl(optionalhook=True)  # known only while pytest-xdist is loaded (not under -p no:xdist)
 def pytest_xdist_auto_num_workers(config) -> int:
     """``-n auto`` (pyproject's addopts) starts two workers per core, not one.

@@ -318,6 +318,7 @@ def megabyte_store(tmp_path_factory) -> tuple[Path, dict]:
     return folder, _stored(folder)
 
 
+@pytest.mark.deep
 @pytest.mark.parametrize("args", TEXT_COMMANDS + JSON_COMMANDS, ids=" ".join)
 def test_a_megabyte_reaches_each_output_visible_and_json_exact(megabyte_store, args):
     _output_is_visible_and_json_exact(*megabyte_store, args)

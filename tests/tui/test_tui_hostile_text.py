@@ -399,6 +399,7 @@ def test_any_text_in_the_console_widgets_is_drawn_without_controls(texts):
 
 # The property's known case, as five tests: a megabyte in one widget (it costs a TextArea or a
 # toast seconds, and the workers share them out), then the short hostile texts in every widget.
+@pytest.mark.deep
 @pytest.mark.parametrize("widget", WIDGETS)
 async def test_a_megabyte_in_each_console_widget_is_drawn_without_controls(widget):
     await _draw([ONE_MB, HOSTILE, "\x00", "\ud800"], first_only=widget)
