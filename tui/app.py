@@ -18,8 +18,8 @@ from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
 
-from storage.readers.alerts import REMIND_EVERY, OverdueWatch
-from storage.domain.clock import Clock, relative, system_clock
+from storage.readers.alerts import REMIND_EVERY, OverdueWatch, overdue_text
+from storage.domain.clock import Clock, system_clock
 from storage.domain.localzone import zone_problem
 from storage.store import StoreError, settings_home
 from storage.store import IncidentStore, is_postgres as is_database, open_store
@@ -300,11 +300,10 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
         """Say which promise to the client is late (unless snoozed; the bell is rung with the desktop
         notification, by ``reach``); the first time, mark it broken."""
         promise = incident.nearest_promise()
-        what = promise.text if promise else "Client update"
-        late = relative(incident.next_deadline, now) if incident.next_deadline else "late"
         if promise is None or not promise.snoozed_at(now):
+            # Names the audience whenever it is not the client (storage.readers.alerts).
             self._say_overdue({incident.number}, title="Promise overdue", timeout=10,
-                              message=f"{incident.id} {what}: {late} — {incident.title}")
+                              message=overdue_text(incident, now))
         if promise is not None and promise.broken_at is None and not self.store.read_only:
             # Recorded, so the review knows; a second console finds nothing left to mark.
             self.request_write(incident.number, lambda inc, at, by: inc.mark_broken(at, "mishap"))

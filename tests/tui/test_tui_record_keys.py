@@ -201,3 +201,19 @@ async def test_two_zones_exact_in_the_2026_weeks_the_clocks_disagree(store, make
         await pilot.pause()
         assert "You will hear from us again by 13:00 (America/New_York)" in app.screen.text()
     assert reread(folder).get(incident.id).client_tz == "America/New_York"
+
+
+async def test_an_overdue_promise_to_management_names_whom_it_is_owed_to(store, make_app, clock):
+    incident = store.create("Wrong invoice run", "Acme", 4)  # first client contact due in 8 h
+    clock.advance(minutes=1)
+    store.change(incident.id, lambda i, now, by: i.add_audience("Tom Reed (MD)", "management", now, by))
+    store.change(incident.id, lambda i, now, by: i.add_promise("Cost estimate", now.add(minutes=20), now, by,
+                                                               audience=1))
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        clock.advance(minutes=25)
+        app.tick()
+        await pilot.pause()
+        (said,) = overdue_toasts(app)
+        assert said.startswith(f"{incident.id} Cost estimate to Tom Reed (MD): ") and "Wrong invoice run" in said
