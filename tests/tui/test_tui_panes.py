@@ -91,7 +91,7 @@ async def test_a_reopen_made_by_another_console_gives_the_keys_back(incident, st
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         app.open_incident(incident.number)  # a closed incident is not on the board
-        await pilot.pause()
+        await until(pilot, lambda: "shift+r Reopen" in footer(app), "the footer offers the closed workspace's keys")
         screen = app.screen
         assert looks_closed(screen) and "shift+r Reopen" in footer(app)
         lena.change(incident.number, lambda inc, now, by: inc.reopen(now, by, "the client wrote again"))

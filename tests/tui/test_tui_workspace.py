@@ -299,3 +299,31 @@ async def test_choosing_closed_in_the_status_picker_opens_the_close_form(inciden
         await pilot.pause()
         assert isinstance(app.screen, CloseForm)
     assert reread(folder).get(incident.id).status == "open"
+
+
+async def test_damage_counts_a_regulator_asks_for_are_typed_in_the_form(incident, make_app, folder):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_workspace(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, DamageForm)
+        form.query_one("#what", Input).value = "Salary table"
+        form.query_one("#people", Input).value = "two hundred"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "people affected: a whole number, or blank" in label_text(form, "#form-error")
+        assert reread(folder).get(incident.id).damage == []  # refused: nothing written
+        form.query_one("#people", Input).value = "1,212"
+        form.query_one("#category", Input).value = "salaries and bank details"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        (item,) = reread(folder).get(incident.id).damage
+        assert (item.people, item.records, item.category) == (1212, None, "salaries and bank details")
+        app.screen.query_one("#damage-table", RowTable).focus()
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, DamageForm) and form.query_one("#people", Input).value == "1212"
+        assert form.query_one("#records", Input).value == ""

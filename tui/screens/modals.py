@@ -212,13 +212,36 @@ class DamageForm(FormModal):
             yield _labelled("Severity 1-4", Input(str(self.item.severity), id="severity"))
             yield _labelled("State", Select([(s, s) for s in DAMAGE_STATES], value=self.item.state,
                                             allow_blank=False, id="state"))
+        # What a regulator asks for (a personal-data breach): optional, blank when not known.
+        with Horizontal(classes="field-row"):
+            yield _labelled("People affected", Input(_count_text(self.item.people), id="people",
+                                                     placeholder="unknown"))
+            yield _labelled("Records affected", Input(_count_text(self.item.records), id="records",
+                                                      placeholder="unknown"))
+        yield _labelled("Category of data or people", Input(self.stored("category", self.item.category),
+                                                            id="category", placeholder="employees' salaries"))
 
     def collect(self) -> tuple:
         what = self.value("what")
         if not what.strip():
             raise ValueError("say what the mistake reached")
         return (DamageItem(what, self.value("impact"), _severity(self.value("severity")),
-                           self.query_one("#state", Select).value),)
+                           self.query_one("#state", Select).value, _count(self.value("people"), "people affected"),
+                           _count(self.value("records"), "records affected"), self.value("category").strip()),)
+
+
+def _count_text(count: int | None) -> str:
+    return "" if count is None else str(count)
+
+
+def _count(text: str, what: str) -> int | None:
+    """A whole number of at least 0 (thousands separators allowed), or None when left blank."""
+    cleaned = text.strip().replace(",", "").replace("_", "").replace(" ", "")
+    if not cleaned:
+        return None
+    if not cleaned.isdigit() or len(cleaned) > 12:
+        raise ValueError(f"{what}: a whole number, or blank when not known (not {text.strip()!r})")
+    return int(cleaned)
 
 
 class QuestionForm(FormModal):
