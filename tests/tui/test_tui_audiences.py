@@ -102,7 +102,7 @@ async def test_board_names_the_audience_owed_and_keeps_the_hard_deadline_beside_
         await pilot.pause()
         await pilot.pause()
         assert "owed" not in [c.key for c in app.screen.query_one("#board-table", RowTable).columns]
-        assert board_cells(app)["M-2"]["title"].startswith("GDPR notice: 2 d 23 h left · update to Tom Reed · M-2  Report")
+        assert board_cells(app)["M-2"]["title"].startswith("M-2  GDPR notice: 2 d 23 h left · update to Tom Reed · Report")
 
 
 async def test_board_without_other_audiences_keeps_its_columns(plain, make_app):
@@ -273,7 +273,7 @@ async def test_workspace_at_the_minimum_size_keeps_the_deadline_and_the_audience
     app = make_app()
     async with app.run_test(size=(60, 16)) as pilot:
         await pilot.pause()
-        assert board_cells(app)["M-2"]["title"].startswith("GDPR notice: 3 d left · update to Tom Reed · M-2")
+        assert board_cells(app)["M-2"]["title"].startswith("M-2  GDPR notice: 3 d left · update to Tom Reed · ")
         screen = await open_workspace(app, pilot)
         assert "⚖ GDPR notice: 3 d" in screen_text(app)
         for _ in range(4):

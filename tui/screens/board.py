@@ -244,8 +244,8 @@ class BoardScreen(Screen):
             said = f"{incident.id}  {incident.title}"
             if self._owed_leads:
                 owed, style = self._owed(incident)
-                if owed:
-                    return f"{owed} · {said}", style or row_style(incident)
+                if owed:  # after the id, which must never be cut off a narrow row
+                    return f"{incident.id}  {owed} · {incident.title}", style or row_style(incident)
             return said, row_style(incident)
 
         def owed(incident: Incident) -> tuple[str, str]:
