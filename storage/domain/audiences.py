@@ -18,7 +18,8 @@ from pendulum import DateTime
 
 from .clock import to_iso, to_utc
 from .parts import Unchanged, instant_field, require, text_field
-from .spans import MAX_AHEAD_DAYS, human_span, quoted
+from .ledger import cadence_phrase
+from .spans import MAX_AHEAD_DAYS, quoted
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Incident
@@ -55,10 +56,8 @@ def cadence_text(minutes: int | None) -> str:
 
 
 def cadence_said(minutes: int | None) -> str:
-    """The cadence in words: ``no promised updates``, ``next working morning``, ``every 4 h``."""
-    if minutes is None:
-        return "no promised updates"
-    return "next working morning" if minutes == 0 else f"every {human_span(minutes * 60)}"
+    """The cadence in words: ``no promised updates``, else as the client's (``every 4 h``, ``next working morning``)."""
+    return "no promised updates" if minutes is None else cadence_phrase(minutes)
 
 
 @dataclass
@@ -105,8 +104,7 @@ class Audience:
         internal = d.get("internal", kind == "management")
         require(isinstance(internal, bool), f"{where}.internal must be true or false")
         cadence = d.get("cadence_minutes")
-        require(cadence is None or (isinstance(cadence, int) and not isinstance(cadence, bool)
-                                    and 0 <= cadence <= _MAX_MINUTES),
+        require(_cadence_ok(cadence),
                 f"{where}.cadence_minutes must be null or a whole number of minutes up to {MAX_AHEAD_DAYS} days")
         return cls(text_field(d, "name", where), kind, internal, text_field(d, "channel", where, ""),
                    text_field(d, "email", where, ""), cadence, text_field(d, "owner", where, ""),
@@ -251,9 +249,14 @@ class AudienceBook:
         return promise.due if promise is not None else None
 
 
+def _cadence_ok(minutes: object) -> bool:
+    """None (no promised updates), or whole minutes from 0 (the next working morning) to 90 days."""
+    return minutes is None or (isinstance(minutes, int) and not isinstance(minutes, bool)
+                               and 0 <= minutes <= _MAX_MINUTES)
+
+
 def _check_cadence(minutes: int | None) -> None:
-    require(minutes is None or (isinstance(minutes, int) and 0 <= minutes <= _MAX_MINUTES),
-            f"a cadence is a span up to {MAX_AHEAD_DAYS} days, morning, or none")
+    require(_cadence_ok(minutes), f"a cadence is a span up to {MAX_AHEAD_DAYS} days, morning, or none")
 
 
 def _shown(key: str, value: Any) -> str:

@@ -163,13 +163,16 @@ class DeadlineBook:
         before = self.deadline_of_rule(rule.counts_from)
         return before.kept_at if before is not None else None
 
-    def _audience_for(self: "Incident", rule: DeadlineRule, now: DateTime, by: str) -> int:
+    def rule_audience(self: "Incident", rule: DeadlineRule) -> int | None:
+        """The audience a rule is owed to: the client's, or the active one of its name and kind, if any."""
         if rule.kind == "client" and (not rule.audience or rule.audience.casefold() == "client"):
             return CLIENT
-        for i, audience in enumerate(self.audiences):
-            if audience.active and audience.kind == rule.kind and audience.name.casefold() == rule.audience.casefold():
-                return i
-        return self.add_audience(rule.audience, rule.kind, now, by)
+        return next((i for i, a in enumerate(self.audiences)
+                     if a.active and a.kind == rule.kind and a.name.casefold() == rule.audience.casefold()), None)
+
+    def _audience_for(self: "Incident", rule: DeadlineRule, now: DateTime, by: str) -> int:
+        found = self.rule_audience(rule)
+        return found if found is not None else self.add_audience(rule.audience, rule.kind, now, by)
 
     def switch_on(self: "Incident", rules: Iterable[DeadlineRule], now: DateTime, by: str = "") -> list[Promise]:
         """Put ``rules`` in force (each once) and arm those whose start is recorded; returns the armed."""

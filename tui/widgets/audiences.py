@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Label
 
-from storage.domain.audiences import CLIENT, Audience, cadence_said
+from storage.domain.audiences import Audience, cadence_said
 from storage.domain.clock import local_clock, relative
 from storage.domain.deadlines import DeadlineRule
 from storage.domain.model import Incident
@@ -41,14 +41,6 @@ class AudienceUpdateAsked(Message):
 
 class AudienceAddAsked(Message):
     """Owe word to another party (the add-audience form)."""
-
-
-def rule_audience(incident: Incident, rule: DeadlineRule) -> int | None:
-    """The audience a rule in force is owed to, as the rule attached it (by name and kind), if there is one."""
-    if rule.kind == "client" and (not rule.audience or rule.audience.casefold() == "client"):
-        return CLIENT
-    return next((i for i, a in enumerate(incident.audiences)
-                 if a.active and a.kind == rule.kind and a.name.casefold() == rule.audience.casefold()), None)
 
 
 def audience_heading(audience: Audience) -> str:
@@ -141,7 +133,7 @@ class AudiencesPane(WorkspacePane[int]):
         self.fit()
         waiting: dict[int | None, list] = {}
         for rule, starts in incident.waiting_rules():
-            waiting.setdefault(rule_audience(incident, rule), []).append((rule, starts))
+            waiting.setdefault(incident.rule_audience(rule), []).append((rule, starts))
         order = sorted(range(len(incident.audiences)), key=lambda i: not incident.audiences[i].active)
         rows = []
         for i in order:
