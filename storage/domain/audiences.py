@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pendulum import DateTime
 
 from .clock import to_iso, to_utc
-from .parts import Unchanged, instant_field, require, text_field
+from .parts import CLIENT, Unchanged, instant_field, require, text_field
 from .ledger import cadence_phrase
 from .spans import MAX_AHEAD_DAYS, quoted
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .parts import ClientUpdate, Promise
 
 AUDIENCE_KINDS = ("client", "management", "regulator", "other")
-CLIENT = 0  # the client's own audience: the first, always there, never retired
 _MAX_MINUTES = MAX_AHEAD_DAYS * 24 * 60
 # Plain enough to catch a typo, not a full RFC 5322 parser: one @, a dot in the domain, no spaces.
 _EMAIL = re.compile(r"[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+\.[^@\s<>(),;:\"\[\]\\.]+")

@@ -1,4 +1,4 @@
-"""The promise ledger: every time we told the client to expect something, and whether we kept it.
+"""The promise ledger: every time we told an audience to expect something, the updates that keep it, and whether we did.
 
 Mixed into :class:`storage.domain.model.Incident`; each method records itself on the timeline.
 """
@@ -12,7 +12,7 @@ from pendulum import DateTime
 
 from .clock import next_working_morning, to_iso, to_utc
 from .urgency import deadline_of
-from .parts import NOT_SHOWN, Promise, Renegotiation, Unchanged, require
+from .parts import CLIENT, NOT_SHOWN, ClientUpdate, Promise, Renegotiation, Unchanged, require
 from .spans import MAX_AHEAD_DAYS, human_span
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,6 +72,61 @@ class PromiseLedger:
     def next_deadline(self: "Incident") -> DateTime | None:
         """The instant of the nearest open promise (the next update or a commitment)."""
         return deadline_of(self.promises, self.next_update_due)
+
+    def log_update(self: "Incident", channel: str, summary: str, next_promised: DateTime | None,
+                   now: DateTime, by: str = "", *, audience: int = CLIENT, delay_reason: str = "",
+                   keeps: int | None = None) -> ClientUpdate:
+        """Record an update sent to ``audience`` (the client by default) and the next one it promised.
+
+        It settles that audience's update promise and keeps its nearest open hard deadline,
+        or the one at index ``keeps``; kept late, only with ``delay_reason``. Only an update
+        to the client's own audience counts as client contact.
+        """
+        target = self.audience(audience)
+        require(target.active, f"{target.name} was removed from {self.id}: its audiences are "
+                               f"{self.audiences_listed()}")
+        require(summary.strip() != "", f"say what was told to {'the client' if audience == CLIENT else target.name}")
+        # In UTC: two datetimes in one zone compare by wall time, wrong in the hour clocks fall back.
+        require(next_promised is None or to_utc(next_promised) > to_utc(now),
+                 "the next update must be in the future")
+        deadline = self._deadline_kept(audience, keeps)
+        late = deadline is not None and to_utc(now) > deadline.due
+        require(not late or delay_reason.strip() != "",
+                f"this update keeps “{deadline.text if deadline else ''}” late: give the reasons for the delay "
+                "(--delay-reason); a late notice must say why")
+        update = ClientUpdate(to_utc(now), channel or target.channel or "email", summary,
+                              to_utc(next_promised) if next_promised else None, by, audience,
+                              delay_reason.strip() if late else "",
+                              self.promises.index(deadline) if deadline is not None else None)
+        self.updates.append(update)
+        self.settle_update_promise(now, audience)
+        if update.next_promised is not None:
+            self.promise_update(update.next_promised, now, audience=audience)
+        if audience == CLIENT and self.first_learned_by is None:
+            self.first_learned_by = "us"
+        promise = (f"; next by {to_iso(update.next_promised.replace(microsecond=0))}"
+                   if update.next_promised else "")
+        said = "Client update" if audience == CLIENT else f"Update to {target.name}"
+        self.record(now, "update", f"{said} ({update.channel}): {summary}{promise}", by, "update_sent",
+                    audience=audience)
+        if deadline is not None:
+            self._settle(deadline, now)
+            why = f" (late: broken) — reasons for the delay: {update.delay_reason}" if late else ""
+            self.record(now, "promise", f"Kept: {deadline.text}{why}", by, "promise_kept", audience=audience)
+            self.arm_deadlines(now, by)  # a deadline counted from this one's keeping starts now
+        return update
+
+    def _deadline_kept(self: "Incident", audience: int, keeps: int | None):
+        """The hard deadline an update to ``audience`` keeps: the one named, else its nearest open one."""
+        if keeps is None:
+            return next((p for p in self.open_promises() if p.hard and p.audience == audience), None)
+        promise = self._promise(keeps)
+        require(promise.hard, f"promise {keeps + 1} is not a hard deadline (--keeps names one)")
+        require(promise.is_open, f"promise {keeps + 1} ({promise.text}) is not open")
+        require(promise.audience == audience, f"promise {keeps + 1} ({promise.text}) is owed to "
+                                              f"{self.audience_name(promise.audience)}, not "
+                                              f"{self.audience_name(audience)}")
+        return promise
 
     def update_promise(self: "Incident", audience: int = 0) -> Promise | None:
         """The open promise of the next update to ``audience`` (the client by default), if any."""

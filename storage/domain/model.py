@@ -27,7 +27,7 @@ DEFAULT_CADENCE_MINUTES = {1: 30, 2: 60, 3: 240, 4: 0}
 FIRST_CONTACT_MINUTES = {1: 15, 2: 30, 3: 120, 4: 480}
 
 
-from .audiences import CLIENT, Audience, AudienceBook, check_email, client_audience
+from .audiences import Audience, AudienceBook, check_email, client_audience
 from .closing import CloseOut
 from .deadlines import DeadlineBook, DeadlineRule
 from .corrections import RecordCorrections, record_fields
@@ -184,61 +184,6 @@ class Incident(PromiseLedger, AudienceBook, DeadlineBook, CloseOut, RecordCorrec
     def _step(self, index: int) -> ChecklistStep:
         require(0 <= index < len(self.steps), f"there is no step {index + 1} (1-{len(self.steps)})")
         return self.steps[index]
-
-    def log_update(self, channel: str, summary: str, next_promised: DateTime | None,
-                   now: DateTime, by: str = "", *, audience: int = CLIENT, delay_reason: str = "",
-                   keeps: int | None = None) -> ClientUpdate:
-        """Record an update sent to ``audience`` (the client by default) and the next one it promised.
-
-        It settles that audience's update promise and keeps its nearest open hard deadline,
-        or the one at index ``keeps``; kept late, only with ``delay_reason``. Only an update
-        to the client's own audience counts as client contact.
-        """
-        target = self.audience(audience)
-        require(target.active, f"{target.name} was removed from {self.id}: its audiences are "
-                               f"{self.audiences_listed()}")
-        require(summary.strip() != "", f"say what was told to {'the client' if audience == CLIENT else target.name}")
-        # In UTC: two datetimes in one zone compare by wall time, wrong in the hour clocks fall back.
-        require(next_promised is None or to_utc(next_promised) > to_utc(now),
-                 "the next update must be in the future")
-        deadline = self._deadline_kept(audience, keeps)
-        late = deadline is not None and to_utc(now) > deadline.due
-        require(not late or delay_reason.strip() != "",
-                f"this update keeps “{deadline.text if deadline else ''}” late: give the reasons for the delay "
-                "(--delay-reason); a late notice must say why")
-        update = ClientUpdate(to_utc(now), channel or target.channel or "email", summary,
-                              to_utc(next_promised) if next_promised else None, by, audience,
-                              delay_reason.strip() if late else "",
-                              self.promises.index(deadline) if deadline is not None else None)
-        self.updates.append(update)
-        self.settle_update_promise(now, audience)
-        if update.next_promised is not None:
-            self.promise_update(update.next_promised, now, audience=audience)
-        if audience == CLIENT and self.first_learned_by is None:
-            self.first_learned_by = "us"
-        promise = (f"; next by {to_iso(update.next_promised.replace(microsecond=0))}"
-                   if update.next_promised else "")
-        said = "Client update" if audience == CLIENT else f"Update to {target.name}"
-        self.record(now, "update", f"{said} ({update.channel}): {summary}{promise}", by, "update_sent",
-                    audience=audience)
-        if deadline is not None:
-            self._settle(deadline, now)
-            why = f" (late: broken) — reasons for the delay: {update.delay_reason}" if late else ""
-            self.record(now, "promise", f"Kept: {deadline.text}{why}", by, "promise_kept", audience=audience)
-            self.arm_deadlines(now, by)  # a deadline counted from this one's keeping starts now
-        return update
-
-    def _deadline_kept(self, audience: int, keeps: int | None):
-        """The hard deadline an update to ``audience`` keeps: the one named, else its nearest open one."""
-        if keeps is None:
-            return next((p for p in self.open_promises() if p.hard and p.audience == audience), None)
-        promise = self._promise(keeps)
-        require(promise.hard, f"promise {keeps + 1} is not a hard deadline (--keeps names one)")
-        require(promise.is_open, f"promise {keeps + 1} ({promise.text}) is not open")
-        require(promise.audience == audience, f"promise {keeps + 1} ({promise.text}) is owed to "
-                                              f"{self.audience_name(promise.audience)}, not "
-                                              f"{self.audience_name(audience)}")
-        return promise
 
     def set_status(self, status: str, now: DateTime, by: str = "", shown: Any = NOT_SHOWN) -> Unchanged | None:
         """Move the incident to another status (from ``shown``, the status the user saw)."""

@@ -187,6 +187,9 @@ class TimelineEntry:
                    text_field(d, "text", where), text_field(d, "by", where, ""), event, client_text, audience)
 
 
+CLIENT = 0  # the index of the client's own audience: the first, always there, never retired
+
+
 def audience_field(d: dict, where: str) -> int:
     """The audience a stored part belongs to (its index); documents before audiences: the client, 0."""
     value = d.get("audience", 0)
