@@ -43,11 +43,16 @@ def number_of(incident_id: str | int) -> int:
 
 
 def current_user() -> str:
-    """Who is at the keyboard, for 'done by' and the timeline."""
+    """Who is at the keyboard, for 'done by', the timeline, presence and approvals.
+
+    ``$MISHAP_USER`` when set (a convenience for a shared login, not a proof of who anyone is),
+    else the login name.
+    """
     # What getpass.getuser() does, without importing it (and termios) at start-up.
-    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
-        if os.environ.get(name):
-            return os.environ[name]
+    for name in ("MISHAP_USER", "LOGNAME", "USER", "LNAME", "USERNAME"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
     try:
         import pwd
 
