@@ -7,6 +7,7 @@
 - choose: which store ``--db`` or the environment names, and ``open_store``;
 - migrate: copying every incident from one store to another (``mishap migrate``);
 - settings: the console's own preferences (the theme);
+- personal: the user's own config.toml (mail, calendar), never the store's;
 - folder/: the TinyDB folder store, the embedded default;
 - postgres/: the PostgreSQL store, a team's store on a server.
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .interface import IncidentStore
     from .migrate import copy_store, side_of
     from .rules import apply_change
+    from .personal import PersonalConfig, personal_config_path, read_personal_config
     from .settings import load_settings, save_settings, settings_home
 
 _LAZY = {
@@ -39,6 +41,7 @@ _LAZY = {
     "glance": "folder.glance", "Glance": "folder.glance", "open_incident": "folder.glance",
     "load_settings": "settings", "save_settings": "settings", "settings_home": "settings",
     "copy_store": "migrate", "side_of": "migrate",
+    "PersonalConfig": "personal", "personal_config_path": "personal", "read_personal_config": "personal",
 }
 
 
