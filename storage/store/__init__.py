@@ -8,6 +8,7 @@
 - migrate: copying every incident from one store to another (``mishap migrate``);
 - settings: the console's own preferences (the theme);
 - personal: the user's own config.toml (mail, calendar), never the store's;
+- presence: who else has a console open, kept apart from the record;
 - folder/: the TinyDB folder store, the embedded default;
 - postgres/: the PostgreSQL store, a team's store on a server.
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .rules import apply_change
     from .personal import PersonalConfig, personal_config_path, read_personal_config
     from .settings import load_settings, save_settings, settings_home
+    from .presence import open_presence, presence_user
 
 _LAZY = {
     "IncidentStore": "interface", "FolderStore": "folder.store", "parse_id": "base", "apply_change": "rules",
@@ -42,6 +44,7 @@ _LAZY = {
     "load_settings": "settings", "save_settings": "settings", "settings_home": "settings",
     "copy_store": "migrate", "side_of": "migrate",
     "PersonalConfig": "personal", "personal_config_path": "personal", "read_personal_config": "personal",
+    "open_presence": "presence", "presence_user": "presence",
 }
 
 
