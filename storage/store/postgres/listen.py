@@ -1,8 +1,10 @@
 """Other writers' changes, pushed: LISTEN on a connection of its own, and resync after every reconnect.
 
-A notification sent while the listener was away is lost, so after each reconnect it yields
-once anyway (the caller re-reads); on the first connect it looks once too, and yields if
-anything changed since the store last read. When the server cannot be reached it says so
+Each notification names what changed (an incident, a draft): the store reads only that, and
+only if it is newer than what it holds (storage.store.postgres.view). A notification sent
+while the listener was away is lost, so after each reconnect the store reads everything once
+and it yields; on the first connect it looks (by index, for rows written since the store
+last read) and yields if anything changed. When the server cannot be reached it says so
 through the store's ``connection_problem``, yields once (so a screen shows "offline"), and
 retries with a growing pause.
 """
@@ -44,7 +46,7 @@ async def listen(store: "PostgresStore", interval: float = 1.0) -> AsyncIterator
                 if session.listening_offline is not None or connected_before:
                     # Back: whatever was notified meanwhile is lost, so look again now.
                     session.listening_offline = None
-                    store.refresh()
+                    store.resync()
                     yield None
                 elif store.refresh():
                     # First connect: a change committed since the store last read, before this
@@ -55,7 +57,7 @@ async def listen(store: "PostgresStore", interval: float = 1.0) -> AsyncIterator
                     async for note in conn.notifies(timeout=probe_every):
                         if note.payload.rsplit(" ", 1)[-1] == store.instance:
                             continue  # our own write: already in our view
-                        if store.refresh():
+                        if store.catch_up(note.payload):
                             yield None
                     await conn.execute("SELECT 1")
         except psycopg.OperationalError:

@@ -38,6 +38,7 @@ from .codec import decode, encode, jsonb
 from .connect import Target, psycopg_module
 from .review import ReviewRows, review_value
 from .session import Session
+from .view import ONE, OpenView
 
 T = TypeVar("T")
 CHANNEL = "mishap_changes"
@@ -45,9 +46,7 @@ CHANNEL = "mishap_changes"
 WITH_TIMELINE = """SELECT i.doc, coalesce((SELECT jsonb_agg(t.entry ORDER BY t.seq) FROM timeline t
                                           WHERE t.number = i.number), '[]'::jsonb)
                     FROM incidents i"""
-FINGERPRINT = """SELECT (SELECT count(*) FROM incidents), (SELECT coalesce(sum(version), 0) FROM incidents),
-                         (SELECT count(*) FROM drafts), (SELECT coalesce(sum(version), 0) FROM drafts),
-                         (SELECT coalesce(sum(version), 0) FROM team_files)"""
+LAST_SEQ = "SELECT max(seq) FROM timeline WHERE number = %s"
 
 
 class PostgresStore(StoreBase):
@@ -58,8 +57,7 @@ class PostgresStore(StoreBase):
                          config=StoreConfig())
         self.session = Session(target)
         self.review = ReviewRows(self.session)
-        self._open: dict[int, Incident] = {}
-        self._seen: tuple | None = None  # the store's fingerprint as last read
+        self.view = OpenView(self)  # the open incidents as last read (storage.store.postgres.view)
         self.instance = uuid.uuid4().hex  # this handle's notifications are not news to it
         self.closed = False
 
@@ -84,8 +82,8 @@ class PostgresStore(StoreBase):
                                  f"({self.session.target.problem(exc)}): ask its owner to run mishap on it once") from None
         newest = conn.execute("SELECT max(schema) FROM incidents").fetchone()[0]  # the schema index answers
         self.read_only_reason = self.read_only_reason or newer_schema_reason(self.location, newest)
-        self._load_team_files(conn)
-        self._load_open(conn)
+        self.load_team_files(conn)
+        self.view.load(conn)
 
     # -- where, and the connection ------------------------------------------------------------
 
@@ -122,7 +120,15 @@ class PostgresStore(StoreBase):
     def _incident(self, doc: dict, entries: list) -> tuple[dict, Incident]:
         """The stored document (timeline put back) and its incident; a bad one is a StoreError naming it."""
         stored = decode(doc)
-        stored["timeline"] = decode(entries)
+        stored["timeline"] = decode(entries or [])
+        return self.checked(stored)
+
+    def newer_reason(self, schema) -> str | None:
+        """Why this store is read-only if a document of ``schema`` is in it (None: this mishap writes it)."""
+        return newer_schema_reason(self.location, schema)
+
+    def checked(self, stored: dict) -> tuple[dict, Incident]:
+        """``stored`` (decoded, timeline put back) and its incident; a bad one is a StoreError naming it."""
         reason = newer_schema_reason(self.location, stored.get("schema"))
         if reason:
             raise ReadOnlyStore(f"{reason.split(':')[0]}: this mishap cannot show M-{stored.get('number')}; "
@@ -133,20 +139,8 @@ class PostgresStore(StoreBase):
             raise StoreError(f"{self.location}: M-{stored.get('number')} is not a valid incident ({exc}); nothing "
                              f"was changed; repair that row or restore it from a backup") from None
 
-    def _load_open(self, conn) -> None:
-        seen = conn.execute(FINGERPRINT).fetchone()
-        rows = conn.execute(WITH_TIMELINE + " WHERE i.status <> 'closed' ORDER BY i.number").fetchall()
-        found = {}
-        for doc, entries in rows:
-            try:
-                incident = self._incident(doc, entries)[1]
-            except ReadOnlyStore:
-                self.read_only_reason = self.read_only_reason or newer_schema_reason(self.location, doc.get("schema"))
-                continue
-            found[incident.number] = incident
-        self._open, self._seen = found, tuple(seen)
-
-    def _load_team_files(self, conn) -> None:
+    def load_team_files(self, conn) -> None:
+        """Read the team's playbook.toml and config.toml (two rows at most)."""
         files = dict(conn.execute("SELECT name, body FROM team_files").fetchall())
         where = f"{self.location} team file"
         if "playbook.toml" in files:
@@ -159,13 +153,13 @@ class PostgresStore(StoreBase):
 
     def open_incidents(self) -> list[Incident]:
         """Every incident not closed, as last read."""
-        return list(self._open.values())
+        return list(self.view.incidents.values())
 
     def get(self, incident_id: str | int) -> Incident:
         """One incident, open (as last read) or closed (read now)."""
         number = number_of(incident_id)
-        if number in self._open:
-            return self._open[number]
+        if number in self.view.incidents:
+            return self.view.incidents[number]
         row = self.session.run(lambda conn: conn.execute(WITH_TIMELINE + " WHERE i.number = %s", [number]).fetchone())
         if row is None:
             raise NotFound(f"no incident M-{number}")
@@ -184,25 +178,47 @@ class PostgresStore(StoreBase):
     # -- other writers ------------------------------------------------------------------------
 
     def changed(self) -> bool:
-        """Whether someone else wrote since we last read (one small query; False while offline)."""
+        """Whether someone else wrote since we last read (rows written since, by index; False while offline)."""
         if self.connection_problem:
             return False
         try:
-            return tuple(self.session.run(lambda conn: conn.execute(FINGERPRINT).fetchone())) != self._seen
+            return self.session.run(self.view.changed)
         except StoreError:
             return False
 
     def refresh(self) -> bool:
-        """Re-read the open incidents and the team's files if anything changed; False while offline."""
+        """Catch up with what others wrote since we last looked (only that is read); False while offline."""
+        try:
+            return self.session.run(self.view.refresh)
+        except StoreError:
+            return False
+
+    def resync(self) -> bool:
+        """Read every open incident and the team's files again (after a reconnect); False while offline."""
         def work(conn):
-            if tuple(conn.execute(FINGERPRINT).fetchone()) == self._seen:
-                return False
-            self._load_team_files(conn)
-            self._load_open(conn)
+            self.load_team_files(conn)
+            self.view.load(conn)
             return True
 
         try:
             return self.session.run(work)
+        except StoreError:
+            return False
+
+    def catch_up(self, payload: str) -> bool:
+        """A notification's ``payload`` (see ``notify``): read what it names, if newer; whether anything changed.
+
+        An incident is read only if its version is newer than the one held (and then only its new
+        entries); a draft is read when shown, so a draft's change is only news; anything else
+        (another mishap's word) is looked for as a poll would.
+        """
+        words = payload.split()
+        try:
+            if len(words) == 2 and words[0].isdigit():
+                return self.session.run(lambda conn: self.view.catch_up(conn, int(words[0])))
+            if len(words) == 3 and words[0] == "draft":
+                return True
+            return self.session.run(self.view.refresh)
         except StoreError:
             return False
 
@@ -225,9 +241,14 @@ class PostgresStore(StoreBase):
         stamp = conn.execute("SELECT clock_timestamp()").fetchone()[0]
         return pendulum.instance(stamp).in_timezone("UTC")
 
-    def notify(self, conn, number: int) -> None:
-        """In a write's transaction: tell every other console that incident ``number`` changed."""
-        conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"{number} {self.instance}"])
+    def notify(self, conn, number: int, what: str = "") -> None:
+        """In a write's transaction: tell every other console that incident ``number`` changed.
+
+        The payload is ``NUMBER INSTANCE`` for the incident itself, ``draft NUMBER INSTANCE`` for
+        its draft (``what="draft"``): the instance last, so a handle knows its own writes.
+        """
+        words = f"{what} {number} {self.instance}" if what else f"{number} {self.instance}"
+        conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, words])
 
     def append_timeline(self, conn, number: int, entries: list, token: str) -> None:
         """In a write's transaction: add ``entries`` to incident ``number``'s timeline, marked with the change's token."""
@@ -255,16 +276,19 @@ class PostgresStore(StoreBase):
                                         rules=self.playbook.rules, **details)
                 try:
                     with conn.transaction():  # a savepoint: a number taken meanwhile is not the whole write
-                        self.insert(conn, incident.to_dict(), user, token)
+                        doc = incident.to_dict()
+                        version = self.insert(conn, doc, user, token)
                     break
                 except psycopg.errors.UniqueViolation:
                     # Another writer (a migrate copying in) took it between the look and the insert.
                     number = conn.execute("SELECT nextval('incident_numbers')").fetchone()[0]
             self.notify(conn, number)
+            outcome.update(version=version, doc=doc, last=conn.execute(LAST_SEQ, [number]).fetchone()[0])
             return incident
 
+        outcome = {}
         incident = self.transaction("a new incident", work, token)
-        self._open[incident.number] = incident
+        self.view.wrote(incident.number, outcome["version"], outcome["doc"], incident, outcome["last"])
         return incident
 
     def insert(self, conn, doc: dict, user: str, token: str) -> int:
@@ -278,8 +302,6 @@ class PostgresStore(StoreBase):
             [doc["number"], doc["status"], doc.get("schema"), jsonb(encode(body)), encode(user), doc.get("closed_at"),
              review, review_version]).fetchone()[0]
         self.append_timeline(conn, doc["number"], doc.get("timeline") or [], token)
-        if self._seen is not None:
-            self._seen = (self._seen[0] + 1, self._seen[1] + version, *self._seen[2:])
         return version
 
     def update(self, conn, doc: dict, user: str) -> int:
@@ -303,19 +325,19 @@ class PostgresStore(StoreBase):
             row = conn.execute("SELECT version FROM incidents WHERE number = %s FOR UPDATE", [number]).fetchone()
             if row is None:
                 raise NotFound(f"no incident M-{number}")
-            old_version = row[0]
             # A statement of its own, after the lock: it sees the row as the last writer left it.
-            stored, current = self._incident(*conn.execute(WITH_TIMELINE + " WHERE i.number = %s",
-                                                           [number]).fetchone())
+            doc, entries, last = conn.execute(ONE, [number]).fetchone()
+            stored, current = self._incident(doc, entries)
             before = len(stored["timeline"])
+            held = (row[0], stored, current, last)  # unchanged: our view still catches up
             incident, result = apply_change(stored, apply, self._now(conn, clock), user)
             if incident is not None:
                 doc = incident.to_dict()
                 version = self.update(conn, doc, user)
                 self.append_timeline(conn, number, doc["timeline"][before:], token)
                 self.notify(conn, number)
-                outcome["delta"] = version - old_version
-            outcome["incident"] = incident or current  # unchanged: our view still catches up
+                held = (version, doc, incident, conn.execute(LAST_SEQ, [number]).fetchone()[0])
+            outcome["held"] = held
             return result
 
         try:
@@ -323,20 +345,9 @@ class PostgresStore(StoreBase):
         except ReadOnlyStore as exc:
             self.read_only_reason = str(exc)  # someone with a newer mishap wrote it meanwhile
             raise
-        incident = outcome.get("incident")
-        if incident is not None:
-            if incident.is_closed:
-                self._open.pop(number, None)
-            else:
-                self._open[number] = incident
-        if "delta" in outcome:
-            self._saw((0, outcome["delta"], 0, 0))
+        version, stored, incident, last = outcome["held"]
+        self.view.wrote(number, version, stored, incident, last)
         return result
-
-    def _saw(self, delta: tuple[int, int, int, int]) -> None:
-        """Our own write moved the fingerprint by ``delta`` (incidents, their versions, drafts, theirs)."""
-        if self._seen is not None:
-            self._seen = tuple(a + b for a, b in zip(self._seen, (*delta, 0)))
 
     # -- drafts of client updates (no timeline entry, every console sees them) --------------------
 
@@ -360,10 +371,10 @@ class PostgresStore(StoreBase):
                 "INSERT INTO drafts (number, doc, version) VALUES (%s, %s, nextval('change_versions')) "
                 "ON CONFLICT (number) DO UPDATE SET doc = excluded.doc, version = excluded.version RETURNING version",
                 [number, jsonb(encode(doc))]).fetchone()[0]
-            self.notify(conn, number)
+            self.notify(conn, number, "draft")
             return (0, version - old[0]) if old else (1, version)
 
-        self._saw((0, 0, *self.transaction(f"the draft of M-{number}", work)))
+        self.view.saw_draft(*self.transaction(f"the draft of M-{number}", work))
 
     def discard_draft(self, incident_id: str | int) -> None:
         """Forget the draft (sent, or thrown away)."""
@@ -373,10 +384,10 @@ class PostgresStore(StoreBase):
             old = conn.execute("DELETE FROM drafts WHERE number = %s RETURNING version", [number]).fetchone()
             if old is None:
                 return (0, 0)
-            self.notify(conn, number)
+            self.notify(conn, number, "draft")
             return (-1, -old[0])
 
-        self._saw((0, 0, *self.transaction(f"the draft of M-{number}", work)))
+        self.view.saw_draft(*self.transaction(f"the draft of M-{number}", work))
 
     # -- the review of closed incidents (precomputed rows, one query whatever the history) ---------
 
