@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import argparse
 
 from storage.domain.visible import visible  # stdlib only: the command stays light
-from tui.cli.common import EXIT_ERROR, UserError, fail, move_progress, say, warn, warn_about_store
+from tui.cli.common import EXIT_ERROR, UserError, fail, keep_calendar, move_progress, say, warn, warn_about_store
 
 __all__ = ["DESCRIPTION", "EPILOG", "EXIT_ERROR", "FAMILIES", "NOT_THERE_YET", "UserError", "build_parser", "main"]
 
@@ -44,6 +44,7 @@ FAMILIES = (
     "tui.cli.editing",
     "tui.cli.audiences",
     "tui.cli.reports",
+    "tui.cli.calendar",  # mishap calendar: every open deadline as an iCalendar file
     "tui.cli_migrate",  # mishap migrate: moving a store between a folder and PostgreSQL
 )
 
@@ -141,6 +142,7 @@ def main(argv: list[str] | None = None, *, clock=None) -> int:
             return fail(f"{exc.strerror or exc}{where}")
         raise
     finally:
+        keep_calendar(args)  # the user's calendar file, after a change (tui.calendar_file)
         warn_about_store(args)
 
 

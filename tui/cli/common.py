@@ -108,7 +108,28 @@ def open_store(args):
         warn(store.config.problem)  # as the console does at start: the defaults are in force
     args.store, args.warned = store, 0  # kept for its warnings
     warn_about_store(args)  # before anything else the command says, so an error stays the last line
+    from tui.calendar_file import watch_for_command
+
+    args.calendar = watch_for_command(store)  # None unless the user's config names a calendar file
     return store
+
+
+def keep_calendar(args) -> None:
+    """After the command: the user's calendar file rewritten if it changed the store; a failure is a warning.
+
+    Never raises: the change is made and durable already, and a calendar that could not be written
+    must not turn it into a failure.
+    """
+    watch = getattr(args, "calendar", None)
+    if watch is None:
+        return
+    args.calendar = None  # once per command
+    try:
+        problem = watch.after_command()
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, the change stands; said on one line
+        problem = f"calendar not updated: {exc}"
+    if problem:
+        warn(problem)
 
 
 # -- argument types ------------------------------------------------------------------------
