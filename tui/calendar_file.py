@@ -143,3 +143,55 @@ def watch_for_command(store) -> CalendarWatch | None:
     """A watch of ``store`` for the ``mishap`` command, when a calendar file is configured; else None."""
     keeper = CalendarKeeper.configured()
     return None if keeper is None or store.read_only else CalendarWatch(keeper, store)
+
+
+class ConsoleCalendar:
+    """The console's side: after every change it sees (its own writes, others'), the file rewritten on the
+    store thread, never on the event loop; changes that come while a rewrite runs make one more, not one each.
+
+    The setting is read once, on the store thread, at the first rewrite (after the first frame): no
+    setting, and nothing more is ever done, and icalendar never loads. A problem (a file not mishap's,
+    a failed write) is one toast per console.
+    """
+
+    def __init__(self, app):
+        self.app = app  # provides access (tui.store_access.StoreAccess), store, run_worker and notify
+        self.keeper: CalendarKeeper | bool | None = None  # None: the setting not read yet; False: none
+        self.stale = False  # a change came that the file does not show yet
+        self.busy = False  # a rewrite is on its way (its worker runs)
+        self.warned = False
+
+    def changed(self) -> None:
+        """The store changed (or the console started): the file is rewritten soon, on the store thread."""
+        if self.keeper is False or getattr(self.app, "access", None) is None:
+            return
+        self.stale = True
+        if not self.busy:
+            self.busy = True
+            self.app.run_worker(self._rewrites(), group="calendar")
+
+    async def _rewrites(self) -> None:
+        try:
+            while self.stale:
+                self.stale = False
+                problem = await self.app.access.call_outside(self.rewrite_now)
+                if problem and not self.warned:
+                    self.warned = True
+                    self.app.notify(problem, title="Calendar", severity="warning", timeout=10, markup=False)
+        finally:
+            self.busy = False
+
+    def rewrite_now(self) -> str | None:
+        """On the store thread: the file brought up to date with the store as the console holds it; a warning."""
+        if self.keeper is None:
+            try:
+                self.keeper = CalendarKeeper.configured() or False
+            except Exception as exc:  # noqa: BLE001 - the console goes on without it, and says why once
+                self.keeper = False
+                return f"calendar not kept: {exc}"
+        if self.keeper is False:
+            return None
+        try:
+            return self.keeper.rewrite(self.app.store.open_incidents())
+        except Exception as exc:  # noqa: BLE001 - a store that cannot be read now: said, tried at the next change
+            return f"calendar not updated: {exc}"
