@@ -75,10 +75,10 @@ class PromiseLedger:
 
     def log_update(self: "Incident", channel: str, summary: str, next_promised: DateTime | None,
                    now: DateTime, by: str = "", *, audience: int = CLIENT, delay_reason: str = "",
-                   keeps: int | None = None) -> ClientUpdate:
+                   keeps: int | None = None, message_id: str = "") -> ClientUpdate:
         """Record an update sent to ``audience`` (the client by default) and the next one it promised.
 
-        It settles that audience's update promise and keeps its nearest open hard deadline,
+        ``message_id``: the Message-ID of the email mishap sent it as (storage.domain.outbox). It settles that audience's update promise and keeps its nearest open hard deadline,
         or the one at index ``keeps``; kept late, only with ``delay_reason``. Only an update
         to the client's own audience counts as client contact.
         """
@@ -97,7 +97,7 @@ class PromiseLedger:
         update = ClientUpdate(to_utc(now), channel or target.channel or "email", summary,
                               to_utc(next_promised) if next_promised else None, by, audience,
                               delay_reason.strip() if late else "",
-                              self.promises.index(deadline) if deadline is not None else None)
+                              self.promises.index(deadline) if deadline is not None else None, message_id)
         self.updates.append(update)
         self.settle_update_promise(now, audience)
         if update.next_promised is not None:

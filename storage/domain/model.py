@@ -33,13 +33,14 @@ from .deadlines import DeadlineBook, DeadlineRule
 from .corrections import RecordCorrections, record_fields
 from .zones import client_zone
 from .ledger import MAX_CADENCE_MINUTES, PromiseLedger
+from .outbox import OutboxBook, OutboxEntry
 from .parts import (DAMAGE_STATES, NOT_SHOWN, SEVERITIES, ChecklistStep, ClientUpdate, Cost, DamageItem, OpenQuestion,
                     PreventionAction, Promise, TimelineEntry, Unchanged, instant_field, list_field, number_field,
                     require, text_field)
 
 
 @dataclass
-class Incident(PromiseLedger, AudienceBook, DeadlineBook, CloseOut, RecordCorrections):
+class Incident(PromiseLedger, AudienceBook, DeadlineBook, CloseOut, RecordCorrections, OutboxBook):
     """A client-facing incident caused by our own mistake, and all work on it."""
 
     number: int
@@ -77,6 +78,7 @@ class Incident(PromiseLedger, AudienceBook, DeadlineBook, CloseOut, RecordCorrec
     audiences: list[Audience] = field(default_factory=list)  # 0 is the client's, always there
     tags: list[str] = field(default_factory=list)
     deadline_rules: list[DeadlineRule] = field(default_factory=list)  # the playbook rules in force
+    outbox: list[OutboxEntry] = field(default_factory=list)  # emailed updates on their way (outbox.py)
 
     def __post_init__(self) -> None:
         if not self.audiences:  # every incident owes its client word
@@ -268,7 +270,7 @@ class Incident(PromiseLedger, AudienceBook, DeadlineBook, CloseOut, RecordCorrec
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready document (instants as UTC ISO-8601, with the schema version)."""
-        return {
+        d = {
             "schema": SCHEMA_VERSION,
             "number": self.number,
             "title": self.title,
@@ -306,6 +308,9 @@ class Incident(PromiseLedger, AudienceBook, DeadlineBook, CloseOut, RecordCorrec
             "tags": list(self.tags),
             "deadline_rules": [r.to_dict() for r in self.deadline_rules],
         }
+        if self.outbox:  # only while an email is on its way: other documents stay as they were
+            d["outbox"] = [e.to_dict() for e in self.outbox]
+        return d
 
     @classmethod
     def from_dict(cls, d: Any, where: str = "incident") -> "Incident":
@@ -371,6 +376,7 @@ class Incident(PromiseLedger, AudienceBook, DeadlineBook, CloseOut, RecordCorrec
             tags=list(tags),
             deadline_rules=[DeadlineRule.from_dict(x, f"{where}.deadline_rules[{i}]")
                             for i, x in enumerate(list_field(d, "deadline_rules", where))],
+            outbox=[OutboxEntry.from_dict(x, f"{where}.outbox[{i}]") for i, x in enumerate(list_field(d, "outbox", where))],
         )
         return incident
 

@@ -111,6 +111,9 @@ EVENTS: dict[str, bool] = {
     "audience_added": False, "audience_edited": False, "audience_removed": False,
     "tagged": False, "untagged": False, "deadline_set": False, "deadline_recounted": False,
     "promise_released": False,
+    # An email on its way (the outbox, storage.domain.outbox): our bookkeeping; the update itself is
+    # recorded as update_sent once the server accepted it.
+    "email_queued": False, "email_accepted": False, "email_not_sent": False, "email_unconfirmed": False,
 }
 
 
@@ -203,6 +206,8 @@ class ClientUpdate:
     """An update sent to one audience (the client's by default), and the time it promised for the next.
 
     ``kept`` is the index of the hard deadline it kept, if any; ``delay_reason`` why it kept it late.
+    ``message_id`` is the Message-ID of the email mishap sent it as ("" for one sent another way,
+    or pasted into a mail program by hand).
     """
 
     sent_at: DateTime
@@ -213,6 +218,7 @@ class ClientUpdate:
     audience: int = 0
     delay_reason: str = ""
     kept: int | None = None
+    message_id: str = ""
 
     def to_dict(self) -> dict:
         d = {"sent_at": to_iso(self.sent_at), "channel": self.channel, "summary": self.summary,
@@ -221,6 +227,8 @@ class ClientUpdate:
             d["delay_reason"] = self.delay_reason
         if self.kept is not None:
             d["kept"] = self.kept
+        if self.message_id:
+            d["message_id"] = self.message_id
         return d
 
     @classmethod
@@ -231,7 +239,7 @@ class ClientUpdate:
         return cls(instant_field(d, "sent_at", where, optional=False), text_field(d, "channel", where),
                    text_field(d, "summary", where), instant_field(d, "next_promised", where),
                    text_field(d, "by", where, ""), audience_field(d, where),
-                   text_field(d, "delay_reason", where, ""), kept)
+                   text_field(d, "delay_reason", where, ""), kept, text_field(d, "message_id", where, ""))
 
 
 @dataclass
