@@ -65,9 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
             if not getattr(self, "legal_note", False):
                 return super().format_help()
             from storage.domain.deadlines import NOT_LEGAL_ADVICE
+            from storage.store import personal_config_path
 
             epilog = self.epilog
             self.epilog = f"{epilog} {NOT_LEGAL_ADVICE}" if epilog else NOT_LEGAL_ADVICE
+            if self.prog == "mishap":  # the top level names the user's own settings file ([mail], [calendar])
+                self.epilog += f" Your own settings ([mail], [calendar]) are in {personal_config_path()}."
             try:
                 return super().format_help()
             finally:
