@@ -62,10 +62,11 @@ def open_presence(store, now: Now | None = None) -> PresenceBoard:
 
 
 def presence_user(store, board: PresenceBoard | None = None) -> str:
-    """The name this console goes by (see the module's text): the store's user when it was given,
-    else ``$MISHAP_USER``, else the database role, else the login."""
+    """The name a console goes by (see the module's text): ``$MISHAP_USER``, else the database role
+    ``board`` logged in as, else the store's user (the login name)."""
     mishap_user = os.environ.get("MISHAP_USER", "").strip()
     if mishap_user:
         return mishap_user
     role = getattr(board, "role", None)
     return role or store.user
+

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Callable
 
 from ...domain.presence import Presence
-from ..presence import PresenceBoard
 
 FOLDER = "presence"
 TEMP_AGE = 60.0  # seconds: a temp file this old was left by a killed writer
@@ -37,8 +36,8 @@ def process_gone(pid: object, host: object) -> bool:
     return False
 
 
-class FolderPresence(PresenceBoard):
-    """The notes under ``folder/presence/``."""
+class FolderPresence:
+    """The notes under ``folder/presence/`` (a :class:`storage.store.presence.PresenceBoard`)."""
 
     def __init__(self, folder: Path, now: Callable):
         self.folder = Path(folder) / FOLDER

@@ -18,7 +18,6 @@ from typing import Callable
 
 from ...domain.presence import STALE_SECONDS, Presence
 from ..errors import StoreError
-from ..presence import PresenceBoard
 from .connect import Target, psycopg_module
 
 SAY = """INSERT INTO presence (pid, backend_start, console, note)
@@ -34,8 +33,9 @@ TIDY = """DELETE FROM presence p WHERE p.beat_at <= clock_timestamp() - make_int
              OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = p.pid AND a.backend_start = p.backend_start)"""
 
 
-class PostgresPresence(PresenceBoard):
-    """The ``presence`` table, on one autocommit connection of this board's own."""
+class PostgresPresence:
+    """The ``presence`` table, on one autocommit connection of this board's own (a
+    :class:`storage.store.presence.PresenceBoard`)."""
 
     def __init__(self, target: Target, now: Callable):
         self.target = target
