@@ -224,6 +224,47 @@ class AudienceBook:
                     audience=index)
         return released
 
+    # -- who holds the pen ----------------------------------------------------------------
+
+    def held_by(self: "Incident", user: str) -> bool:
+        """Whether ``user`` owns the incident or one of its active audiences (``mishap list --mine``)."""
+        wanted = user.casefold()
+        return self.owner.casefold() == wanted or any(a.owner.casefold() == wanted for a in self.audiences if a.active)
+
+    def hand_over(self: "Incident", to: str, note: str, now: DateTime, by: str = "",
+                  audience: int | None = None) -> Unchanged | None:
+        """Move the incident to ``to``, with the audiences its owner holds; or only ``audience``.
+
+        A shift change says what the next person must know: ``note`` is required, and goes on
+        the timeline. Decided from what is stored when it is applied, so a hand-over racing an
+        update keeps both. Unchanged when ``to`` holds all of it already.
+        """
+        to = " ".join(str(to).split())
+        require(to != "", "say whom to hand over to (--to NAME)")
+        require(len(to) <= 120 and to.isprintable(), "a name is one line of at most 120 characters")
+        note = note.strip()
+        require(note != "", "a hand-over needs a note: what the next person must know (--note TEXT)")
+        if audience is not None:
+            held = self.audience(audience)
+            require(held.active, f"{held.name} was removed from {self.id}: it cannot be handed over")
+            if held.owner == to:
+                return Unchanged(f"{held.name} on {self.id} is already held by {to}")
+            was = held.owner
+            held.owner = to
+            self.record(now, "handover", f"{held.name} handed over from {was or 'nobody'} to {to}: {note}", by,
+                        "handed_over", audience=audience)
+            return None
+        was = self.owner
+        moving = [a for a in self.audiences if a.active and a.owner == was and a.owner != to]
+        if was == to and not moving:
+            return Unchanged(f"{self.id} is already held by {to}")
+        self.owner = to
+        for held in moving:
+            held.owner = to
+        names = f" with {', '.join(a.name for a in moving)}" if moving else ""
+        self.record(now, "handover", f"Handed over from {was or 'nobody'} to {to}{names}: {note}", by, "handed_over")
+        return None
+
     def owed_words(self: "Incident", promise: "Promise") -> str:
         """What a promise is, naming its audience unless it is the client's: ``client update``,
         ``update to Tom Reed``, ``GDPR notice to Supervisory authority``, ``credit note``."""
