@@ -36,6 +36,9 @@ def register(command) -> None:
     p.add_argument("--keeps", metavar="N", type=counting_arg("a promise number", 3), default=None,
                    help="the hard deadline it keeps, as `mishap show` numbers promises (default: the audience's "
                         "nearest open one)")
+    p.add_argument("--send", action="store_true",
+                   help="email it to the audience's address(es) through your own [mail] settings, then log it with "
+                        "its Message-ID (without --send it is logged as sent some other way)")
 
     p = command("done", "complete a checklist step", run_done)
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
@@ -66,7 +69,9 @@ def run_update(args) -> int:
     """``mishap update``: log an update sent to an audience, and promise the next one by its cadence."""
     from storage.domain.clock import Countdown, read_when
 
+    mail = _mail_ready(args) if args.send else None  # settings, password and text first: nothing is written
     store = open_store(args)
+    _finish_outbox(store)
     target = store.get(args.id)
     when = args.next_when
     if when is not None:
@@ -75,7 +80,7 @@ def run_update(args) -> int:
         if target.is_closed and not no_promise:
             raise UserError(f"{target.id} is closed: there is no next update to promise")
 
-    def log(incident, now, by):
+    def decide(incident, now):
         audience = 0 if args.to is None else incident.find_audience(args.to)
         if incident.is_closed:
             promised = None  # a closed incident has no countdown
@@ -84,18 +89,27 @@ def run_update(args) -> int:
             promised = read_when(when, now, allow_none=True).at
         else:
             promised = incident.next_update_after(now, audience=audience)  # None: its cadence is none
-        keeps = None if args.keeps is None else args.keeps - 1
+        return audience, promised, None if args.keeps is None else args.keeps - 1
+
+    def log(incident, now, by):
+        audience, promised, keeps = decide(incident, now)
         update = incident.log_update(args.channel or "", args.summary, promised, now, by, audience=audience,
                                      delay_reason=args.delay_reason, keeps=keeps)
         return incident, update
 
-    incident, update = store.change(args.id, log)
+    if mail is not None:
+        update, emailed = _email(store, args, mail, decide)
+        incident = store.get(args.id)
+    else:
+        incident, update = store.change(args.id, log)
+        emailed = ""
     said = "update" if update.audience == 0 else f"update to {incident.audience_name(update.audience)}"
+    said += emailed or " logged"
     if update.next_promised is None:
-        line = f"{incident.id}: {said} logged; no next update promised"
+        line = f"{incident.id}: {said}; no next update promised"
     else:
         countdown = Countdown.at(update.next_promised, store.clock())
-        line = f"{incident.id}: {said} logged; next update due {countdown.due_local} ({countdown.relative})"
+        line = f"{incident.id}: {said}; next update due {countdown.due_local} ({countdown.relative})"
     if update.kept is not None:
         deadline = incident.promises[update.kept]
         late = (f" late (due {stamp(deadline.due)}), with the reasons for the delay on the record"
@@ -103,6 +117,48 @@ def run_update(args) -> int:
         line += f"; it keeps {update.kept + 1}. {incident.rule_label(deadline)}{late}"
     say(line)
     return 0
+
+
+def _mail_ready(args):
+    """(settings, password) for ``--send``, after the text is found sendable; a MailError says what is missing."""
+    from storage.mail.message import check_sendable
+    from storage.mail.settings import mail_password, read_mail_settings
+
+    if args.channel not in (None, "email"):
+        raise UserError(f"--send emails the update: leave out --channel {args.channel} (or log it without --send)")
+    check_sendable(args.summary)
+    settings = read_mail_settings()
+    return settings, mail_password(settings)
+
+
+def _finish_outbox(store) -> None:
+    """What a stopped mishap left in the outbox, finished before anything else (each said on stderr)."""
+    from storage.mail.sending import finish_outbox
+
+    if store.read_only:
+        return
+    for line in finish_outbox(store):
+        warn(line)
+
+
+def _email(store, args, mail, decide):
+    """Email the update (queue, send, record); (the update recorded, the words saying so)."""
+    from storage.mail.sending import NotRecorded, Wanted, send_update
+
+    settings, password = mail
+
+    def prepare(incident, now, by):
+        audience, promised, keeps = decide(incident, now)
+        return Wanted(audience, args.summary, promised, args.delay_reason, keeps)
+
+    try:
+        update, queued, delivered = send_update(store, args.id, settings, password, prepare)
+    except NotRecorded as exc:
+        raise UserError(str(exc)) from None
+    for address, why in delivered.refused.items():
+        warn(f"the mail server refused {address} ({why}); the others were sent it")
+    sent_to = [a for a in queued.recipients if a not in delivered.refused]
+    return update, f" emailed to {', '.join(sent_to)} ({update.message_id})"
 
 
 def run_done(args) -> int:
