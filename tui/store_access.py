@@ -104,7 +104,7 @@ class StoreAccess:
         """
         thread = store_thread()
         try:
-            store = await asyncio.get_running_loop().run_in_executor(thread, open_it)
+            store = await asyncio.get_running_loop().run_in_executor(thread, _open_and_finish, open_it)
         except BaseException:
             thread.shutdown(wait=False)
             raise
@@ -162,6 +162,18 @@ class StoreAccess:
         self._thread.shutdown(wait=True)
 
 
+def _open_and_finish(open_it: Callable[[], Any]):
+    """Open the store, then finish what a stopped mishap left in an outbox (storage.mail.sending.finish_outbox):
+    an email the server accepted is recorded; each finished one becomes a warning the console shows."""
+    store = open_it()
+    if not store.read_only and any(i.outbox and i.outbox_waiting(store.clock()) for i in store.open_incidents()):
+        from storage.mail.sending import finish_outbox
+
+        for line in finish_outbox(store):
+            store.warn(line)
+    return store
+
+
 class WritePath:
     """The app's one way to change the store: every write runs on the store thread and returns a
     WriteResult; on success the screens on view are told (``store_changed``), a refusal is shown.
@@ -193,6 +205,42 @@ class WritePath:
             return WriteResult(False, message=self.store.read_only_reason)
         result = await self.access.call(lambda store: store.create(title, client, severity, **details))
         return self._written(result, None, None, show_refusal=False)
+
+    async def email_update(self, number: int, prepare: Callable) -> WriteResult:
+        """Email an update and record it (storage.mail.sending): the user's own [mail] settings and password
+        read off the loop, the outbox and the record on the store thread, the server on a thread of its
+        own (a slow one holds up neither the screen nor other writes). ``prepare(incident, now, by)``
+        returns its ``Wanted``; the value is the update recorded as sent, the message one line."""
+        from storage.mail.sending import NotRecorded, queue, send_queued, settle
+        from storage.mail.settings import MailError, mail_password, read_mail_settings
+
+        def ready():
+            settings = read_mail_settings()
+            return settings, mail_password(settings)
+
+        if self.store.read_only:
+            return WriteResult(False, message=self.store.read_only_reason)
+        try:
+            settings, password = await asyncio.to_thread(ready)
+        except MailError as exc:
+            return WriteResult(False, message=str(exc))
+        queued = await self.access.call(lambda store: queue(store, number, settings, prepare))
+        if not queued.ok:
+            return self._written(queued, number, None, show_refusal=False)
+        self.store_changed(number)
+        outcome = await asyncio.to_thread(send_queued, settings, queued.value, password)
+
+        def record(store):
+            try:
+                return settle(store, queued.value, outcome)
+            except (MailError, NotRecorded) as exc:
+                raise ValidationError(str(exc)) from None
+
+        result = await self.access.call(record)
+        self.store_changed(number)
+        if result.ok:
+            return WriteResult(True, (result.value, queued.value, outcome))
+        return result
 
     async def save_draft(self, number: int, fields: dict[str, str] | None) -> WriteResult:
         """Keep (``fields``) or forget (None) the draft of a client update: the same path as every write."""
