@@ -88,6 +88,9 @@ class FolderPresence:
     def leave(self, console: str) -> None:
         self._remove(self._path(console))
 
+    def close(self) -> None:
+        """Nothing is held between calls."""
+
     @staticmethod
     def _remove(path: Path) -> None:
         try:
