@@ -1,6 +1,6 @@
 """Team benchmark: the PostgreSQL store beside the TinyDB folder store, in the same run.
 
-    python tests/bench/team.py [--writers 4] [--changes 50] [--closed 10000] [--latency 20]
+    python tests/bench/team.py [--writers 4] [--changes 50] [--closed 10000] [--latency 20] [--parts …]
 
 A script, not a test (pytest does not collect it). It starts a throwaway PostgreSQL server
 (tests/support/pg_server.py, with fsync on, like a real one) and prints, for each backend:
@@ -12,7 +12,11 @@ A script, not a test (pytest does not collect it). It starts a throwaway Postgre
 * one step completion's latency in one process (median, p95);
 * opening the review with N closed incidents: a fresh handle's open plus ``review_rows()`` and
   ``review_patterns()`` (median of 5); the folder has its review index, the database its
-  precomputed rows. Target: under 300 ms.
+  precomputed rows. Target: under 300 ms;
+* what a change costs on a small (3 open) and a large (300 open + N closed) PostgreSQL store,
+  and ten watchers at once (tests/bench/team_scale.py).
+
+``--parts`` picks some of: ``writers`` (the first three), ``review``, ``scale``.
 """
 
 from __future__ import annotations
@@ -176,7 +180,9 @@ def main() -> None:
     parser.add_argument("--closed", type=int, default=10000)
     parser.add_argument("--latency", type=int, default=20)
     parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--parts", default="writers,review,scale")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
 
     import psycopg
 
@@ -193,7 +199,7 @@ def main() -> None:
         print(f"PostgreSQL {server.bin.parent.name} on a unix socket (fsync on); TinyDB folder in {work}\n")
         rows = []
         results = {}
-        for backend, spec in specs.items():
+        for backend, spec in specs.items() if "writers" in parts else ():
             lost, rate = writers(spec("writers"), args.writers, args.changes)
             lat = latency(spec("screen"), args.latency)
             steps = step_latency(spec("steps"), args.steps)
@@ -201,11 +207,17 @@ def main() -> None:
         for backend, (lost, rate, lat, steps) in results.items():
             rows.append((backend, f"{lost} lost, {rate:.0f} changes/s", f"{ms(statistics.median(lat))} / {ms(q(lat, 0.95))}",
                          f"{ms(statistics.median(steps))} / {ms(q(steps, 0.95))}"))
-        print(f"{args.writers} processes x {args.changes} changes on one incident; change-to-screen median / p95 "
-              f"({args.latency} changes); one step completion median / p95 ({args.steps} changes)")
+        if rows:
+            print(f"{args.writers} processes x {args.changes} changes on one incident; change-to-screen median / p95 "
+                  f"({args.latency} changes); one step completion median / p95 ({args.steps} changes)")
         for backend, a, b, c in rows:
             print(f"  {backend:<9} {a:<26} screen {b:<22} step {c}")
+        if "scale" in parts:
+            import team_scale
 
+            team_scale.main(server, ENV, args.latency, args.closed)
+        if "review" not in parts:
+            return
         print(f"\nbuilding {args.closed} closed incidents (folder, then copied to PostgreSQL)...", flush=True)
         folder = work / "review"
         build_store(folder, args.closed)

@@ -104,9 +104,10 @@ class PostgresStore(StoreBase):
 
     def _still_writable(self, conn) -> None:
         """In a write's transaction: refuse if a newer mishap wrote to the database meanwhile."""
+        # Never prepared: a generic plan, not knowing the number, would scan every incident.
         have, newer = conn.execute(
             "SELECT (SELECT max(number) FROM mishap_migrations), "
-            "EXISTS (SELECT 1 FROM incidents WHERE schema > %s)", [SCHEMA_VERSION]).fetchone()
+            "EXISTS (SELECT 1 FROM incidents WHERE schema > %s)", [SCHEMA_VERSION], prepare=False).fetchone()
         if have > schema.known():
             self.read_only_reason = (f"{self.location} was set up by a newer mishap (database schema {have}, this "
                                      f"one knows {schema.known()}): read-only now; upgrade mishap to change it")

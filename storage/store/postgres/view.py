@@ -40,6 +40,7 @@ FROM incidents i LEFT JOIN LATERAL (SELECT jsonb_agg(t.entry ORDER BY t.seq) AS 
                                                           AND i.status <> 'closed') t ON true
 WHERE i.number = %(number)s AND i.version > %(version)s"""
 XMIN = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"
+#: rows written at or after a snapshot's xmin; never prepared (a generic plan, not knowing the xmin, scans them all)
 SINCE = "SELECT number, version, status FROM incidents WHERE changed_in >= %s::xid8"
 OTHERS = ("SELECT (SELECT count(*) FROM drafts), (SELECT coalesce(sum(version), 0) FROM drafts), "
           "(SELECT coalesce(sum(version), 0) FROM team_files)")
@@ -64,7 +65,7 @@ class OpenView:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             xmin = conn.execute(XMIN).fetchone()[0]
             rows = conn.execute(OPEN).fetchall()
-            since = conn.execute(SINCE, [xmin]).fetchall()
+            since = conn.execute(SINCE, [xmin], prepare=False).fetchall()
             others = conn.execute(OTHERS).fetchone()
         self.incidents, self._timelines, self._versions = {}, {}, {}
         for number, version, doc, entries, last in rows:
@@ -116,7 +117,7 @@ class OpenView:
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             xmin = conn.execute(XMIN).fetchone()[0]
-            since = conn.execute(SINCE, [self._xmin]).fetchall()
+            since = conn.execute(SINCE, [self._xmin], prepare=False).fetchall()  # see SINCE
             others = tuple(conn.execute(OTHERS).fetchone())
         return xmin, [row for row in since if self._versions.get(row[0]) != row[1]], others
 
