@@ -124,7 +124,7 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
                 yield Label("Save to file", classes="field-label file-label")
                 yield Input(id="file")
             yield Label("", id="form-error", classes="form-error")
-            yield Label(Text("ctrl+s mark sent · f2 copy · f3 save to file · escape close (the draft is kept)"),
+            yield Label(Text("ctrl+s mark sent · f4 email it · f2 copy · f3 save to file · escape close (the draft is kept)"),
                         classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -288,19 +288,20 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
 
     # -- actions -------------------------------------------------------------------------------
 
-    def action_send(self) -> None:
+    def _ready(self):
+        """(text, channel, due, delay) of an update that may go now; None when the form says why not."""
         if self._sending:
-            return  # the update is on its way: a second ctrl+s must not log it twice
+            return None  # the update is on its way: a second key must not log or send it twice
         try:
             due = self.next_due()
         except ValueError as exc:
             self.show_error(str(exc))
-            return
+            return None
         values = self.fields()
         who = "the client" if self.audience == CLIENT else self.incident.audience_name(self.audience)
         if not any(values[f"section-{key}"].strip() for key, _ in self.headings):
             self.show_error(literal(f"the update is empty: write what you are telling {who}", multiline=False))
-            return
+            return None
         late = self.late()
         delay = values["delay"].strip() if late is not None else ""
         if late is not None and not delay:
@@ -308,8 +309,15 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
             self.show_error(f"this update keeps “{self.incident.deadline_words(late, self.app.now())}”: "
                             "give the reasons for the delay (a late notice must say why)")
             self.query_one("#delay", TextArea).focus()
+            return None
+        return self.text(), values["channel"], due, delay
+
+    def action_send(self) -> None:
+        ready = self._ready()
+        if ready is None:
             return
-        text, channel, audience = self.text(), values["channel"], self.audience
+        text, channel, due, delay = ready
+        audience = self.audience
         self._sending = True
         self.run_worker(self._send(lambda inc, now, by: inc.log_update(channel, text, due, now, by, audience=audience,
                                                                        delay_reason=delay)),
@@ -328,6 +336,48 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
         # Other audiences' drafts stay; a stale draft left behind is harmless.
         await self.app.save_draft(self.incident.number, self._others or None)
         self.dismiss(True)
+
+    def action_email(self) -> None:
+        """Email the update to the audience's address(es) and record it (channel email, its Message-ID)."""
+        ready = self._ready()
+        if ready is None:
+            return
+        from storage.mail.sending import Wanted
+
+        text, _, due, delay = ready
+        audience = self.audience
+        self._sending = True
+        self.query_one("#form-error", Label).remove_class("-shown")
+        self.app.notify("Sending the update by email…", timeout=3, markup=False)
+
+        def prepare(incident, now, by):
+            return Wanted(audience, text, due, delay)
+
+        # The app's worker, not this screen's: closing the form while the server answers must not cut the
+        # record short (the outbox would then hold an email nobody knows the fate of).
+        self.app.run_worker(self._email(prepare), group="send")
+
+    async def _email(self, prepare) -> None:
+        try:
+            result = await self.app.email_update(self.incident.number, prepare)
+        finally:
+            self._sending = False
+        if not result.ok:
+            if self.is_attached:
+                self.show_error(f"not sent: {result.message}")  # the draft stays, to send again
+            else:
+                self.app.notify(f"Not sent: {result.message}", severity="error", markup=False)
+            return
+        update, queued, delivered = result.value
+        if self._autosave is not None:
+            self._autosave.stop()
+        await self.app.save_draft(self.incident.number, self._others or None)
+        sent_to = ", ".join(a for a in queued.recipients if a not in delivered.refused)
+        refused = f"; refused: {', '.join(delivered.refused)}" if delivered.refused else ""
+        self.app.notify(f"Update emailed to {sent_to} and recorded ({update.message_id}){refused}",
+                        severity="warning" if refused else "information", timeout=6, markup=False)
+        if self.is_attached:
+            self.dismiss(True)
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.text())
