@@ -185,7 +185,7 @@ class OutboxBook:
                                           "it may have gone out; not recorded as sent, and not sent again", by,
                             "email_unconfirmed", audience=entry.audience)
                 said.append(f"{self.id}: mishap stopped while emailing {name} at {local_clock(entry.queued_at, now)}: "
-                            "it may have gone out. Ask them before sending it again (the draft is kept); if it "
+                            "it may have gone out. Ask them before sending it again; if it "
                             f"arrived, log it with mishap update {self.id} TEXT --to AUDIENCE --channel email")
         return said
 
