@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from support.clock import FakeClock
 
 from storage.domain.model import SCHEMA_VERSION, Incident
+from storage.domain.outbox import OutboxEntry
 from storage.domain.parts import Cost, DamageItem, PreventionAction
 from storage.store import FolderStore
 from storage.domain.deadlines import DEFAULT_RULES
@@ -44,7 +45,7 @@ def _every_field(store: FolderStore, clock, text: str, big: str | None = None) -
 
     def work(i: Incident, now, by):
         i.acknowledge(now, by)
-        i.log_update(text, text, now.add(minutes=45), now, by)
+        i.log_update(text, text, now.add(minutes=45), now, by, message_id="<1.mishap@example.com>")
         i.add_damage(DamageItem(text, text, 2, "confirmed"), now, by)
         i.add_damage(DamageItem("second " + text, "", 4), now, by)
         i.set_damage_state(1, "ruled out", now, by)
@@ -70,6 +71,9 @@ def _every_field(store: FolderStore, clock, text: str, big: str | None = None) -
         i.add_promise(text or "credit note", now.add(days=1), now, by)
         i.set_client_zone("America/New_York", now, by)
         i.set_tags(["personal-data"], DEFAULT_RULES, now, by)
+        i.edit_audience(0, now, by, email="dana@example.com")
+        i.queue_email(OutboxEntry("<2.mishap@example.com>", 0, ["dana@example.com"], text, f"raw {text}", now, by,
+                                  now.add(hours=2), extra={"note": text}), now, by)  # an email on its way
         i.set_status("resolved", now, by)
 
     store.change(inc.id, edit)
