@@ -9,8 +9,10 @@ config.toml under ``$XDG_CONFIG_HOME``, which the fixture points at ``tmp_path``
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
+import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default
@@ -41,6 +43,9 @@ class MailServer:
     refuse: set[str] = field(default_factory=set)
     login: tuple[str, str] | None = None
     logins: list[str] = field(default_factory=list)  # user names that tried
+    #: While set and not yet released, the server holds its answer to a message (a slow server).
+    hold: threading.Event | None = None
+    holding: threading.Event = field(default_factory=threading.Event)  # set once a message waits on ``hold``
 
     # -- aiosmtpd's handler hooks ---------------------------------------------------------
 
@@ -51,6 +56,10 @@ class MailServer:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        if self.hold is not None:
+            self.holding.set()
+            while not self.hold.is_set():  # the test releases it from its own thread
+                await asyncio.sleep(0.01)
         raw = envelope.original_content or envelope.content
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), raw,
                                       email.message_from_bytes(raw, policy=default)))
