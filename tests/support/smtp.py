@@ -81,12 +81,36 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(login: tuple[str, str] | None = None):
-    """Start a server; (controller, MailServer). Stop it with ``controller.stop()``."""
+def self_signed(folder: Path) -> Path:
+    """A certificate for 127.0.0.1 (and its key, beside it as ``.key``), made with the openssl command;
+    trust it with ``SSL_CERT_FILE``. Skips the test where openssl is missing."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a certificate")
+    cert, key = folder / "server.pem", folder / "server.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=60)
+    return cert
+
+
+def start_server(login: tuple[str, str] | None = None, certificate: Path | None = None):
+    """Start a server; (controller, MailServer). Stop it with ``controller.stop()``.
+
+    With ``certificate`` it offers STARTTLS (and requires it), and takes a login only over TLS.
+    """
     from aiosmtpd.controller import Controller
 
     state = MailServer("127.0.0.1", free_port(), login=login)
-    kwargs = {"authenticator": state.authenticate, "auth_require_tls": False} if login else {}
+    kwargs = {"authenticator": state.authenticate, "auth_require_tls": certificate is not None} if login else {}
+    if certificate is not None:
+        import ssl
+
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(certificate, certificate.with_suffix(".key"))
+        kwargs.update(tls_context=context, require_starttls=True)
     controller = Controller(state, hostname=state.host, port=state.port, **kwargs)
     controller.start()
     return controller, state
