@@ -28,10 +28,14 @@ def _say(text: str, file=None) -> None:
     print(visible(text, multiline=True), file=file or sys.stdout)
 
 
-def _progress(done: int) -> None:
-    if done % 100 == 0:
-        sys.stderr.write(f"mishap: {done} incidents looked at\r")
-        sys.stderr.flush()
+def _progress(done: int, total: int) -> None:
+    """One line on the terminal, written over: how far the copy is, then the check of both sides."""
+    if done < 0:
+        line = "mishap: copied; counting and checksumming both sides…"
+    else:
+        line = f"mishap: {done:,} of {total:,} incidents copied or checked ({100 * done // max(total, 1)}%)"
+    sys.stderr.write(f"\r\x1b[K{line}")
+    sys.stderr.flush()
 
 
 def run(args) -> int:
@@ -42,7 +46,11 @@ def run(args) -> int:
         raise StoreError("--from and --to name the same store: give two different ones")
     source = side_of(args.source)
     target = side_of(args.target)
-    report = copy_store(source, target, _progress if sys.stderr.isatty() else None)
+    shown = sys.stderr.isatty()
+    report = copy_store(source, target, _progress if shown else None)
+    if shown:
+        sys.stderr.write("\r\x1b[K")  # the progress line is done with
+        sys.stderr.flush()
     if report.changed_nothing and not report.conflicts:
         _say(f"{target.location} already holds everything in {source.location}: nothing changed")
     else:

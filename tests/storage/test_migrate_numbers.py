@@ -19,12 +19,12 @@ def test_new_during_or_after_a_cut_short_copy_never_takes_a_source_number(backen
     class Killed(Exception):
         pass
 
-    def killed_after_one(done: int) -> None:
+    def killed_after_one(done: int, total: int) -> None:
         if done == 1:
             raise Killed  # as a copy killed half-way: one incident written, the rest not
 
     with pytest.raises(Killed):
-        copy_store(side_of(str(source_folder)), side_of(backend.spec), progress=killed_after_one)
+        copy_store(side_of(str(source_folder)), side_of(backend.spec), progress=killed_after_one, batch=1)
     again = backend.open(clock=clock)
     assert len(again.open_incidents()) + len(again.review_rows()) == 1
     fresh = target.create("reported while the copy was stopped", "Oak & Ivy", 2)

@@ -62,24 +62,36 @@ class FolderSide:
                 found[name] = path.read_text(encoding="utf-8")
         return found
 
-    def existing(self, number: int) -> dict | None:
-        """Incident ``number`` as stored here (open or closed), or None."""
-        if number in self.store.open_file.docs:
-            return self.store.open_file.docs[number]
-        return self.store.history.read(number)
+    def count(self) -> int:
+        """How many incidents are held, open and closed, from the names alone."""
+        return len(set(self.store.open_file.docs) | set(self.store.history.numbers()))
 
-    def put(self, doc: dict, replaces: dict | None) -> None:
-        """Write the incident where its status puts it (an earlier copy moves if its status changed)."""
+    def existing(self, numbers: list[int]) -> dict[int, dict]:
+        """Those of incidents ``numbers`` stored here (open or closed), by number."""
+        found = {}
+        for number in numbers:
+            doc = self.store.open_file.docs.get(number) or self.store.history.read(number)
+            if doc is not None:
+                found[number] = doc
+        return found
+
+    def put(self, docs: list[tuple[dict, dict | None]]) -> None:
+        """Write each incident where its status puts it (an earlier copy moves if its status changed).
+
+        Each file is written whole (a closed one by a rename): a copy killed between two leaves
+        the ones written, and the next run finds them there.
+        """
         self._lock()
         store = self.store
-        number = doc["number"]
-        if replaces is not None:
-            store.moves.save(Incident.from_dict(doc), was_closed=number not in store.open_file.docs)
-        elif doc["status"] == "closed":
-            store.history.write(doc, durable=False)
-            store.review_index.record_closed(doc)
-        else:
-            store.open_file.insert(Incident.from_dict(doc), doc)
+        for doc, replaces in docs:
+            number = doc["number"]
+            if replaces is not None:
+                store.moves.save(Incident.from_dict(doc), was_closed=number not in store.open_file.docs)
+            elif doc["status"] == "closed":
+                store.history.write(doc, durable=False)
+                store.review_index.record_closed(doc)
+            else:
+                store.open_file.insert(Incident.from_dict(doc), doc)
 
     def put_draft(self, doc: dict) -> None:
         """Keep the draft as it is."""

@@ -1,14 +1,31 @@
-"""A PostgreSQL store as one end of ``mishap migrate`` (see storage.store.migrate)."""
+"""A PostgreSQL store as one end of ``mishap migrate`` (see storage.store.migrate).
+
+A batch of incidents is one transaction: their rows and every timeline entry sent with
+COPY, one notification for the batch. Each batch has a token of its
+own on its entries, so a COMMIT lost with the connection is looked up, never applied twice
+(storage.store.postgres.session); a batch that writes no entry only updates rows to what
+they already say, which is safe to do again.
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Iterator
 
-from .codec import decode, encode, jsonb
-from .store import WITH_TIMELINE, PostgresStore
+from .codec import ESCAPE, decode, encode, jsonb, jsonb_text
+from .review import review_value
+from .store import CHANNEL, WITH_TIMELINE, PostgresStore
 
 BATCH = 500  # incidents read per query: the history is never in memory all at once
+#: WITH_TIMELINE as text: parsed here, and decoded only where the codec's escape is in it
+AS_TEXT = WITH_TIMELINE.replace("SELECT i.doc, coalesce(", "SELECT i.doc::text, coalesce(").replace(
+    "'[]'::jsonb)", "'[]'::jsonb)::text")
+
+
+def _loaded(text: str):
+    value = json.loads(text)
+    return decode(value) if ESCAPE in text else value
 
 
 class PostgresSide:
@@ -17,17 +34,16 @@ class PostgresSide:
     def __init__(self, url: str):
         self.store = PostgresStore.open(url, user="mishap migrate")
         self.location = self.store.location
-        self._token = f"migrate-{uuid.uuid4().hex}"
 
     def incidents(self) -> Iterator[dict]:
         """Every incident, in number order, BATCH at a time."""
         last = 0
         while True:
             rows = self.store.session.run(lambda conn: conn.execute(
-                WITH_TIMELINE + " WHERE i.number > %s ORDER BY i.number LIMIT %s", [last, BATCH]).fetchall())
+                AS_TEXT + " WHERE i.number > %s ORDER BY i.number LIMIT %s", [last, BATCH]).fetchall())
             for doc, entries in rows:
-                stored = decode(doc)
-                stored["timeline"] = decode(entries)
+                stored = _loaded(doc)
+                stored["timeline"] = _loaded(entries)
                 last = stored["number"]
                 yield stored
             if len(rows) < BATCH:
@@ -47,29 +63,56 @@ class PostgresSide:
         """The team files kept in the database."""
         return dict(self.store.session.run(lambda conn: conn.execute("SELECT name, body FROM team_files").fetchall()))
 
-    def existing(self, number: int) -> dict | None:
-        """Incident ``number`` as stored here, or None."""
-        row = self.store.session.run(lambda conn: conn.execute(WITH_TIMELINE + " WHERE i.number = %s",
-                                                        [number]).fetchone())
-        if row is None:
-            return None
-        stored = decode(row[0])
-        stored["timeline"] = decode(row[1])
-        return stored
+    def count(self) -> int:
+        """How many incidents are held, open and closed."""
+        return self.store.session.run(lambda conn: conn.execute("SELECT count(*) FROM incidents").fetchone()[0])
 
-    def put(self, doc: dict, replaces: dict | None) -> None:
-        """Insert the incident, or bring an earlier copy up to date (new timeline entries appended)."""
-        store = self.store
+    def existing(self, numbers: list[int]) -> dict[int, dict]:
+        """Those of incidents ``numbers`` held here, by number (one query)."""
+        rows = self.store.session.run(lambda conn: conn.execute(
+            AS_TEXT + " WHERE i.number = ANY(%s)", [numbers]).fetchall())
+        found = {}
+        for doc, entries in rows:
+            stored = _loaded(doc)
+            stored["timeline"] = _loaded(entries)
+            found[stored["number"]] = stored
+        return found
+
+    def put(self, docs: list[tuple[dict, dict | None]]) -> None:
+        """Insert the new incidents and bring earlier copies up to date, in one transaction."""
+        store, token, user = self.store, f"migrate-{uuid.uuid4().hex}", "mishap migrate"
+        rows, entries, updates = [], [], []
+        for doc, replaces in docs:
+            if replaces is None:
+                body = {key: value for key, value in doc.items() if key != "timeline"}
+                review, review_version = review_value(doc)
+                rows.append([doc["number"], doc["status"], doc.get("schema"), jsonb_text(body), user,
+                             doc.get("closed_at"), review, review_version])
+                new = doc.get("timeline") or []
+            else:
+                updates.append(doc)
+                new = doc["timeline"][len(replaces["timeline"]):]
+            entries += [(doc["number"], jsonb_text(entry), token) for entry in new]
 
         def work(conn):
-            if replaces is None:
-                store.insert(conn, doc, "mishap migrate", self._token)
-                return
-            conn.execute("SELECT 1 FROM incidents WHERE number = %s FOR UPDATE", [doc["number"]])
-            store.update(conn, doc, "mishap migrate")
-            store.append_timeline(conn, doc["number"], doc["timeline"][len(replaces["timeline"]):], self._token)
+            versions = conn.execute("SELECT nextval('change_versions') FROM generate_series(1, %s)",
+                                    [len(rows)]).fetchall()
+            with conn.cursor() as cur:
+                with cur.copy("COPY incidents (number, status, schema, doc, updated_by, closed_at, review, "
+                              "review_version, version) FROM STDIN") as copy:
+                    for row, (version,) in zip(rows, versions):
+                        copy.write_row([*row, version])
+                for doc in updates:
+                    cur.execute("SELECT 1 FROM incidents WHERE number = %s FOR UPDATE", [doc["number"]])
+                    store.update(conn, doc, user)
+                with cur.copy("COPY timeline (number, entry, change) FROM STDIN") as copy:
+                    for entry in entries:
+                        copy.write_row(entry)
+            # One word for the batch: a console listening looks, by index, at what was written.
+            conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"migrate {store.instance}"])
 
-        store.transaction(f"M-{doc['number']}", work)
+        first, last = docs[0][0]["number"], docs[-1][0]["number"]
+        store.transaction(f"M-{first}…M-{last}" if first != last else f"M-{first}", work, token)
 
     def put_draft(self, doc: dict) -> None:
         """Keep the draft as it is."""
@@ -92,3 +135,4 @@ class PostgresSide:
 
     def finish(self) -> None:
         """Every write was its own committed transaction: nothing to flush."""
+

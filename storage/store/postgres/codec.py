@@ -64,6 +64,16 @@ def decode(value):
     return value
 
 
+def jsonb_text(value) -> str:
+    """``value`` as jsonb's text (for COPY), encoded only if it holds what must be (a false alarm costs a little)."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if "\\u0000" in text or _NEEDS.search(text):  # json writes NUL as \u0000, which jsonb refuses
+        text = json.dumps(encode(value), ensure_ascii=False, separators=(",", ":"))
+    return text
+
+
 def jsonb(value):
     """``value`` as a jsonb parameter for psycopg (strings not yet encoded: pass ``encode(value)``)."""
     from psycopg.types.json import Jsonb
