@@ -67,6 +67,7 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
         self.watch_overdue = OverdueWatch()
         self._ring_check_at = None  # the next instant an overdue alert can be due (None: look now)
         self.reach: DeskReach | None = None  # notifications, the window title, the banner's list
+        self.presence = None  # who else is here, once the store is open (tui.presence.PresenceWatch)
         self._settings_ok = True
         self._watching_size = False  # from the first screen on (an early resize has nothing to cover)
         self._warnings_shown = 0  # how many of the store's warnings were shown already
@@ -134,6 +135,10 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
         self.reach.look(self.store.open_incidents(), self.now())  # primes it, and titles the window
         self.set_interval(TICK_SECONDS, self.tick)
         self.watch_store()
+        from .presence import PresenceWatch
+
+        self.presence = PresenceWatch(self, self.store.backend, self.user)  # who else is here (tui.presence)
+        self.presence.start()
         if self.offer_demo and self.store_is_empty() and not self.store.read_only:
             from .screens.modals import ConfirmModal
 
@@ -141,6 +146,8 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
                              self._demo_answered)
 
     def on_unmount(self) -> None:
+        if self.presence is not None:
+            self.presence.stop()  # the others stop showing us at once
         if self.reach is not None:
             self.reach.stop()  # the user's own window title back
         if self.access is not None:
