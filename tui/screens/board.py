@@ -126,6 +126,7 @@ class BoardScreen(Screen):
     def __init__(self):
         super().__init__(name="board")
         self.filter_text = ""
+        self.mine = False  # only the incidents the user holds, or holds an audience of (m)
         self._now: DateTime | None = None  # the instant the countdowns are drawn for
         self._countdowns: dict[int, Countdown] = {}  # at _now, worked out as rows are painted
         self._drawn: dict[int, tuple] = {}  # what each row's countdown cell last showed
@@ -171,6 +172,9 @@ class BoardScreen(Screen):
         """Open incidents passing the filter, most urgent first."""
         needle = self.filter_text.casefold()
         incidents = self.app.store.open_incidents()
+        if self.mine:
+            user = self.app.store.user
+            incidents = [i for i in incidents if i.held_by(user)]
         if needle:
             incidents = [i for i in incidents
                          if needle in f"{i.id} {i.title} {i.client_org} {i.client_contact}".casefold()]
@@ -241,11 +245,15 @@ class BoardScreen(Screen):
             return due_words(self._countdown(incident))
 
         def title(incident: Incident) -> tuple[str, str]:
-            said = f"{incident.id}  {incident.title}"
+            # Who else is on it comes right after the id, so a narrow row keeps it (tui.presence).
+            presence = self.app.presence
+            here = presence.here(incident.number) if presence is not None and presence.notes else ""
+            lead = f"{incident.id}  {here} · " if here else f"{incident.id}  "
+            said = f"{lead}{incident.title}"
             if self._owed_leads:
                 owed, style = self._owed(incident)
                 if owed:  # after the id, which must never be cut off a narrow row
-                    return f"{incident.id}  {owed} · {incident.title}", style or row_style(incident)
+                    return f"{lead}{owed} · {incident.title}", style or row_style(incident)
             return said, row_style(incident)
 
         def owed(incident: Incident) -> tuple[str, str]:
@@ -283,6 +291,10 @@ class BoardScreen(Screen):
 
     def on_store_changed(self, message: StoreChanged) -> None:
         self.reload()
+
+    def on_presence_changed(self, message) -> None:
+        """Someone came, left, or started drafting: the rows say who is on each incident."""
+        self.table.refresh()
 
     def on_tick(self, message: Tick) -> None:
         """Once a second: draw again the rows on screen whose countdown now reads differently.
@@ -336,16 +348,22 @@ class BoardScreen(Screen):
 
     def action_no_news(self) -> None:
         """A holding update for the highlighted incident (the composer opens over the board)."""
-        from .composer import ComposerScreen
+        from ..presence import open_composer
 
         number = self.selected_number()
         if number is not None:
-            self.app.push_screen(ComposerScreen(self.app.store.get(number), holding=True),
-                                 lambda sent: sent and self.app.notify("Holding update logged; countdown reset",
-                                                                       markup=False))
+            open_composer(self.app, self.app.store.get(number), CLIENT,
+                          lambda sent: sent and self.app.notify("Holding update logged; countdown reset",
+                                                                markup=False), holding=True)
 
     def action_review(self) -> None:
         self.app.action_review()
+
+    def action_mine(self) -> None:
+        """Only the incidents you hold (or hold an audience of), or all of them again."""
+        self.mine = not self.mine
+        self.sub_title = f"open incidents you hold ({self.app.store.user})" if self.mine else "open incidents"
+        self.reload()
 
     async def action_filter(self) -> None:
         boxes = self.query("#filter").results(Input)

@@ -32,7 +32,7 @@ from .audience_forms import AudienceForm, TagsForm, add_audience, change_tags, t
 from .changes import Writes, call
 from .close import CloseForm
 from .closed_view import reopen_incident
-from .composer import ComposerScreen
+from ..presence import open_composer
 from .modals import DamageForm, QuestionForm, TextForm, status_picker
 from .record import RecordKeys
 from .promises import PromiseForm, RenegotiateForm, cadence_picker, first_learned_picker
@@ -99,7 +99,7 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
             self.title = incident.id
             self.closed = incident.is_closed
             if not incident.is_closed:
-                self.sub_title = incident.status
+                self.sub_title = self.subtitle()
 
     def watch_closed(self, closed: bool) -> None:
         """The closed styling, the subtitle and the keys, together: also for a close made elsewhere.
@@ -109,8 +109,20 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
         """
         for part in self.query(CLOSED_LOOK):
             part.set_class(closed, "-closed")
-        self.sub_title = "closed · read-only · shift+r reopens" if closed else self.incident.status
+        self.sub_title = self.subtitle()
         self.refresh_bindings()
+
+    def subtitle(self) -> str:
+        """The header's second part: the status, and who else is here (``open · dana is here · drafting …``)."""
+        said = "closed · read-only · shift+r reopens" if self.closed else self.incident.status
+        presence = self.app.presence
+        here = presence.here(self.number) if presence is not None and presence.notes else ""
+        return f"{said} · {here}" if here else said
+
+    def on_presence_changed(self, message) -> None:
+        """Someone came, left, or started drafting: the header says who else is here."""
+        if self.incident is not None:
+            self.sub_title = self.subtitle()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Hide every key that changes a closed incident (and reopen on an open one)."""
@@ -210,8 +222,7 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
         """The composer, writing to ``audience`` (the client's: 0)."""
         said = ("Client update logged; countdown reset" if audience == CLIENT else
                 f"Update to {visible(self.incident.audience_name(audience), multiline=False)} logged")
-        self.app.push_screen(ComposerScreen(self.incident, audience=audience),
-                             lambda sent: sent and self.app.notify(said, markup=False))
+        open_composer(self.app, self.incident, audience, lambda sent: sent and self.app.notify(said, markup=False))
 
     def action_close_incident(self) -> None:
         def saved(answer) -> None:

@@ -1,0 +1,68 @@
+"""Who else is here, in the console, on both backends: another console's note shows on the board row and in
+the workspace header, ours reaches it as we move (board, incident, composer), the composer warns before
+writing to an audience someone else is drafting for, and leaving takes our note away."""
+
+from __future__ import annotations
+
+import pytest
+from tui_support import ObservedApp, screen_text, table_rows, until
+
+from storage.domain.presence import DRAFTING, Presence, here_words
+from storage.store import open_presence, open_store
+from tui.screens.composer import ComposerScreen
+from tui.screens.modals import ConfirmModal
+from tui.widgets.row_table import RowTable
+
+
+@pytest.mark.parametrize("backend", ["folder", "postgres"])
+async def test_another_console_is_shown_and_its_draft_warns_first(request, folder, clock, backend):
+    spec = str(folder) if backend == "folder" else request.getfixturevalue("pg_url")
+    ours = open_store(spec, clock=clock, user="ana")
+    ours.create("Invoices doubled", "Acme", 2, client_contact="Maria")
+    theirs = open_store(spec, clock=clock, user="dana")
+    other = open_presence(theirs)  # dana's console, as far as ours can tell
+
+    def dana_says(number, doing="looking", audience=""):
+        other.say(Presence("c-dana", "dana", number, doing, audience, clock(), clock()))
+
+    def what_dana_sees(number):
+        return here_words(other.read(), number, "c-dana", "dana")
+
+    app = ObservedApp(spec, clock=clock, user="ana", offer_demo=False)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: what_dana_sees(None) == "ana is here", "dana sees ana on the board")
+            dana_says(1, DRAFTING, "Acme")
+            app.presence.beat()  # the heartbeat, now rather than in a few seconds
+            row = lambda: table_rows(app.screen.query_one("#board-table", RowTable))[0][2]  # noqa: E731
+            await until(pilot, lambda: "dana is here · drafting an update to Acme" in row(), "the board row names dana")
+            assert row().startswith("M-1  dana is here · drafting an update to Acme · Invoices doubled")
+            assert "ana is here" not in row().replace("dana is here", "")  # not yourself
+
+            await pilot.press("enter")
+            await until(pilot, lambda: getattr(app.screen, "number", None) == 1, "the workspace opens")
+            assert app.screen.sub_title == "open · dana is here · drafting an update to Acme"
+            assert "dana is here · drafting an update to Acme" in screen_text(app)
+            await until(pilot, lambda: what_dana_sees(1) == "ana is here", "dana sees ana on M-1")
+
+            await pilot.press("u")  # the client's update: dana is drafting it
+            await until(pilot, lambda: isinstance(app.screen, ConfirmModal), "a question first")
+            assert app.screen.question == "dana has been drafting an update to Acme since 10:00. Write one too?"
+            await pilot.press("y")  # the user may go on
+            await until(pilot, lambda: isinstance(app.screen, ComposerScreen), "the composer opens")
+            await until(pilot, lambda: what_dana_sees(1) == "ana is here · drafting an update to Acme",
+                        "dana sees ana drafting too")
+            await pilot.press("escape")
+            await until(pilot, lambda: what_dana_sees(1) == "ana is here", "back to looking")
+
+            dana_says(None)  # dana goes back to her board: ours says nobody else is on M-1
+            app.presence.beat()
+            await until(pilot, lambda: app.screen.sub_title == "open", "the header no longer names dana")
+            await pilot.press("u")
+            await until(pilot, lambda: isinstance(app.screen, ComposerScreen), "no question when nobody drafts")
+            await pilot.press("escape")
+        assert what_dana_sees(1) == "" and what_dana_sees(None) == ""  # our note left with us
+    finally:
+        other.close()
+        for store in (ours, theirs):
+            getattr(store, "close", lambda: None)()
