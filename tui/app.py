@@ -24,6 +24,7 @@ from storage.domain.localzone import zone_problem
 from storage.store import StoreError, settings_home
 from storage.store import IncidentStore, is_postgres as is_database, open_store
 
+from .calendar_file import ConsoleCalendar
 from .messages import StoreChanged, Tick
 from .reminders import DeskReach
 from .commands import bindings, palette_commands, scopes_here
@@ -68,6 +69,7 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
         self._ring_check_at = None  # the next instant an overdue alert can be due (None: look now)
         self.reach: DeskReach | None = None  # notifications, the window title, the banner's list
         self.presence = None  # who else is here, once the store is open (tui.presence.PresenceWatch)
+        self.calendar = ConsoleCalendar(self)  # the user's calendar file, if their config names one
         self._settings_ok = True
         self._watching_size = False  # from the first screen on (an early resize has nothing to cover)
         self._warnings_shown = 0  # how many of the store's warnings were shown already
@@ -113,6 +115,7 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
         if self.store is not None:
             # The overdue toast comes one frame after the board (which shows the same in its banner).
             self._say_overdue({n for n, _ in self.watch_overdue.overdue})
+            self.keep_calendar()  # its setting is read on the store thread, after the first frame
 
     def on_mount(self) -> None:
         self.screen_change_signal.subscribe(self, self._screen_changed)
@@ -289,6 +292,12 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
         self._show_store_warnings()
         self.show_connection()
         self.tell_screens(StoreChanged(number))
+        self.keep_calendar()
+
+    def keep_calendar(self) -> None:
+        """The user's calendar file brought up to date on the store thread, a burst of changes once
+        (tui.calendar_file.ConsoleCalendar); nothing when their config names none."""
+        self.calendar.changed()
 
     def show_connection(self) -> None:
         """The header says when a database cannot be reached (its watcher retries with backoff)."""
