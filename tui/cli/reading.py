@@ -13,6 +13,9 @@ def register(command) -> None:
                         "(the others are listed, and the problem said on stderr)")
     p.add_argument("--json", action="store_true",
                    help="a JSON array of full incident documents, each with its id (as `show ID --json` has them)")
+    p.add_argument("--mine", action="store_true",
+                   help="only the incidents you hold: you own the incident or one of its audiences "
+                        "(you: $MISHAP_USER, else your database role, else your login)")
 
     p = command("show", "everything about one incident", run_show)
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
@@ -31,6 +34,12 @@ def run_list(args) -> int:
         incidents = sorted(store.closed_incidents(), key=_recently_closed)
     else:
         incidents = by_urgency(store.open_incidents(), now)  # the board's order, to the second
+    if args.mine:
+        # The user's own: the incident, or one of its audiences, is theirs (tui.cli.handover's name).
+        from tui.cli.handover import acting_user
+
+        me = acting_user(store)
+        incidents = [i for i in incidents if i.held_by(me)]
     # Some closed incident could not be read: what could be is listed, and the exit status says so.
     status = EXIT_INCOMPLETE if args.closed and store.review_problems() else 0
     if args.json:
