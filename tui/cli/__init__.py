@@ -43,6 +43,7 @@ FAMILIES = (
     "tui.cli.writing",
     "tui.cli.editing",
     "tui.cli.audiences",
+    "tui.cli.handover",  # mishap handover: a shift change, with its note
     "tui.cli.reports",
     "tui.cli.calendar",  # mishap calendar: every open deadline as an iCalendar file
     "tui.cli_migrate",  # mishap migrate: moving a store between a folder and PostgreSQL
