@@ -172,3 +172,17 @@ def test_status_loads_no_icalendar_even_with_a_calendar_configured(run, tmp_path
                           timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "[] 0"
+
+
+def test_hostile_titles_reach_the_file_shown_never_raw(run):
+    title = "Invoices, twice; to all\nclients 😀 \x1b]0;owned\x07 \x1b[2J \x7f \u202e end"
+    assert run("new", title, "--client", "Acme; Ltd, \x1b[31mred", "--severity", "2").code == 0
+    assert run("promise", "add", "M-1", "credit, note;\nby \x00 Friday", "--due", "5h").code == 0
+    out = run("calendar").out
+    assert not [c for c in out if (ord(c) < 0x20 and c not in "\r\n") or 0x7f <= ord(c) <= 0x9f or c == "\u202e"]
+    found = events(out)
+    assert sorted(str(e["summary"]) for e in found.values()) == [
+        "M-1: credit, note;␊by ␀ Friday to Acme; Ltd, ␛[31mred", "M-1: update to Acme; Ltd, ␛[31mred"]
+    for event in found.values():
+        assert ("Incident: M-1 Invoices, twice; to all␊clients 😀 ␛]0;owned␇ ␛[2J ␡ ⟨U+202E⟩ end"
+                in str(event["description"]).split("\n"))
