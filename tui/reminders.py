@@ -65,6 +65,7 @@ class DeskReach:
         self.next_look: datetime | None = None  # before then nothing said here can change
         self.changed = Signal(app, "overdue-changed")
         self._started = False
+        self._held: dict[int, frozenset] | None = None  # what the user held of each incident at the last look
 
     def write(self, data: bytes) -> None:
         """Hand bytes to the app's one way to the terminal."""
@@ -97,7 +98,10 @@ class DeskReach:
 
     def look(self, incidents: list, now: datetime) -> None:
         """Notify what is due a reminder, retitle the window, and refresh the banner's list, at ``now``."""
+        was = self._book
         book = self.promises(incidents)
+        if book is not was:  # the incidents changed: was one handed to us?
+            self.handed_over(incidents, self.app.store.user)
         self.snoozed = book.snoozed(now)
         for reminder in self.throttle.due_in(book, now, self.snoozed):
             note = notice(reminder.title, reminder.body, self.method, self.env)
@@ -119,6 +123,28 @@ class DeskReach:
             self.changed.publish(self)
         self.next_look = self._next_look(book, urgent[:1] + named, now)
 
+    def handed_over(self, incidents: list, user: str) -> None:
+        """Notify ``user`` of each incident, or audience of one, someone else handed to them since the last
+        look (``mishap handover``), as an overdue promise is: the desktop, the bell, and a toast. The
+        first look only notes what the user holds."""
+        held = {i.number: _held_by(i, user) for i in incidents}
+        before, self._held = self._held, held
+        if before is None:
+            return
+        for incident in incidents:
+            gained = held[incident.number] - before.get(incident.number, frozenset())
+            entry = incident.last_entry("handover")
+            if not gained or entry is None or entry.by.casefold() == user.casefold():
+                continue
+            title = f"{incident.id} handed to you"
+            note = notice(title, entry.text, self.method, self.env)
+            if note.terminal:
+                self.write(note.terminal)
+            if note.argv:
+                self.run(note.argv)
+            self.app.notify(f"{incident.id} {incident.title}: {entry.text} (by {entry.by or 'someone'})",
+                            title=title, severity="warning", timeout=15, markup=False)
+
     def _next_look(self, book: PromiseBook, shown: list[DuePromise], now: datetime) -> datetime:
         """The first instant at which anything said here can differ: a promise comes within the title's
         window or the warning, or falls due; the words of the title or of the promises the banner
@@ -135,3 +161,11 @@ class DeskReach:
         if reminder is not None:
             ahead.append(reminder)
         return min(ahead, default=now + FAR)
+
+
+def _held_by(incident, user: str) -> frozenset:
+    """What ``user`` holds of ``incident``: "incident" for the incident, and each audience's index."""
+    wanted = user.casefold()
+    parts = {"incident"} if incident.owner.casefold() == wanted else set()
+    parts |= {index for index, a in enumerate(incident.audiences) if a.active and a.owner.casefold() == wanted}
+    return frozenset(parts)

@@ -66,3 +66,45 @@ async def test_another_console_is_shown_and_its_draft_warns_first(request, folde
         other.close()
         for store in (ours, theirs):
             getattr(store, "close", lambda: None)()
+
+
+async def test_the_new_owner_is_notified_as_for_an_overdue_promise(store, make_app, folder, clock, watched,
+                                                                   monkeypatch):
+    monkeypatch.delenv("TMUX", raising=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.toml").write_text('[notifications]\nmethod = "osc777"\n', encoding="utf-8")
+    sam = store.acting_as("sam")
+    sam.create("Invoices doubled", "Acme", 3)
+    sam.create("Emails bounced", "Beta", 3)
+    app = make_app()  # ana's console
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.tick()
+        sam.change(2, lambda inc, now, by: inc.add_note("not a hand-over", now, by))
+        sam.change(1, lambda inc, now, by: inc.hand_over("ana", "Maria calls at 17:00", now, by))
+        # The watcher sees sam's changes; the next tick looks at them (the tests drive the tick).
+        await until(pilot, lambda: (app.tick(), any(n.title.endswith("handed to you") for n in app.raised))[1],
+                    "the console says M-1 was handed to ana")
+        said = [data for data in notices_of(app) if b"handed to you" in data]
+        assert said == [b"\x1b]777;notify;M-1 handed to you;Handed over from sam to ana with Acme: "
+                        b"Maria calls at 17:00\x07\x07"]
+        toast = next(n for n in app.raised if n.title == "M-1 handed to you")
+        assert toast.message == "M-1 Invoices doubled: Handed over from sam to ana with Acme: Maria calls at 17:00 (by sam)"
+        # The board's m keeps what ana holds now.
+        await pilot.press("m")
+        rows = table_rows(app.screen.query_one("#board-table", RowTable))
+        assert [row[2] for row in rows] == ["M-1  Invoices doubled"]
+        await pilot.press("m")
+        assert len(table_rows(app.screen.query_one("#board-table", RowTable))) == 2
+        # Handing it back (she loses it) notifies nobody here.
+        count = len(said)
+        await app.write(1, lambda inc, now, by: inc.hand_over("sam", "back to you", now, by))
+        app.tick()
+        await pilot.pause()
+        assert len([d for d in notices_of(app) if b"handed to you" in d]) == count
+
+
+def notices_of(app):
+    from tui_support import notices
+
+    return notices(app)
