@@ -105,13 +105,13 @@ def event_of(incident, index: int) -> DeadlineEvent:
     audience = incident.audiences[promise.audience] if 0 <= promise.audience < len(incident.audiences) \
         else incident.audiences[0]
     to = shown(audience.label(), SUMMARY_KEPT)
-    summary = f"{incident.id}: {_what(incident, promise)} to {to}" + (" (hard deadline)" if promise.hard else "")
+    summary = f"{incident.id}{' hard deadline' if promise.hard else ''}: {_what(incident, promise)} to {to}"
     lines = [f"Client: {shown(incident.client_org, DESCRIPTION_KEPT)}",
              f"Incident: {incident.id} {shown(incident.title, DESCRIPTION_KEPT)}",
              f"Owed to: {shown(audience.label(), DESCRIPTION_KEPT)}",
              f"Promise {index + 1}: {shown(promise.text, DESCRIPTION_KEPT)}"]
     if promise.hard:
-        lines.append("Set by law or a contract: kept by an update to its audience, never moved.")
+        lines.append("A hard deadline (law or contract): kept by an update to its audience.")
     moved = times_moved(incident, promise)
     if moved:
         lines.append(f"Moved {moved} time{'s' if moved != 1 else ''}.")

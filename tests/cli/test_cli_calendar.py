@@ -70,7 +70,7 @@ def test_calendar_lists_every_open_deadline_and_follows_moves_and_keeps(mishap, 
     assert mishap("tag", "M-1", "personal-data").code == 0
     first = mishap("calendar")
     assert first.code == 0 and first.err == ""
-    assert summaries(first.out) == ["M-1: GDPR notice to Supervisory authority (regulator) (hard deadline)",
+    assert summaries(first.out) == ["M-1 hard deadline: GDPR notice to Supervisory authority (regulator)",
                                     "M-1: credit note to Acme", "M-1: update to Acme",
                                     "M-1: update to Tom Reed (management)"]
     stored = open_store(mishap.spec, clock=clock).get(1)
