@@ -14,6 +14,7 @@ only when a file is written.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import Iterable
@@ -53,7 +54,7 @@ def write_calendar(path: Path, incidents: Iterable, *, force: bool = False) -> b
 
     path = Path(path)
     if path.is_dir():
-        raise IsADirectoryError(21, "it is a folder, not a file", str(path))
+        raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file", str(path))
     current = None if force else check_ours(path)
     data = calendar_bytes(incidents)
     if current == data:
