@@ -1,6 +1,6 @@
 """``mishap migrate`` killed with SIGKILL mid-copy, then run again: every incident there exactly once (issue 20, §2).
 
-The copy runs in a child process in batches of three, so a store of thirty takes ten. The
+The copy runs in a child process in batches of three, so a store of fifteen takes five. The
 child stops in the middle of its third batch (on a database inside the transaction, before
 COMMIT; on a folder between two files) and says so; the test kills it there with SIGKILL,
 then runs the real ``mishap migrate`` again, and once more. Both directions.
@@ -20,6 +20,7 @@ from storage.store import FolderStore
 from storage.store.migrate import copy_store, side_of, tally
 
 ROOT = Path(__file__).resolve().parents[2]
+COUNT = 15
 
 COPIER = r'''
 import sys
@@ -65,9 +66,9 @@ print("finished", flush=True)
 
 
 def _source(folder: Path, clock) -> None:
-    """Thirty incidents, all closed but every fifth, with a note each, and a draft."""
+    """COUNT incidents, all closed but every fifth, with a note each, and a draft."""
     store = FolderStore.open(folder, clock=clock, user="ana")
-    for n in range(1, 31):
+    for n in range(1, COUNT + 1):
         inc = store.create(f"Incident {n}", f"Client {n % 4}", 1 + n % 4)
         clock.advance(minutes=5)
         store.change(inc.id, lambda i, now, by, n=n: i.add_note(f"note {n}", now, by))
@@ -113,12 +114,12 @@ def test_a_killed_migrate_run_again_copies_each_incident_once_both_ways(run, tmp
         assert len(_numbers(to)) == kept
         again = run("migrate", "--from", frm, "--to", to, db=False)
         assert again.code == 0, again.err
-        assert again.out.startswith(f"copied {30 - kept} incidents, brought 0 up to date, left {kept} as they were")
+        assert again.out.startswith(f"copied {COUNT - kept} incidents, brought 0 up to date, left {kept} as they were")
         assert again.out.rstrip().endswith("counts and checksums match")
-        assert _numbers(to) == list(range(1, 31))  # each exactly once
+        assert _numbers(to) == list(range(1, COUNT + 1))  # each exactly once
         third = run("migrate", "--from", frm, "--to", to, db=False)
         assert third.code == 0 and "nothing changed" in third.out.splitlines()[0], third.out
     assert tally(side_of(str(back))).checksums == tally(side_of(str(source))).checksums
-    assert FolderStore.open(back, clock=clock).create("next", "c", 2).number == 31
+    assert FolderStore.open(back, clock=clock).create("next", "c", 2).number == COUNT + 1
     report = copy_store(side_of(str(source)), side_of(pg_url))
     assert report.changed_nothing and report.matches
