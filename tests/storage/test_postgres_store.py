@@ -1,6 +1,7 @@
 """What only the PostgreSQL store has: a server that goes away, row locks, a lost COMMIT, its schema, its secrets.
 
-Every test runs against the session's real server (support.pg_server), on a database of its own.
+Every test runs against the run's real server (support.pg_server), on a database of its own; the one that
+restarts the server has a server of its own (``pg_own_server``).
 """
 
 from __future__ import annotations
@@ -115,23 +116,23 @@ async def test_the_listener_resyncs_after_its_connection_is_killed(pg_url, pg_ad
     await stream.aclose()
 
 
-async def test_a_server_restart_shows_offline_then_the_latest_state(pg_server, pg_url, pg_admin, clock):
+async def test_a_server_restart_shows_offline_then_the_latest_state(pg_own_server, pg_url, pg_admin, clock):
     mine = open_store(pg_url, clock=clock, user="ana")
     mine.create("a", "c", 2)
     stream = mine.changes(interval=0.05).__aiter__()
     waiting = asyncio.ensure_future(stream.__anext__())
     await _listening(pg_admin)
     pg_admin.close()
-    await asyncio.to_thread(pg_server.stop)
+    await asyncio.to_thread(pg_own_server.stop)
     try:
         await asyncio.wait_for(waiting, timeout=30)  # it says so at once
         assert mine.connection_problem.startswith("offline: cannot reach ")
-        assert pg_server.url("x").split("?")[0] not in mine.connection_problem
+        assert pg_own_server.url("x").split("?")[0] not in mine.connection_problem
         with pytest.raises(StoreError, match="^offline: cannot reach .*nothing was saved"):
             mine.change(1, _note("refused while offline"))
         assert [inc.number for inc in mine.open_incidents()] == [1]  # what was last read stays
     finally:
-        await asyncio.to_thread(pg_server.begin)
+        await asyncio.to_thread(pg_own_server.begin)
     theirs = open_store(pg_url, clock=clock, user="omar")
     theirs.change(1, _note("after the restart"))
     for _ in range(5):
@@ -237,3 +238,48 @@ def test_the_postgres_store_offers_every_method_of_the_interface_with_its_parame
             wanted = list(inspect.signature(member).parameters)
             offered = list(inspect.signature(getattr(PostgresStore, name)).parameters)
             assert offered[:len(wanted)] == wanted, f"{name}: {offered} != {wanted}"
+
+
+def test_a_failing_schema_change_leaves_nothing_applied(pg_url, monkeypatch, clock):
+    open_store(pg_url, clock=clock).create("made before the upgrade", "c", 2)
+    real = schema.migrations()
+    # A newer mishap with two migrations more: the first fine, the second failing half-way.
+    fine = (98, "0098_fine", "ALTER TABLE incidents ADD COLUMN extra integer")
+    broken = (99, "0099_broken", "ALTER TABLE drafts ADD COLUMN doomed integer; SELECT 1 / 0")
+    monkeypatch.setattr(schema, "migrations", lambda: [*real, fine, broken])
+    with pytest.raises(StoreError, match="could not bring its tables up to date .*nothing was changed"):
+        open_store(pg_url, clock=clock)
+    with psycopg.connect(pg_url) as conn:
+        assert [n for (n,) in conn.execute("SELECT number FROM mishap_migrations ORDER BY number")] == \
+            [n for n, _, _ in real]
+        columns = {name for (name,) in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name IN ('incidents', 'drafts')")}
+        assert not {"extra", "doomed"} & columns  # neither the broken one nor the one before it in the run
+    monkeypatch.setattr(schema, "migrations", lambda: real)
+    store = open_store(pg_url, clock=clock)
+    assert store.get(1).title == "made before the upgrade" and not store.read_only
+    assert store.create("after the failed upgrade", "c", 2).number == 2
+
+
+def test_a_write_committed_after_a_later_one_is_not_missed(pg_url, clock):
+    mine, theirs = open_store(pg_url, clock=clock, user="ana"), open_store(pg_url, clock=clock, user="omar")
+    for title in ("first", "second"):
+        theirs.create(title, "c", 2)
+    assert mine.refresh() and [inc.number for inc in mine.open_incidents()] == [1, 2]
+    slow = psycopg.connect(pg_url)  # a transaction that takes its version first and commits last
+    slow.execute("UPDATE incidents SET version = nextval('change_versions'), "
+                 "doc = jsonb_set(doc, '{title}', '\"renamed slowly\"') WHERE number = 2")
+    theirs.change(1, _note("quick"))
+    assert mine.refresh() and mine.get(1).timeline[-1].text == "quick"
+    assert mine.get(2).title == "second"
+    slow.commit()
+    slow.close()
+    assert mine.changed() and mine.refresh()
+    assert mine.get(2).title == "renamed slowly"
+    theirs.change(1, lambda inc, now, by: inc.close(now, by, reason="closed in a test"))
+    assert mine.refresh() and [inc.number for inc in mine.open_incidents()] == [2]
+    theirs.change(1, lambda inc, now, by: inc.set_status("open", now, by))
+    theirs.change(1, _note("after the reopen"))
+    assert mine.refresh() and not mine.changed()
+    assert mine.get(1).to_dict() == open_store(pg_url, clock=clock).get(1).to_dict()
+    assert [t.text for t in mine.get(1).timeline][-1] == "after the reopen"

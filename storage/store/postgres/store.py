@@ -80,6 +80,12 @@ class PostgresStore(StoreBase):
             except psycopg.errors.InsufficientPrivilege as exc:
                 raise StoreError(f"{self.location} needs mishap's tables and you may not create them "
                                  f"({self.session.target.problem(exc)}): ask its owner to run mishap on it once") from None
+            except psycopg.OperationalError:
+                raise  # the connection went: the session says "offline"
+            except psycopg.Error as exc:  # one transaction: none of it was applied
+                raise StoreError(f"{self.location}: mishap could not bring its tables up to date "
+                                 f"({self.session.target.problem(exc)}); nothing was changed, the database is as it "
+                                 f"was: tell whoever looks after it") from None
         newest = conn.execute("SELECT max(schema) FROM incidents").fetchone()[0]  # the schema index answers
         self.read_only_reason = self.read_only_reason or newer_schema_reason(self.location, newest)
         self.load_team_files(conn)
