@@ -32,6 +32,7 @@ from ..commands import bindings
 from ..text import clip, literal
 from ..widgets.focus import FocusInView
 from ..widgets.repaint import RepaintsWhatChanged
+from .composer_mail import EmailsTheUpdate
 from .modals import CHANNELS, MODALS_CSS
 
 AUTOSAVE_SECONDS = 1.0
@@ -46,7 +47,7 @@ def _minutes_text(minutes: int | None) -> str:
     return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
-class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
+class ComposerScreen(EmailsTheUpdate, RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
     """Compose, check and send an update to one audience of an incident (the client's by default)."""
 
     CSS_PATH = MODALS_CSS
@@ -336,48 +337,6 @@ class ComposerScreen(RepaintsWhatChanged, FocusInView, ModalScreen[bool]):
         # Other audiences' drafts stay; a stale draft left behind is harmless.
         await self.app.save_draft(self.incident.number, self._others or None)
         self.dismiss(True)
-
-    def action_email(self) -> None:
-        """Email the update to the audience's address(es) and record it (channel email, its Message-ID)."""
-        ready = self._ready()
-        if ready is None:
-            return
-        from storage.mail.sending import Wanted
-
-        text, _, due, delay = ready
-        audience = self.audience
-        self._sending = True
-        self.query_one("#form-error", Label).remove_class("-shown")
-        self.app.notify("Sending the update by email…", timeout=3, markup=False)
-
-        def prepare(incident, now, by):
-            return Wanted(audience, text, due, delay)
-
-        # The app's worker, not this screen's: closing the form while the server answers must not cut the
-        # record short (the outbox would then hold an email nobody knows the fate of).
-        self.app.run_worker(self._email(prepare), group="send")
-
-    async def _email(self, prepare) -> None:
-        try:
-            result = await self.app.email_update(self.incident.number, prepare)
-        finally:
-            self._sending = False
-        if not result.ok:
-            if self.is_attached:
-                self.show_error(f"not sent: {result.message}")  # the draft stays, to send again
-            else:
-                self.app.notify(f"Not sent: {result.message}", severity="error", markup=False)
-            return
-        update, queued, delivered = result.value
-        if self._autosave is not None:
-            self._autosave.stop()
-        await self.app.save_draft(self.incident.number, self._others or None)
-        sent_to = ", ".join(a for a in queued.recipients if a not in delivered.refused)
-        refused = f"; refused: {', '.join(delivered.refused)}" if delivered.refused else ""
-        self.app.notify(f"Update emailed to {sent_to} and recorded ({update.message_id}){refused}",
-                        severity="warning" if refused else "information", timeout=6, markup=False)
-        if self.is_attached:
-            self.dismiss(True)
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.text())
