@@ -44,6 +44,7 @@ FAMILIES = (
     "tui.cli.editing",
     "tui.cli.audiences",
     "tui.cli.handover",  # mishap handover: a shift change, with its note
+    "tui.cli.approval",  # mishap approve, reject, withdraw: a second pair of eyes before an update goes out
     "tui.cli.reports",
     "tui.cli.calendar",  # mishap calendar: every open deadline as an iCalendar file
     "tui.cli_migrate",  # mishap migrate: moving a store between a folder and PostgreSQL
