@@ -5,6 +5,11 @@
 socket in that folder. PostgreSQL refuses to run as root, so as root everything runs as the
 ``postgres`` user through ``runuser``. It cannot start? :class:`NoServer` says why; the
 fixtures turn that into a failure (a skip only when MISHAP_NO_POSTGRES=1 is set).
+
+Each folder names the process that must stop its server (``owner``: pid and start time).
+A run killed before it could stop its server leaves it running; ``reap_orphans()``, called
+at the start of the next run, stops every such server whose owner is gone and removes its
+folder. A server whose owner still runs (another run at the same time) is left alone.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import tempfile
 from pathlib import Path
 
 SUPERUSER = "postgres"
+PREFIX = "mishap-pg-"  # every server folder: tempfile's folder / mishap-pg-XXXXXXXX (short: a socket path has ~100 bytes)
+OWNER_FILE = "owner"
 TEAMMATE, TEAMMATE_PASSWORD = "teammate", "s3cret-Pa55word"  # a role that must give a password
 
 
@@ -34,6 +41,49 @@ class NoServer(RuntimeError):
     """PostgreSQL is not installed here, or would not start; the message says which and why."""
 
 
+def process_tag(pid: int) -> str:
+    """``pid`` and when that process started (from /proc), so a reused pid is not taken for its owner."""
+    try:
+        started = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        started = "?"
+    return f"{pid} {started}"
+
+
+def _running(tag: str) -> bool:
+    """Whether the process of ``tag`` (see :func:`process_tag`) still runs."""
+    try:
+        pid = int(tag.split()[0])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
+    except PermissionError:
+        pass  # it exists, under another user
+    return process_tag(pid) == tag
+
+
+def server_folder(owner: int | None = None) -> Path:
+    """A new, empty server folder; ``owner`` (a pid) is the process that will stop its server."""
+    root = Path(tempfile.mkdtemp(prefix=PREFIX))
+    if owner is not None:
+        (root / OWNER_FILE).write_text(process_tag(owner) + "\n", encoding="utf-8")
+    return root
+
+
+def reap_orphans() -> None:
+    """Stop the servers of the test runs that were killed before they could, and remove their folders."""
+    for root in Path(tempfile.gettempdir()).glob(PREFIX + "*"):
+        try:
+            tag = (root / OWNER_FILE).read_text().strip()
+        except OSError:
+            continue  # not a folder this module made, or one still being made
+        if tag and not _running(tag):
+            try:
+                PgServer(root=root).destroy()
+            except NoServer:  # PostgreSQL is gone since: nothing can run there
+                shutil.rmtree(root, ignore_errors=True)
+
+
 def _bin_dir() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
     if found:
@@ -48,10 +98,11 @@ def _bin_dir() -> Path:
 class PgServer:
     """One running server; ``url(db)`` connects to a database on it as the superuser."""
 
-    def __init__(self, *, durable: bool = False) -> None:
+    def __init__(self, *, durable: bool = False, root: Path | None = None, owner: int | None = None) -> None:
+        """The server in ``root``, or in a new folder (see :func:`server_folder`, which records ``owner``)."""
         self.durable = durable  # fsync on (benchmarks); the tests run faster without it
         self.bin = _bin_dir()
-        self.root = Path(tempfile.mkdtemp(prefix="mishap-pg-"))  # short: a socket path has ~100 bytes
+        self.root = Path(root) if root is not None else server_folder(owner)
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.as_root = os.geteuid() == 0
@@ -79,7 +130,8 @@ class PgServer:
 
     def begin(self) -> None:
         """Start the server (again, after ``stop``)."""
-        options = f"-c listen_addresses='' -k {self.root} -c max_connections=200 -c shared_buffers=32MB"
+        # One server serves every worker of a run: room for all their connections at once.
+        options = f"-c listen_addresses='' -k {self.root} -c max_connections=400 -c shared_buffers=32MB"
         if not self.durable:
             options += " -c fsync=off -c full_page_writes=off"
         try:
