@@ -26,7 +26,7 @@ def _titles(app) -> list[str]:
 
 
 async def test_the_console_on_postgres_follows_the_team_and_survives_a_server_restart(
-        pg_server, pg_url, pg_admin, clock, watched):
+        pg_own_server, pg_url, pg_admin, clock, watched):
     ours = open_store(pg_url, clock=clock, user="ana")
     ours.create("Invoices doubled for March", "Acme Ltd", 2)
     app = ObservedApp(pg_url, clock=clock, user="ana", offer_demo=False)
@@ -39,13 +39,13 @@ async def test_the_console_on_postgres_follows_the_team_and_survives_a_server_re
                      "another responder's incident appears without a key pressed")
 
         pg_admin.close()
-        await asyncio.to_thread(pg_server.stop)
+        await asyncio.to_thread(pg_own_server.stop)
         try:
             await _until(pilot, lambda: "OFFLINE" in app.title, "the header says the server is offline")
             written = await app.write(1, lambda inc, now, by: inc.add_note("typed while offline", now, by))
             assert not written.ok and "offline" in written.message
         finally:
-            await asyncio.to_thread(pg_server.begin)
+            await asyncio.to_thread(pg_own_server.begin)
         later = open_store(pg_url, clock=clock, user="omar")
         later.change(2, lambda inc, now, by: inc.set_status("contained", now, by))
         await _until(pilot, lambda: app.title == "mishap", "the header says it is back")
