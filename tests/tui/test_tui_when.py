@@ -44,13 +44,23 @@ async def open_workspace(app, pilot) -> IncidentScreen:
     return app.screen
 
 
-@pytest.mark.parametrize("typed, message", [
+# Each refused time and what it says. All are typed into one form, one after the other (once a
+# console per time): each is a case of its own, named in its assertion messages.
+BAD_NEXT_TIMES = [
     ("99999999d", "'99999999d' is too far ahead: a span is at most 90 days"),
     ("20h30", "could be the time 20:30 or a span"),
     ("now", "cannot read 'now' as a time: use a span"),
     ("12.5h", "cannot read '12.5h' as a time"),
-])
-async def test_composer_refuses_a_bad_next_time_and_keeps_the_form(incident, make_app, folder, typed, message):
+]
+BAD_DUE_TIMES = [
+    ("99999999d", "'99999999d' is too far ahead: a span is at most 90 days"),
+    ("2999-01-01T10:00", "too far ahead: at most 90 days from now"),
+    ("none", "a time is needed here, not 'none'"),
+]
+
+
+async def test_composer_refuses_each_bad_next_time_and_keeps_the_form_then_takes_a_combined_span(
+        incident, make_app, folder, clock):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await open_workspace(app, pilot)
@@ -59,24 +69,17 @@ async def test_composer_refuses_a_bad_next_time_and_keeps_the_form(incident, mak
         form = app.screen
         assert isinstance(form, ComposerScreen)
         field = form.query_one("#next", Input)
-        await type_into(pilot, field, typed)
-        assert message in shown(form, "#next-hint")  # said while typing
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert app.screen is form and app.is_running
-        assert message in shown(form, "#form-error")
-        assert field.value == typed  # what was typed is still there
-    assert reread(folder).get(incident.id).updates == []
-
-
-async def test_composer_takes_a_combined_span(incident, make_app, folder, clock):
-    app = make_app()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await open_workspace(app, pilot)
-        await pilot.press("u")
-        await pilot.pause()
-        form = app.screen
-        await type_into(pilot, form.query_one("#next", Input), "1h30")
+        for typed, message in BAD_NEXT_TIMES:
+            await type_into(pilot, field, typed)
+            assert message in shown(form, "#next-hint"), f"{typed!r}: not said while typing"
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.screen is form and app.is_running, f"{typed!r}: the form did not stay"
+            assert message in shown(form, "#form-error"), f"{typed!r}: the refusal does not say why"
+            assert field.value == typed, f"{typed!r}: what was typed is gone"
+            assert reread(folder).get(incident.id).updates == [], f"{typed!r}: an update was written"
+        # A good time after the refusals is taken.
+        await type_into(pilot, field, "1h30")
         assert "expect the next update at 11:30" in shown(form, "#next-hint")  # 10:00 Berlin + 1 h 30
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -84,12 +87,7 @@ async def test_composer_takes_a_combined_span(incident, make_app, folder, clock)
     assert reread(folder).get(incident.id).next_update_due == clock().add(minutes=90)
 
 
-@pytest.mark.parametrize("typed, message", [
-    ("99999999d", "'99999999d' is too far ahead: a span is at most 90 days"),
-    ("2999-01-01T10:00", "too far ahead: at most 90 days from now"),
-    ("none", "a time is needed here, not 'none'"),
-])
-async def test_promise_form_refuses_a_bad_time_and_keeps_the_form(incident, make_app, folder, typed, message):
+async def test_promise_form_refuses_each_bad_time_and_keeps_the_form(incident, make_app, folder):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await open_workspace(app, pilot)
@@ -98,14 +96,16 @@ async def test_promise_form_refuses_a_bad_time_and_keeps_the_form(incident, make
         form = app.screen
         assert isinstance(form, PromiseForm)
         await type_into(pilot, form.query_one("#what", Input), "Credit note")
-        await type_into(pilot, form.query_one("#due", Input), typed)
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert app.screen is form and app.is_running
-        assert message in shown(form, "#form-error")
-        assert form.query_one("#due", Input).value == typed
-        assert form.query_one("#what", Input).value == "Credit note"
-    assert [p.kind for p in reread(folder).get(incident.id).promises] == ["update"]
+        for typed, message in BAD_DUE_TIMES:
+            await type_into(pilot, form.query_one("#due", Input), typed)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.screen is form and app.is_running, f"{typed!r}: the form did not stay"
+            assert message in shown(form, "#form-error"), f"{typed!r}: the refusal does not say why"
+            assert form.query_one("#due", Input).value == typed, f"{typed!r}: what was typed is gone"
+            assert form.query_one("#what", Input).value == "Credit note", f"{typed!r}: the promise's words are gone"
+            assert [p.kind for p in reread(folder).get(incident.id).promises] == ["update"], \
+                f"{typed!r}: a promise was written"
 
 
 async def test_renegotiate_form_refuses_99999999d_and_keeps_the_form(incident, make_app, folder, clock):
