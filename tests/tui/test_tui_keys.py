@@ -19,6 +19,7 @@ from textual.widgets import Markdown
 
 from tui.commands import SCOPES, bindings, commands, scope, scopes_here
 from tui.commands.render import help_section
+from tui.screens.board import BoardScreen
 from tui.screens.closed_view import ClosedIncidentScreen
 from tui.screens.help import HelpScreen
 from tui.screens.incident import IncidentScreen
@@ -91,26 +92,73 @@ async def reach(pilot, where: str) -> None:
         assert isinstance(pilot.app.screen, ClosedIncidentScreen)
 
 
-# -- defect 8: the ? help ----------------------------------------------------------------------------
-
-async def test_help_in_the_workspace_speaks_of_its_four_panes(incidents, make_app):
-    app = make_app()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await reach(pilot, "workspace")
-        source = await open_help(pilot)
-    headings = [heading for heading, _ in help_sections(source)]
-    for pane in PANES:
-        assert any(f"{pane} pane" in h and h.endswith("· here") for h in headings), (pane, headings)
-    assert "four panes: checklist, damage, promises and timeline" in source
-    assert "(damage, checklist, timeline)" not in source
+async def back_to_board(pilot) -> None:
+    """Escape until the board shows again (a form, then the workspace or the review)."""
+    for _ in range(4):
+        if isinstance(pilot.app.screen, BoardScreen):
+            return
+        await pilot.press("escape")
+        await settle(pilot)
+    assert isinstance(pilot.app.screen, BoardScreen), pilot.app.screen
 
 
+def palette_offers_the_registry_commands_bound_here(app, where: str) -> None:
+    """The palette offers each registry command bound on the screen, with its words (and a table's own keys not)."""
+    offered = {c.title: c.help for c in app.get_system_commands(app.screen)}
+    mine = {active.binding.id for active in app.screen.active_bindings.values()
+            if active.binding.id and active.enabled}
+    wanted = [c for c in commands() if c.id in mine]
+    if where in ("board", "review"):
+        wanted.append(next(c for c in commands(where) if c.name == "open"))  # its enter is the table's too
+    assert wanted, f"no registry command bound on the {where}"
+    for c in wanted:
+        title = f"{c.label}  ({c.shown})"
+        assert offered.get(title, "").lower() == c.description.lower(), f"palette on the {where}: {title}"
+    assert not any(t.startswith(("Cursor", "Scroll", "Page")) for t in offered), \
+        f"palette on the {where} offers a table's own keys"
+
+
+async def footer_shows_the_registry_labels(pilot, where: str) -> None:
+    """At 160 columns the footer shows the label of each shown command bound here, and no hidden one's."""
+    app = pilot.app
+    await pilot.resize_terminal(160, 36)
+    await pilot.pause()
+    footer = screen_text(app).splitlines()[-1]
+    shown = {active.binding.id for active in app.screen.active_bindings.values() if active.binding.id}
+    for c in commands():
+        if c.id in shown and c.show:
+            assert f" {c.label}" in footer, (where, c.id, footer)
+        elif c.id in shown:
+            assert f" {c.label}" not in footer, (where, c.id, footer)
+    await pilot.resize_terminal(120, 36)
+    await pilot.pause()
+
+
+# -- defect 8: the ? help, the palette and the footer, where each is shown ----------------------------
+
+# One console per place (once four tests each starting its own): the palette, the footer and the ?
+# help are each checked there, with the place in every assertion message.
 @pytest.mark.parametrize("where", ["board", "workspace", "review", "closed"])
-async def test_help_lists_exactly_the_keys_bound_where_it_is_opened(incidents, make_app, store, where, watched):
+async def test_help_palette_and_footer_match_the_keys_bound_where_they_are_opened(
+        incidents, make_app, store, where, watched):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         await reach(pilot, where)
+        palette_offers_the_registry_commands_bound_here(app, where)
+        if where != "closed":
+            await footer_shows_the_registry_labels(pilot, where)
+        first_help = await open_help(pilot)
+        headings = [heading for heading, _ in help_sections(first_help)]
+        if where == "board":  # the board's own keys come first
+            assert headings[:2] == ["Everywhere · here", "Board · here"], headings
+            assert "Incident workspace" in headings and "Patterns in the review" in headings  # the rest follows
+        if where == "workspace":  # the help speaks of its four panes
+            for pane in PANES:
+                assert any(f"{pane} pane" in h and h.endswith("· here") for h in headings), (pane, headings)
+            assert "four panes: checklist, damage, promises and timeline" in first_help
+            assert "(damage, checklist, timeline)" not in first_help
+        # The help lists exactly the keys bound here.
         mine, active = declared(app.screen), set(app.screen.active_bindings)
         if where == "workspace":
             # Each pane's keys work while it is focused, and a closed incident's keys differ.
@@ -125,19 +173,9 @@ async def test_help_lists_exactly_the_keys_bound_where_it_is_opened(incidents, m
             assert "R" in app.screen.active_bindings  # shift+r reopens the closed incident
             mine |= declared(app.screen)
             active |= set(app.screen.active_bindings)
-        here = keys_here(await open_help(pilot))
+        here = keys_here(await open_help(pilot)) if where == "workspace" else keys_here(first_help)
     assert mine - here == set(), f"bound on the {where} but not in its help"
     assert here - active == set(), f"in the help of the {where} but bound nowhere there"
-
-
-async def test_help_on_the_board_puts_its_keys_first(incidents, make_app):
-    app = make_app()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
-        source = await open_help(pilot)
-    headings = [heading for heading, _ in help_sections(source)]
-    assert headings[:2] == ["Everywhere · here", "Board · here"]
-    assert "Incident workspace" in headings and "Patterns in the review" in headings  # the rest follows
 
 
 async def form_on_screen(pilot, keys: tuple[str, ...]) -> None:
@@ -145,19 +183,24 @@ async def form_on_screen(pilot, keys: tuple[str, ...]) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("keys", [("enter", "u"), ("enter", "a"), ("enter", "c"), ("enter", "s"), ("n",)],
-                         ids=["composer", "damage form", "close form", "status picker", "new incident form"])
-async def test_help_sections_of_forms_match_their_bindings(incidents, make_app, keys):
+FORMS = {"composer": ("enter", "u"), "damage form": ("enter", "a"), "close form": ("enter", "c"),
+         "status picker": ("enter", "s"), "new incident form": ("n",)}
+
+
+async def test_help_sections_of_forms_match_their_bindings(incidents, make_app):
+    """Each form in turn in one console (once a console per form), back to the board between them."""
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        await form_on_screen(pilot, keys)
-        form = app.screen
-        assert form.is_modal
-        here = scopes_here(form)
-        listed = set().union(*(keys for _, keys in help_sections("\n".join(help_section(s) for s in here))))
-        assert declared(form) - listed == set()
-        assert listed - set(form.active_bindings) == set()
+        for name, keys in FORMS.items():
+            await form_on_screen(pilot, keys)
+            form = app.screen
+            assert form.is_modal, name
+            here = scopes_here(form)
+            listed = set().union(*(keys for _, keys in help_sections("\n".join(help_section(s) for s in here))))
+            assert declared(form) - listed == set(), f"bound on the {name} but not in its help section"
+            assert listed - set(form.active_bindings) == set(), f"in the help section of the {name} but not bound"
+            await back_to_board(pilot)
 
 
 async def test_help_section_of_the_demo_question_matches_its_bindings(make_app):
@@ -203,58 +246,25 @@ def test_the_printed_table_is_the_one_in_readme():
     assert done.stdout.strip() in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-# -- the palette and the footer --------------------------------------------------------------------
+# -- the palette runs a command ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("where", ["board", "workspace", "review", "closed"])
-async def test_palette_offers_the_registry_commands_bound_here(incidents, make_app, where):
+async def test_palette_runs_a_registry_command(incidents, make_app):
+    """Typed into the palette and chosen, a command runs: both cases in one console, back to the board between."""
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        await reach(pilot, where)
-        offered = {c.title: c.help for c in app.get_system_commands(app.screen)}
-        mine = {active.binding.id for active in app.screen.active_bindings.values()
-                if active.binding.id and active.enabled}
-    wanted = [c for c in commands() if c.id in mine]
-    if where in ("board", "review"):
-        wanted.append(next(c for c in commands(where) if c.name == "open"))  # its enter is the table's too
-    assert wanted
-    for c in wanted:
-        title = f"{c.label}  ({c.shown})"
-        assert offered.get(title, "").lower() == c.description.lower(), title
-    assert not any(t.startswith(("Cursor", "Scroll", "Page")) for t in offered)  # a table's own keys stay out
-
-
-@pytest.mark.parametrize("typed, lands_on", [("Closed", ReviewScreen), ("Open", IncidentScreen)])
-async def test_palette_runs_a_registry_command(incidents, make_app, typed, lands_on):
-    app = make_app()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*typed)
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, lands_on)
-        if lands_on is IncidentScreen:
-            assert app.screen.number == incidents.number
-
-
-@pytest.mark.parametrize("where", ["board", "workspace", "review"])
-async def test_footer_shows_the_registry_labels(incidents, make_app, where):
-    app = make_app()
-    async with app.run_test(size=(160, 36)) as pilot:
-        await pilot.pause()
-        await reach(pilot, where)
-        await pilot.pause()
-        footer = screen_text(app).splitlines()[-1]
-        shown = {active.binding.id for active in app.screen.active_bindings.values() if active.binding.id}
-    for c in commands():
-        if c.id in shown and c.show:
-            assert f" {c.label}" in footer, (c.id, footer)
-        elif c.id in shown:
-            assert f" {c.label}" not in footer, (c.id, footer)
+        for typed, lands_on in [("Closed", ReviewScreen), ("Open", IncidentScreen)]:
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            assert isinstance(app.screen, CommandPalette), typed
+            await pilot.press(*typed)
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, lands_on), (typed, app.screen)
+            if lands_on is IncidentScreen:
+                assert app.screen.number == incidents.number
+            await back_to_board(pilot)
 
 
 # -- the registry itself ----------------------------------------------------------------------------
