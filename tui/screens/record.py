@@ -13,9 +13,9 @@ from storage.domain.clock import local_stamp, read_instant
 from storage.domain.corrections import CORRECTABLE
 from storage.domain.ledger import SNOOZE_MINUTES
 
+from ..presence import open_composer
 from ..widgets.promises import PromisesPane
 from .changes import call
-from .composer import ComposerScreen
 from .modals import FormModal, PickerModal, TextForm, _labelled
 
 
@@ -82,9 +82,9 @@ class RecordKeys:
             f"Reminders quiet for {minutes} min; the promise is still due and the countdown runs on"))
 
     def action_no_news(self) -> None:
-        self.app.push_screen(ComposerScreen(self.incident, holding=True),
-                             lambda sent: sent and self.app.notify("Holding update logged; countdown reset",
-                                                                   markup=False))
+        # Through tui.presence: someone else already drafting to the client is named first.
+        open_composer(self.app, self.incident, 0, lambda sent: sent and self.app.notify(
+            "Holding update logged; countdown reset", markup=False), holding=True)
 
     def action_client_zone(self) -> None:
         self.writes.ask(lambda: TextForm("The client's time zone", "An IANA name such as America/New_York or "
