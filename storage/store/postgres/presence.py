@@ -85,6 +85,8 @@ class PostgresPresence:
         return [n for n in notes if n is not None]
 
     def leave(self, console: str) -> None:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            return  # no connection, so no row that counts: nothing to wait for while closing
         try:
             self._run(lambda conn: conn.execute("DELETE FROM presence WHERE console = %s", [console]))
         except StoreError:
