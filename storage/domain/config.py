@@ -19,9 +19,13 @@
     email = "dpo@example.com"
     phone = "+44 20 7946 0000"
 
+    [updates]          # kinds of audience whose updates wait for someone else's approval
+    approve = ["client", "regulator"]
+
 Spans follow the grammar of a typed time (``30m``, ``2h``, ``1h30m``, ``1d``; more than
 zero, at most 90 days). A file that cannot be used is refused with the file, line and problem, and the
-defaults stay in force.
+defaults stay in force. An unknown kind of audience in ``[updates] approve`` is named with the file,
+and the kinds it does know stay in force: a typo never switches approval off for the others.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .audiences import AUDIENCE_KINDS
 from .clock import MORNING_WORDS
 from .spans import MAX_AHEAD_DAYS, span_minutes
 from .ledger import NEXT_MORNING
@@ -80,6 +85,11 @@ class StoreConfig:
     problem: str | None = None
     notify: str = "auto"
     contact: Contact | None = None  # None: no [contact], the incident's owner is named instead
+    approve: tuple[str, ...] = ()  # kinds of audience whose updates need approval ([updates] approve)
+
+    def needs_approval(self, kind: str) -> bool:
+        """Whether an update to an audience of ``kind`` waits for someone else's approval."""
+        return kind in self.approve
 
 
 def _line_of(text: str, table: str, key: str) -> int:
@@ -103,11 +113,12 @@ def parse_config(text: str, source: str) -> StoreConfig:
         line = getattr(exc, "lineno", None) or 1
         raise ValueError(f"{source}, line {line}: not valid TOML ({getattr(exc, 'msg', exc)})") from None
     ignored = []  # keys a newer mishap may have written: said, and never a reason to drop the file
-    for table in sorted(set(data) - {"cadence", "first_contact", "notifications", "contact"}):
+    for table in sorted(set(data) - {"cadence", "first_contact", "notifications", "contact", "updates"}):
         ignored.append(f"{source}, line {_table_line(text, table)}: unknown table [{table}] ignored")
         del data[table]
     notify = _notify_method(data.pop("notifications", {}), text, source, ignored)
     contact = _contact(data.pop("contact", None), text, source, ignored)
+    approve = _approve(data.pop("updates", {}), text, source, ignored)
     result = {"cadence": dict(DEFAULT_CADENCE_MINUTES), "first_contact": dict(FIRST_CONTACT_MINUTES)}
     for table, values in data.items():
         if not isinstance(values, dict):
@@ -121,7 +132,8 @@ def parse_config(text: str, source: str) -> StoreConfig:
             except ValueError as exc:
                 raise ValueError(f"{where}: {exc} (in [{table}] {key})") from None
     problem = f"{'; '.join(ignored)}; the rest of the file is in force" if ignored else None
-    return StoreConfig(result["cadence"], result["first_contact"], problem=problem, notify=notify, contact=contact)
+    return StoreConfig(result["cadence"], result["first_contact"], problem=problem, notify=notify, contact=contact,
+                       approve=approve)
 
 
 def _table_line(text: str, table: str) -> int:
@@ -166,6 +178,31 @@ def _contact(values: object, text: str, source: str, ignored: list[str]) -> Cont
         found[key] = " ".join(value.split())
     contact = Contact(**found)
     return contact if contact.lines() else None
+
+
+def _approve(values: object, text: str, source: str, ignored: list[str]) -> tuple[str, ...]:
+    """``[updates] approve = [kinds]``: the kinds of audience whose updates need approval.
+
+    A kind mishap does not know goes to ``ignored`` (named, with the file and line), and the rest
+    stay in force; a value that is not a list of kinds refuses the file.
+    """
+    if not isinstance(values, dict):
+        raise ValueError(f"{source}, line 1: [updates] must be a table (approve = [\"client\"])")
+    for key in values:
+        if key != "approve":
+            ignored.append(f"{source}, line {_line_of(text, 'updates', key)}: unknown key '{key}' in [updates] ignored")
+    kinds = values.get("approve", [])
+    where = f"{source}, line {_line_of(text, 'updates', 'approve')}"
+    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+        raise ValueError(f"{where}: [updates] approve must be a list of kinds of audience, e.g. "
+                         f"[\"client\", \"regulator\"] (the kinds are {', '.join(AUDIENCE_KINDS)})")
+    unknown = [k for k in kinds if k.strip().lower() not in AUDIENCE_KINDS]
+    if unknown:
+        named = ", ".join(repr(k) for k in unknown)
+        ignored.append(f"{where}: [updates] approve names {named}, not a kind of audience (the kinds are "
+                       f"{', '.join(AUDIENCE_KINDS)}); ignored")
+    known = {k.strip().lower() for k in kinds} & set(AUDIENCE_KINDS)
+    return tuple(k for k in AUDIENCE_KINDS if k in known)
 
 
 def load_config(folder: Path) -> StoreConfig:

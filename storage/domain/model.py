@@ -33,6 +33,7 @@ from .deadlines import DeadlineBook, DeadlineRule
 from .corrections import RecordCorrections, record_fields
 from .zones import client_zone
 from .ledger import MAX_CADENCE_MINUTES, PromiseLedger
+from .approval import ApprovalBook, ApprovalRequest
 from .outbox import OutboxBook, OutboxEntry
 from .parts import (DAMAGE_STATES, NOT_SHOWN, SEVERITIES, ChecklistStep, ClientUpdate, Cost, DamageItem, OpenQuestion,
                     PreventionAction, Promise, TimelineEntry, Unchanged, instant_field, list_field, number_field,
@@ -40,7 +41,7 @@ from .parts import (DAMAGE_STATES, NOT_SHOWN, SEVERITIES, ChecklistStep, ClientU
 
 
 @dataclass
-class Incident(PromiseLedger, AudienceBook, DeadlineBook, CloseOut, RecordCorrections, OutboxBook):
+class Incident(PromiseLedger, AudienceBook, DeadlineBook, CloseOut, RecordCorrections, ApprovalBook, OutboxBook):
     """A client-facing incident caused by our own mistake, and all work on it."""
 
     number: int
@@ -79,6 +80,7 @@ class Incident(PromiseLedger, AudienceBook, DeadlineBook, CloseOut, RecordCorrec
     tags: list[str] = field(default_factory=list)
     deadline_rules: list[DeadlineRule] = field(default_factory=list)  # the playbook rules in force
     outbox: list[OutboxEntry] = field(default_factory=list)  # emailed updates on their way (outbox.py)
+    approvals: list[ApprovalRequest] = field(default_factory=list)  # updates asked for approval (approval.py)
 
     def __post_init__(self) -> None:
         if not self.audiences:  # every incident owes its client word
@@ -310,6 +312,8 @@ class Incident(PromiseLedger, AudienceBook, DeadlineBook, CloseOut, RecordCorrec
         }
         if self.outbox:  # only while an email is on its way: other documents stay as they were
             d["outbox"] = [e.to_dict() for e in self.outbox]
+        if self.approvals:  # only once an update was asked for approval
+            d["approvals"] = [r.to_dict() for r in self.approvals]
         return d
 
     @classmethod
@@ -377,6 +381,8 @@ class Incident(PromiseLedger, AudienceBook, DeadlineBook, CloseOut, RecordCorrec
             deadline_rules=[DeadlineRule.from_dict(x, f"{where}.deadline_rules[{i}]")
                             for i, x in enumerate(list_field(d, "deadline_rules", where))],
             outbox=[OutboxEntry.from_dict(x, f"{where}.outbox[{i}]") for i, x in enumerate(list_field(d, "outbox", where))],
+            approvals=[ApprovalRequest.from_dict(x, f"{where}.approvals[{i}]")
+                       for i, x in enumerate(list_field(d, "approvals", where))],
         )
         return incident
 

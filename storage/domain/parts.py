@@ -114,6 +114,9 @@ EVENTS: dict[str, bool] = {
     # An email on its way (the outbox, storage.domain.outbox): our bookkeeping; the update itself is
     # recorded as update_sent once the server accepted it.
     "email_queued": False, "email_accepted": False, "email_not_sent": False, "email_unconfirmed": False,
+    # An update awaiting a second pair of eyes (storage.domain.approval), and how that ended: our
+    # bookkeeping; an approved one is recorded as update_sent besides.
+    "approval_asked": False, "approval_approved": False, "approval_rejected": False, "approval_withdrawn": False,
 }
 
 
@@ -207,7 +210,8 @@ class ClientUpdate:
 
     ``kept`` is the index of the hard deadline it kept, if any; ``delay_reason`` why it kept it late.
     ``message_id`` is the Message-ID of the email mishap sent it as ("" for one sent another way,
-    or pasted into a mail program by hand).
+    or pasted into a mail program by hand). ``approved_by``: who approved it, when the team's
+    config made it wait for approval (storage.domain.approval); ``by`` is then its author.
     """
 
     sent_at: DateTime
@@ -219,6 +223,7 @@ class ClientUpdate:
     delay_reason: str = ""
     kept: int | None = None
     message_id: str = ""
+    approved_by: str = ""
 
     def to_dict(self) -> dict:
         d = {"sent_at": to_iso(self.sent_at), "channel": self.channel, "summary": self.summary,
@@ -229,6 +234,8 @@ class ClientUpdate:
             d["kept"] = self.kept
         if self.message_id:
             d["message_id"] = self.message_id
+        if self.approved_by:
+            d["approved_by"] = self.approved_by
         return d
 
     @classmethod
@@ -239,7 +246,8 @@ class ClientUpdate:
         return cls(instant_field(d, "sent_at", where, optional=False), text_field(d, "channel", where),
                    text_field(d, "summary", where), instant_field(d, "next_promised", where),
                    text_field(d, "by", where, ""), audience_field(d, where),
-                   text_field(d, "delay_reason", where, ""), kept, text_field(d, "message_id", where, ""))
+                   text_field(d, "delay_reason", where, ""), kept, text_field(d, "message_id", where, ""),
+                   text_field(d, "approved_by", where, ""))
 
 
 @dataclass

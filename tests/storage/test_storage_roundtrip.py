@@ -74,6 +74,9 @@ def _every_field(store: FolderStore, clock, text: str, big: str | None = None) -
         i.edit_audience(0, now, by, email="dana@example.com")
         i.queue_email(OutboxEntry("<2.mishap@example.com>", 0, ["dana@example.com"], text, f"raw {text}", now, by,
                                   now.add(hours=2), extra={"note": text}), now, by)  # an email on its way
+        i.ask_approval(text, text, now.add(hours=3), now, by, email=True, author_address=text)  # awaiting approval
+        i.ask_approval("phone", text, None, now, by, by_cadence=True)
+        i.reject_update(2, text + " no", now, "lena")
         i.set_status("resolved", now, by)
 
     store.change(inc.id, edit)
