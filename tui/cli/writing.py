@@ -20,7 +20,8 @@ def register(command) -> None:
     p.add_argument("--client-email", metavar="ADDR", type=text_arg, default="",
                    help="the client's email address (mishap audience edit ID client --email ADDR changes it)")
 
-    p = command("update", "log an update sent to an audience (the client unless --to says otherwise)", run_update)
+    p = command("update", "log an update sent to an audience (the client unless --to says otherwise); one the "
+                          "store's [updates] approve names awaits someone else's approval", run_update)
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
     p.add_argument("summary", metavar="TEXT", type=text_arg, help="what they were told")
     p.add_argument("--to", metavar="AUDIENCE", dest="to", type=text_arg, default=None,
@@ -69,8 +70,12 @@ def run_update(args) -> int:
     """``mishap update``: log an update sent to an audience, and promise the next one by its cadence."""
     from storage.domain.clock import Countdown, read_when
 
-    mail = _mail_ready(args) if args.send else None  # settings, password and text first: nothing is written
+    from tui.cli import approval
+
     store = open_store(args)
+    if approval.asks(store, args):  # the team's [updates] approve: kept for someone else's eyes, nothing sent
+        return approval.ask(store, args)
+    mail = _mail_ready(args) if args.send else None  # settings, password and text before anything is written
     _finish_outbox(store)
     target = store.get(args.id)
     when = args.next_when

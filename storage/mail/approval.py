@@ -1,0 +1,43 @@
+"""An approved update emailed through the approver's own mail settings, its author in Cc and Reply-To.
+
+The approval itself is the domain's (storage.domain.approval); this is what the approver's
+mishap hands to :func:`storage.mail.sending.send_update` (or, in the console, to
+``queue``): the ``prepare`` that checks, inside the change that queues the email, that the
+request is still pending, not the approver's own, and not already on its way. Of two approvers
+racing, the second is refused there, with who got there first.
+"""
+
+from __future__ import annotations
+
+from email.utils import parseaddr
+from typing import TYPE_CHECKING
+
+from storage.domain.approval import OUTBOX_KEY
+from storage.domain.parts import require
+
+from .sending import Prepare, Wanted
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pendulum import DateTime
+
+    from storage.domain.model import Incident
+
+
+def author_pair(address: str) -> tuple[str, str] | None:
+    """``("Dana Reyes", "dana@example.com")`` from an author's From, None when it holds no address."""
+    name, addr = parseaddr(address)
+    return (name, addr) if "@" in addr else None
+
+
+def approval_prepare(number: int) -> Prepare:
+    """The email of pending request ``number``, decided from the incident as stored now."""
+
+    def prepare(incident: "Incident", now: "DateTime", by: str) -> Wanted:
+        request = incident.approvable(number, now, by)
+        require(request.email, f"update {request.number} was not asked to go by email")
+        author = author_pair(request.author_address)
+        pairs = (author,) if author else ()
+        return Wanted(request.audience, request.summary, request.promised_at(incident, now), request.delay_reason,
+                      request.keeps, cc=pairs, reply_to=pairs, extra={OUTBOX_KEY: request.number, "author": request.by})
+
+    return prepare
