@@ -14,7 +14,8 @@ cannot be reached) is skipped, and the others' notes are still read.
 Who a console is (``presence_user``): ``$MISHAP_USER`` when set (a convenience for a shared
 login, not a proof of who anyone is), else on PostgreSQL the role the connection logged in as
 (each responder connects with a role of their own), else the login name. It is the name the
-record uses: the console acts as it (``MishapApp``).
+record uses too: the console's store takes it (tui.presence.PresenceWatch), and so does
+``mishap handover`` (tui.cli.handover.acting_user).
 """
 
 from __future__ import annotations
