@@ -1,0 +1,121 @@
+"""Updates awaiting approval (storage.domain.approval): the rules on the model, and two approvers racing
+through real stores on both backends, where exactly one wins each and the other is told who did."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pendulum
+import pytest
+
+from storage.domain.approval import OUTBOX_KEY, PENDING
+from storage.domain.model import Incident, new_incident
+from storage.domain.outbox import OutboxEntry
+from storage.domain.parts import ValidationError
+
+ROUNDS = 4
+
+
+def _incident(clock) -> Incident:
+    return new_incident(1, "Payroll file sent to the wrong client", "Marlow", 2, clock(), [], by="dana")
+
+
+def test_asking_keeps_nothing_sent_and_a_passed_promise_is_recorded_as_said(clock):
+    incident = _incident(clock)
+    first = incident.promises[0]
+    request = incident.ask_approval("phone", "We sent it to another client", clock().add(minutes=20), clock(), "dana",
+                                    by_cadence=False)
+    assert request.state == PENDING and incident.updates == [] and first.is_open
+    assert incident.timeline[-1].event == "approval_asked" and not incident.timeline[-1].for_client
+    # Refused on asking, nothing kept: an update must say something.
+    with pytest.raises(ValidationError, match="say what was told"):
+        incident.ask_approval("phone", "  ", None, clock(), "dana", by_cadence=True)
+    assert len(incident.approvals) == 1
+    clock.advance(minutes=40)  # it waited past the first contact, and the time it promised the next for
+    update = incident.approve_update(None, clock(), "lena")
+    assert (update.by, update.approved_by) == ("dana", "lena")
+    assert first.kept_at == clock() and first.broken_at is not None  # kept late: the countdown never stopped
+    assert update.next_promised == request.next_promised and incident.update_promise(0).due == request.next_promised
+
+
+def test_an_approvals_email_marks_it_approved_when_recorded_and_pending_again_when_refused(clock):
+    incident = _incident(clock)
+    request = incident.ask_approval("email", "Hello", None, clock(), "dana", by_cadence=True, email=True,
+                                    author_address="Dana <dana@ours.example>")
+    with pytest.raises(ValidationError, match="to be emailed"):
+        incident.approve_update(1, clock(), "lena")
+
+    def queued(message_id):
+        incident.queue_email(OutboxEntry(message_id, 0, ["x@marlow.example"], "Hello", "raw", clock(),
+                                         extra={OUTBOX_KEY: 1}), clock(), "lena")
+
+    queued("<1@ours.example>")
+    with pytest.raises(ValidationError, match="being emailed by lena"):
+        incident.reject_update(1, "stop", clock(), "omar")
+    incident.email_not_sent("<1@ours.example>", "refused", clock(), "lena")
+    assert request.state == PENDING  # the server said no: still waiting, nothing sent
+    queued("<2@ours.example>")
+    update = incident.record_email("<2@ours.example>", clock(), "lena")
+    assert (update.by, update.approved_by, update.message_id) == ("dana", "lena", "<2@ours.example>")
+    assert request.state == "approved" and request.decided_by == "lena"
+    assert "dana in Cc" in incident.timeline[-1].text
+
+
+RACER = r'''
+import sys
+from storage.domain.parts import ValidationError
+from storage.store import open_store
+
+spec, name, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+store = open_store(spec, user=name)
+print("ready", flush=True)
+for n in range(1, rounds + 1):
+    sys.stdin.readline()  # both go together
+    try:
+        store.change(1, lambda inc, now, by: inc.approve_update(n, now, by))
+        print("approved", flush=True)
+    except ValidationError as exc:
+        print(str(exc), flush=True)
+'''
+
+
+def test_two_approvers_racing_exactly_one_wins_and_the_other_is_told_who(backend, tmp_path, child_env, python):
+    store = backend.open(user="dana")
+    store.create("Payroll file sent to the wrong client", "Marlow", 2)
+    for n in range(ROUNDS):
+        store.change(1, lambda inc, now, by: inc.ask_approval("phone", f"word {n}", None, now, by, by_cadence=True))
+    script = tmp_path / "racer.py"
+    script.write_text(RACER)
+    names = ("lena", "omar")
+    children = {name: subprocess.Popen([python, str(script), backend.spec, name, str(ROUNDS)], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env, text=True)
+                for name in names}
+    said = {name: [] for name in names}
+    try:
+        for child in children.values():
+            assert child.stdout.readline() == "ready\n", child.communicate(timeout=60)[1]
+        for _ in range(ROUNDS):
+            for child in children.values():
+                child.stdin.write("go\n")
+                child.stdin.flush()
+            for name, child in children.items():
+                line = child.stdout.readline()
+                assert line, child.communicate(timeout=60)[1]
+                said[name].append(line.strip())
+        for child in children.values():
+            child.stdin.close()
+            assert child.wait(timeout=60) == 0, child.stderr.read()
+    finally:
+        for child in children.values():
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+    incident = backend.open().get(1)
+    assert len(incident.updates) == ROUNDS  # each sent once
+    for n in range(ROUNDS):
+        winners = [name for name in names if said[name][n] == "approved"]
+        assert len(winners) == 1, said
+        loser = next(name for name in names if name not in winners)
+        assert f"is no longer pending: it was approved by {winners[0]}" in said[loser][n]
+        assert incident.approvals[n].decided_by == winners[0] == incident.updates[n].approved_by
+    assert sum(1 for t in incident.timeline if t.event == "update_sent") == ROUNDS
