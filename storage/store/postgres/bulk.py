@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
 from ..errors import StoreError
@@ -37,18 +38,21 @@ class PostgresSide:
         self.location = self.store.location
 
     def incidents(self) -> Iterator[dict]:
-        """Every incident, in number order, BATCH at a time."""
-        last = 0
-        while True:
-            rows = self.store.session.run(lambda conn: conn.execute(
-                AS_TEXT + " WHERE i.number > %s ORDER BY i.number LIMIT %s", [last, BATCH]).fetchall())
-            for doc, entries in rows:
-                stored = _loaded(doc)
-                stored["timeline"] = _loaded(entries)
-                last = stored["number"]
-                yield stored
-            if len(rows) < BATCH:
-                return
+        """Every incident, in number order, BATCH at a time (the next batch read while this one is used)."""
+        def batch_after(number: int) -> list:
+            return self.store.session.run(lambda conn: conn.execute(
+                "SELECT i.number, " + AS_TEXT.removeprefix("SELECT ") + " WHERE i.number > %s ORDER BY i.number "
+                "LIMIT %s", [number, BATCH]).fetchall())
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mishap-migrate-read") as reader:
+            coming = reader.submit(batch_after, 0)
+            while coming is not None:
+                rows = coming.result()
+                coming = reader.submit(batch_after, rows[-1][0]) if len(rows) == BATCH else None
+                for _, doc, entries in rows:
+                    stored = _loaded(doc)
+                    stored["timeline"] = _loaded(entries)
+                    yield stored
 
     def highest(self) -> int:
         """The highest incident number held (0 for none), read without reading documents."""
