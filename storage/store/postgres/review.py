@@ -6,6 +6,10 @@ the review joins 10,000 of them as they are), a list of values in the order of i
 names each version's fields, once. A row of another version, or whose values do not fit the
 fields, is worked out again from its incident, never misread; ``save`` then stores it in
 this form, so the next reader reads it as it is.
+
+Whether the rows changed since they were read is asked of the rows written since (by index,
+``changed_in`` against the read's snapshot xmin, as storage.store.postgres.view does), never
+of every closed incident.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import TYPE_CHECKING
 from ...domain.model import SCHEMA_VERSION
 from ..errors import StoreError
 from .codec import ESCAPE, decode, encode
+from .view import XMIN
 
 if TYPE_CHECKING:
     from ...domain.review_row import ReviewRow
@@ -27,6 +32,7 @@ _CLOSED_ROWS = """SELECT count(*), coalesce(sum(version), 0),
        coalesce(array_agg(number ORDER BY number) FILTER (WHERE review_version IS DISTINCT FROM %(v)s), '{}'),
        (SELECT fields FROM review_forms WHERE version = %(v)s)
 FROM incidents WHERE status = 'closed'"""
+_SINCE = "SELECT number, version, status FROM incidents WHERE changed_in >= %s::xid8"  # never prepared (see view)
 _DOCUMENTS = """SELECT i.number, i.version, i.doc, coalesce((SELECT jsonb_agg(t.entry ORDER BY t.seq) FROM timeline t
                                                           WHERE t.number = i.number), '[]'::jsonb)
 FROM incidents i WHERE i.number = ANY(%s) AND i.status = 'closed' ORDER BY i.number"""
@@ -51,13 +57,23 @@ class ReviewRows:
         self._read: tuple | None = None  # ((count, sum of versions) of the closed rows, rows)
         self._patterns: tuple | None = None
         self._worked_out: list[tuple[int, int, str, int]] = []  # (number, version, review text, row version) to store
+        self._since: tuple | None = None  # (xmin of the read, closed rows' versions written since, closed numbers)
 
     def rows(self) -> list["ReviewRow"]:
         """Every closed incident's row: stored ones of this form as they are, the others worked out again."""
         from ...domain.review_row import ROW_FORM, ROW_VERSION, ReviewRow, is_row_form
 
-        count, total, text, numbers, others, fields = self.session.run(lambda conn: conn.execute(
-            _CLOSED_ROWS, {"v": ROW_VERSION}).fetchone())
+        def read(conn):
+            with conn.transaction():  # one snapshot: the rows, and what was written as they were read
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                xmin = conn.execute(XMIN).fetchone()[0]
+                found = conn.execute(_CLOSED_ROWS, {"v": ROW_VERSION}).fetchone()
+                recent = conn.execute(_SINCE, [xmin], prepare=False).fetchall()
+            return xmin, found, recent
+
+        xmin, (count, total, text, numbers, others, fields), recent = self.session.run(read)
+        self._since = (xmin, {number: version for number, version, status in recent if status == "closed"},
+                       {*numbers, *others})
         values = json.loads(text)
         if ESCAPE in text:
             values = decode(values)
@@ -106,15 +122,16 @@ class ReviewRows:
         return self._patterns[1]
 
     def changed(self) -> bool:
-        """Whether someone closed, reopened or edited a closed incident since the rows were read."""
-        if self._read is None:
+        """Whether someone closed, reopened or edited a closed incident since the rows were read (by index)."""
+        if self._read is None or self._since is None:
             return True
+        xmin, versions, closed = self._since
         try:
-            seen = self.session.run(lambda conn: conn.execute(
-                "SELECT count(*), coalesce(sum(version), 0) FROM incidents WHERE status = 'closed'").fetchone())
+            recent = self.session.run(lambda conn: conn.execute(_SINCE, [xmin], prepare=False).fetchall())
         except StoreError:
             return False
-        return tuple(seen) != self._read[0]
+        return any(versions.get(number) != version if status == "closed" else number in closed
+                   for number, version, status in recent)
 
     def save(self) -> bool:
         """Store the rows worked out again in this form, for incidents unchanged since; never waits for a lock."""
