@@ -283,3 +283,25 @@ def test_a_write_committed_after_a_later_one_is_not_missed(pg_url, clock):
     assert mine.refresh() and not mine.changed()
     assert mine.get(1).to_dict() == open_store(pg_url, clock=clock).get(1).to_dict()
     assert [t.text for t in mine.get(1).timeline][-1] == "after the reopen"
+
+
+async def test_a_draft_and_a_team_file_written_elsewhere_are_news_to_a_listening_console(pg_url, pg_admin, clock):
+    from storage.store.migrate import side_of
+
+    mine = open_store(pg_url, clock=clock, user="ana")
+    mine.create("a", "c", 2)
+    stream = mine.changes(interval=0.05).__aiter__()
+    first = asyncio.ensure_future(stream.__anext__())
+    await _listening(pg_admin)
+    other = open_store(pg_url, clock=clock, user="omar")
+    await asyncio.to_thread(other.save_draft, 1, {"summary": "omar's words"})
+    await asyncio.wait_for(first, timeout=30)  # a guard against hanging, not a speed test
+    assert mine.draft(1) == {"summary": "omar's words"}
+    waiting = asyncio.ensure_future(stream.__anext__())
+    side = side_of(pg_url)
+    await asyncio.to_thread(side.put_team_file, "playbook.toml",
+                            '[[phase]]\nname = "Contain"\nsteps = ["Stop it", "Tell them"]\n')
+    await asyncio.wait_for(waiting, timeout=30)
+    assert [phase.name for phase in mine.playbook.phases] == ["Contain"]
+    await stream.aclose()
+    mine.close()

@@ -120,17 +120,24 @@ class PostgresSide:
         store.transaction(f"M-{first}…M-{last}" if first != last else f"M-{first}", work, token)
 
     def put_draft(self, doc: dict) -> None:
-        """Keep the draft as it is."""
-        self.store.transaction(f"the draft of M-{doc['number']}", lambda conn: conn.execute(
-            "INSERT INTO drafts (number, doc, version) VALUES (%s, %s, nextval('change_versions')) "
-            "ON CONFLICT (number) DO UPDATE SET doc = excluded.doc, version = excluded.version",
-            [doc["number"], jsonb(encode(doc))]))
+        """Keep the draft as it is (the consoles told: it is news, read when shown)."""
+        def work(conn):
+            conn.execute("INSERT INTO drafts (number, doc, version) VALUES (%s, %s, nextval('change_versions')) "
+                         "ON CONFLICT (number) DO UPDATE SET doc = excluded.doc, version = excluded.version",
+                         [doc["number"], jsonb(encode(doc))])
+            self.store.notify(conn, doc["number"], "draft")
+
+        self.store.transaction(f"the draft of M-{doc['number']}", work)
 
     def put_team_file(self, name: str, body: str) -> None:
-        """Keep the team file's text, shared by everyone on the store."""
-        self.store.transaction(name, lambda conn: conn.execute(
-            "INSERT INTO team_files (name, body, version) VALUES (%s, %s, nextval('change_versions')) "
-            "ON CONFLICT (name) DO UPDATE SET body = excluded.body, version = excluded.version", [name, body]))
+        """Keep the team file's text, shared by everyone on the store (the consoles told: they read it again)."""
+        def work(conn):
+            conn.execute("INSERT INTO team_files (name, body, version) VALUES (%s, %s, nextval('change_versions')) "
+                         "ON CONFLICT (name) DO UPDATE SET body = excluded.body, version = excluded.version",
+                         [name, body])
+            conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"files {self.store.instance}"])
+
+        self.store.transaction(name, work)
 
     def count_past(self, number: int) -> None:
         """Move the number sequence so the next incident is above ``number`` (never backwards)."""

@@ -252,7 +252,9 @@ class PostgresStore(StoreBase):
         """In a write's transaction: tell every other console that incident ``number`` changed.
 
         The payload is ``NUMBER INSTANCE`` for the incident itself, ``draft NUMBER INSTANCE`` for
-        its draft (``what="draft"``): the instance last, so a handle knows its own writes.
+        its draft (``what="draft"``): the instance last, so a handle knows its own writes. A
+        migrate also says ``migrate INSTANCE`` after a batch and ``files INSTANCE`` after a team
+        file (storage.store.postgres.bulk): a console then looks as a poll does.
         """
         words = f"{what} {number} {self.instance}" if what else f"{number} {self.instance}"
         conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, words])
