@@ -1,6 +1,8 @@
 """The PostgreSQL backend: a team's store on a server (``--db postgresql://…``).
 
 - store: the backend itself (PostgresStore), a change per transaction under a row lock;
+- view: the open incidents as a handle last read them, caught up with only what changed;
+- drafts: drafts of client updates, apart from the record;
 - session: the connection, "offline", and transactions never applied twice;
 - review: each closed incident's review row, worked out at its close;
 - listen: other writers' changes pushed by LISTEN/NOTIFY, with resync after a reconnect;

@@ -30,12 +30,13 @@ from ...domain.config import StoreConfig, parse_config
 from ...domain.model import SCHEMA_VERSION, Incident, new_incident
 from ...domain.parts import ValidationError
 from ...domain.playbook import DEFAULT_PHASES, LoadedPlaybook, read_playbook, steps_of
-from ..base import Apply, StoreBase, draft_document, draft_fields, number_of
+from ..base import Apply, StoreBase, number_of
 from ..errors import NotFound, ReadOnlyStore, StoreError
 from ..rules import apply_change, newer_schema_reason
 from . import schema
 from .codec import decode, encode, jsonb
 from .connect import Target, psycopg_module
+from .drafts import Drafts
 from .review import ReviewRows, review_value
 from .session import Session
 from .view import ONE, OpenView
@@ -49,7 +50,7 @@ WITH_TIMELINE = """SELECT i.doc, coalesce((SELECT jsonb_agg(t.entry ORDER BY t.s
 LAST_SEQ = "SELECT max(seq) FROM timeline WHERE number = %s"
 
 
-class PostgresStore(StoreBase):
+class PostgresStore(Drafts, StoreBase):
     """Incidents in a PostgreSQL database; every write is committed when the method returns."""
 
     def __init__(self, target: Target, *, clock: Clock = system_clock, user: str | None = None):
@@ -357,46 +358,6 @@ class PostgresStore(StoreBase):
         version, stored, incident, last = outcome["held"]
         self.view.wrote(number, version, stored, incident, last)
         return result
-
-    # -- drafts of client updates (no timeline entry, every console sees them) --------------------
-
-    def draft(self, incident_id: str | int) -> dict | None:
-        """The saved draft of the next client update, if any."""
-        number = number_of(incident_id)
-        row = self.session.run(lambda conn: conn.execute("SELECT doc FROM drafts WHERE number = %s",
-                                                         [number]).fetchone())
-        return draft_fields(decode(row[0])) if row else None
-
-    def save_draft(self, incident_id: str | int, fields: dict[str, str]) -> None:
-        """Keep a draft of a client update (committed on return; no timeline entry)."""
-        number = number_of(incident_id)
-        doc = draft_document(number, self.clock().isoformat(), fields, SCHEMA_VERSION)
-
-        def work(conn):
-            old = conn.execute("SELECT version FROM drafts WHERE number = %s FOR UPDATE", [number]).fetchone()
-            if not conn.execute("SELECT EXISTS (SELECT 1 FROM incidents WHERE number = %s)", [number]).fetchone()[0]:
-                raise NotFound(f"no incident M-{number}")
-            version = conn.execute(
-                "INSERT INTO drafts (number, doc, version) VALUES (%s, %s, nextval('change_versions')) "
-                "ON CONFLICT (number) DO UPDATE SET doc = excluded.doc, version = excluded.version RETURNING version",
-                [number, jsonb(encode(doc))]).fetchone()[0]
-            self.notify(conn, number, "draft")
-            return (0, version - old[0]) if old else (1, version)
-
-        self.view.saw_draft(*self.transaction(f"the draft of M-{number}", work))
-
-    def discard_draft(self, incident_id: str | int) -> None:
-        """Forget the draft (sent, or thrown away)."""
-        number = number_of(incident_id)
-
-        def work(conn):
-            old = conn.execute("DELETE FROM drafts WHERE number = %s RETURNING version", [number]).fetchone()
-            if old is None:
-                return (0, 0)
-            self.notify(conn, number, "draft")
-            return (-1, -old[0])
-
-        self.view.saw_draft(*self.transaction(f"the draft of M-{number}", work))
 
     # -- the review of closed incidents (precomputed rows, one query whatever the history) ---------
 
