@@ -20,13 +20,18 @@ from storage.domain.model import DamageItem
 from storage.domain.playbook import PLAYBOOK_FILE
 from storage.store import FolderStore as Store
 from tui.screens.board import BoardScreen, due_words
+from tui.screens.close import CloseForm
 from tui.screens.composer import ComposerScreen
+from tui.screens.export_form import ExportForm
 from tui.screens.incident import IncidentScreen
+from tui.screens.modals import DamageForm, NewIncidentForm, PickerModal, QuestionForm, TextForm
+from tui.screens.promises import PromiseForm, RenegotiateForm
 from tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 from tui.widgets.row_table import RowTable
 from tui_support import START, reread
 
 MINIMUM = (MIN_WIDTH, MIN_HEIGHT)
+PANES = ("checklist", "damage", "promises", "timeline")
 
 
 def screen_text(app) -> list[str]:
@@ -275,33 +280,71 @@ def demo_folder(tmp_path_factory):
     return folder
 
 
-# One test per form (not one walking them all): each is a few seconds, and the workers share
-# them out. At the minimum size only: every terminal under 30 lines gets the forms' short
-# layout (the -short size class; the width classes change nothing in a dialog), so a larger
-# one such as 80x24 only gives the same layout more room.
-@pytest.mark.parametrize("name", FORMS)
-async def test_every_form_keeps_each_focused_field_on_screen(demo_folder, folder, make_app, name):
+# Two consoles walk the forms (once a console per form): the workspace's forms are opened one after
+# the other in one workspace, left with escape each time, and the other two from the board. At the
+# minimum size only: every terminal under 30 lines gets the forms' short layout (the -short size
+# class; the width classes change nothing in a dialog), so a larger one such as 80x24 only gives
+# the same layout more room.
+WALKS = {
+    "from the workspace": [name for name, keys in FORMS.items() if keys[0] == "enter"],
+    "from the board and the review": [name for name, keys in FORMS.items() if keys[0] != "enter"],
+}
+FORM_CLASS = {"new incident": NewIncidentForm, "composer": ComposerScreen, "close form": CloseForm,
+              "add damage": DamageForm, "damage edit": DamageForm, "question": QuestionForm, "note": TextForm,
+              "step note": TextForm, "promise": PromiseForm, "renegotiate": RenegotiateForm,
+              "status picker": PickerModal, "export": ExportForm}
+
+
+async def open_form(pilot, name: str) -> None:
+    """Press the keys that open the form ``name``: from the board, or (a workspace form, when the
+    workspace is already open) from the workspace with its first pane focused, as it opens."""
+    app, keys = pilot.app, FORMS[name]
+    if keys[0] == "enter" and isinstance(app.screen, IncidentScreen):
+        for _ in PANES:
+            if getattr(app.focused, "id", None) == "checklist-table":
+                break
+            await pilot.press("tab")
+            await pilot.pause()
+        assert app.focused.id == "checklist-table", name
+        keys = keys[1:]
+    else:
+        for _ in range(3):
+            if isinstance(app.screen, BoardScreen):
+                break
+            await pilot.press("escape")
+            await settle(pilot)
+        assert isinstance(app.screen, BoardScreen), name
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("walk", WALKS)
+async def test_every_form_keeps_each_focused_field_on_screen(demo_folder, folder, make_app, walk):
     shutil.copytree(demo_folder, folder)
     app = make_app()
     app.bell = lambda: None
     hidden = []
     async with app.run_test(size=MINIMUM) as pilot:
         await settle(pilot)
-        await pilot.press(*FORMS[name])
-        await settle(pilot)
-        form = app.screen
-        assert form.is_modal, name
-        first, seen = app.focused, 0
-        while True:  # every field the tab key reaches, once
-            field = app.focused
-            if field is None or visible_lines(app, field) < 1:
-                hidden.append((name, getattr(field, "id", None)))
-            if isinstance(field, (Input, TextArea)):
-                await pilot.press("ctrl+e" if isinstance(field, TextArea) else "end", "Q")
-                assert "Q" in (field.text if isinstance(field, TextArea) else field.value), (name, field.id)
-            await pilot.press("tab")
-            await pilot.pause()
-            seen += 1
-            if app.focused is first or seen > 30:
-                break
+        for name in WALKS[walk]:
+            await open_form(pilot, name)
+            form = app.screen
+            assert form.is_modal, name
+            assert isinstance(form, FORM_CLASS[name]), (name, form)
+            first, seen = app.focused, 0
+            while True:  # every field the tab key reaches, once
+                field = app.focused
+                if field is None or visible_lines(app, field) < 1:
+                    hidden.append((name, getattr(field, "id", None)))
+                if isinstance(field, (Input, TextArea)):
+                    await pilot.press("ctrl+e" if isinstance(field, TextArea) else "end", "Q")
+                    assert "Q" in (field.text if isinstance(field, TextArea) else field.value), (name, field.id)
+                await pilot.press("tab")
+                await pilot.pause()
+                seen += 1
+                if app.focused is first or seen > 30:
+                    break
+            await pilot.press("escape")  # leaves the form; nothing typed is saved (the composer keeps a draft)
+            await settle(pilot)
+            assert app.screen is not form, name
     assert hidden == []
