@@ -66,6 +66,7 @@ class DeskReach:
         self.changed = Signal(app, "overdue-changed")
         self._started = False
         self._held: dict[int, frozenset] | None = None  # what the user held of each incident at the last look
+        self._approvals_told: set[tuple[int, int]] = set()  # updates awaiting approval notified (awaiting_approval)
 
     def write(self, data: bytes) -> None:
         """Hand bytes to the app's one way to the terminal."""
@@ -122,6 +123,31 @@ class DeskReach:
             self._banner_said = said
             self.changed.publish(self)
         self.next_look = self._next_look(book, urgent[:1] + named, now)
+        approval_at = self.awaiting_approval(incidents, now)
+        if approval_at is not None and approval_at < self.next_look:
+            self.next_look = approval_at
+
+    def awaiting_approval(self, incidents: list, now: datetime) -> datetime | None:
+        """Notify, once each, an update someone else asked approval for whose deadline is near (or past), as
+        an overdue promise is: the desktop, the bell and a toast. Returns when the next one comes near."""
+        from storage.readers.approvals import awaiting_others, near, next_near_at
+
+        waiting = awaiting_others(incidents, self.app.store.user)
+        if not waiting:
+            return None
+        for item in near(waiting, now, WARN_BEFORE):
+            if item.key in self._approvals_told:
+                continue
+            self._approvals_told.add(item.key)
+            title, body = item.title(), item.body(now)
+            note = notice(title, body, self.method, self.env)
+            if note.terminal:
+                self.write(note.terminal)
+            if note.argv:
+                self.run(note.argv)
+            self.app.notify(f"{body}: approve it with v, on the board or in the workspace", title=title,
+                            severity="warning", timeout=15, markup=False)
+        return next_near_at(waiting, now, WARN_BEFORE)
 
     def handed_over(self, incidents: list, user: str) -> None:
         """Notify ``user`` of each incident, or audience of one, someone else handed to them since the last
