@@ -33,6 +33,8 @@ SCOPES: tuple[Scope, ...] = (
           "is shown as waiting.", parent="incident"),
     Scope("composer", "Client update composer", "composer",
           "The update is drafted from the incident; the draft is saved as you type.", modal=True),
+    Scope("approval", "An update awaiting approval", "approval",
+          "Read what will be sent, to whom and by whom; someone other than its author approves it.", modal=True),
     Scope("close", "Close form", "close form",
           "Root cause, fix, prevention, debrief, cost and lessons; what is missing is listed as you type.", modal=True),
     Scope("form", "Forms", "forms", "Every other form (new incident, damage item, promise, note, export).", modal=True),
@@ -69,6 +71,9 @@ COMMANDS: tuple[Command, ...] = (
       "a holding update for the highlighted incident: the composer, prefilled with what is still being done",
       show=False, tooltip="Compose a short holding update: no news yet, what we are still doing, the next time",
       key_display="shift+n"),
+    C("board", "approve", "v", "approve", "Approve",
+      "read an update awaiting approval on the highlighted incident: approve and send it, or reject it",
+      show=False, tooltip="Read an update awaiting approval, then approve or reject it"),
     C("board", "quit", "q", "app.quit", "Quit", "quit (everything is already saved)",
       tooltip="Leave mishap (everything is already saved)"),
     # -- the workspace, in today's footer order (screen keys and pane keys interleaved) ------
@@ -138,6 +143,9 @@ COMMANDS: tuple[Command, ...] = (
       "next pane: checklist, damage, promises, timeline, audiences", show=False, textual=True),
     C("incident", "previous_pane", "shift+tab", "app.focus_previous", "Previous pane", "previous pane",
       show=False, textual=True),
+    C("incident", "approve", "v", "approve", "Approve",
+      "read an update awaiting approval: approve and send it, reject it, or withdraw your own", show=False,
+      tooltip="Read an update awaiting approval, then approve or reject it"),
     C("incident", "back", "escape", "back", "Board", "back to the board", tooltip="Back to the board"),
     # -- client update composer --------------------------------------------------------------
     C("composer", "send", "ctrl+s", "send", "Mark sent",
@@ -152,6 +160,17 @@ COMMANDS: tuple[Command, ...] = (
       priority=True, tooltip="Write the update to the file named below"),
     C("composer", "close", "escape", "close", "Close (draft kept)",
       "close; the draft stays saved (it also survives a crash)", tooltip="Close; the draft stays saved"),
+    # -- an update awaiting approval --------------------------------------------------------
+    C("approval", "approve", "ctrl+s", "approve", "Approve, send",
+      "approve someone else's update: it is sent (by email through your own [mail] settings if asked) and "
+      "recorded with your name", priority=True, tooltip="Approve it: send it and record it"),
+    C("approval", "reject", "ctrl+r", "reject", "Reject",
+      "reject it with the reason typed: it is not sent, and its author reads why", priority=True,
+      tooltip="Reject it, with the reason typed"),
+    C("approval", "withdraw", "ctrl+t", "withdraw", "Withdraw", "withdraw your own update: it is not sent",
+      priority=True, tooltip="Take back your own update"),
+    C("approval", "close", "escape", "close", "Close", "close; it stays awaiting approval",
+      tooltip="Close; nothing changes"),
     # -- close form --------------------------------------------------------------------------
     C("close", "save", "ctrl+s", "save", "Close incident",
       "save the close-out and close; with anything missing, only with a reason", priority=True,

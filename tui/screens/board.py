@@ -26,6 +26,7 @@ from ..text import clip
 from ..widgets.banner import OverdueBanner
 from ..widgets.preview import BoardPreview
 from ..widgets.row_table import Column, RowTable
+from .approval import BoardApproves
 
 STATE_STYLE = {
     CountdownState.NONE: "dim",
@@ -118,7 +119,7 @@ def board_columns(width: int, steps_width: int = 5, owed: bool = False) -> list[
     return columns[:1] + [OWED] + columns[1:] if owed else columns
 
 
-class BoardScreen(Screen):
+class BoardScreen(BoardApproves, Screen):
     """Open incidents as rows, drawn from the incidents themselves as they are painted; enter opens one."""
 
     BINDINGS = bindings("board")
@@ -249,6 +250,8 @@ class BoardScreen(Screen):
             presence = self.app.presence
             here = presence.here(incident.number) if presence is not None and presence.notes else ""
             lead = f"{incident.id}  {here} · " if here else f"{incident.id}  "
+            if incident.approvals and incident.pending_updates():  # said after the id: a narrow row keeps it
+                lead += "awaiting approval · "
             said = f"{lead}{incident.title}"
             if self._owed_leads:
                 owed, style = self._owed(incident)

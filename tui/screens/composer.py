@@ -96,6 +96,11 @@ class ComposerScreen(EmailsTheUpdate, RepaintsWhatChanged, FocusInView, ModalScr
         internal = " (internal)" if target.internal and target.kind != "management" else ""
         return f"Update to {target.name}{internal} · {inc.id} {inc.title}"
 
+    @property
+    def needs_approval(self) -> bool:
+        """Whether the team's ``[updates] approve`` names this audience's kind: mark-sent asks for approval."""
+        return self.app.store.config.needs_approval(self.incident.audience(self.audience).kind)
+
     def compose(self) -> ComposeResult:
         inc = self.incident
         channel = inc.audience(self.audience).channel
@@ -125,7 +130,9 @@ class ComposerScreen(EmailsTheUpdate, RepaintsWhatChanged, FocusInView, ModalScr
                 yield Label("Save to file", classes="field-label file-label")
                 yield Input(id="file")
             yield Label("", id="form-error", classes="form-error")
-            yield Label(Text("ctrl+s mark sent · f4 email it · f2 copy · f3 save to file · escape close (the draft is kept)"),
+            keys = ("ctrl+s ask for approval · f4 ask for approval to email it" if self.needs_approval else
+                    "ctrl+s mark sent · f4 email it")
+            yield Label(Text(f"{keys} · f2 copy · f3 save to file · escape close (the draft is kept)"),
                         classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -320,6 +327,11 @@ class ComposerScreen(EmailsTheUpdate, RepaintsWhatChanged, FocusInView, ModalScr
         text, channel, due, delay = ready
         audience = self.audience
         self._sending = True
+        if self.needs_approval:  # kept for someone else's eyes: nothing sent, the countdown runs on
+            self.run_worker(self._send(lambda inc, now, by: inc.ask_approval(channel, text, due, now, by,
+                                                                              audience=audience, delay_reason=delay)),
+                            group="send")
+            return
         self.run_worker(self._send(lambda inc, now, by: inc.log_update(channel, text, due, now, by, audience=audience,
                                                                        delay_reason=delay)),
                         group="send")
@@ -336,7 +348,11 @@ class ComposerScreen(EmailsTheUpdate, RepaintsWhatChanged, FocusInView, ModalScr
             self._autosave.stop()
         # Other audiences' drafts stay; a stale draft left behind is harmless.
         await self.app.save_draft(self.incident.number, self._others or None)
-        self.dismiss(True)
+        asked = getattr(result.value, "pending", False)  # an ApprovalRequest: nothing sent, nothing reset
+        if asked:
+            self.app.notify(f"{self.incident.id}: update {result.value.number} awaits approval: someone else "
+                            "approves it (v); nothing sent yet, the countdown runs on", timeout=6, markup=False)
+        self.dismiss(not asked)
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.text())

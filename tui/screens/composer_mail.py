@@ -23,6 +23,9 @@ class EmailsTheUpdate:
 
         text, _, due, delay = ready
         audience = self.audience
+        if self.needs_approval:
+            self._ask_to_email(text, due, delay)
+            return
         self._sending = True
         self.query_one("#form-error", Label).remove_class("-shown")
         self.app.notify("Sending the update by email…", timeout=3, markup=False)
@@ -33,6 +36,25 @@ class EmailsTheUpdate:
         # The app's worker, not this screen's: closing the form while the server answers must not cut the
         # record short (the outbox would then hold an email nobody knows the fate of).
         self.app.run_worker(self._email(prepare), group="send")
+
+    def _ask_to_email(self, text: str, due, delay: str) -> None:
+        """The team wants a second pair of eyes: ask for approval to email it, the author's own From kept for
+        the Cc and Reply-To of the email the approver sends (storage.domain.approval)."""
+        from storage.mail.message import check_sendable
+        from storage.mail.settings import MailError, read_mail_settings
+
+        try:
+            check_sendable(text)
+            author = read_mail_settings().sender
+        except MailError as exc:
+            self.show_error(f"not asked: {exc}")
+            return
+        audience = self.audience
+        self._sending = True
+        self.run_worker(self._send(lambda inc, now, by: inc.ask_approval("email", text, due, now, by, audience=audience,
+                                                                          delay_reason=delay, email=True,
+                                                                          author_address=author)),
+                        group="send")
 
     async def _email(self, prepare) -> None:
         try:

@@ -28,6 +28,7 @@ from ..widgets.pane import refuse_when_closed
 from ..widgets.promises import PromiseKept, PromiseMoveAsked, PromisesPane
 from ..widgets.strip import IncidentStrip
 from ..widgets.timeline import TimelinePane
+from .approval import awaiting_words, open_approval
 from .audience_forms import AudienceForm, TagsForm, add_audience, change_tags, tags_said
 from .changes import Writes, call
 from .close import CloseForm
@@ -115,6 +116,9 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
     def subtitle(self) -> str:
         """The header's second part: the status, and who else is here (``open · dana is here · drafting …``)."""
         said = "closed · read-only · shift+r reopens" if self.closed else self.incident.status
+        awaiting = awaiting_words(self.incident) if self.incident.approvals else ""
+        if awaiting and not self.closed:
+            said += f" · {awaiting} (v)"
         presence = self.app.presence
         here = presence.here(self.number) if presence is not None and presence.notes else ""
         return f"{said} · {here}" if here else said
@@ -238,6 +242,10 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
 
     def action_reopen_incident(self) -> None:
         reopen_incident(self.app, self.number)
+
+    def action_approve(self) -> None:
+        """An update awaiting approval on this incident: read it, then approve, reject or withdraw it."""
+        open_approval(self.app, self.app.store.get(self.number))
 
     def action_back(self) -> None:
         self.app.pop_screen()
