@@ -1,4 +1,4 @@
-"""``mishap migrate`` killed with SIGKILL mid-copy, then run again: every incident there exactly once (issue 20, §2).
+"""``mishap migrate`` killed with SIGKILL mid-copy, then run again: every incident there exactly once (issue 20, §2); and its progress on a terminal.
 
 The copy runs in a child process in batches of three, so a store of fifteen takes five. The
 child stops in the middle of its third batch (on a database inside the transaction, before
@@ -123,3 +123,31 @@ def test_a_killed_migrate_run_again_copies_each_incident_once_both_ways(run, tmp
     assert FolderStore.open(back, clock=clock).create("next", "c", 2).number == COUNT + 1
     report = copy_store(side_of(str(source)), side_of(pg_url))
     assert report.changed_nothing and report.matches
+
+
+def test_migrate_shows_its_progress_on_a_terminal_and_clears_it(tmp_path, pg_url, clock):
+    import pty
+
+    _source(tmp_path / "source", clock)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
+    main, terminal = pty.openpty()
+    child = subprocess.Popen([sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main(sys.argv[1:]))",
+                              "migrate", "--from", str(tmp_path / "source"), "--to", pg_url],
+                             stdout=subprocess.PIPE, stderr=terminal, env=env, text=True)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the child closed its end
+            break
+        if not chunk:
+            break
+        shown += chunk
+    out, _ = child.communicate(timeout=60)
+    os.close(main)
+    assert child.returncode == 0 and out.rstrip().endswith("counts and checksums match")
+    text = shown.decode()
+    assert f"mishap: {COUNT} of {COUNT} incidents copied or checked (100%)" in text
+    assert "counting and checksumming both sides" in text
+    assert text.endswith("\r\x1b[K")  # the line is cleared before the report
