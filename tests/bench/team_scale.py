@@ -81,7 +81,8 @@ store.close()
 '''
 
 ROWS_READ = """SELECT coalesce(sum(seq_tup_read), 0) + coalesce(sum(idx_tup_fetch), 0) FROM pg_stat_user_tables"""
-BY_TABLE = """SELECT relname, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch FROM pg_stat_user_tables ORDER BY relname"""
+BY_TABLE = """SELECT relname, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch FROM pg_stat_user_tables
+ORDER BY relname"""
 
 
 def q(values: list[float], p: float) -> float:
@@ -106,7 +107,7 @@ def rows_read(url: str) -> int:
 
 
 def build(url: str, open_count: int, closed_count: int) -> None:
-    """``open_count`` open incidents (M-1 first, a few entries each) and ``closed_count`` closed, on a fresh database."""
+    """``open_count`` open incidents (M-1 first, a few entries each) and ``closed_count`` closed, on a new database."""
     import psycopg
 
     from storage.store import open_store
@@ -144,8 +145,8 @@ def run(url: str, env: dict, changes: int, watchers: int) -> tuple[list[list[flo
     tag = f"tick-{time.monotonic_ns()}"  # a run's changes are not a former run's
     procs = [subprocess.Popen([sys.executable, str(folder / "watcher.py"), url, str(changes), tag],
                               stdout=subprocess.PIPE, text=True, env=env) for _ in range(watchers)]
-    ticker = subprocess.Popen([sys.executable, str(folder / "ticker.py"), url, str(changes), tag], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, env=env)
+    ticker = subprocess.Popen([sys.executable, str(folder / "ticker.py"), url, str(changes), tag],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     for proc in [*procs, ticker]:
         assert proc.stdout.readline() == "ready\n"
     before, tables = rows_read_now(url), by_table(url)

@@ -1,4 +1,7 @@
-"""`mishap done` on a PostgreSQL store, as tests/cli/test_cli_intents.py on a folder: a step already done is reported, not written again."""
+"""`mishap done` on a PostgreSQL store, as tests/cli/test_cli_intents.py on a folder.
+
+A step already done is reported, not written again.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``mishap migrate`` killed with SIGKILL mid-copy, then run again: every incident there exactly once (issue 20, §2); and its progress on a terminal.
+"""``mishap migrate`` killed with SIGKILL mid-copy and run again (each incident once), and its progress (issue 20, §2).
 
 The copy runs in a child process in batches of three, so a store of fifteen takes five. The
 child stops in the middle of its third batch (on a database inside the transaction, before
@@ -131,8 +131,8 @@ def test_migrate_shows_its_progress_on_a_terminal_and_clears_it(tmp_path, pg_url
     _source(tmp_path / "source", clock)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
     main, terminal = pty.openpty()
-    child = subprocess.Popen([sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main(sys.argv[1:]))",
-                              "migrate", "--from", str(tmp_path / "source"), "--to", pg_url],
+    command = "import sys; from tui.cli import main; sys.exit(main(sys.argv[1:]))"
+    child = subprocess.Popen([sys.executable, "-c", command, "migrate", "--from", str(tmp_path / "source"), "--to", pg_url],
                              stdout=subprocess.PIPE, stderr=terminal, env=env, text=True)
     os.close(terminal)
     shown = b""
