@@ -132,8 +132,8 @@ def test_migrate_shows_its_progress_on_a_terminal_and_clears_it(tmp_path, pg_url
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
     main, terminal = pty.openpty()
     command = "import sys; from tui.cli import main; sys.exit(main(sys.argv[1:]))"
-    child = subprocess.Popen([sys.executable, "-c", command, "migrate", "--from", str(tmp_path / "source"), "--to", pg_url],
-                             stdout=subprocess.PIPE, stderr=terminal, env=env, text=True)
+    child = subprocess.Popen([sys.executable, "-c", command, "migrate", "--from", str(tmp_path / "source"),
+                              "--to", pg_url], stdout=subprocess.PIPE, stderr=terminal, env=env, text=True)
     os.close(terminal)
     shown = b""
     while True:
