@@ -100,6 +100,10 @@ class PostgresSide:
             entries += [(doc["number"], jsonb_text(entry), token) for entry in new]
 
         def work(conn):
+            # Not waiting for the disk at each batch: the copy's last write (the number counter,
+            # storage.store.migrate.copy_store) waits for it, and so makes every batch before it
+            # durable; a server crash before then loses whole batches, which the next run copies.
+            conn.execute("SET LOCAL synchronous_commit = off")
             versions = conn.execute("SELECT nextval('change_versions') FROM generate_series(1, %s)",
                                     [len(rows)]).fetchall()
             with conn.cursor() as cur:
