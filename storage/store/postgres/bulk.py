@@ -100,9 +100,9 @@ class PostgresSide:
             entries += [(doc["number"], jsonb_text(entry), token) for entry in new]
 
         def work(conn):
-            # Not waiting for the disk at each batch: the copy's last write (the number counter,
-            # storage.store.migrate.copy_store) waits for it, and so makes every batch before it
-            # durable; a server crash before then loses whole batches, which the next run copies.
+            # Not waiting for the disk at each batch: ``finish`` waits for it once, and so makes
+            # every batch before it durable; a server crash before then loses whole batches
+            # (never part of one), which the next run copies.
             conn.execute("SET LOCAL synchronous_commit = off")
             versions = conn.execute("SELECT nextval('change_versions') FROM generate_series(1, %s)",
                                     [len(rows)]).fetchall()
@@ -150,12 +150,15 @@ class PostgresSide:
             "ELSE last_value - 1 END FROM incident_numbers)), true)", [max(number, 1)]))
 
     def finish(self) -> None:
-        """Every batch was committed: only the planner's statistics are brought up to date for what came in.
+        """Wait until every batch is on disk; bring the planner's statistics up to date for what came in.
 
-        (Without them, the first reads after a bulk load plan for a table of unknown size.)
+        A transaction with an id of its own, committed synchronously, is flushed to disk with
+        everything committed before it. (Without fresh statistics, the first reads after a bulk
+        load plan for a table of unknown size.)
         """
         if self.store.read_only:
             return
+        self.store.transaction("the copy", lambda conn: conn.execute("SELECT pg_current_xact_id()"))
         try:
             self.store.session.run(lambda conn: conn.execute("ANALYZE incidents, timeline, drafts"))
         except StoreError:
