@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from pendulum import DateTime
 
-from .clock import local_clock, to_iso, to_utc
+from .clock import from_iso, local_clock, to_iso, to_utc
 from .parts import ClientUpdate, ValidationError, instant_field, require, text_field
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,6 +33,8 @@ PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "wit
 STATES = (PENDING, APPROVED, REJECTED, WITHDRAWN)
 #: The key an approval's outbox entry keeps its request's number under (``OutboxEntry.extra``).
 OUTBOX_KEY = "approval"
+#: Where it keeps a promised time that passed while the update waited (recorded as said, due at once).
+PROMISED_KEY = "promised"
 
 
 @dataclass
@@ -230,7 +232,11 @@ class ApprovalBook:
         """As OutboxBook's, and an approval's email marks its request approved in the same change."""
         entry = self.outbox_entry(message_id)
         number = entry.extra.get(OUTBOX_KEY) if entry is not None else None
+        passed = entry.extra.get(PROMISED_KEY) if entry is not None else None
         update = super().record_email(message_id, now, by)  # type: ignore[misc]
+        if isinstance(passed, str) and update.next_promised is None:
+            update.next_promised = from_iso(passed)
+            self.promise_update(update.next_promised, now, audience=update.audience)
         if isinstance(number, int) and 1 <= number <= len(self.approvals):
             request = self.approvals[number - 1]
             if request.pending:

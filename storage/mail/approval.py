@@ -12,7 +12,8 @@ from __future__ import annotations
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
-from storage.domain.approval import OUTBOX_KEY
+from storage.domain.approval import OUTBOX_KEY, PROMISED_KEY
+from storage.domain.clock import to_iso, to_utc
 from storage.domain.parts import require
 
 from .sending import Prepare, Wanted
@@ -37,7 +38,13 @@ def approval_prepare(number: int) -> Prepare:
         require(request.email, f"update {request.number} was not asked to go by email")
         author = author_pair(request.author_address)
         pairs = (author,) if author else ()
-        return Wanted(request.audience, request.summary, request.promised_at(incident, now), request.delay_reason,
-                      request.keeps, cc=pairs, reply_to=pairs, extra={OUTBOX_KEY: request.number, "author": request.by})
+        extra = {OUTBOX_KEY: request.number, "author": request.by}
+        promised = request.promised_at(incident, now)
+        if promised is not None and to_utc(promised) <= to_utc(now):
+            # The time its text promised passed while it waited: recorded as said once sent (and due at
+            # once), not refused as a promise in the past (storage.domain.approval.ApprovalBook.record_email).
+            extra[PROMISED_KEY], promised = to_iso(promised), None
+        return Wanted(request.audience, request.summary, promised, request.delay_reason, request.keeps, cc=pairs,
+                      reply_to=pairs, extra=extra)
 
     return prepare

@@ -89,14 +89,16 @@ def test_unknown_kinds_are_named_with_the_file_and_the_known_ones_stay_in_force(
     assert "awaits approval" in result.out and _doc(run)["updates"] == []
 
 
-def test_an_emailed_approval_goes_through_the_approvers_mail_with_the_author_in_cc(run, folder, monkeypatch,
+def test_an_emailed_approval_goes_through_the_approvers_mail_with_the_author_in_cc(run, folder, monkeypatch, clock,
                                                                                     mail_server, user_config):
     _team(folder, run, monkeypatch)
     write_mail_config(user_config, mail_server, **{"from": "Dana Reyes <dana@ours.example>"})
     text = "Hello,\nwe sent your payroll file to another client.\nNext word by 12:00."
-    asked = run("update", "M-1", text, "--send", "--next", "2h")
+    asked = run("update", "M-1", text, "--send", "--next", "20m")
     assert asked.code == 0 and "to be emailed once approved" in asked.out, asked
     assert mail_server.received == [] and _doc(run)["updates"] == []
+    promised = _doc(run)["approvals"][0]["next_promised"]
+    clock.advance(minutes=45)  # it waits past the time its text promises the next update for
     # The approver sends through their own settings.
     write_mail_config(user_config, mail_server, **{"from": "Lena Berg <lena@ours.example>"})
     monkeypatch.setenv("MISHAP_USER", "lena")
@@ -112,6 +114,10 @@ def test_an_emailed_approval_goes_through_the_approvers_mail_with_the_author_in_
     [update] = doc["updates"]
     assert update["by"] == "dana" and update["approved_by"] == "lena" and update["channel"] == "email"
     assert update["message_id"] == got.message["Message-ID"] and "outbox" not in doc
+    # The promise its text made is recorded as said, and is due at once; the first contact was kept late.
+    assert update["next_promised"] == promised
+    assert [p["due"] for p in doc["promises"] if p["kept_at"] is None] == [promised]
+    assert doc["promises"][0]["broken_at"] is not None
     assert "dana in Cc and Reply-To" in done.out
     assert_one_line_error(run("approve", "M-1"), "approved by lena")
     assert len(mail_server.received) == 1
