@@ -130,7 +130,7 @@ class ComposerScreen(EmailsTheUpdate, RepaintsWhatChanged, FocusInView, ModalScr
                 yield Label("Save to file", classes="field-label file-label")
                 yield Input(id="file")
             yield Label("", id="form-error", classes="form-error")
-            keys = ("ctrl+s ask for approval · f4 ask for approval to email it" if self.needs_approval else
+            keys = ("ctrl+s ask for approval · f4 ask to email it" if self.needs_approval else
                     "ctrl+s mark sent · f4 email it")
             yield Label(Text(f"{keys} · f2 copy · f3 save to file · escape close (the draft is kept)"),
                         classes="dialog-hint")
