@@ -250,6 +250,8 @@ def show_document(incident) -> dict:
     doc["promises"] = [{**row, "audience": incident.audience_name(p.audience), "hard": p.hard}
                        for p, row in zip(incident.promises, doc["promises"])]
     doc["updates"] = [update_document(incident, u) for u in incident.updates]
+    if incident.approvals:  # updates asked for approval (storage.domain.approval), each audience named
+        doc["approvals"] = [{**r.to_dict(), "audience": incident.audience_name(r.audience)} for r in incident.approvals]
     doc["timeline"] = [{**row, "audience": incident.audience_name(e.audience)} if e.audience is not None else row
                        for e, row in zip(incident.timeline, doc["timeline"])]
     return doc
