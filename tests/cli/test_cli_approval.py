@@ -33,6 +33,7 @@ def test_an_update_awaits_approval_and_only_someone_else_approves_it(run, folder
     assert doc["updates"] == [] and doc["promises"] == before["promises"]
     [pending] = doc["approvals"]
     assert pending["state"] == "pending" and pending["by"] == "dana" and pending["channel"] == "phone"
+    assert pending["audience"] == "Marlow" and pending["number"] == 1
     # The author cannot approve it, nor reject it; nothing is written.
     kept = snapshot(folder)
     assert_one_line_error(run("approve", "M-1"), "is your own: someone else must approve it")
