@@ -184,6 +184,14 @@ def show_lines(inc, now) -> list[str]:
             out.append(f"    reasons for the delay: {one_line(update.delay_reason)}")
         out += indented(update.summary)
 
+    pending = inc.pending_updates()
+    out += ["", "Awaiting approval (mishap approve, reject, withdraw)"] if pending else []
+    for request in pending:
+        how = ", to be emailed" if request.email else f", {one_line(request.channel)}"
+        out.append(f"  {request.number}. to {inc.audience_name(request.audience)}{how}, asked by {request.by} "
+                   f"{stamp(request.asked_at)}")
+        out += indented(request.summary)
+
     out += ["", "Promises" if inc.promises else "Promises: none"]
     for number, promise in sorted(enumerate(inc.promises, start=1), key=lambda item: item[1].due):
         moved = f", moved {len(promise.renegotiations)}×" if promise.renegotiations else ""
