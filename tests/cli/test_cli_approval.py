@@ -34,6 +34,8 @@ def test_an_update_awaits_approval_and_only_someone_else_approves_it(run, folder
     [pending] = doc["approvals"]
     assert pending["state"] == "pending" and pending["by"] == "dana" and pending["channel"] == "phone"
     assert pending["audience"] == "Marlow" and pending["number"] == 1
+    shown = run("show", "M-1").out
+    assert "Awaiting approval (mishap approve" in shown and "1. to Marlow, phone, asked by dana" in shown
     # The author cannot approve it, nor reject it; nothing is written.
     kept = snapshot(folder)
     assert_one_line_error(run("approve", "M-1"), "is your own: someone else must approve it")
