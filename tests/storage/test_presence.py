@@ -160,3 +160,11 @@ def test_the_name_is_mishap_user_else_the_database_role_else_the_login(backend, 
         assert presence_user(store, board) == "dana"
     finally:
         board.close()
+
+
+def test_the_presence_folder_is_open_to_whoever_the_store_folder_is(tmp_path, clock):
+    shared = tmp_path / "team-store"
+    shared.mkdir()
+    shared.chmod(0o2770)  # a folder a team's group shares
+    FolderPresence(shared, clock).say(note("mine", "ana", None, beat=clock()))
+    assert (shared / "presence").stat().st_mode & 0o7777 == 0o2770

@@ -51,13 +51,23 @@ class FolderPresence:
         data = dict(note.to_dict(), pid=os.getpid(), host=socket.gethostname())
         temp = self.folder / f".{note.console}.tmp"
         try:
-            self.folder.mkdir(exist_ok=True)
+            if not self.folder.is_dir():
+                self._make_folder()
             temp.write_text(json.dumps(data), encoding="utf-8")
             os.replace(temp, self._path(note.console))
         except OSError as exc:  # a read-only folder: the others are still read
             self.problem = f"could not say you are here in {self.folder}: {exc.strerror or exc}"
             return
         self.problem = None
+
+    def _make_folder(self) -> None:
+        """``presence/``, open to whoever the store folder is open to: on a folder a team shares, every
+        member's console writes its note there (and removes a stale one)."""
+        self.folder.mkdir(exist_ok=True)
+        try:
+            os.chmod(self.folder, self.folder.parent.stat().st_mode & 0o7777)
+        except OSError:
+            pass  # made by someone else meanwhile: theirs to set
 
     def read(self) -> list[Presence]:
         try:
