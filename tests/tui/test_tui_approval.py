@@ -85,4 +85,13 @@ async def test_a_pending_update_shows_reaches_the_desktop_and_v_approves_and_ema
         await pilot.press("ctrl+t")
         await until(pilot, lambda: app.screen is not mine, "the withdrawal")
         assert [r.state for r in reread(folder).get(inc.id).approvals] == ["approved", "withdrawn"]
+
+        # f4 asks for approval to email it: her own From is kept for the approver's Cc and Reply-To.
+        await pilot.press("u")
+        await pilot.pause()
+        composer = app.screen
+        await pilot.press("f4")
+        await until(pilot, lambda: app.screen is not composer, "the composer to close once asked")
+        asked = reread(folder).get(inc.id).approvals[-1]
+        assert (asked.state, asked.email, asked.author_address) == ("pending", True, "Ana Silva <ana@ours.example>")
     assert len(mail_server.received) == 1
