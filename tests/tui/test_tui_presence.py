@@ -108,3 +108,28 @@ def notices_of(app):
     from tui_support import notices
 
     return notices(app)
+
+
+@pytest.mark.parametrize("backend", ["folder", "postgres"])
+def test_a_console_not_told_its_user_goes_by_the_database_role_and_records_as_it(request, folder, clock, backend,
+                                                                                monkeypatch):
+    from support.pg_server import SUPERUSER
+
+    from tui.presence import PresenceWatch
+
+    monkeypatch.delenv("MISHAP_USER", raising=False)
+    spec = str(folder) if backend == "folder" else request.getfixturevalue("pg_url")
+    store = open_store(spec, clock=clock, user="login-name")  # as the console opens it, user not given
+    watch = PresenceWatch(None, store, None)
+    told = PresenceWatch(None, store, "ana")  # a user the console was given stays
+    try:
+        notes = watch._exchange(watch.note())  # what the presence thread does on its first beat
+        expected = SUPERUSER if backend == "postgres" else "login-name"
+        assert [n.user for n in notes] == [expected] and watch.user == expected and store.user == expected
+        said = {n.console: n.user for n in told._exchange(told.note())}
+        assert said == {watch.console: expected, told.console: "ana"} and told.user == "ana"
+    finally:
+        for each in (watch, told):
+            if each._board is not None:
+                each._board.close()
+        getattr(store, "close", lambda: None)()
