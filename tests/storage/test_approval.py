@@ -119,3 +119,17 @@ def test_two_approvers_racing_exactly_one_wins_and_the_other_is_told_who(backend
         assert f"is no longer pending: it was approved by {winners[0]}" in said[loser][n]
         assert incident.approvals[n].decided_by == winners[0] == incident.updates[n].approved_by
     assert sum(1 for t in incident.timeline if t.event == "update_sent") == ROUNDS
+
+
+def test_the_approve_setting_is_read_and_checked_with_the_file_named():
+    from storage.domain.config import parse_config
+
+    config = parse_config('[updates]\napprove = ["Regulator", "client"]\n', "/team/config.toml")
+    assert config.approve == ("client", "regulator") and config.problem is None
+    assert config.needs_approval("regulator") and not config.needs_approval("management")
+    mixed = parse_config('[cadence]\n1 = "20m"\n\n[updates]\napprove = ["clients", "client"]\n', "/team/config.toml")
+    assert mixed.approve == ("client",) and mixed.cadence[1] == 20  # the rest stays in force
+    assert mixed.problem.startswith("/team/config.toml, line 5: [updates] approve names 'clients'")
+    with pytest.raises(ValueError, match=r"/team/config.toml, line 2: \[updates\] approve must be a list"):
+        parse_config('[updates]\napprove = "client"\n', "/team/config.toml")
+    assert parse_config("", "/team/config.toml").approve == ()
