@@ -133,3 +133,16 @@ def test_a_console_not_told_its_user_goes_by_the_database_role_and_records_as_it
             if each._board is not None:
                 each._board.close()
         getattr(store, "close", lambda: None)()
+
+
+def test_the_audiences_pane_names_who_holds_an_audience_when_not_the_incidents_owner(clock):
+    from storage.domain.model import new_incident
+    from tui.widgets.audiences import audience_lines
+
+    incident = new_incident(1, "Invoices doubled", "Acme", 2, clock(), [], by="sam")
+    incident.add_audience("ICO", "regulator", clock(), "sam")
+    heading = lambda index: audience_lines(incident, index, clock(), [])[0][1]  # noqa: E731
+    assert heading(1) == "ICO — regulator, external · no promised updates"  # the owner's own: nothing said
+    incident.hand_over("lee", "lee briefs the regulator", clock(), "sam", audience=1)
+    assert heading(1) == "ICO — regulator, external · no promised updates · held by lee"
+    assert "held by" not in heading(0)

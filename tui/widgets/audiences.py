@@ -43,11 +43,13 @@ class AudienceAddAsked(Message):
     """Owe word to another party (the add-audience form)."""
 
 
-def audience_heading(audience: Audience) -> str:
-    """``ICO — regulator, external · ico@example.org · every 4 h``."""
+def audience_heading(audience: Audience, owner: str = "") -> str:
+    """``ICO — regulator, external · ico@example.org · every 4 h``, and ``· held by lee`` when someone
+    other than ``owner`` (the incident's) holds the pen for it."""
     where = "internal" if audience.internal else "external"
     email = f" · {audience.email}" if audience.email else ""
-    return f"{audience.name} — {audience.kind}, {where}{email} · {cadence_said(audience.cadence_minutes)}"
+    held = f" · held by {audience.owner}" if audience.owner and audience.owner != owner else ""
+    return f"{audience.name} — {audience.kind}, {where}{email} · {cadence_said(audience.cadence_minutes)}{held}"
 
 
 def owed_piece(incident: Incident, promise: Promise, now: DateTime) -> str:
@@ -75,7 +77,7 @@ def audience_lines(incident: Incident, index: int, now: DateTime,
     if not audience.active:
         lines.append((f"{index}", f"{audience.name} — removed: {audience.retired_reason}", "dim"))
         return lines
-    lines.append((f"{index}", audience_heading(audience), "bold"))
+    lines.append((f"{index}", audience_heading(audience, incident.owner), "bold"))
     told = incident.last_told(index)
     if told is None:
         lines.append((f"{index}.told", f"{INDENT}not told yet", "yellow"))
