@@ -117,6 +117,8 @@ EVENTS: dict[str, bool] = {
     # An update awaiting a second pair of eyes (storage.domain.approval), and how that ended: our
     # bookkeeping; an approved one is recorded as update_sent besides.
     "approval_asked": False, "approval_approved": False, "approval_rejected": False, "approval_withdrawn": False,
+    # Who holds the pen (storage.domain.audiences.AudienceBook.hand_over): the team's business.
+    "handed_over": False,
 }
 
 
