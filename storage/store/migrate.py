@@ -113,9 +113,12 @@ def canonical(doc: dict) -> dict:
                          f"was copied") from None
 
 
+# ensure_ascii: NUL and lone surrogates are hashed as their escapes, identically on both sides.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+
+
 def _text(value) -> bytes:
-    # ensure_ascii: NUL and lone surrogates are hashed as their escapes, identically on both sides.
-    return json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    return _CANONICAL.encode(value).encode("ascii")
 
 
 class Incidents:

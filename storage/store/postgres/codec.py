@@ -8,6 +8,7 @@ or ``e`` for U+E000 itself. Strings without any of the three are stored as they 
 
 from __future__ import annotations
 
+import json
 import re
 
 ESCAPE = "\ue000"
@@ -64,13 +65,14 @@ def decode(value):
     return value
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one encoder, not one per call
+
+
 def jsonb_text(value) -> str:
     """``value`` as jsonb's text (for COPY), encoded only if it holds what must be (a false alarm costs a little)."""
-    import json
-
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = _COMPACT.encode(value)
     if "\\u0000" in text or _NEEDS.search(text):  # json writes NUL as \u0000, which jsonb refuses
-        text = json.dumps(encode(value), ensure_ascii=False, separators=(",", ":"))
+        text = _COMPACT.encode(encode(value))
     return text
 
 
