@@ -18,9 +18,9 @@ def _keep_bytecode_outside_the_checkout() -> None:
     Without any cache every process compiles every module it imports, and pytest rewrites the
     asserts of all ~100 test modules again in each xdist worker (it keeps its rewritten modules
     only where Python may write bytecode): about 5 s of CPU per worker and run, four workers
-    with ``-n auto``. Nothing is written into the checkout or the virtual environment, which is
-    what that setting usually asks for; the child processes the tests start keep the setting.
-    The folder is used only when it is this user's alone.
+    with ``-n auto``, and 0.1 s in each of the hundreds of mishap processes the tests start.
+    Nothing is written into the checkout or the virtual environment, which is what that setting
+    usually asks for. The folder is used only when it is this user's alone.
     """
     if not sys.dont_write_bytecode or sys.pycache_prefix:
         return
@@ -33,6 +33,8 @@ def _keep_bytecode_outside_the_checkout() -> None:
     if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077:
         sys.pycache_prefix = folder
         sys.dont_write_bytecode = False
+        os.environ["PYTHONPYCACHEPREFIX"] = folder  # and the same for the processes the tests start
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 _keep_bytecode_outside_the_checkout()  # before the imports below, so that they are kept too
