@@ -202,7 +202,7 @@ class BoardScreen(BoardApproves, Screen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Keys that act on the highlighted incident are offered only while there is one (the table says
         when that changes); the filter, while there are incidents to filter (or a filter to change)."""
-        if action in ("open_incident", "no_news"):
+        if action in ("open_incident", "no_news", "approve"):
             return self.table.current is not None
         return self._filterable is not False if action == "filter" else True
 
