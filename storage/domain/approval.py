@@ -176,6 +176,7 @@ class ApprovalBook:
     def approvable(self: "Incident", number: int | None, now: DateTime, by: str) -> ApprovalRequest:
         """The request ``by`` may approve now: pending, not being emailed, and not their own."""
         request = self._decidable(number, now)
+        require(not self.is_closed, f"{self.id} is closed: reopen it to send update {request.number}, or reject it")
         require(request.by != by, f"update {request.number} to {self.audience_name(request.audience)} is your own: "
                                   "someone else must approve it (withdraw it with mishap withdraw)")
         return request

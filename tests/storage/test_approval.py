@@ -36,6 +36,12 @@ def test_asking_keeps_nothing_sent_and_a_passed_promise_is_recorded_as_said(cloc
     assert (update.by, update.approved_by) == ("dana", "lena")
     assert first.kept_at == clock() and first.broken_at is not None  # kept late: the countdown never stopped
     assert update.next_promised == request.next_promised and incident.update_promise(0).due == request.next_promised
+    # One asked before a close is not sent after it: it can still be rejected.
+    incident.ask_approval("phone", "Fixed", None, clock(), "dana", by_cadence=True)
+    incident.close(clock(), "dana", reason="the client moved on")
+    with pytest.raises(ValidationError, match="M-1 is closed"):
+        incident.approve_update(2, clock(), "lena")
+    assert incident.reject_update(2, "closed first", clock(), "lena").state == "rejected"
 
 
 def test_an_approvals_email_marks_it_approved_when_recorded_and_pending_again_when_refused(clock):
