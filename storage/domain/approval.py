@@ -96,7 +96,8 @@ class ApprovalRequest:
             return value
 
         flags = {key: d.get(key, default) for key, default in (("by_cadence", True), ("email", False))}
-        require(all(isinstance(v, bool) for v in flags.values()), f"{where}.by_cadence and .email must be true or false")
+        require(all(isinstance(v, bool) for v in flags.values()),
+                f"{where}.by_cadence and .email must be true or false")
         state = text_field(d, "state", where, PENDING)
         require(state in STATES, f"{where}.state must be one of {', '.join(STATES)}")
         return cls(whole("number", False), whole("audience", False), text_field(d, "summary", where),
@@ -204,7 +205,8 @@ class ApprovalBook:
                                      f"{request.by} approved{how}", by, "approval_approved",
                     audience=request.audience)
 
-    def reject_update(self: "Incident", number: int | None, reason: str, now: DateTime, by: str = "") -> ApprovalRequest:
+    def reject_update(self: "Incident", number: int | None, reason: str, now: DateTime,
+                      by: str = "") -> ApprovalRequest:
         """Someone other than its author ends a pending update unsent, with the reason."""
         request = self._decidable(number, now)
         require(request.by != by, f"update {request.number} is your own: withdraw it (mishap withdraw) instead")
