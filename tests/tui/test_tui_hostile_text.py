@@ -88,11 +88,21 @@ async def open_workspace(app, pilot) -> IncidentScreen:
 # -- each defect, through the real console ---------------------------------------------------
 
 
-async def test_composer_shows_a_stored_draft_and_the_prefill_with_controls_visible(folder, clock, make_app):
+async def escape_to(pilot, screen) -> None:
+    await pilot.press("escape")
+    await pilot.pause()
+    assert pilot.app.screen is screen
+
+
+async def test_the_workspace_forms_show_stored_text_with_controls_visible_and_untouched_saves_keep_it(
+        folder, clock, make_app):
+    """Each form over one workspace in turn (once a console each), on a store with the text everywhere."""
     fill(folder, clock, HOSTILE)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_workspace(app, pilot)
+        screen = await open_workspace(app, pilot)
+
+        # The composer shows the stored draft and the prefill with controls visible.
         await pilot.press("u")
         await pilot.pause()
         composer = app.screen
@@ -102,34 +112,28 @@ async def test_composer_shows_a_stored_draft_and_the_prefill_with_controls_visib
         assert happened.startswith(PROBE_SHOWN) and greeting.startswith(PROBE_SHOWN)
         assert problems(happened) == problems(greeting) == []
         assert problems(composer.query_one("#section-affected", TextArea).text) == []  # the damage, prefilled
-        assert problems(screen_text(app)) == []
+        assert problems(screen_text(app)) == [], "composer"
+        await escape_to(pilot, screen)
 
-
-async def test_a_stored_draft_whose_field_names_are_not_selectors_opens_the_composer(folder, clock, make_app, store):
-    store.create("T", "C", 2)
-    store.save_draft(1, {"a[": "x", "\x1b]0;X": "y", "section-happened": PROBE})
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_workspace(app, pilot)
-        await pilot.press("u")
+        # The step note form shows the playbook step with controls visible.
+        screen.query_one("#checklist-table", RowTable).focus()
+        await pilot.press("e")  # the first step: "Halt ESC]0;HIJACK BEL it"
         await pilot.pause()
-        assert isinstance(app.screen, ComposerScreen)
-        assert app.screen.query_one("#section-happened", TextArea).text == PROBE_SHOWN
+        assert isinstance(app.screen, TextForm)
+        assert "Halt ␛]0;HIJACK␇ it" in screen_text(app)
+        assert problems(screen_text(app)) == [], "step note"
+        await escape_to(pilot, screen)
 
-
-async def test_damage_edit_form_shows_controls_and_an_untouched_save_keeps_the_stored_text(folder, clock, make_app):
-    fill(folder, clock, HOSTILE)
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_workspace(app, pilot)
-        screen.query_one("#damage-table", RowTable).focus()
+        # The damage form shows controls, and an untouched save keeps the stored text.
+        damage = screen.query_one("#damage-table", RowTable)
+        damage.focus()
         await pilot.press("e")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, DamageForm)
         assert form.query_one("#what", Input).value.startswith(PROBE_SHOWN)
         assert problems(form.query_one("#impact", Input).value) == []
-        assert problems(screen_text(app)) == []
+        assert problems(screen_text(app)) == [], "damage form"
         form.query_one("#severity", Input).value = "1"
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -143,36 +147,15 @@ async def test_damage_edit_form_shows_controls_and_an_untouched_save_keeps_the_s
         item = reread(folder).get("M-1").damage[0]
         assert (item.what, item.impact) == (HOSTILE, "typed anew")
 
-
-async def test_question_label_and_answer_show_controls(folder, clock, make_app):
-    fill(folder, clock, HOSTILE)
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_workspace(app, pilot)
-        screen.query_one("#damage-table", RowTable).focus()
+        # The question's label and answer show controls (the row below the damage).
+        assert app.screen is screen and app.focused is damage and damage.cursor == 0
         await pilot.press("down", "e")
         await pilot.pause()
         assert isinstance(app.screen, QuestionForm)
-        assert problems(screen_text(app)) == [] and PROBE_SHOWN in screen_text(app)
+        assert problems(screen_text(app)) == [] and PROBE_SHOWN in screen_text(app), "question"
+        await escape_to(pilot, screen)
 
-
-async def test_step_note_form_shows_the_playbook_step_with_controls_visible(folder, clock, make_app):
-    fill(folder, clock, HOSTILE)
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_workspace(app, pilot)
-        await pilot.press("e")  # the first step: "Halt ESC]0;HIJACK BEL it"
-        await pilot.pause()
-        assert isinstance(app.screen, TextForm)
-        assert "Halt ␛]0;HIJACK␇ it" in screen_text(app)
-        assert problems(screen_text(app)) == []
-
-
-async def test_renegotiate_form_shows_the_promise_with_controls_visible(folder, clock, make_app):
-    fill(folder, clock, HOSTILE)
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_workspace(app, pilot)
+        # The renegotiate form shows the promise with controls visible.
         table = screen.query_one("#promises-table", RowTable)
         table.focus()
         put_cursor(table, "1")  # the promise written with the hostile text
@@ -180,14 +163,10 @@ async def test_renegotiate_form_shows_the_promise_with_controls_visible(folder, 
         await pilot.pause()
         assert isinstance(app.screen, RenegotiateForm)
         assert app.screen.query_one("#what", Input).value.startswith(PROBE_SHOWN)
-        assert problems(screen_text(app)) == []
+        assert problems(screen_text(app)) == [], "renegotiate form"
+        await escape_to(pilot, screen)
 
-
-async def test_close_form_shows_controls_and_an_untouched_save_keeps_the_stored_text(folder, clock, make_app):
-    fill(folder, clock, HOSTILE)
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_workspace(app, pilot)
+        # The close form shows controls, and an untouched save keeps the stored text.
         await pilot.press("c")
         await pilot.pause()
         form = app.screen
@@ -196,13 +175,25 @@ async def test_close_form_shows_controls_and_an_untouched_save_keeps_the_stored_
             assert form.query_one(area, TextArea).text.startswith(PROBE_SHOWN)
         for field in ("#prev-text-0", "#prev-owner-0"):
             assert form.query_one(field, Input).value.startswith(PROBE_SHOWN)
-        assert problems(screen_text(app)) == []
+        assert problems(screen_text(app)) == [], "close form"
         await pilot.press("ctrl+o")
         await pilot.pause()
         assert isinstance(app.screen, IncidentScreen)
         stored = reread(folder).get("M-1")
         assert (stored.root_cause, stored.fix, stored.lessons) == (HOSTILE, HOSTILE, HOSTILE)
         assert (stored.prevention[0].text, stored.prevention[0].owner) == (HOSTILE, HOSTILE)
+
+
+async def test_a_stored_draft_whose_field_names_are_not_selectors_opens_the_composer(folder, clock, make_app, store):
+    store.create("T", "C", 2)
+    store.save_draft(1, {"a[": "x", "\x1b]0;X": "y", "section-happened": PROBE})
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_workspace(app, pilot)
+        await pilot.press("u")
+        await pilot.pause()
+        assert isinstance(app.screen, ComposerScreen)
+        assert app.screen.query_one("#section-happened", TextArea).text == PROBE_SHOWN
 
 
 async def test_the_promise_overdue_toast_shows_controls(folder, clock, make_app):
