@@ -124,3 +124,12 @@ def test_an_emailed_approval_goes_through_the_approvers_mail_with_the_author_in_
     assert "dana in Cc and Reply-To" in done.out
     assert_one_line_error(run("approve", "M-1"), "approved by lena")
     assert len(mail_server.received) == 1
+
+
+def test_asking_to_email_needs_the_authors_own_from_and_writes_nothing_without_it(run, folder, monkeypatch,
+                                                                                   user_config):
+    _team(folder, run, monkeypatch)
+    before = snapshot(folder)
+    assert_one_line_error(run("update", "M-1", "Hello", "--send"), "no [mail] settings in", str(user_config))
+    assert_one_line_error(run("update", "M-1", "Hello", "--send", "--channel", "phone"), "--send emails")
+    assert snapshot(folder) == before
