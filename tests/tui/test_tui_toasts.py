@@ -17,8 +17,8 @@ from tui.screens.incident import IncidentScreen
 from tui.screens.review import ReviewScreen
 from tui_support import notices, reread, screen_text, settle, until
 
-COMPOSER_KEYS = "ctrl+s mark sent · f2 copy · f3 save to file · escape close (the draft is kept)"
-COMPOSER_KEYS_SHORT = "ctrl+s mark sent · f2 copy · f3 save to file"  # the line wraps at 80 columns
+COMPOSER_KEYS = "ctrl+s mark sent · f4 email it · f2 copy · f3 save to file · escape close (the draft is kept)"
+COMPOSER_KEYS_SHORT = "ctrl+s mark sent · f4 email it · f2 copy"  # the line wraps at 80 columns
 
 # How to reach each dialog from the board with one open incident, and the key line at its bottom.
 DIALOGS = {
