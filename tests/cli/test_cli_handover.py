@@ -56,6 +56,7 @@ def test_one_audience_and_a_name_never_seen(run, folder, monkeypatch):
     assert shown["owner"] == "sam" and [a["owner"] for a in shown["audiences"]] == ["sam", "Nadia Ortiz", "lee"]
     monkeypatch.setenv("MISHAP_USER", "Nadia Ortiz")
     assert [row["id"] for row in json.loads(run("list", "--mine", "--json").out)] == ["M-1"]
+    assert_one_line_error(run("handover", "M-1", "--to", "eve\x1b[31m", "--note", "x"), "one line")  # no warning first
     assert_one_line_error(run("handover", "M-9", "--to", "lee", "--note", "x"), "M-9")
     assert_one_line_error(run("handover", "M-1", "--to", "lee", "--audience", "nobody", "--note", "x"), "nobody")
 

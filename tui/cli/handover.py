@@ -52,8 +52,7 @@ def run_handover(args) -> int:
     store = open_store(args)
     store.get(args.id)  # an unknown id is said before anything else
     to = " ".join(args.to.split())
-    if not seen_before(store, to):
-        warn(f"nobody named {to!r} has used this store yet: check the name (it is handed over all the same)")
+    unseen = not seen_before(store, to)  # said once the hand-over is made (a refused one says only why)
     me = acting_user(store)
 
     def hand(incident, now, by):
@@ -63,6 +62,8 @@ def run_handover(args) -> int:
 
     already, audience, moving = store.acting_as(me).change(args.id, hand)
     incident = store.get(args.id)
+    if unseen:
+        warn(f"nobody named {to!r} has used this store yet: check the name (it is handed over all the same)")
     if already is not None:
         say(f"{incident.id}: {already.message(store.clock())}; nothing written")
         return 0
