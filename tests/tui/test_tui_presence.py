@@ -61,6 +61,14 @@ async def test_another_console_is_shown_and_its_draft_warns_first(request, folde
             await pilot.press("u")
             await until(pilot, lambda: isinstance(app.screen, ComposerScreen), "no question when nobody drafts")
             await pilot.press("escape")
+            # Heartbeats while nothing changes (dana's beats on, ours too) tell no screen anything: no repaint.
+            told, tell = [], app.tell_screens
+            app.tell_screens = lambda message: (told.append(type(message).__name__), tell(message))
+            for _ in range(3):
+                dana_says(None)
+                app.presence.beat()
+                await until(pilot, lambda: not app.presence._pending, "the beat is heard")
+            assert "PresenceChanged" not in told
         assert what_dana_sees(1) == "" and what_dana_sees(None) == ""  # our note left with us
     finally:
         other.close()
