@@ -294,8 +294,10 @@ def audience_lines(incident, now) -> list[str]:
         where = "internal" if audience.internal else "external"
         reach = ", ".join(one_line(x) for x in (audience.email, audience.channel) if x)
         gone = f"; removed {stamp(audience.retired_at)}: {audience.retired_reason}" if not audience.active else ""
+        # Who holds the pen for it, when not the incident's owner (after `mishap handover --audience`).
+        held = f"; held by {one_line(audience.owner)}" if audience.owner and audience.owner != incident.owner else ""
         out.append(f"  {audience.name} ({audience.kind}, {where}; {cadence_said(audience.cadence_minutes)}"
-                   f"{'; ' + reach if reach else ''}{gone})")
+                   f"{'; ' + reach if reach else ''}{held}{gone})")
         told = incident.last_told(index)
         if told is None:
             out.append("      last told: never")
