@@ -54,6 +54,9 @@ def test_one_audience_and_a_name_never_seen(run, folder, monkeypatch):
                                 "name (it is handed over all the same)")
     shown = json.loads(run("show", "M-1", "--json").out)
     assert shown["owner"] == "sam" and [a["owner"] for a in shown["audiences"]] == ["sam", "Nadia Ortiz", "lee"]
+    text = run("show", "M-1").out
+    assert "  Tom Reed (management, internal; no promised updates; held by Nadia Ortiz)" in text
+    assert "  Acme (client, external; every 1 h)" in text  # the owner's own: nothing said
     monkeypatch.setenv("MISHAP_USER", "Nadia Ortiz")
     assert [row["id"] for row in json.loads(run("list", "--mine", "--json").out)] == ["M-1"]
     assert_one_line_error(run("handover", "M-1", "--to", "eve\x1b[31m", "--note", "x"), "one line")  # no warning first
