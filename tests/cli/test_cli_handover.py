@@ -74,3 +74,5 @@ def test_on_postgres_the_user_is_the_database_role(run, pg_url, monkeypatch, clo
     from support.pg_server import SUPERUSER
 
     assert (entry.event, entry.by) == ("handed_over", SUPERUSER)  # the role the URL connects as
+    created = open_store(pg_url, clock=clock).get(1).timeline[0]
+    assert created.by == SUPERUSER  # every command records the role, not only the hand-over

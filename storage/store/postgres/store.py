@@ -18,6 +18,7 @@ writes anything always appends an entry), and nothing is applied twice.
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import AsyncIterator, TypeVar
 
@@ -67,6 +68,10 @@ class PostgresStore(Drafts, StoreBase):
         """Connect, bring the schema up to date (or open read-only if it is newer), read the open incidents."""
         store = cls(Target(url), clock=clock, user=user)
         store.session.run(store._prepare)
+        if user is None and not os.environ.get("MISHAP_USER", "").strip():
+            # Each responder connecting with a role of their own is that role on the record, as in presence
+            # (storage.store.presence); $MISHAP_USER, when set, names a shared role's users instead.
+            store.user = store.session.run(lambda conn: conn.execute("SELECT current_user").fetchone()[0])
         return store
 
     def _prepare(self, conn) -> None:
