@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pendulum
 
+from storage.domain.presence import DRAFTING, Presence
 from storage.readers.demo import fill_demo
-from storage.store import FolderStore
+from storage.store import FolderStore, open_presence
 
 from .app import MishapApp
 
@@ -91,6 +92,20 @@ async def _shoot(folder: Path, out: Path) -> list[Path]:
     return shots
 
 
+def _team_at_work(store) -> None:
+    """Others on the store while the pictures are taken: tom drafting to Northwind (M-5), and an update of
+    jonas's to Kessler & Vogt (M-7) awaiting someone else's approval."""
+    board = open_presence(store)
+    board.say(Presence("screenshot-tom", "tom", 5, DRAFTING, "Northwind Dental Group", MOMENT, MOMENT))
+    board.close()
+
+    def ask(incident, now, by):
+        incident.ask_approval("email", "The corrected invoices are ready; we send them to you at 16:00 today.",
+                              None, now, by, email=True, author_address="jonas@example.com")
+
+    store.acting_as("jonas").change(7, ask)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the screenshots into ``screenshots/`` (or --out)."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -101,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     pendulum.set_local_timezone(pendulum.timezone(ZONE))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "store"
-        fill_demo(FolderStore.open(folder, clock=lambda: MOMENT, user="ana"))
+        store = FolderStore.open(folder, clock=lambda: MOMENT, user="ana")
+        fill_demo(store)
+        _team_at_work(store)
         for path in asyncio.run(_shoot(folder, out)):
             print(path)
     return 0
