@@ -280,13 +280,16 @@ def demo_folder(tmp_path_factory):
     return folder
 
 
-# Two consoles walk the forms (once a console per form): the workspace's forms are opened one after
-# the other in one workspace, left with escape each time, and the other two from the board. At the
+# Three consoles walk the forms (once a console per form): the workspace's forms are opened one after
+# the other in a workspace (half of them in each of two consoles, so that no one test is long),
+# left with escape each time, and the other two from the board. At the
 # minimum size only: every terminal under 30 lines gets the forms' short layout (the -short size
 # class; the width classes change nothing in a dialog), so a larger one such as 80x24 only gives
 # the same layout more room.
+_IN_THE_WORKSPACE = [name for name, keys in FORMS.items() if keys[0] == "enter"]
 WALKS = {
-    "from the workspace": [name for name, keys in FORMS.items() if keys[0] == "enter"],
+    "from the workspace, one half": _IN_THE_WORKSPACE[0::2],
+    "from the workspace, the other half": _IN_THE_WORKSPACE[1::2],
     "from the board and the review": [name for name, keys in FORMS.items() if keys[0] != "enter"],
 }
 FORM_CLASS = {"new incident": NewIncidentForm, "composer": ComposerScreen, "close form": CloseForm,
