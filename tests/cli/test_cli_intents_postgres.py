@@ -15,11 +15,11 @@ def test_done_on_a_step_already_done_says_by_whom_and_writes_nothing_on_postgres
     database = Backend("postgres", pg_url, clock)
     assert run("new", "Report with another client's data", "--client", "Marlow", "--severity", "2", "--db", pg_url,
                db=False).code == 0
-    monkeypatch.setenv("LOGNAME", "lena")
+    monkeypatch.setenv("MISHAP_USER", "lena")  # one database role, two people
     assert run("done", "M-1", "4", "--db", pg_url, db=False).code == 0
     done_at = open_store(pg_url).get("M-1").steps[3].done_at
     before = database.fingerprint()
-    monkeypatch.setenv("LOGNAME", "omar")
+    monkeypatch.setenv("MISHAP_USER", "omar")
     result = run("done", "M-1", "4", "--db", pg_url, db=False)
     assert result.code == 0 and result.err == ""
     local = done_at.in_timezone("Europe/Berlin").format("HH:mm")  # the zone conftest pins
