@@ -3,8 +3,10 @@ many examples the property tests try (the hypothesis profiles)."""
 
 from __future__ import annotations
 
+import atexit
 import errno
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -38,6 +40,25 @@ def _keep_bytecode_outside_the_checkout() -> None:
 
 
 _keep_bytecode_outside_the_checkout()  # before the imports below, so that they are kept too
+
+
+def _keep_the_users_own_files_out() -> None:
+    """The tests and every process they start see a user of their own: fresh config and state folders,
+    and none of the developer's mishap variables.
+
+    A developer's own ``config.toml`` may name a calendar file (rewritten after every change) or a
+    mail server, and ``$MISHAP_USER`` or ``$MISHAP_SMTP_PASSWORD`` would change whose name the record
+    takes or what a login sends. A test that needs any of them sets its own.
+    """
+    home = tempfile.mkdtemp(prefix="mishap-test-user-")
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    for name, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state"), ("XDG_CACHE_HOME", "cache")):
+        os.environ[name] = os.path.join(home, sub)
+    for name in ("MISHAP_USER", "MISHAP_SMTP_PASSWORD", "MISHAP_DB", "MISHAP_HOME"):
+        os.environ.pop(name, None)
+
+
+_keep_the_users_own_files_out()
 
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
