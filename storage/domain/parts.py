@@ -51,10 +51,13 @@ def require(condition: bool, message: str) -> None:
         raise ValidationError(message)
 
 
-
+# The field readers below run millions of times when a long history is read (a migrate, the review's
+# first build): each message is put together only when the check fails.
 
 def text_field(data: dict, key: str, where: str, default: str | None = None) -> str:
     value = data.get(key, default)
+    if value.__class__ is str:  # the common case, checked first
+        return value
     require(value is not None or key in data, f"{where}.{key} is missing")
     require(isinstance(value, str), f"{where}.{key} must be text, found {type(value).__name__}")
     return value
@@ -65,7 +68,8 @@ def instant_field(data: dict, key: str, where: str, optional: bool = True) -> Da
     if value is None:
         require(optional, f"{where}.{key} is missing")
         return None
-    require(isinstance(value, str), f"{where}.{key} must be an ISO-8601 instant")
+    if not isinstance(value, str):
+        raise ValidationError(f"{where}.{key} must be an ISO-8601 instant")
     try:
         return from_iso(value)
     except Exception as exc:  # pendulum raises several parser errors
@@ -74,18 +78,18 @@ def instant_field(data: dict, key: str, where: str, optional: bool = True) -> Da
 
 def list_field(data: dict, key: str, where: str) -> list:
     value = data.get(key, [])
-    require(isinstance(value, list), f"{where}.{key} must be a list")
+    if not isinstance(value, list):
+        raise ValidationError(f"{where}.{key} must be a list")
     for i, item in enumerate(value):
-        require(isinstance(item, dict), f"{where}.{key}[{i}] must be an object")
+        if not isinstance(item, dict):
+            raise ValidationError(f"{where}.{key}[{i}] must be an object")
     return value
 
 
 def number_field(data: dict, key: str, where: str, default: float = 0) -> float:
     value = data.get(key, default)
-    require(
-        isinstance(value, (int, float)) and not isinstance(value, bool),
-        f"{where}.{key} must be a number",
-    )
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise ValidationError(f"{where}.{key} must be a number")
     return value
 
 
