@@ -3,8 +3,6 @@ through real stores on both backends, where exactly one wins each and the other 
 
 from __future__ import annotations
 
-import subprocess
-
 import pendulum
 import pytest
 
@@ -12,6 +10,7 @@ from storage.domain.approval import OUTBOX_KEY, PENDING
 from storage.domain.model import Incident, new_incident
 from storage.domain.outbox import OutboxEntry
 from storage.domain.parts import ValidationError
+from support.racers import race_in_rounds
 
 ROUNDS = 4
 
@@ -93,29 +92,8 @@ def test_two_approvers_racing_exactly_one_wins_and_the_other_is_told_who(backend
     script = tmp_path / "racer.py"
     script.write_text(RACER)
     names = ("lena", "omar")
-    children = {name: subprocess.Popen([python, str(script), backend.spec, name, str(ROUNDS)], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env, text=True)
-                for name in names}
-    said = {name: [] for name in names}
-    try:
-        for child in children.values():
-            assert child.stdout.readline() == "ready\n", child.communicate(timeout=60)[1]
-        for _ in range(ROUNDS):
-            for child in children.values():
-                child.stdin.write("go\n")
-                child.stdin.flush()
-            for name, child in children.items():
-                line = child.stdout.readline()
-                assert line, child.communicate(timeout=60)[1]
-                said[name].append(line.strip())
-        for child in children.values():
-            child.stdin.close()
-            assert child.wait(timeout=60) == 0, child.stderr.read()
-    finally:
-        for child in children.values():
-            if child.poll() is None:
-                child.kill()
-                child.wait()
+    said = race_in_rounds(python, script, {name: [backend.spec, name, str(ROUNDS)] for name in names}, ROUNDS,
+                          child_env)
     incident = backend.open().get(1)
     assert len(incident.updates) == ROUNDS  # each sent once
     for n in range(ROUNDS):

@@ -3,12 +3,11 @@ holds (or one audience), needs a note, and, raced by an update in another proces
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from storage.domain.model import new_incident
 from storage.domain.parts import Unchanged, ValidationError
+from support.racers import race_in_rounds
 
 
 def _incident(clock):
@@ -73,23 +72,8 @@ def test_a_hand_over_racing_an_update_keeps_both(backend, tmp_path, child_env, p
     store.change(1, lambda inc, now, by: inc.add_audience("Tom Reed", "management", now, by))
     script = tmp_path / "race.py"
     script.write_text(CHILD)
-    children = [subprocess.Popen([python, str(script), backend.spec, role], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env)
-                for role in ("sam", "dana")]
-    try:
-        for child in children:
-            assert child.stdout.readline().strip() == "ready", child.stderr.read()
-        for child in children:  # released together
-            child.stdin.write("go\n")
-            child.stdin.flush()
-        for child in children:
-            assert child.stdout.readline().strip() == "done", child.stderr.read()
-            assert child.wait(timeout=60) == 0
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
+    said = race_in_rounds(python, script, {role: [backend.spec, role] for role in ("sam", "dana")}, 1, child_env)
+    assert said == {"sam": ["done"], "dana": ["done"]}  # released together, each finished
     incident = backend.open().get(1)
     summaries = sorted(u.summary for u in incident.updates)
     assert summaries == sorted([f"sam update {i}" for i in range(12)] + ["dana update"])  # nothing lost

@@ -8,7 +8,7 @@ is "done", not "toggle"). Runs on every backend (the ``backend`` fixture).
 
 from __future__ import annotations
 
-import subprocess
+from support.racers import race_in_rounds
 
 STEPS = 6
 
@@ -35,29 +35,7 @@ def test_two_processes_marking_the_same_steps_keep_the_intent_and_lose_nothing(b
     script = tmp_path / "console.py"
     script.write_text(CONSOLE)
     names = ("lena", "omar")
-    children = {name: subprocess.Popen([python, str(script), backend.spec, name, str(STEPS)], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env, text=True)
-                for name in names}
-    said = {name: [] for name in names}
-    try:
-        for child in children.values():
-            assert child.stdout.readline() == "ready\n", child.communicate(timeout=60)[1]
-        for _ in range(STEPS):
-            for child in children.values():
-                child.stdin.write("go\n")
-                child.stdin.flush()
-            for name, child in children.items():
-                line = child.stdout.readline()
-                assert line, child.communicate(timeout=60)[1]
-                said[name].append(line.strip())
-        for child in children.values():
-            child.stdin.close()
-            assert child.wait(timeout=60) == 0, child.stderr.read()
-    finally:
-        for child in children.values():
-            if child.poll() is None:
-                child.kill()
-                child.wait()
+    said = race_in_rounds(python, script, {name: [backend.spec, name, str(STEPS)] for name in names}, STEPS, child_env)
 
     incident = backend.open().get(1)
     for step in range(STEPS):
