@@ -19,6 +19,7 @@ from typing import Callable
 from ...domain.presence import STALE_SECONDS, Presence
 from ..errors import StoreError
 from .connect import Target, psycopg_module
+from .session import Session
 
 SAY = """INSERT INTO presence (pid, backend_start, console, note)
          SELECT pg_backend_pid(), a.backend_start, %s, %s::jsonb FROM pg_stat_activity a
@@ -42,27 +43,18 @@ class PostgresPresence:
         self.now = now
         self.problem: str | None = None
         self.role: str | None = None
-        self._conn = None
+        self._session = Session(target)  # a connection of its own, never the store's
         try:
             self.role = self._run(lambda conn: conn.execute("SELECT current_user").fetchone()[0])
         except StoreError:
             pass  # offline now: the login name serves, and notes are written once the server is back
 
     def _run(self, work):
-        psycopg = psycopg_module()
-        for attempt in (1, 2):  # once more on a fresh connection if the old one was lost
-            if self._conn is None or self._conn.closed or self._conn.broken:
-                self.close()
-                self._conn = self.target.connect()
-            try:
-                return work(self._conn)
-            except psycopg.OperationalError as exc:
-                self.close()
-                if attempt == 2:
-                    raise StoreError(self.target.problem(exc)) from None
-            except psycopg.Error as exc:  # no presence table (an older database, read-only): nobody shown
-                raise StoreError(self.target.problem(exc)) from None
-        return None  # pragma: no cover
+        """``work(conn)``, once more on a fresh connection if the old one was lost (the store's Session)."""
+        try:
+            return self._session.run(work)
+        except psycopg_module().Error as exc:  # no presence table (an older database, read-only): nobody shown
+            raise StoreError(self.target.problem(exc)) from None
 
     def say(self, note: Presence) -> None:
         try:
@@ -85,7 +77,7 @@ class PostgresPresence:
         return [n for n in notes if n is not None]
 
     def leave(self, console: str) -> None:
-        if self._conn is None or self._conn.closed or self._conn.broken:
+        if not self._session.connected:
             return  # no connection, so no row that counts: nothing to wait for while closing
         try:
             self._run(lambda conn: conn.execute("DELETE FROM presence WHERE console = %s", [console]))
@@ -93,9 +85,4 @@ class PostgresPresence:
             pass  # the connection ends with us, and the row stops counting with it
 
     def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is gone either way
-                pass
-        self._conn = None
+        self._session.drop()

@@ -45,10 +45,15 @@ class Session:
                 pass
         self._conn = None
 
-    def _connection(self):
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is open now (nothing is tried)."""
         conn = self._conn
-        if conn is not None and not conn.closed and not conn.broken:
-            return conn
+        return conn is not None and not conn.closed and not conn.broken
+
+    def _connection(self):
+        if self.connected:
+            return self._conn
         self.drop()
         try:
             self._conn = self.target.connect()
