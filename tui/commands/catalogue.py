@@ -73,7 +73,7 @@ COMMANDS: tuple[Command, ...] = (
       key_display="shift+n"),
     C("board", "approve", "v", "approve", "Approve",
       "read an update awaiting approval on the highlighted incident: approve and send it, or reject it",
-      show=False, tooltip="Read an update awaiting approval, then approve or reject it"),
+      tooltip="Read an update awaiting approval, then approve or reject it"),
     C("board", "quit", "q", "app.quit", "Quit", "quit (everything is already saved)",
       tooltip="Leave mishap (everything is already saved)"),
     # -- the workspace, in today's footer order (screen keys and pane keys interleaved) ------
