@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from storage.domain.parts import ValidationError
+from storage.domain.fields import ValidationError
 from storage.store import StoreError, open_store, write_atomically
 
 

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from pendulum import DateTime
 
 from .clock import to_iso, to_utc
-from .parts import CLIENT, Unchanged, instant_field, require, text_field
+from .fields import instant_field, require, text_field
+from .intent import Unchanged
+from .parts import CLIENT
 from .ledger import cadence_phrase
 from .spans import MAX_AHEAD_DAYS, quoted
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from pendulum import DateTime
 
 from .clock import to_utc
-from .parts import Cost, PreventionAction, require
+from .fields import require
+from .parts import Cost, PreventionAction
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Incident
@@ -187,6 +188,6 @@ def _same_cost(recorded: Cost, entered: Cost) -> bool:
 
 def raise_missing(gaps: list[str]) -> None:
     """The close refusal, listing what is missing."""
-    from .parts import ValidationError
+    from .fields import ValidationError
 
     raise ValidationError("cannot close yet, missing: " + "; ".join(gaps) + ". Give a reason to close anyway.")

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 from pendulum import DateTime
 
 from .clock import local_stamp, to_iso, to_utc
-from .parts import TimelineEntry, Unchanged, instant_field, require, text_field
+from .fields import instant_field, require, text_field
+from .intent import Unchanged
+from .timeline import TimelineEntry
 from .zones import client_zone
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -21,7 +21,8 @@ from pendulum import DateTime
 
 from .audiences import AUDIENCE_KINDS, CLIENT
 from .clock import to_iso, to_utc
-from .parts import Promise, ValidationError, require
+from .fields import ValidationError, require
+from .parts import Promise
 from .spans import human_span
 
 if TYPE_CHECKING:  # pragma: no cover

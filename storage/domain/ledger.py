@@ -12,7 +12,9 @@ from pendulum import DateTime
 
 from .clock import next_working_morning, to_iso, to_utc
 from .urgency import deadline_of
-from .parts import CLIENT, NOT_SHOWN, ClientUpdate, Promise, Renegotiation, Unchanged, require
+from .fields import require
+from .intent import NOT_SHOWN, Unchanged
+from .parts import CLIENT, ClientUpdate, Promise, Renegotiation
 from .spans import MAX_AHEAD_DAYS, human_span
 
 if TYPE_CHECKING:  # pragma: no cover

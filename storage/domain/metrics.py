@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 
-from .parts import infer_event
+from .timeline import infer_event
 from .spans import human_span
 
 if TYPE_CHECKING:  # pragma: no cover

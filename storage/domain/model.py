@@ -35,9 +35,11 @@ from .zones import client_zone
 from .ledger import MAX_CADENCE_MINUTES, PromiseLedger
 from .approval import ApprovalBook, ApprovalRequest
 from .outbox import OutboxBook, OutboxEntry
-from .parts import (DAMAGE_STATES, NOT_SHOWN, SEVERITIES, ChecklistStep, ClientUpdate, Cost, DamageItem, OpenQuestion,
-                    PreventionAction, Promise, TimelineEntry, Unchanged, instant_field, list_field, number_field,
-                    require, text_field)
+from .fields import instant_field, list_field, number_field, require, text_field
+from .intent import NOT_SHOWN, Unchanged
+from .parts import (DAMAGE_STATES, SEVERITIES, ChecklistStep, ClientUpdate, Cost, DamageItem, OpenQuestion,
+                    PreventionAction, Promise)
+from .timeline import TimelineEntry
 
 
 @dataclass

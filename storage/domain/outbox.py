@@ -31,7 +31,8 @@ import pendulum
 from pendulum import DateTime
 
 from .clock import local_clock, to_iso, to_utc
-from .parts import ClientUpdate, ValidationError, instant_field, require, text_field
+from .fields import ValidationError, instant_field, require, text_field
+from .parts import ClientUpdate
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Incident

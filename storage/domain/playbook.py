@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .deadlines import DEFAULT_RULES, DeadlineRule
-from .parts import ChecklistStep, ValidationError
+from .fields import ValidationError
+from .parts import ChecklistStep
 
 PLAYBOOK_FILE = "playbook.toml"
 

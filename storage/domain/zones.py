@@ -12,7 +12,7 @@ from pendulum import DateTime
 
 from .clock import local_clock
 from .localzone import local_zone
-from .parts import ValidationError
+from .fields import ValidationError
 
 EXAMPLES = "an IANA name such as Europe/Paris or America/New_York"
 NO_ZONE = ("", "none")

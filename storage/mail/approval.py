@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from storage.domain.approval import OUTBOX_KEY, PROMISED_KEY
 from storage.domain.clock import to_iso, to_utc
-from storage.domain.parts import require
+from storage.domain.fields import require
 
 from .sending import Prepare, Wanted
 

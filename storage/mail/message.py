@@ -22,7 +22,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
 from storage.domain.audiences import check_email
-from storage.domain.parts import ValidationError
+from storage.domain.fields import ValidationError
 from storage.domain.visible import visible
 
 from .settings import MailError, MailSettings

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from storage.domain.outbox import SENDING, OutboxEntry
-from storage.domain.parts import ValidationError
+from storage.domain.fields import ValidationError
 
 from .message import Outgoing, addresses_of, build_message, check_sendable, message_text, new_message_id, subject_for
 from .settings import MailError, MailSettings

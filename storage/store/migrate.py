@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol
 
 from ..domain.model import SCHEMA_VERSION, Incident
-from ..domain.parts import ValidationError
+from ..domain.fields import ValidationError
 from .choose import is_postgres
 from .errors import StoreError
 

@@ -9,7 +9,7 @@ import pytest
 from storage.domain.approval import OUTBOX_KEY, PENDING
 from storage.domain.model import Incident, new_incident
 from storage.domain.outbox import OutboxEntry
-from storage.domain.parts import ValidationError
+from storage.domain.fields import ValidationError
 from support.racers import race_in_rounds
 
 ROUNDS = 4
@@ -68,7 +68,7 @@ def test_an_approvals_email_marks_it_approved_when_recorded_and_pending_again_wh
 
 RACER = r'''
 import sys
-from storage.domain.parts import ValidationError
+from storage.domain.fields import ValidationError
 from storage.store import open_store
 
 spec, name, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])

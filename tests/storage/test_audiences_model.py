@@ -9,7 +9,7 @@ import pytest
 
 from storage.domain.deadlines import DEFAULT_RULES, DeadlineRule
 from storage.domain.model import SCHEMA_VERSION, Incident, new_incident
-from storage.domain.parts import ValidationError
+from storage.domain.fields import ValidationError
 from storage.domain.playbook import PLAYBOOK_FILE, load_playbook, read_playbook
 from storage.store import FolderStore
 

@@ -6,7 +6,7 @@ import pendulum
 import pytest
 
 from storage.domain.model import Incident, new_incident
-from storage.domain.parts import ValidationError
+from storage.domain.fields import ValidationError
 from storage.domain.zones import both_zones, client_zone
 from storage.readers.composer import next_update_line
 

@@ -6,7 +6,8 @@ import pendulum
 import pytest
 
 from storage.domain.closing import CloseOutDraft
-from storage.domain.parts import Cost, PreventionAction, ValidationError
+from storage.domain.fields import ValidationError
+from storage.domain.parts import Cost, PreventionAction
 from storage.store import FolderStore
 
 

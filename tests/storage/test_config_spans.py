@@ -49,7 +49,7 @@ def test_spans_combine_units_as_anywhere_else(folder, clock):
 
 
 def test_a_cadence_longer_than_the_longest_span_is_refused(folder, clock):
-    from storage.domain.parts import ValidationError
+    from storage.domain.fields import ValidationError
 
     store = FolderStore.open(folder, clock=clock)
     incident = store.create("t", "c", 2)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from storage.domain.model import new_incident
-from storage.domain.parts import Unchanged, ValidationError
+from storage.domain.fields import ValidationError
+from storage.domain.intent import Unchanged
 from support.racers import race_in_rounds
 
 

@@ -9,7 +9,9 @@ import pytest
 import tinydb
 
 from storage.domain.model import Incident, new_incident
-from storage.domain.parts import DamageItem, TimelineEntry, ValidationError
+from storage.domain.fields import ValidationError
+from storage.domain.parts import DamageItem
+from storage.domain.timeline import TimelineEntry
 from storage.domain.playbook import DEFAULT_PHASES, steps_of
 from storage.store import FolderStore, NotFound, StoreError, parse_id
 

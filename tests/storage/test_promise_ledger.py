@@ -10,7 +10,8 @@ from storage.readers.apology import check_apology
 from storage.readers.composer import SECTIONS, compose, next_update_line, prefill
 from storage.domain.config import load_config
 from storage.domain.ledger import NEXT_MORNING, next_working_morning
-from storage.domain.parts import DamageItem, PreventionAction, ValidationError
+from storage.domain.fields import ValidationError
+from storage.domain.parts import DamageItem, PreventionAction
 from storage.store import FolderStore
 
 BERLIN = pendulum.timezone("Europe/Berlin")

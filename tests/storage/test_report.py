@@ -8,7 +8,7 @@ import pytest
 from storage.domain.ledger import cadence_phrase, cadence_words
 from storage.domain.model import Incident, new_incident
 from storage.domain.parts import ChecklistStep, Cost
-from storage.domain.parts import EVENTS
+from storage.domain.timeline import EVENTS
 from storage.domain.metrics import update_checks, update_punctuality
 from storage.readers.report import build_report
 

@@ -147,7 +147,7 @@ def test_first_client_deadline_is_computed_on_utc_instants(folder, clock):
 
 def test_log_update_in_the_repeated_hour_compares_instants():
     from storage.domain.model import new_incident
-    from storage.domain.parts import ValidationError
+    from storage.domain.fields import ValidationError
 
     now = pendulum.datetime(2026, 11, 1, 5, 45, tz=UTC).in_timezone(NY)  # 01:45 EDT
     inc = new_incident(1, "t", "c", 2, now, [])

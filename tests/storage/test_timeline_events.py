@@ -11,7 +11,7 @@ from storage.domain.metrics import open_periods
 from storage.domain.review_row import review_row
 from storage.domain.model import SCHEMA_VERSION, Incident
 from storage.domain.parts import Cost
-from storage.domain.parts import EVENTS
+from storage.domain.timeline import EVENTS
 
 
 def _worked(store, clock):
@@ -89,7 +89,7 @@ def test_a_schema_1_store_is_upgraded_on_its_next_change(folder, clock):
 
 
 def test_an_unknown_event_from_a_newer_writer_stays_internal(clock):
-    from storage.domain.parts import TimelineEntry
+    from storage.domain.timeline import TimelineEntry
 
     entry = TimelineEntry.from_dict({"at": "2026-05-04T09:30:00+00:00", "kind": "x", "text": "t",
                                      "event": "sla_breached"}, "t")

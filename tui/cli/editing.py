@@ -195,7 +195,7 @@ def _only_open_commitment(incident) -> int:
 
 def _move(store, args) -> int:
     from storage.domain.clock import parse_when
-    from storage.domain.parts import Unchanged
+    from storage.domain.intent import Unchanged
 
     parse_when(args.due, store.clock())
 

@@ -186,7 +186,7 @@ def run_done(args) -> int:
 
 def run_close(args) -> int:
     """``mishap close``: close an incident, with a reason when its close-out is incomplete."""
-    from storage.domain.parts import ValidationError
+    from storage.domain.fields import ValidationError
 
     store = open_store(args)
 
@@ -204,7 +204,7 @@ def run_close(args) -> int:
 def run_reopen(args) -> int:
     """``mishap reopen``: reopen a closed incident and say when the next update is due."""
     from storage.domain.clock import Countdown
-    from storage.domain.parts import ValidationError
+    from storage.domain.fields import ValidationError
 
     store = open_store(args)
 

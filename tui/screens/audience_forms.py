@@ -18,7 +18,7 @@ from storage.domain.audiences import AUDIENCE_KINDS
 from storage.domain.config import parse_span
 from storage.domain.deadlines import DeadlineRule, check_tag
 from storage.domain.model import Incident
-from storage.domain.parts import Unchanged
+from storage.domain.intent import Unchanged
 
 from .modals import FormModal, _labelled
 

@@ -11,7 +11,7 @@ from pendulum import DateTime
 from textual.screen import ModalScreen
 
 from storage.domain.model import Incident
-from storage.domain.parts import Unchanged
+from storage.domain.intent import Unchanged
 from storage.store import StoreError, apply_change
 
 from ..text import clip

@@ -24,7 +24,8 @@ from storage.domain.localzone import local_zone
 from storage.domain.closing import CloseOutDraft
 from storage.store import StoreError
 from storage.domain.model import Incident
-from storage.domain.parts import Cost, PreventionAction, ValidationError
+from storage.domain.fields import ValidationError
+from storage.domain.parts import Cost, PreventionAction
 
 from ..commands import bindings
 from ..text import clip, literal

@@ -24,7 +24,8 @@ from textual.widgets.option_list import Option
 
 from storage.store import StoreError
 from storage.domain.model import STATUSES
-from storage.domain.parts import DAMAGE_STATES, DamageItem, OpenQuestion, ValidationError
+from storage.domain.fields import ValidationError
+from storage.domain.parts import DAMAGE_STATES, DamageItem, OpenQuestion
 from storage.domain.zones import client_zone
 
 from ..commands import bindings

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ...domain.model import Incident
-from ...domain.parts import ValidationError
+from ...domain.fields import ValidationError
 from ..errors import WriteFailed
 from .files import backup_path, corrupt_file, write_atomically
 

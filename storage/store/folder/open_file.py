@@ -18,7 +18,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document
 
 from ...domain.model import SCHEMA_VERSION, Incident
-from ...domain.parts import ValidationError
+from ...domain.fields import ValidationError
 from ..errors import StoreError
 from ..rules import newer_schema_reason
 from .files import corrupt_file, dump_tinydb, file_signature, parse_tinydb_bytes, read_bytes, read_tinydb_file, \

@@ -29,7 +29,7 @@ from pendulum import DateTime
 from ...domain.clock import Clock, system_clock
 from ...domain.config import StoreConfig, parse_config
 from ...domain.model import SCHEMA_VERSION, Incident, new_incident
-from ...domain.parts import ValidationError
+from ...domain.fields import ValidationError
 from ...domain.playbook import DEFAULT_PHASES, LoadedPlaybook, read_playbook, steps_of
 from ..base import Apply, StoreBase, number_of
 from ..errors import NotFound, ReadOnlyStore, StoreError
