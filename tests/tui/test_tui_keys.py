@@ -74,9 +74,12 @@ async def open_help(pilot) -> str:
 
 @pytest.fixture
 def incidents(store, clock):
-    """One open incident (the board's first row) and one closed one (the review's first row)."""
+    """One open incident (the board's first row), with an update of sam's awaiting approval (so the board
+    offers v on it), and one closed one (the review's first row)."""
     close_one(store, clock, "Template pulled the wrong table", "Beta GmbH", 2)
-    return store.create("Wrong invoice run", "Acme Ltd", 1)
+    incident = store.create("Wrong invoice run", "Acme Ltd", 1)
+    store.acting_as("sam").change(incident.number, lambda i, now, by: i.ask_approval("email", "Sorry.", None, now, by))
+    return store.get(incident.number)
 
 
 async def reach(pilot, where: str) -> None:
