@@ -31,7 +31,11 @@ async def test_a_pending_update_shows_reaches_the_desktop_and_v_approves_and_ema
     app = make_app()  # ana's console
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        assert "M-1  awaiting approval · Payroll" in screen_text(app)
+        shown = screen_text(app)
+        row = next(line for line in shown.splitlines() if "M-1  " in line)
+        assert "M-1  Payroll file sent t" in row and "… ⧗ approval " in row, row  # the title, then the marker
+        assert "Approval    update to Marlow by dana awaits approval (asked " in shown  # the brief, in full
+        assert " v Approve " in shown.splitlines()[-1]  # the footer offers it
         assert notices(app) == []  # its first contact is 15 min away: not near yet
         clock.advance(minutes=11)
         app.tick()
@@ -53,7 +57,8 @@ async def test_a_pending_update_shows_reaches_the_desktop_and_v_approves_and_ema
         assert sorted(got.rcpt_tos) == ["dana@ours.example", "pay@marlow.example"]
         [update] = reread(folder).get(inc.id).updates
         assert (update.by, update.approved_by, update.message_id) == ("dana", "ana", got.message["Message-ID"])
-        assert "awaiting approval" not in screen_text(app)
+        shown = screen_text(app)
+        assert "⧗" not in shown and "awaits approval" not in shown and " v Approve " not in shown.splitlines()[-1]
 
         # Ana's own update to the client asks for approval from the composer, and v offers her to withdraw it.
         await pilot.press("enter")

@@ -7,6 +7,7 @@ import math
 from datetime import datetime, timezone
 
 from pendulum import DateTime
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -19,13 +20,14 @@ from storage.domain.audiences import CLIENT
 from storage.domain.clock import Countdown, CountdownState, countdown_state, local_zone, relative
 from storage.domain.model import Incident
 from storage.domain.parts import Promise
+from storage.domain.presence import DRAFTING, others_here
 
 from ..messages import StoreChanged, Tick
 from ..commands import bindings
-from ..text import clip
+from ..text import clip, literal
 from ..widgets.banner import OverdueBanner
 from ..widgets.preview import BoardPreview
-from ..widgets.row_table import Column, RowTable
+from ..widgets.row_table import CELL_GAP, Column, RowTable
 from .approval import BoardApproves
 
 STATE_STYLE = {
@@ -39,14 +41,20 @@ STATE_STYLE = {
 DUE_WIDTH = 22
 COLUMNS = [("due", "Next update", DUE_WIDTH), ("sev", "Sev", 3), ("title", "Incident", 0.55),
            ("client", "Client", 0.2), ("status", "Status", 9), ("steps", "Steps", 5), ("damage", "Damage", 0.25)]
-# What a narrower terminal leaves out, so the incident's title keeps a readable width.
-DROPPED_BELOW = {"damage": 100, "client": 80, "status": 80}
 # While some incident owes word beyond its client's next update (another audience's, a hard deadline),
-# the "Owed" column says what and to whom; it needs room, so others give way sooner. Narrower than
-# OWED_BELOW, the same words lead the incident's title instead: a hard deadline is never hidden.
+# the "Owed" column says what and to whom. Where it does not fit, the same words lead the incident's
+# title instead: a hard deadline is never hidden.
 OWED = ("owed", "Owed", 34)
-OWED_BELOW = 80
-DROPPED_BELOW_OWED = {"damage": 130, "client": 100, "status": 90}
+# The title column keeps this many cells (the id, 20 characters of title, a marker and a name after
+# them); the columns that can go are shown, in this order, only while it does.
+TITLE_MIN = 35
+TITLE_KEEP = 20  # characters of title a row keeps before its markers are shortened or cut
+WHO_WIDTH = 12  # characters of a user's name in a row's marker
+OPTIONAL = ("owed", "status", "client", "damage")
+ORDER = ("due", "owed", "sev", "title", "client", "status", "steps", "damage")
+GAP = 2  # blank cells between two of the board's columns
+# A row's markers, after its title: someone else drafting an update, looking, an update awaiting approval.
+DRAFTING_MARK, LOOKING_MARK, APPROVAL_MARK = "✎", "◉", "⧗"
 
 FILTER_HINT = "filter: id, title or client — enter to keep, escape to clear"
 EMPTY_TEXT = ("No open incidents.\n\nPress  n  to open one, or run  mishap demo  in a shell to see a "
@@ -109,14 +117,80 @@ def reads_again_at(incident: Incident, now: DateTime, now_at: float) -> float:
     return at
 
 
+def _title_cells(columns: list[tuple[str, str, int | float]], width: int) -> int:
+    """The title column's width among ``columns`` in a table ``width`` cells wide, shared out as
+    :meth:`tui.widgets.row_table.RowTable.widths` shares it."""
+    fixed = sum(size for _, _, size in columns if isinstance(size, int))
+    shares = sum(size for _, _, size in columns if isinstance(size, float)) or 1.0
+    free = max(8, width - fixed - CELL_GAP - GAP * len(columns))
+    return next(max(4, int(free * size / shares)) for key, _, size in columns if key == "title")
+
+
 def board_columns(width: int, steps_width: int = 5, owed: bool = False) -> list[tuple[str, str, int | float]]:
     """The columns for a table ``width`` cells wide; the steps column fits the longest "done/total";
-    with ``owed`` (some row owes more than its client's update), the "Owed" column where it fits."""
-    owed = owed and width >= OWED_BELOW
-    dropped = DROPPED_BELOW_OWED if owed else DROPPED_BELOW
-    columns = [(key, label, max(size, steps_width) if key == "steps" else size) for key, label, size in COLUMNS
-               if width >= dropped.get(key, 0)]
-    return columns[:1] + [OWED] + columns[1:] if owed else columns
+    with ``owed`` (some row owes more than its client's update), the "Owed" column where it fits.
+
+    The id, countdown, severity, title and steps are always shown; each of :data:`OPTIONAL` in turn
+    only if the title keeps :data:`TITLE_MIN` cells with it.
+    """
+    every = {key: (key, label, max(size, steps_width) if key == "steps" else size) for key, label, size in COLUMNS}
+    every["owed"] = OWED
+    shown = {"due", "sev", "title", "steps"}
+    for key in OPTIONAL:
+        if key == "owed" and not owed:
+            continue
+        trial = shown | {key}
+        if _title_cells([every[k] for k in ORDER if k in trial], width) >= TITLE_MIN:
+            shown = trial
+    return [every[k] for k in ORDER if k in shown]
+
+
+def _cut(text: str, cells: int) -> str:
+    """``text`` shown literally in at most ``cells`` cells, "…" where it was cut."""
+    text = clip(text, max(1, cells))
+    if cell_len(text) <= cells:
+        return text
+    return set_cell_size(text, max(0, cells - 1)) + "…"
+
+
+def row_title(head: str, title: str, marks: tuple[str, ...], width: int) -> str:
+    """A row's title cell ``width`` cells wide: ``head`` (the id, and any owed words), the title, then
+    ``marks`` (the markers, fullest form first). The title gives way to the markers only down to its
+    first :data:`TITLE_KEEP` characters; then the shortest markers follow, cut by the cell if need be."""
+    head, title = literal(head, multiline=False), literal(title[: width * 2], multiline=False)
+    if not marks:
+        return head + title
+    keep = min(cell_len(title), TITLE_KEEP)
+    for mark in marks:
+        tail = f" {literal(mark, multiline=False)}"
+        room = width - cell_len(head) - cell_len(tail)
+        if cell_len(title) <= room:
+            return head + title + tail
+        if room >= keep:
+            return head + _cut(title, room) + tail
+    return head + _cut(title, keep) + tail
+
+
+def others_mark(notes, number: int, console: str, user: str, short: bool = False) -> str:
+    """The row's marker for the others on incident ``number``: ``✎ tom`` (drafting), ``◉ dana``
+    (looking), ``✎ tom +1`` for more than one; ``short``: the first one's name cut shorter."""
+    others = [n for n in others_here(notes, number, console) if n.user != user]
+    if not others:
+        return ""
+    first = min(others, key=lambda n: n.doing != DRAFTING)  # someone drafting first
+    mark = DRAFTING_MARK if first.doing == DRAFTING else LOOKING_MARK
+    said = f"{mark} {_cut(first.user, 6 if short else WHO_WIDTH)}"
+    return f"{said} +{len(others) - 1}" if len(others) > 1 else said
+
+
+def approval_mark(incident: Incident, short: bool = False) -> str:
+    """``⧗ approval`` (``⧗ 2 approvals``) while updates await approval; ``⧗`` when ``short``; else ""."""
+    pending = len(incident.pending_updates()) if incident.approvals else 0
+    if not pending:
+        return ""
+    if short:
+        return APPROVAL_MARK
+    return f"{APPROVAL_MARK} approval" if pending == 1 else f"{APPROVAL_MARK} {pending} approvals"
 
 
 class BoardScreen(BoardApproves, Screen):
@@ -138,12 +212,15 @@ class BoardScreen(BoardApproves, Screen):
         self._layout: list[tuple[str, str, int | float]] = []
         self._filterable: bool | None = None  # whether the filter key is offered (None: not worked out yet)
         self._owed_leads = False  # the "Owed" words lead the title (too narrow for their column)
+        self._title_at = 0  # the title column's place among the columns shown
+        self._approvable: bool | None = None  # whether v is offered (None: not worked out yet)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield OverdueBanner()
         yield Static(Text(EMPTY_TEXT), id="empty")
-        yield RowTable([], row_key=lambda incident: incident.number, gap=2, id="board-table")
+        self._table = RowTable([], row_key=lambda incident: incident.number, gap=GAP, id="board-table")
+        yield self._table
         yield BoardPreview()
 
     def on_mount(self) -> None:
@@ -201,10 +278,17 @@ class BoardScreen(BoardApproves, Screen):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Keys that act on the highlighted incident are offered only while there is one (the table says
-        when that changes); the filter, while there are incidents to filter (or a filter to change)."""
-        if action in ("open_incident", "no_news", "approve"):
+        when that changes), ``v`` only while it has an update awaiting approval; the filter, while there
+        are incidents to filter (or a filter to change)."""
+        if action in ("open_incident", "no_news"):
             return self.table.current is not None
+        if action == "approve":  # only while the highlighted incident has an update awaiting approval
+            return self._awaiting(self.table.current)
         return self._filterable is not False if action == "filter" else True
+
+    @staticmethod
+    def _awaiting(incident: Incident | None) -> bool:
+        return incident is not None and bool(incident.approvals) and bool(incident.pending_updates())
 
     def _fit(self, incidents: list[Incident] | None = None) -> None:
         """The columns that fit the table's width (a narrow terminal leaves some out)."""
@@ -216,6 +300,7 @@ class BoardScreen(BoardApproves, Screen):
         if layout != self._layout:
             self._layout = layout
             self._owed_leads = owed and not any(key == "owed" for key, _, _ in layout)
+            self._title_at = next(i for i, (key, _, _) in enumerate(layout) if key == "title")
             self.table.set_columns([Column(key, label, size, self._cell(key)) for key, label, size in layout])
 
     def _set_now(self, now: DateTime) -> None:
@@ -246,18 +331,14 @@ class BoardScreen(BoardApproves, Screen):
             return due_words(self._countdown(incident))
 
         def title(incident: Incident) -> tuple[str, str]:
-            # Who else is on it comes right after the id, so a narrow row keeps it (tui.presence).
-            presence = self.app.presence
-            here = presence.here(incident.number) if presence is not None and presence.notes else ""
-            lead = f"{incident.id}  {here} · " if here else f"{incident.id}  "
-            if incident.approvals and incident.pending_updates():  # said after the id: a narrow row keeps it
-                lead += "awaiting approval · "
-            said = f"{lead}{incident.title}"
+            # The id, then the title; who else is on it and an update awaiting approval are marked after
+            # it, in short (the preview below says them in full), so a narrow row keeps the title.
+            head, style = f"{incident.id}  ", row_style(incident)
             if self._owed_leads:
-                owed, style = self._owed(incident)
+                owed, owed_style = self._owed(incident)
                 if owed:  # after the id, which must never be cut off a narrow row
-                    return f"{lead}{owed} · {incident.title}", style or row_style(incident)
-            return said, row_style(incident)
+                    head, style = f"{head}{owed} · ", owed_style or style
+            return row_title(head, incident.title, self._marks(incident), self._title_width()), style
 
         def owed(incident: Incident) -> tuple[str, str]:
             text, style = self._owed(incident)
@@ -275,13 +356,37 @@ class BoardScreen(BoardApproves, Screen):
         }
         return cells[key]
 
+    def _marks(self, incident: Incident) -> tuple[str, ...]:
+        """The row's markers after its title, fullest form first (none: ())."""
+        watch = self.app.presence
+        here = watch is not None and bool(watch.notes)
+        if not here and not incident.approvals:
+            return ()  # the cheap tests first: most rows
+        forms = []
+        for short in (False, True):
+            who = others_mark(watch.notes, incident.number, watch.console, watch.user, short) if here else ""
+            forms.append("  ".join(m for m in (who, approval_mark(incident, short)) if m))
+        return tuple(form for form in forms if form)
+
+    def _title_width(self) -> int:
+        widths = self._table.widths()
+        return widths[self._title_at] if self._title_at < len(widths) else 0
+
     def _owed(self, incident: Incident) -> tuple[str, str]:
         if not incident.deadline_rules and len(incident.audiences) == 1:
             return "", ""  # owes only its client (the cheap test first: most rows)
         return owed_words(incident, self._now)
 
     def _preview(self) -> None:
-        self.query_one(BoardPreview).show_incident(self.table.current, self.app.now())
+        current = self.table.current
+        watch = self.app.presence
+        here = watch.here(current.number) if current is not None and watch is not None and watch.notes else ""
+        self.query_one(BoardPreview).show_incident(current, self.app.now(), here, self.app.store.user)
+        approvable = self._awaiting(current)
+        if approvable != self._approvable:
+            told, self._approvable = self._approvable is not None, approvable
+            if told:  # the footer's first drawing reads it
+                self.refresh_bindings()
 
     def _cursor_moved(self) -> None:
         """The preview follows the cursor at once (no timer: it shows wall-clock times only)."""
@@ -296,8 +401,10 @@ class BoardScreen(BoardApproves, Screen):
         self.reload()
 
     def on_presence_changed(self, message) -> None:
-        """Someone came, left, or started drafting: the rows say who is on each incident."""
+        """Someone came, left, or started drafting: the rows mark who is on each incident, the preview
+        says it in full."""
         self.table.refresh()
+        self._preview()
 
     def on_tick(self, message: Tick) -> None:
         """Once a second: draw again the rows on screen whose countdown now reads differently.
