@@ -7,7 +7,8 @@ reopen appends one line to closed/index.log, and now and then the lines are fold
 closed/index.json (compaction: write the snapshot, then empty the journal). Each journal line
 sets one number's row, or removes it, so applying lines a snapshot already holds changes
 nothing: compaction is safe to cut short anywhere. Both files are derived data: deleting them
-costs one slow review, never a record.
+costs one slow review, never a record. The journal's lines are written and read by
+storage.store.folder.review_journal.
 
 The form of the rows (storage.domain.review_row) is named once per file: the snapshot's
 ``form``, the journal's first line. A journal line carries its row version (``v``). Rows of
@@ -28,7 +29,6 @@ at the next reconcile.)
 from __future__ import annotations
 
 import json
-import os
 from typing import TYPE_CHECKING, Callable
 
 from ...domain.speed import collection_paused
@@ -36,6 +36,7 @@ from ..errors import CorruptFile, StoreError
 from .backups import check_incident
 from .files import file_signature, read_bytes, write_atomically
 from .layout import INDEX_FILE, JOURNAL_FILE
+from .review_journal import ReviewJournal
 
 if TYPE_CHECKING:  # the review's rows load with the review, not with every store open (start-up time)
     from pathlib import Path
@@ -58,7 +59,7 @@ class HistoryProblem:
         self.message = message
 
 
-class ReviewIndex:
+class ReviewIndex(ReviewJournal):
     """The review's rows of every closed incident in ``history``, read and kept up to date cheaply."""
 
     def __init__(self, history: "ClosedHistory", known_schema: int, warnings: "Warnings"):
@@ -115,7 +116,7 @@ class ReviewIndex:
             self._watched = journal
         return changed
 
-    # -- the journal: written by the process that closes or reopens, under the store lock --------
+    # -- the journal (review_journal.py): written by the process that closes or reopens, under the store lock
 
     def record_closed(self, doc: dict) -> None:
         """Note a close in the journal: the incident's review row, as of ``doc``."""
@@ -140,49 +141,6 @@ class ReviewIndex:
         self.rows.pop(number, None)
         self.stamps.pop(number, None)
         self._append({"n": number, "gone": True, "dir": self.history.mtime()})
-
-    def _append(self, entry: dict) -> None:
-        """Add one line to the journal; a journal that cannot be written is said, never fatal.
-
-        The journal is derived data: the incident's own file is already written, and the
-        next full read of the rows finds a file without a row by its stamp.
-        """
-        line = json.dumps(entry, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
-        try:
-            size, written = self._append_line(line)
-        except OSError as exc:
-            self.warnings.add(f"the review index {self.journal_path} was not updated ({exc.strerror or exc}); the next "
-                      f"review reads the changed files instead")
-            return
-        if self.loaded and self._journal_offset == size and file_signature(self.index_path) == self._index_seen:
-            # Nothing else was written since we read: our own line need not be read back.
-            self._journal_offset = size + written
-            self._journal_seen = file_signature(self.journal_path)
-            self._recorded_mtime = entry.get("dir", self._recorded_mtime)
-            self._journal_form_ok = self._journal_form_ok or size == 0
-        if self._watched is not False:
-            self._watched = file_signature(self.journal_path)
-
-    def _append_line(self, line: bytes) -> tuple[int, int]:
-        """Append ``line`` durably (a new journal starts with its form); (size before, bytes written)."""
-        self.history.path.mkdir(mode=0o700, exist_ok=True)
-        fd = os.open(self.journal_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            size = os.fstat(fd).st_size
-            if not size:
-                line = _form_line() + line
-            elif os.pread(fd, 1, size - 1) != b"\n":
-                line = b"\n" + line  # a writer killed mid-line left a fragment: ended, or this line would join it
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        return size, len(line)
-
-    def journal_length(self) -> int:
-        """How many bytes the journal holds (0 when there is none)."""
-        signature = file_signature(self.journal_path)
-        return signature[2] if signature else 0
 
     def compact_if_long(self) -> None:
         """Fold a long journal into the snapshot (rarely: once per few hundred closes); under the store lock."""
@@ -284,49 +242,6 @@ class ReviewIndex:
         except (ValueError, KeyError, TypeError, AttributeError):
             return None  # a broken snapshot is only a slower review: rebuilt from the files
 
-    def _read_journal(self, offset: int) -> None:
-        try:
-            with open(self.journal_path, "rb") as handle:
-                handle.seek(offset)
-                tail = handle.read()
-        except OSError:  # none yet, a folder, no permission: the reconcile covers it
-            self._journal_offset = 0
-            return
-        from ...domain.review_row import FIRST_FORM, ROW_VERSION, ReviewRow, is_row_form
-
-        if offset == 0:
-            self._journal_form_ok = is_row_form(FIRST_FORM)  # a journal without a form: the first one
-        complete = tail.rfind(b"\n") + 1  # a line still being written is read next time
-        for line in tail[:complete].splitlines():
-            try:
-                entry = json.loads(line)
-                if "form" in entry:
-                    self._journal_form_ok = is_row_form(entry["form"])
-                if "dir" in entry:
-                    self._recorded_mtime = entry["dir"]
-                if "n" not in entry:
-                    continue  # a form, or closed/'s mtime alone
-                number = int(entry["n"])
-                if entry.get("gone"):
-                    self.rows.pop(number, None)
-                    self.stamps.pop(number, None)
-                    continue
-                self.problems.pop(number, None)
-                if entry.get("row") is None:
-                    self.rows.pop(number, None)  # written by a newer mishap: left out
-                elif self._journal_form_ok and entry.get("v", 1) == ROW_VERSION \
-                        and len(entry["row"]) == len(ReviewRow._fields):
-                    self.rows[number] = ReviewRow.from_list(entry["row"])
-                else:
-                    self.rows.pop(number, None)  # a row of another form: taken from its file
-                    self.stamps.pop(number, None)
-                    self._to_read.add(number)
-                    continue
-                self.stamps[number] = tuple(entry["at"]) if entry.get("at") else (0, 0)
-            except (ValueError, KeyError, TypeError):
-                continue  # a fragment a killed writer left; the reconcile below covers its incident
-        self._journal_offset = offset + complete
-
     # -- do the rows match the files in closed/? ----------------------------------------------------
 
     def _check_files(self, progress: Progress | None, had_snapshot: bool) -> None:
@@ -382,13 +297,6 @@ class ReviewIndex:
             self.rows[number] = row
         self.stamps[number] = stamp
         self.snapshot_stale = True
-
-
-def _form_line() -> bytes:
-    """The journal's first line: the form of the rows its lines carry."""
-    from ...domain.review_row import ROW_FORM
-
-    return json.dumps({"form": ROW_FORM}, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
 
 
 def _row_of(path: "Path", doc: dict, known_schema: int, *, check: bool = True) -> "ReviewRow | None":
