@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from functools import partial
-from weakref import WeakKeyDictionary, WeakSet
+from weakref import WeakSet
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -73,7 +73,6 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
         self._settings_ok = True
         self._watching_size = False  # from the first screen on (an early resize has nothing to cover)
         self._warnings_shown = 0  # how many of the store's warnings were shown already
-        self._ticked_under: WeakKeyDictionary = WeakKeyDictionary()  # screen under a dialog -> minute last ticked
         self._missed_ticks: WeakSet = WeakSet()  # screens under a dialog that missed a tick: they catch up on top
         self._overdue_toasts: list[Notification] = []  # taken back when a dialog opens
         self._overdue_unsaid: set[int] = set()  # incidents whose overdue toast a dialog held back
@@ -342,20 +341,18 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
     def tell_screens(self, message: Message) -> None:
         """Post ``message`` to each screen on view (the others redraw when they come back).
 
-        A screen seen dimmed under a dialog gets the tick once a minute, not once a second:
-        its seconds are not read there, and each repaint of it under the dialog's veil draws
-        the whole veil again (the screen below, blended). The ticks it missed are made up
-        as it comes back on top (``_screen_changed``), with the instant then.
+        A screen seen dimmed under a dialog is not ticked: its times are not read there, and
+        any repaint of it under the dialog's veil lays out and draws the whole dialog again,
+        over the screen below blended (100 ms at 140x40, tests/bench/idle.py). It catches up
+        as it comes back on top (``_screen_changed``), drawn for the instant then. What the
+        store tells (another console's change) still reaches it.
         """
         visible = self.visible_screens()
-        minute = message.now.replace(second=0, microsecond=0) if isinstance(message, Tick) else None
+        tick = isinstance(message, Tick)
         for screen in visible:
-            if minute is not None and screen is not visible[0]:
-                if self._ticked_under.get(screen) == minute:
-                    self._missed_ticks.add(screen)
-                    continue
-                self._ticked_under[screen] = minute
-                self._missed_ticks.discard(screen)
+            if tick and screen is not visible[0]:
+                self._missed_ticks.add(screen)
+                continue
             screen.post_message(message)
 
     def redraw(self, screen: Screen, reload: Callable[[], None]) -> None:

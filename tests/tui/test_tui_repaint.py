@@ -1,5 +1,5 @@
-"""What the console redraws at rest: a screen under a dialog is ticked once a minute and catches up when it
-is back on top, and a cursor blink in a dialog asks only the widgets under the cursor for their lines,
+"""What the console redraws at rest: a screen under a dialog is not ticked and catches up when it is back
+on top, a workspace's tick redraws only what shows time, and a cursor blink in a dialog asks only the widgets under the cursor for their lines,
 sending the terminal the same bytes as Textual's own compositor would."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ async def open_composer(app, pilot, ticked_at=None) -> IncidentScreen:
     return workspace
 
 
-async def test_a_screen_under_a_dialog_ticked_once_a_minute_catches_up_its_countdown_when_it_closes(
+async def test_a_screen_under_a_dialog_is_not_ticked_and_catches_up_its_countdown_when_it_closes(
         store, make_app, clock):
     start = clock()
     store.create("Wrong invoice run", "Acme", 1)  # first contact due in 15 min
@@ -48,17 +48,36 @@ async def test_a_screen_under_a_dialog_ticked_once_a_minute_catches_up_its_count
         workspace = await open_composer(app, pilot, ticked_at=start.add(minutes=1))
         badge = workspace.query_one(CountdownBadge)
         assert workspace.now == start.add(minutes=1) and badge.countdown.face == "0:14:00"
-        await tick_at(app, pilot, start.add(minutes=1, seconds=20))  # the first under the dialog
-        assert badge.countdown.face == "0:13:40"
-        await tick_at(app, pilot, start.add(minutes=1, seconds=40))
-        await tick_at(app, pilot, start.add(minutes=1, seconds=45))
-        assert workspace.now == start.add(minutes=1, seconds=20)  # once a minute under the dialog's veil
-        assert badge.countdown.face == "0:13:40"
-        clock.set(start.add(minutes=1, seconds=50))  # no tick after this: the catch-up comes from closing
+        for seconds in (20, 40, 85, 130):  # across minutes: the veiled workspace is drawn for none of them
+            await tick_at(app, pilot, start.add(minutes=1, seconds=seconds))
+        assert isinstance(app.screen, ComposerScreen)
+        assert workspace.now == start.add(minutes=1) and badge.countdown.face == "0:14:00"
+        clock.set(start.add(minutes=3, seconds=50))  # no tick after this: the catch-up comes from closing
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is workspace, "the composer closed")
-        await until(pilot, lambda: badge.countdown.face == "0:13:10", "the countdown caught up at once")
-        assert workspace.now == start.add(minutes=1, seconds=50)
+        await until(pilot, lambda: badge.countdown.face == "0:11:10", "the countdown caught up at once")
+        assert workspace.now == start.add(minutes=3, seconds=50)
+
+
+async def test_a_workspace_tick_redraws_what_shows_time_not_the_whole_screen(store, make_app, clock, monkeypatch):
+    start = clock()
+    store.create("Wrong invoice run", "Acme", 1)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, IncidentScreen), "the workspace open")
+        workspace = app.screen
+        await tick_at(app, pilot, start.add(seconds=1))
+        full = []
+        render_full = Compositor.render_full_update
+        monkeypatch.setattr(Compositor, "render_full_update",
+                            lambda compositor, *a, **k: full.append(compositor) or render_full(compositor, *a, **k))
+        badge = workspace.query_one(CountdownBadge)
+        for seconds in (2, 3, 4):  # the countdown's seconds turn: only its badge is drawn again
+            await tick_at(app, pilot, start.add(seconds=seconds))
+            assert badge.countdown.face == f"0:14:{60 - seconds:02d}"
+        assert full == [], "a tick repainted the whole workspace"
 
 
 async def test_a_cursor_blink_in_the_composer_asks_only_the_widgets_under_the_cursor(

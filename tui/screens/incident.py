@@ -51,9 +51,9 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
     BINDINGS = bindings("incident")
     READ_ONLY_ACTIONS = frozenset({"back", "reopen_incident"})  # what a closed incident's keys still do
 
-    incident: reactive[Incident | None] = reactive(None)
-    closed: reactive[bool] = reactive(False, init=False)
-    now: reactive[DateTime | None] = reactive(None)
+    incident: reactive[Incident | None] = reactive(None, repaint=False)
+    closed: reactive[bool] = reactive(False, init=False, repaint=False)
+    now: reactive[DateTime | None] = reactive(None, repaint=False)
 
     def __init__(self, number: int):
         super().__init__(name=f"incident-{number}")

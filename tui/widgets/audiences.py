@@ -104,7 +104,7 @@ def audience_lines(incident: Incident, index: int, now: DateTime,
 class AudiencesPane(WorkspacePane[int]):
     """The audiences; every line stands for its audience's index. Redrawn each tick: due times are relative."""
 
-    now: reactive[DateTime | None] = reactive(None)
+    now: reactive[DateTime | None] = reactive(None, repaint=False)
 
     NAME = "audiences"
     TITLE = "Audiences"

@@ -42,7 +42,7 @@ class PromiseMoveAsked(Message):
 class PromisesPane(WorkspacePane[int]):
     """The promises; each row stands for the promise's index. Redrawn each tick: due times are relative."""
 
-    now: reactive[DateTime | None] = reactive(None)
+    now: reactive[DateTime | None] = reactive(None, repaint=False)
 
     NAME = "promises"
     TITLE = "Promises"

@@ -24,7 +24,7 @@ class IncidentStrip(Horizontal):
     changes, the age and the countdown on every tick."""
 
     incident: reactive[Incident | None] = reactive(None)
-    now: reactive[DateTime | None] = reactive(None)
+    now: reactive[DateTime | None] = reactive(None, repaint=False)
 
     def __init__(self) -> None:
         super().__init__(id="strip")
