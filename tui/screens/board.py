@@ -39,15 +39,15 @@ STATE_STYLE = {
 }
 
 DUE_WIDTH = 22
-COLUMNS = [("due", "Next update", DUE_WIDTH), ("sev", "Sev", 3), ("title", "Incident", 0.55),
-           ("client", "Client", 0.2), ("status", "Status", 9), ("steps", "Steps", 5), ("damage", "Damage", 0.25)]
+COLUMNS = [("due", "Next update", DUE_WIDTH), ("sev", "Sev", 3), ("title", "Incident", 0.6),
+           ("client", "Client", 0.2), ("status", "Status", 9), ("steps", "Steps", 5), ("damage", "Damage", 0.2)]
 # While some incident owes word beyond its client's next update (another audience's, a hard deadline),
 # the "Owed" column says what and to whom. Where it does not fit, the same words lead the incident's
 # title instead: a hard deadline is never hidden.
 OWED = ("owed", "Owed", 34)
 # The title column keeps this many cells (the id, 20 characters of title, a marker and a name after
 # them); the columns that can go are shown, in this order, only while it does.
-TITLE_MIN = 35
+TITLE_MIN = 37
 TITLE_KEEP = 20  # characters of title a row keeps before its markers are shortened or cut
 WHO_WIDTH = 12  # characters of a user's name in a row's marker
 OPTIONAL = ("owed", "status", "client", "damage")
@@ -146,11 +146,11 @@ def board_columns(width: int, steps_width: int = 5, owed: bool = False) -> list[
 
 
 def _cut(text: str, cells: int) -> str:
-    """``text`` shown literally in at most ``cells`` cells, "…" where it was cut."""
-    text = clip(text, max(1, cells))
-    if cell_len(text) <= cells:
-        return text
-    return set_cell_size(text, max(0, cells - 1)) + "…"
+    """``text`` shown literally in at most ``cells`` cells (a wide character counts two), "…" where it was cut."""
+    shown = literal(text[: cells * 2], multiline=False)  # a 1 MB paste is never read whole
+    if cell_len(shown) <= cells and len(text) <= cells * 2:
+        return shown
+    return set_cell_size(shown, max(0, cells - 1)).rstrip() + "…"
 
 
 def row_title(head: str, title: str, marks: tuple[str, ...], width: int) -> str:
@@ -166,9 +166,9 @@ def row_title(head: str, title: str, marks: tuple[str, ...], width: int) -> str:
         room = width - cell_len(head) - cell_len(tail)
         if cell_len(title) <= room:
             return head + title + tail
-        if room >= keep:
+        if room > keep:  # the keep, and "…"
             return head + _cut(title, room) + tail
-    return head + _cut(title, keep) + tail
+    return head + _cut(title, keep + 1) + tail
 
 
 def others_mark(notes, number: int, console: str, user: str, short: bool = False) -> str:
@@ -365,7 +365,7 @@ class BoardScreen(BoardApproves, Screen):
         forms = []
         for short in (False, True):
             who = others_mark(watch.notes, incident.number, watch.console, watch.user, short) if here else ""
-            forms.append("  ".join(m for m in (who, approval_mark(incident, short)) if m))
+            forms.append((" " if short else "  ").join(m for m in (who, approval_mark(incident, short)) if m))
         return tuple(form for form in forms if form)
 
     def _title_width(self) -> int:
