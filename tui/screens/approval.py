@@ -53,7 +53,8 @@ def open_approval(app, incident: Incident) -> None:
 
 
 class BoardApproves:
-    """The board's ``v``, mixed into :class:`tui.screens.board.BoardScreen` (its row marks an update awaiting approval with ⧗)."""
+    """The board's ``v``, mixed into :class:`tui.screens.board.BoardScreen` (its row marks an update awaiting
+    approval with ⧗)."""
 
     def action_approve(self) -> None:
         """An update awaiting approval on the highlighted incident, to read, then approve or reject."""
