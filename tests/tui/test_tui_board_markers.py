@@ -94,8 +94,7 @@ async def test_a_row_with_both_markers_keeps_its_title_at_every_width(store, mak
             await pilot.press("escape")
             store.change(marked.number, lambda i, now, by: i.approve_update(i.pending_updates()[0].number, now, by))
             app.presence.beat()
-            await until(pilot, lambda: "✎" not in row_on_screen(app, "M-2") and "⧗" not in row_on_screen(app, "M-2"),
-                        "the markers leave the row")
+            await until(pilot, lambda: not {"✎", "◉", "⧗"} & set(row_on_screen(app, "M-2")), "the markers leave the row")
     finally:
         others.close()
 
