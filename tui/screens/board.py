@@ -157,9 +157,9 @@ def row_title(head: str, title: str, marks: tuple[str, ...], width: int) -> str:
     """A row's title cell ``width`` cells wide: ``head`` (the id, and any owed words), the title, then
     ``marks`` (the markers, fullest form first). The title gives way to the markers only down to its
     first :data:`TITLE_KEEP` characters; then the shortest markers follow, cut by the cell if need be."""
-    head, title = literal(head, multiline=False), literal(title[: width * 2], multiline=False)
     if not marks:
-        return head + title
+        return head + title  # as before: the table shows it literally, cut to the cell
+    head, title = literal(head, multiline=False), literal(title[: width * 2], multiline=False)
     keep = min(cell_len(title), TITLE_KEEP)
     for mark in marks:
         tail = f" {literal(mark, multiline=False)}"
@@ -214,6 +214,8 @@ class BoardScreen(BoardApproves, Screen):
         self._owed_leads = False  # the "Owed" words lead the title (too narrow for their column)
         self._title_at = 0  # the title column's place among the columns shown
         self._approvable: bool | None = None  # whether v is offered (None: not worked out yet)
+        self._others_read: tuple = (None, {})  # (the presence notes read, each incident's marker for them)
+        self._watch = None  # the app's presence (tui.presence.PresenceWatch), once it has one
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -338,7 +340,10 @@ class BoardScreen(BoardApproves, Screen):
                 owed, owed_style = self._owed(incident)
                 if owed:  # after the id, which must never be cut off a narrow row
                     head, style = f"{head}{owed} · ", owed_style or style
-            return row_title(head, incident.title, self._marks(incident), self._title_width()), style
+            marks = self._marks(incident)
+            if not marks:
+                return head + incident.title, style  # the table shows it literally, cut to the cell
+            return row_title(head, incident.title, marks, self._title_width()), style
 
         def owed(incident: Incident) -> tuple[str, str]:
             text, style = self._owed(incident)
@@ -358,15 +363,28 @@ class BoardScreen(BoardApproves, Screen):
 
     def _marks(self, incident: Incident) -> tuple[str, ...]:
         """The row's markers after its title, fullest form first (none: ())."""
-        watch = self.app.presence
-        here = watch is not None and bool(watch.notes)
-        if not here and not incident.approvals:
+        who = self._others().get(incident.number)
+        if who is None and not incident.approvals:
             return ()  # the cheap tests first: most rows
         forms = []
         for short in (False, True):
-            who = others_mark(watch.notes, incident.number, watch.console, watch.user, short) if here else ""
-            forms.append((" " if short else "  ").join(m for m in (who, approval_mark(incident, short)) if m))
+            marks = (who[short] if who else "", approval_mark(incident, short))
+            forms.append((" " if short else "  ").join(m for m in marks if m))
         return tuple(form for form in forms if form)
+
+    def _others(self) -> dict[int, tuple[str, str]]:
+        """Each incident's marker for the others on it (full, short), worked out once for each reading of
+        the presence notes (a row is painted far more often than the notes change)."""
+        watch = self._watch
+        if watch is None:
+            watch = self._watch = self.app.presence
+        notes = watch.notes if watch is not None else None
+        if notes is not self._others_read[0]:
+            numbers = {n.number for n in notes or () if n.number is not None}
+            marked = {number: tuple(others_mark(notes, number, watch.console, watch.user, short)
+                                    for short in (False, True)) for number in numbers}
+            self._others_read = (notes, {number: mark for number, mark in marked.items() if mark[0]})
+        return self._others_read[1]
 
     def _title_width(self) -> int:
         widths = self._table.widths()
