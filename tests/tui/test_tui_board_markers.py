@@ -107,6 +107,10 @@ def test_the_title_keeps_its_room_and_its_first_characters():
     assert row_title("M-1  ", title, marks, 44) == "M-1  Payroll file sent to… ✎ tom  ⧗ approval"
     assert row_title("M-1  ", title, marks, 40) == "M-1  Payroll file sent to the… ✎ tom  ⧗"
     assert row_title("M-1  ", title, marks, 20) == "M-1  Payroll file sent to… ✎ tom  ⧗"  # the cell cuts the rest
+    # Owed words leading a narrow row leave too little for 20 characters: the markers go whole, if some title shows.
+    owed = "M-5  GDPR notice: 2 d 21 h left · "
+    assert row_title(owed, title, ("✎ tom",), 50) == f"{owed}Payroll f… ✎ tom"
+    assert row_title(owed, title, ("✎ tom",), 41) == f"{owed}Payroll file sent to… ✎ tom"  # the cell cuts it
     assert row_title("M-1  ", title, (), 20) == f"M-1  {title}"  # nothing marked: the cell cuts it, as before
     # Wide characters are measured in cells, control characters made visible.
     wide = row_title("M-1  ", "給与ファイルを別の顧客に送信しました、二回も", ("⧗",), TITLE_MIN)

@@ -49,6 +49,7 @@ OWED = ("owed", "Owed", 34)
 # them); the columns that can go are shown, in this order, only while it does.
 TITLE_MIN = 37
 TITLE_KEEP = 20  # characters of title a row keeps before its markers are shortened or cut
+TITLE_SCRAP = 8  # cells of title worth keeping beside whole markers when the keep cannot be had
 WHO_WIDTH = 12  # characters of a user's name in a row's marker
 OPTIONAL = ("owed", "status", "client", "damage")
 ORDER = ("due", "owed", "sev", "title", "client", "status", "steps", "damage")
@@ -156,7 +157,9 @@ def _cut(text: str, cells: int) -> str:
 def row_title(head: str, title: str, marks: tuple[str, ...], width: int) -> str:
     """A row's title cell ``width`` cells wide: ``head`` (the id, and any owed words), the title, then
     ``marks`` (the markers, fullest form first). The title gives way to the markers only down to its
-    first :data:`TITLE_KEEP` characters; then the shortest markers follow, cut by the cell if need be."""
+    first :data:`TITLE_KEEP` characters; then the shortest markers follow. Where that does not fit (the
+    owed words lead a narrow row), the shortest markers are kept whole if :data:`TITLE_SCRAP` cells of the
+    title still show, else the cell cuts them."""
     if not marks:
         return head + title  # as before: the table shows it literally, cut to the cell
     head, title = literal(head, multiline=False), literal(title[: width * 2], multiline=False)
@@ -168,6 +171,8 @@ def row_title(head: str, title: str, marks: tuple[str, ...], width: int) -> str:
             return head + title + tail
         if room > keep:  # the keep, and "…"
             return head + _cut(title, room) + tail
+    if room >= TITLE_SCRAP:  # the owed words left too little of the title: the markers go whole
+        return head + _cut(title, room) + tail
     return head + _cut(title, keep + 1) + tail
 
 
