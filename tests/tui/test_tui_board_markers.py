@@ -9,7 +9,7 @@ import pytest
 from storage.domain.presence import DRAFTING, LOOKING, Presence
 from storage.store import open_presence
 from tui.screens.approval import ApprovalScreen
-from tui.screens.board import TITLE_KEEP, TITLE_MIN, row_title
+from tui.screens.board_row import TITLE_KEEP, TITLE_MIN, row_title
 from tui.text import literal
 from tui.widgets.row_table import RowTable
 from tui_support import screen_text, until
