@@ -3,8 +3,15 @@ the test drives, and a store in tmp_path."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pendulum
 import pytest
+import textual.app
+import textual.pilot
+import textual.screen
+from textual._context import active_app
 from tui_support import START, ObservedApp
 
 import tui.app
@@ -26,6 +33,40 @@ def tests_drive_the_tick(monkeypatch):
     monkeypatch.setattr(tui.app, "TICK_SECONDS", 24 * 3600)
     # Nor does the watcher look for other processes' writes unless the test asks (``watched``).
     monkeypatch.setattr(tui.app, "CHANGES_SECONDS", 24 * 3600)
+
+
+# How the Pilot decides the console is idle after a key or a pause (textual._wait.wait_for_idle): it
+# sleeps a window and looks whether the process used the CPU meanwhile. Textual's window is 20 ms,
+# a little over the 16.7 ms between two of the screen's refreshes at its 60 frames a second, so a
+# refresh already asked for always lands inside it. Both are taken four times shorter here, in the
+# same ratio: the screen refreshes every 1/240 s and the window is 5 ms. A console test presses keys
+# by the hundred, two idle waits a key, so the suite spent most of its time in those windows.
+FAST_FRAME = 1 / 240
+FAST_WINDOW = 0.005
+TEXTUAL_WINDOW = 0.02
+
+
+async def _wait_until_idle(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
+    """``wait_for_idle`` with the shorter window; Textual's own while the console has a write on its store
+    thread (``StoreAccess.in_flight``), which may wait on an fsync or a lock without using the CPU."""
+    start = time.monotonic()
+    while True:
+        app = active_app.get(None)
+        access = getattr(app, "access", None)
+        window = TEXTUAL_WINDOW if getattr(access, "in_flight", 0) else FAST_WINDOW
+        cpu = time.process_time()
+        await asyncio.sleep(window)
+        used = time.process_time() - cpu
+        elapsed = time.monotonic() - start
+        if elapsed >= max_sleep or (elapsed > min_sleep and used < window / 20):
+            return
+
+
+@pytest.fixture(autouse=True)
+def quick_idle(monkeypatch):
+    monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", FAST_FRAME)
+    monkeypatch.setattr(textual.pilot, "wait_for_idle", _wait_until_idle)
+    monkeypatch.setattr(textual.app, "wait_for_idle", _wait_until_idle)
 
 
 @pytest.fixture
