@@ -128,3 +128,49 @@ async def test_the_cropped_compositor_sends_the_terminal_what_textuals_own_would
                 update = ChopsUpdate(chops, spans, [cuts[1:] for cuts in compositor.cuts])
                 sent.append(update.render_segments(app.console))
             assert sent[0] == sent[1] and sent[0], changed
+
+
+async def test_a_text_field_styles_itself_when_its_css_changes_not_at_each_blink(store, make_app, monkeypatch):
+    from textual._text_area_theme import TextAreaTheme
+
+    from tui.widgets.text_field import TextField
+
+    store.create("Wrong invoice run", "Acme", 1)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_composer(app, pilot)
+        composer = app.screen
+        await pilot.pause()
+        area = composer.focused
+        assert isinstance(area, TextField)
+        area.blink_timer.pause()
+        styled = []
+        apply_css = TextAreaTheme.apply_css
+        monkeypatch.setattr(TextAreaTheme, "apply_css", lambda theme, widget: styled.append(widget) or
+                            apply_css(theme, widget))
+        lines = Region(0, 0, area.size.width, area.size.height)
+
+        def drawn_as_textual_would() -> None:
+            """What the field draws now (its kept styles first), against Textual's TextArea (styled afresh)."""
+            kept = area.render_lines(lines)
+            fresh = TextArea.render_lines(area, lines)
+            assert kept == fresh, "the field drew with stale styles"
+
+        for _ in range(4):  # blinks: nothing about the field's CSS changed, so it is not styled again
+            area._toggle_cursor_blink_visible()
+            await pilot.pause()
+        assert area not in styled
+        drawn_as_textual_would()
+        for change in ("blur", "theme", "class"):
+            styled.clear()
+            if change == "blur":
+                composer.query_one("#delay").display = True
+                composer.query(Input).first().focus()
+            elif change == "theme":
+                app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+            else:
+                area.add_class("-flagged")
+            await pilot.pause()
+            area.render_lines(lines)
+            assert area in styled, f"not styled again after a {change}"
+            drawn_as_textual_would()

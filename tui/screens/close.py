@@ -29,6 +29,7 @@ from storage.domain.parts import Cost, PreventionAction
 
 from ..commands import bindings
 from ..text import clip, literal
+from ..widgets.text_field import TextField
 from .modals import MODALS_CSS, FormModal
 
 PREVENTION_ROWS = 3  # blank rows offered when nothing is recorded yet
@@ -88,10 +89,10 @@ class CloseForm(FormModal):
     def fields(self) -> ComposeResult:
         inc = self.incident
         yield Label(Text("Root cause: the moment that created the problem"), classes="field-label")
-        yield TextArea(self.stored("root_cause", inc.root_cause, multiline=True), id="root_cause", soft_wrap=True,
+        yield TextField(self.stored("root_cause", inc.root_cause, multiline=True), id="root_cause", soft_wrap=True,
                        classes="closeout-text")
         yield Label(Text("Fix: what corrected it and made it right"), classes="field-label")
-        yield TextArea(self.stored("fix", inc.fix, multiline=True), id="fix", soft_wrap=True, classes="closeout-text")
+        yield TextField(self.stored("fix", inc.fix, multiline=True), id="fix", soft_wrap=True, classes="closeout-text")
         yield Label(Text("Prevention: what, who owns it, due (2026-12-01 or 14d) — at least one with all three"),
                     classes="field-label")
         for i in range(self.rows):
@@ -116,7 +117,7 @@ class CloseForm(FormModal):
             yield Input(f"{inc.cost.our_share_percent:g}" if recorded else "", id="cost-share",
                         placeholder="our share % (100)", compact=True)
         yield Label(Text("Lessons learned"), classes="field-label")
-        yield TextArea(self.stored("lessons", inc.lessons, multiline=True), id="lessons", soft_wrap=True,
+        yield TextField(self.stored("lessons", inc.lessons, multiline=True), id="lessons", soft_wrap=True,
                        classes="closeout-text")
         yield Label(Text("Reason to close with something missing (the record keeps it)"),
                     classes="field-label reason")

@@ -32,6 +32,7 @@ from ..commands import bindings
 from ..text import clip, literal
 from ..widgets.focus import FocusInView
 from ..widgets.repaint import RepaintsWhatChanged
+from ..widgets.text_field import TextField
 from .composer_mail import EmailsTheUpdate
 from .modals import CHANNELS, MODALS_CSS
 
@@ -121,10 +122,10 @@ class ComposerScreen(EmailsTheUpdate, RepaintsWhatChanged, FocusInView, ModalScr
                 yield Input(id="greeting")
                 for key, heading in self.headings:
                     yield Label(heading, classes="field-label")
-                    yield TextArea(id=f"section-{key}", soft_wrap=True, classes="section")
+                    yield TextField(id=f"section-{key}", soft_wrap=True, classes="section")
                 # Shown while the update would keep a hard deadline late (refresh_checks).
                 yield Label("", id="delay-label", classes="field-label")
-                yield TextArea(id="delay", soft_wrap=True, classes="section")
+                yield TextField(id="delay", soft_wrap=True, classes="section")
             yield Static("", id="apology-check")
             with Horizontal(classes="field-row"):
                 yield Label("Save to file", classes="field-label file-label")

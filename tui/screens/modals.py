@@ -33,6 +33,7 @@ from ..store_access import WriteResult
 from ..text import kept, literal
 from ..widgets.focus import FocusInView
 from ..widgets.repaint import RepaintsWhatChanged
+from ..widgets.text_field import TextField
 
 MODALS_CSS = Path(__file__).with_name("modals.tcss")  # absolute: subclasses live in other modules
 CHANNELS = ("email", "phone", "video call", "meeting", "chat", "other")
@@ -283,7 +284,7 @@ class TextForm(FormModal):
 
     def fields(self) -> ComposeResult:
         shown = self.stored("text", self.initial, multiline=self.multiline)
-        widget = TextArea(shown, id="text", soft_wrap=True) if self.multiline else Input(shown, id="text")
+        widget = TextField(shown, id="text", soft_wrap=True) if self.multiline else Input(shown, id="text")
         yield _labelled(self.label, widget)
 
     def collect(self) -> tuple:
