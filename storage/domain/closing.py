@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from pendulum import DateTime
 
 from .clock import to_utc
-from .fields import require
+from .fields import ValidationError, require
 from .parts import Cost, PreventionAction
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -102,6 +102,7 @@ class CloseOut:
     def close(self: "Incident", now: DateTime, by: str = "", reason: str = "") -> None:
         """Close the incident; with anything missing, only with a reason that the record keeps."""
         require(not self.is_closed, f"{self.id} is already closed")
+        self.refuse_close_with_pending_updates()
         gaps = self.close_gaps()
         if gaps and not reason.strip():
             raise_missing(gaps)
@@ -116,6 +117,19 @@ class CloseOut:
             self.record(now, "status", text, by, "closed", client_text=plain)
         else:
             self.record(now, "status", plain, by, "closed")
+
+    def refuse_close_with_pending_updates(self: "Incident") -> None:
+        """An update awaiting approval is words someone meant for an audience: closing would leave them
+        unsent and no one told, and no reason covers that. Each must be approved, rejected or withdrawn
+        first (``mishap approve|reject|withdraw``, ``v`` in the console)."""
+        pending = self.pending_updates()
+        if not pending:
+            return
+        listed = "; ".join(f"update {r.number} to {self.audience_name(r.audience)} by {r.by or 'someone'}"
+                           for r in pending)
+        many = len(pending) > 1
+        raise ValidationError(f"{self.id} has {len(pending)} update{'s' if many else ''} awaiting approval ({listed}): "
+                              f"approve, reject or withdraw {'them' if many else 'it'} before closing")
 
     def reopen(self: "Incident", now: DateTime, by: str = "", reason: str = "") -> None:
         """Reopen a closed incident; the next client update is due by the cadence."""

@@ -35,9 +35,16 @@ def test_asking_keeps_nothing_sent_and_a_passed_promise_is_recorded_as_said(cloc
     assert (update.by, update.approved_by) == ("dana", "lena")
     assert first.kept_at == clock() and first.broken_at is not None  # kept late: the countdown never stopped
     assert update.next_promised == request.next_promised and incident.update_promise(0).due == request.next_promised
-    # One asked before a close is not sent after it: it can still be rejected.
+    # A close waits for it, reason or not: its words would stay unsent and no one told.
     incident.ask_approval("phone", "Fixed", None, clock(), "dana", by_cadence=True)
+    with pytest.raises(ValidationError, match="1 update awaiting approval .update 2 to Marlow by dana."):
+        incident.close(clock(), "dana", reason="the client moved on")
+    assert not incident.is_closed
+    # One left pending by a close that an older mishap allowed is not sent after it: it can still be rejected.
+    pending = incident.approvals.pop()
     incident.close(clock(), "dana", reason="the client moved on")
+    incident = type(incident).from_dict(dict(incident.to_dict(), approvals=[
+        *[r.to_dict() for r in incident.approvals], pending.to_dict()]))
     with pytest.raises(ValidationError, match="M-1 is closed"):
         incident.approve_update(2, clock(), "lena")
     assert incident.reject_update(2, "closed first", clock(), "lena").state == "rejected"
