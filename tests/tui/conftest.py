@@ -48,7 +48,12 @@ TEXTUAL_WINDOW = 0.02
 
 async def _wait_until_idle(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
     """``wait_for_idle`` with the shorter window; Textual's own while the console has a write on its store
-    thread (``StoreAccess.in_flight``), which may wait on an fsync or a lock without using the CPU."""
+    thread (``StoreAccess.in_flight``), which may wait on an fsync or a lock without using the CPU.
+
+    A window in which the process was not given a core at all (a loaded machine) also uses no CPU, so
+    it is taken as idle only if the console has nothing left to do that it knows of: no message
+    waiting for the app, its screen or a widget on it, and no refresh the screen has been asked for.
+    """
     start = time.monotonic()
     while True:
         app = active_app.get(None)
@@ -58,8 +63,26 @@ async def _wait_until_idle(min_sleep: float = 0.0, max_sleep: float = 1.0) -> No
         await asyncio.sleep(window)
         used = time.process_time() - cpu
         elapsed = time.monotonic() - start
-        if elapsed >= max_sleep or (elapsed > min_sleep and used < window / 20):
+        if elapsed >= max_sleep or (elapsed > min_sleep and used < window / 20 and not _work_waiting(app)):
             return
+
+
+def _work_waiting(app) -> bool:
+    """Whether the console has a message queued or a refresh of its screen pending."""
+    if app is None or not app.is_running:
+        return False
+    try:
+        screen = app.screen
+    except Exception:  # no screen yet, or the last one gone
+        return False
+    if any(getattr(screen, flag, False) for flag in _REFRESH_PENDING):
+        return True
+    return any(node.message_queue_size for node in (app, *screen.walk_children(with_self=True)))
+
+
+# The screen's own marks for a refresh asked for and not yet done (textual.screen.Screen._on_idle reads them).
+_REFRESH_PENDING = ("_layout_required", "_scroll_required", "_repaint_required", "_recompose_required",
+                    "_dirty_widgets", "_callbacks")
 
 
 @pytest.fixture(autouse=True)
