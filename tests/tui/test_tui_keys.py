@@ -170,6 +170,8 @@ async def test_help_palette_and_footer_match_the_keys_bound_where_they_are_opene
                 await pilot.pause()
                 mine |= declared(app.screen)
                 active |= set(app.screen.active_bindings)
+            # A close waits for sam's update awaiting approval: sam withdraws it first.
+            store.acting_as("sam").change(incidents.number, lambda inc, now, by: inc.withdraw_update(None, now, by))
             store.change(incidents.number, lambda inc, now, by: inc.close(now, by, reason="for the test"))
             await until(pilot, lambda: app.screen.incident.is_closed, "the console picked up the close")
             await pilot.pause()

@@ -144,7 +144,7 @@ COMMANDS: tuple[Command, ...] = (
     C("incident", "previous_pane", "shift+tab", "app.focus_previous", "Previous pane", "previous pane",
       show=False, textual=True),
     C("incident", "approve", "v", "approve", "Approve",
-      "read an update awaiting approval: approve and send it, reject it, or withdraw your own", show=False,
+      "read an update awaiting approval: approve and send it, reject it, or withdraw your own",
       tooltip="Read an update awaiting approval, then approve or reject it"),
     C("incident", "back", "escape", "back", "Board", "back to the board", tooltip="Back to the board"),
     # -- client update composer --------------------------------------------------------------

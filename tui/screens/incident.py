@@ -54,6 +54,7 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
     incident: reactive[Incident | None] = reactive(None, repaint=False)
     closed: reactive[bool] = reactive(False, init=False, repaint=False)
     now: reactive[DateTime | None] = reactive(None, repaint=False)
+    _awaiting = False  # an update awaits approval on this incident (``v`` offered)
 
     def __init__(self, number: int):
         super().__init__(name=f"incident-{number}")
@@ -101,6 +102,10 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
             self.closed = incident.is_closed
             if not incident.is_closed:
                 self.sub_title = self.subtitle()
+            awaiting = bool(incident.approvals) and bool(incident.pending_updates())
+            if awaiting != self._awaiting:  # ``v`` shows in the footer only while it has something to open
+                self._awaiting = awaiting
+                self.refresh_bindings()
 
     def watch_closed(self, closed: bool) -> None:
         """The closed styling, the subtitle and the keys, together: also for a close made elsewhere.
@@ -129,9 +134,12 @@ class IncidentScreen(RecordKeys, FocusInView, Screen):
             self.sub_title = self.subtitle()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        """Hide every key that changes a closed incident (and reopen on an open one)."""
+        """Hide every key that changes a closed incident (and reopen on an open one); ``v`` unless an update
+        awaits approval here."""
         if action == "reopen_incident":
             return self.closed
+        if action == "approve":  # only while an update awaits approval here
+            return not self.closed and self._awaiting
         return not self.closed or action in self.READ_ONLY_ACTIONS
 
     def on_key(self, event: events.Key) -> None:
