@@ -10,6 +10,10 @@ awaiting approval, with nothing sent and no promise kept. Someone other than its
   the email marks the request approved in the same change);
 - or **rejects** it, with a reason; or its author **withdraws** it.
 
+An update asked for before a hard deadline and approved after it passed keeps that deadline
+late, so it needs the reasons for the delay (``Incident.log_update``): the author's, given
+when asking, or else the approver's, given when approving (:meth:`ApprovalBook.delay_for`).
+
 Requests are numbered from 1 in the order asked (the list only grows), so a number names the
 same request on every console. Each decision is taken inside one ``store.change``, so of two
 approvers racing exactly one finds it pending; the other is told who got there first.
@@ -36,6 +40,8 @@ STATES = (PENDING, APPROVED, REJECTED, WITHDRAWN)
 OUTBOX_KEY = "approval"
 #: Where it keeps a promised time that passed while the update waited (recorded as said, due at once).
 PROMISED_KEY = "promised"
+#: Where it keeps who gave the reasons for the delay, when it was the approver (for the timeline).
+REASON_BY_KEY = "delay_reason_by"
 
 
 @dataclass
@@ -183,25 +189,68 @@ class ApprovalBook:
                                   "someone else must approve it (withdraw it with mishap withdraw)")
         return request
 
-    def approve_update(self: "Incident", number: int | None, now: DateTime, by: str = "") -> ClientUpdate:
-        """Approve a pending update not sent by email: recorded as sent now, with who approved it."""
+    def approval_late(self: "Incident", request: ApprovalRequest, now: DateTime):
+        """The hard deadline ``request`` would keep late if approved at ``now`` (a Promise), else None."""
+        try:
+            deadline = self._deadline_kept(request.audience, request.keeps)
+        except ValidationError:
+            return None  # the deadline it named is no longer open: approving it is refused as it says
+        return deadline if deadline is not None and to_utc(now) > to_utc(deadline.due) else None
+
+    def delay_for(self: "Incident", request: ApprovalRequest, now: DateTime, by: str,
+                  delay_reason: str = "") -> tuple[str, str]:
+        """(the reasons for the delay an approval of ``request`` by ``by`` at ``now`` is recorded with, who gave them).
+
+        The author's reasons, given when asking, stand: an approver who gives reasons as well is
+        refused, since the approval sends the text the author wrote and reviewed, and a second
+        reason would either be lost or put words in the author's mouth (reject it to have them
+        changed). A request with none takes the approver's, and the timeline says they are the
+        approver's. Approving late without any is refused, naming the deadline. Not late: they
+        are returned all the same and ``log_update`` records none, unless the deadline passes
+        before an email of it is recorded as sent.
+        """
+        given = delay_reason.strip()
+        to = self.audience_name(request.audience)
+        require(not (given and request.delay_reason),
+                f"update {request.number} to {to} already gives {request.by}'s reasons for the delay: approve it "
+                "without yours (or reject it to have them changed)")
+        late = self.approval_late(request, now)
+        require(late is None or bool(request.delay_reason or given),
+                f"update {request.number} keeps “{(self.rule_label(late) or late.text) if late else ''}” to {to} late: give the reasons for "
+                "the delay (--delay-reason); a late notice must say why")
+        return (request.delay_reason, request.by) if request.delay_reason else (given, by if given else "")
+
+    def approve_update(self: "Incident", number: int | None, now: DateTime, by: str = "",
+                       delay_reason: str = "") -> ClientUpdate:
+        """Approve a pending update not sent by email: recorded as sent now, with who approved it.
+
+        ``delay_reason``: the approver's reasons for the delay, for an update that keeps a hard
+        deadline late and whose author gave none (see :meth:`delay_for`).
+        """
         request = self.approvable(number, now, by)
         require(not request.email, f"update {request.number} is to be emailed: approving it sends it through your "
                                    "own mail settings (mishap approve, or the console)")
+        reason, reason_by = self.delay_for(request, now, by, delay_reason)
         promised = request.promised_at(self, now)
         future = promised is None or to_utc(promised) > to_utc(now)
         update = self.log_update(request.channel, request.summary, promised if future else None, now, request.by,
-                                 audience=request.audience, delay_reason=request.delay_reason, keeps=request.keeps)
+                                 audience=request.audience, delay_reason=reason, keeps=request.keeps)
         if not future:  # the time its text promised passed while it waited: recorded as said, due at once
             update.next_promised = to_utc(promised)
             self.promise_update(update.next_promised, now, audience=request.audience)
-        self._approved(request, update, now, by)
+        self._approved(request, update, now, by, reason_by)
         return update
 
-    def _approved(self: "Incident", request: ApprovalRequest, update: ClientUpdate, now: DateTime, by: str) -> None:
+    def _approved(self: "Incident", request: ApprovalRequest, update: ClientUpdate, now: DateTime, by: str,
+                  reason_by: str = "") -> None:
         update.by, update.approved_by = request.by, by
         request.state, request.decided_at, request.decided_by = APPROVED, to_utc(now), by
         how = f" and emailed ({update.message_id}, {request.by} in Cc)" if update.message_id else ""
+        if update.delay_reason:  # the kept deadline's entry is its author's: say whose reasons they are
+            promise = self.promises[update.kept] if update.kept is not None else None
+            kept = (self.rule_label(promise) or promise.text) if promise is not None else "a hard deadline"
+            whose = f"{reason_by}'s, approving" if reason_by and reason_by != request.by else f"{request.by}'s"
+            how += f", keeping “{kept}” late — reasons for the delay ({whose}): {update.delay_reason}"
         self.record(now, "approval", f"Update {request.number} to {self.audience_name(request.audience)} by "
                                      f"{request.by} approved{how}", by, "approval_approved",
                     audience=request.audience)
@@ -237,6 +286,7 @@ class ApprovalBook:
         entry = self.outbox_entry(message_id)
         number = entry.extra.get(OUTBOX_KEY) if entry is not None else None
         passed = entry.extra.get(PROMISED_KEY) if entry is not None else None
+        reason_by = entry.extra.get(REASON_BY_KEY, "") if entry is not None else ""
         update = super().record_email(message_id, now, by)  # type: ignore[misc]
         if isinstance(passed, str) and update.next_promised is None:
             update.next_promised = from_iso(passed)
@@ -244,5 +294,5 @@ class ApprovalBook:
         if isinstance(number, int) and 1 <= number <= len(self.approvals):
             request = self.approvals[number - 1]
             if request.pending:
-                self._approved(request, update, now, entry.by or by)
+                self._approved(request, update, now, entry.by or by, reason_by if isinstance(reason_by, str) else "")
         return update

@@ -12,7 +12,7 @@ from __future__ import annotations
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
-from storage.domain.approval import OUTBOX_KEY, PROMISED_KEY
+from storage.domain.approval import OUTBOX_KEY, PROMISED_KEY, REASON_BY_KEY
 from storage.domain.clock import to_iso, to_utc
 from storage.domain.fields import require
 
@@ -30,21 +30,29 @@ def author_pair(address: str) -> tuple[str, str] | None:
     return (name, addr) if "@" in addr else None
 
 
-def approval_prepare(number: int) -> Prepare:
-    """The email of pending request ``number``, decided from the incident as stored now."""
+def approval_prepare(number: int, delay_reason: str = "") -> Prepare:
+    """The email of pending request ``number``, decided from the incident as stored now.
+
+    ``delay_reason``: the approver's reasons for the delay, used when the email keeps a hard
+    deadline late and its author gave none (storage.domain.approval.ApprovalBook.delay_for);
+    the outbox entry notes whose they are, for the timeline once it is recorded as sent.
+    """
 
     def prepare(incident: "Incident", now: "DateTime", by: str) -> Wanted:
         request = incident.approvable(number, now, by)
         require(request.email, f"update {request.number} was not asked to go by email")
+        reason, reason_by = incident.delay_for(request, now, by, delay_reason)
         author = author_pair(request.author_address)
         pairs = (author,) if author else ()
         extra = {OUTBOX_KEY: request.number, "author": request.by}
+        if reason_by and reason_by != request.by:
+            extra[REASON_BY_KEY] = reason_by
         promised = request.promised_at(incident, now)
         if promised is not None and to_utc(promised) <= to_utc(now):
             # The time its text promised passed while it waited: recorded as said once sent (and due at
             # once), not refused as a promise in the past (storage.domain.approval.ApprovalBook.record_email).
             extra[PROMISED_KEY], promised = to_iso(promised), None
-        return Wanted(request.audience, request.summary, promised, request.delay_reason, request.keeps, cc=pairs,
+        return Wanted(request.audience, request.summary, promised, reason, request.keeps, cc=pairs,
                       reply_to=pairs, extra=extra)
 
     return prepare

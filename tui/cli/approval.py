@@ -17,6 +17,9 @@ def register(command) -> None:
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
     p.add_argument("n", metavar="N", nargs="?", type=number, default=None,
                    help="which one, as `mishap show` numbers them (needed only when more than one is pending)")
+    p.add_argument("--delay-reason", metavar="TEXT", type=text_arg, default="",
+                   help="the reasons for the delay: needed when approving now keeps a hard deadline late (e.g. a "
+                        "GDPR notice) and its author gave none")
 
     p = command("reject", "end someone else's update awaiting approval, unsent, with the reason", run_reject)
     p.add_argument("id", metavar="ID", help="incident id, e.g. M-3")
@@ -94,7 +97,9 @@ def run_approve(args) -> int:
     from storage.domain.clock import Countdown
 
     store, incident = _opened(args)
-    request = incident.approvable(args.n, store.clock(), store.user)  # refused here: nothing written, nothing sent
+    now = store.clock()
+    request = incident.approvable(args.n, now, store.user)  # refused here: nothing written, nothing sent
+    incident.delay_for(request, now, store.user, args.delay_reason)  # likewise: a late one needs the reasons
     if request.email:
         from storage.mail.approval import approval_prepare
         from storage.mail.sending import NotRecorded, send_update
@@ -104,7 +109,7 @@ def run_approve(args) -> int:
         password = mail_password(settings)
         try:
             update, queued, delivered = send_update(store, incident.number, settings, password,
-                                                    approval_prepare(request.number))
+                                                    approval_prepare(request.number, args.delay_reason))
         except NotRecorded as exc:
             raise UserError(str(exc)) from None
         for address, why in delivered.refused.items():
@@ -112,11 +117,14 @@ def run_approve(args) -> int:
         sent_to = [a for a in queued.recipients if a not in delivered.refused]
         how = f"emailed to {', '.join(sent_to)} ({update.message_id}), {request.by} in Cc and Reply-To"
     else:
-        update = store.change(incident.number, lambda inc, now, by: inc.approve_update(request.number, now, by))
+        update = store.change(incident.number, lambda inc, now, by: inc.approve_update(request.number, now, by,
+                                                                                     args.delay_reason))
         how = f"logged as sent ({update.channel})"
     incident = store.get(incident.number)
     line = (f"{incident.id}: update {request.number} to {incident.audience_name(update.audience)} by {update.by} "
             f"approved and {how}")
+    if update.delay_reason:
+        line += f"; kept a hard deadline late, with the reasons for the delay: {update.delay_reason}"
     if update.next_promised is not None:
         countdown = Countdown.at(update.next_promised, store.clock())
         line += f"; next update due {countdown.due_local} ({countdown.relative})"
