@@ -4,7 +4,10 @@
 pending update (one asked by someone else first; your own, to withdraw, when there is no other).
 It shows what will be sent, to whom and by whom; ``ctrl+s`` approves and sends it (by email
 through your own [mail] settings when its author asked for email, with the author in Cc and
-Reply-To), ``ctrl+r`` rejects it with the reason typed, ``ctrl+t`` withdraws your own. Every
+Reply-To), ``ctrl+r`` rejects it with the reason typed, ``ctrl+t`` withdraws your own. While
+approving now would keep a hard deadline late and its author gave no reasons for the delay, a
+"Reasons for the delay — required" field shows (checked each tick and on each store change, so
+a deadline passing while the screen is open shows it), and the approval carries them. Every
 decision goes through the app's write path (``WritePath.write``, ``WritePath.email_update``)
 and is taken on the incident as stored then (storage.domain.approval): another approver who got
 there first is named, and nothing is sent twice.
@@ -22,6 +25,7 @@ from storage.domain.approval import ApprovalRequest
 from storage.domain.model import Incident
 
 from ..commands import bindings
+from ..messages import StoreChanged, Tick
 from ..text import clip, literal
 from .modals import MODALS_CSS
 
@@ -101,12 +105,48 @@ class ApprovalScreen(ModalScreen[bool]):
             yield Label(Text(literal(f"{said}\n{cc}" if cc else said)), id="approval-what")
             with VerticalScroll(id="approval-text"):
                 yield Static(Text(literal(request.summary)))
+            yield Label("", id="delay-label", classes="field-label")
+            yield Input(id="delay")
             yield Label("Reason (to reject)", classes="field-label")
             yield Input(id="reason")
             yield Label("", id="form-error", classes="form-error")
             keys = ("ctrl+t withdraw it (it is yours) · escape close" if self.own else
                     "ctrl+s approve and send · ctrl+r reject with the reason · escape close")
             yield Label(Text(keys), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.show_delay()
+
+    def on_tick(self, message: Tick) -> None:
+        """A hard deadline may pass while the screen is open: the reasons field shows from then on."""
+        self.show_delay()
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        """Another console may have changed the incident (a deadline kept, the request decided)."""
+        if message.concerns(self.incident.number):
+            self.app.redraw(self, self._reload)
+
+    def _reload(self) -> None:
+        self.incident = self.app.store.get(self.incident.number)
+        if 1 <= self.request.number <= len(self.incident.approvals):
+            self.request = self.incident.approvals[self.request.number - 1]
+        self.show_delay()
+
+    def late(self):
+        """The hard deadline approving now would keep late with no reasons given yet (a Promise), else None."""
+        if self.own or self.request.delay_reason:
+            return None
+        return self.incident.approval_late(self.request, self.app.now())
+
+    def show_delay(self) -> None:
+        """The reasons-for-the-delay field, shown only while approving now needs them."""
+        late = self.late()
+        label, field = self.query_one("#delay-label", Label), self.query_one("#delay", Input)
+        label.display = field.display = late is not None
+        if late is not None:
+            words = self.incident.deadline_words(late, self.app.now())
+            label.update(Text(literal(f"Reasons for the delay — required: “{words}”",
+                                      multiline=False)))
 
     def show_error(self, message: str) -> None:
         """Say why nothing happened."""
@@ -117,6 +157,15 @@ class ApprovalScreen(ModalScreen[bool]):
     def action_approve(self) -> None:
         if self._busy:
             return
+        self.show_delay()
+        field = self.query_one("#delay", Input)
+        delay = field.value.strip() if field.display else ""
+        late = self.late()
+        if late is not None and not delay:
+            self.show_error(f"give the reasons for the delay, then ctrl+s: "
+                            f"“{self.incident.rule_label(late) or late.text}” is late")
+            field.focus()
+            return
         number = self.request.number
         self._busy = True
         if self.request.email:
@@ -124,9 +173,10 @@ class ApprovalScreen(ModalScreen[bool]):
 
             self.app.notify("Approved: sending the update by email…", timeout=3, markup=False)
             # The app's worker: closing the form while the server answers must not cut the record short.
-            self.app.run_worker(self._emailed(approval_prepare(number)), group="send")
+            self.app.run_worker(self._emailed(approval_prepare(number, delay)), group="send")
         else:
-            self.run_worker(self._decided(lambda inc, now, by: inc.approve_update(number, now, by), "approved"))
+            self.run_worker(self._decided(lambda inc, now, by: inc.approve_update(number, now, by, delay),
+                                          "approved"))
 
     def action_reject(self) -> None:
         if self._busy:
@@ -157,6 +207,7 @@ class ApprovalScreen(ModalScreen[bool]):
             self._busy = False
         if not result.ok:
             self.show_error(result.message)
+            self.show_delay()
             return
         self.app.notify(f"{self.incident.id}: update {self.request.number} {what}", timeout=4, markup=False)
         self.dismiss(True)
