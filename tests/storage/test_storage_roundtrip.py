@@ -116,7 +116,11 @@ def test_every_field_round_trips(backend, clock):
 
     # Closed: closed_at is set and the incident now lives in a file of its own.
     clock.advance(hours=2)
-    again.change(inc.id, lambda i, now, by: i.close(now, by, reason="closed without a close-out in this test"))
+    def close(i, now, by):
+        i.reject_update(1, "the incident is closing", now, "lena")  # a close waits for what awaits approval
+        i.close(now, by, reason="closed without a close-out in this test")
+
+    again.change(inc.id, close)
     closed = backend.open(clock=clock).get(inc.id)
     assert _non_default(closed) == ["next_update_due"]  # closing clears the promise
     assert closed.closed_at == clock.now
