@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import time
 
 import psycopg
 import pytest
@@ -30,8 +31,10 @@ def _kill_mishap_connections(conn) -> int:
 
 
 async def _listening(conn) -> None:
-    """Wait until a mishap connection LISTENs on the database."""
-    for _ in range(300):
+    """Wait until a mishap connection LISTENs on the database (60 s: a guard against hanging, not a
+    speed test; a count of rounds ran out on a loaded machine)."""
+    give_up = time.monotonic() + 60
+    while time.monotonic() < give_up:
         row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mishap' "
                            "AND query LIKE 'LISTEN%%' AND datname = current_database()").fetchone()
         if row[0]:
