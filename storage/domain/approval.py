@@ -281,13 +281,14 @@ class ApprovalBook:
 
     # -- the email of an approved update (storage.mail.sending calls these through the outbox) ----------
 
-    def record_email(self: "Incident", message_id: str, now: DateTime, by: str = "") -> ClientUpdate:
+    def record_email(self: "Incident", message_id: str, now: DateTime, by: str = "",
+                     accepted_at: DateTime | None = None) -> ClientUpdate:
         """As OutboxBook's, and an approval's email marks its request approved in the same change."""
         entry = self.outbox_entry(message_id)
         number = entry.extra.get(OUTBOX_KEY) if entry is not None else None
         passed = entry.extra.get(PROMISED_KEY) if entry is not None else None
         reason_by = entry.extra.get(REASON_BY_KEY, "") if entry is not None else ""
-        update = super().record_email(message_id, now, by)  # type: ignore[misc]
+        update = super().record_email(message_id, now, by, accepted_at)  # type: ignore[misc]
         if isinstance(passed, str) and update.next_promised is None:
             update.next_promised = from_iso(passed)
             self.promise_update(update.next_promised, now, audience=update.audience)

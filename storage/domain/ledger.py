@@ -77,12 +77,18 @@ class PromiseLedger:
 
     def log_update(self: "Incident", channel: str, summary: str, next_promised: DateTime | None,
                    now: DateTime, by: str = "", *, audience: int = CLIENT, delay_reason: str = "",
-                   keeps: int | None = None, message_id: str = "") -> ClientUpdate:
+                   keeps: int | None = None, message_id: str = "", sent_at: DateTime | None = None) -> ClientUpdate:
         """Record an update sent to ``audience`` (the client by default) and the next one it promised.
 
-        ``message_id``: the Message-ID of the email mishap sent it as (storage.domain.outbox). It settles that audience's update promise and keeps its nearest open hard deadline,
-        or the one at index ``keeps``; kept late, only with ``delay_reason``. Only an update
-        to the client's own audience counts as client contact.
+        ``message_id``: the Message-ID of the email mishap sent it as (storage.domain.outbox). It
+        settles that audience's update promise and keeps its nearest open hard deadline, or the one
+        at index ``keeps``; kept late, only with ``delay_reason``. Only an update to the client's
+        own audience counts as client contact.
+
+        ``sent_at``: when it reached its audience, if before ``now`` (an email the mail server
+        accepted, recorded a moment or a day later). Its promises are kept as of then, so one
+        accepted in time is in time, even if a look at the overdue promises marked it broken
+        meanwhile: the record then says it was kept in time after all.
         """
         target = self.audience(audience)
         require(target.active, f"{target.name} was removed from {self.id}: its audiences are "
@@ -91,17 +97,23 @@ class PromiseLedger:
         # In UTC: two datetimes in one zone compare by wall time, wrong in the hour clocks fall back.
         require(next_promised is None or to_utc(next_promised) > to_utc(now),
                  "the next update must be in the future")
+        sent = to_utc(sent_at if sent_at is not None else now)
+        require(sent <= to_utc(now), "an update cannot be recorded as sent after the time it is recorded")
         deadline = self._deadline_kept(audience, keeps)
-        late = deadline is not None and to_utc(now) > deadline.due
+        late = deadline is not None and sent > deadline.due
         require(not late or delay_reason.strip() != "",
                 f"this update keeps “{deadline.text if deadline else ''}” late: give the reasons for the delay "
                 "(--delay-reason); a late notice must say why")
-        update = ClientUpdate(to_utc(now), channel or target.channel or "email", summary,
+        update = ClientUpdate(sent, channel or target.channel or "email", summary,
                               to_utc(next_promised) if next_promised else None, by, audience,
                               delay_reason.strip() if late else "",
                               self.promises.index(deadline) if deadline is not None else None, message_id)
         self.updates.append(update)
-        self.settle_update_promise(now, audience)
+        marked = self.update_promise(audience)
+        marked_broken = marked is not None and marked.broken_at is not None
+        self.settle_update_promise(sent, audience)
+        if marked_broken and marked.kept_at <= marked.due:
+            marked.broken_at = None  # marked broken while the accepted email waited to be recorded
         if update.next_promised is not None:
             self.promise_update(update.next_promised, now, audience=audience)
         if audience == CLIENT and self.first_learned_by is None:
@@ -109,11 +121,16 @@ class PromiseLedger:
         promise = (f"; next by {to_iso(update.next_promised.replace(microsecond=0))}"
                    if update.next_promised else "")
         said = "Client update" if audience == CLIENT else f"Update to {target.name}"
-        self.record(now, "update", f"{said} ({update.channel}): {summary}{promise}", by, "update_sent",
+        when = f" — sent {_when(sent)}, recorded later" if (to_utc(now) - sent).total_seconds() >= 1 else ""
+        self.record(now, "update", f"{said} ({update.channel}): {summary}{promise}{when}", by, "update_sent",
                     audience=audience)
         if deadline is not None:
-            self._settle(deadline, now)
+            was_broken = deadline.broken_at is not None
+            self._settle(deadline, sent)
             why = f" (late: broken) — reasons for the delay: {update.delay_reason}" if late else ""
+            if was_broken and not late:
+                deadline.broken_at = None
+                why = f" in time after all: sent {_when(sent)}, before it fell due"
             self.record(now, "promise", f"Kept: {deadline.text}{why}", by, "promise_kept", audience=audience)
             self.arm_deadlines(now, by)  # a deadline counted from this one's keeping starts now
         return update

@@ -122,29 +122,36 @@ class OutboxBook:
         self.record(now, "email", f"Email to {name} being sent to {', '.join(entry.to)} ({entry.message_id})",
                     by, "email_queued", audience=entry.audience)
 
-    def record_email(self: "Incident", message_id: str, now: DateTime, by: str = "") -> ClientUpdate:
+    def record_email(self: "Incident", message_id: str, now: DateTime, by: str = "",
+                     accepted_at: DateTime | None = None) -> ClientUpdate:
         """Step 3: the server accepted ``message_id``; log it as an update sent by email, out of the outbox.
 
-        A promise of the next update whose time passed meanwhile is still recorded (it is what the
-        message said), and falls due at once.
+        It counts as sent when the server accepted it (``accepted_at``, else as the entry noted,
+        else now): a deadline it met then is met, however much later it is recorded. A promise
+        of the next update whose time passed meanwhile is still recorded (it is what the message
+        said), and falls due at once.
         """
         entry = self.outbox_entry(message_id)
         require(entry is not None, f"{message_id} is not in the outbox of {self.id}")
+        sent = accepted_at or entry.accepted_at
         future = entry.next_promised is not None and to_utc(entry.next_promised) > to_utc(now)
         update = self.log_update("email", entry.summary, entry.next_promised if future else None, now,
                                  entry.by or by, audience=entry.audience, delay_reason=entry.delay_reason,
-                                 keeps=entry.keeps, message_id=message_id)
+                                 keeps=entry.keeps, message_id=message_id,
+                                 sent_at=min(to_utc(sent), to_utc(now)) if sent is not None else None)
         if entry.next_promised is not None and not future:
             update.next_promised = to_utc(entry.next_promised)
             self.promise_update(update.next_promised, now, audience=entry.audience)
         self.outbox.remove(entry)
         return update
 
-    def mark_email_accepted(self: "Incident", message_id: str, now: DateTime, by: str = "", why: str = "") -> None:
-        """The server accepted ``message_id`` but recording it failed (``why``): keep that for ``settle_outbox``."""
+    def mark_email_accepted(self: "Incident", message_id: str, now: DateTime, by: str = "", why: str = "",
+                            accepted_at: DateTime | None = None) -> None:
+        """The server accepted ``message_id`` (at ``accepted_at``, else now) but recording it failed (``why``):
+        keep that for ``settle_outbox``."""
         entry = self.outbox_entry(message_id)
         require(entry is not None, f"{message_id} is not in the outbox of {self.id}")
-        entry.state, entry.accepted_at = ACCEPTED, to_utc(now)
+        entry.state, entry.accepted_at = ACCEPTED, to_utc(accepted_at or now)
         said = f" ({why})" if why else ""
         self.record(now, "email", f"Email to {self.audience_name(entry.audience)} accepted by the mail server "
                                   f"({message_id}), not yet recorded{said}", by, "email_accepted",

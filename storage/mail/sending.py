@@ -122,6 +122,7 @@ def settle(store, queued: Queued, outcome: Delivered | MailError) -> "ClientUpda
     sent, or not known) or NotRecorded (sent, the record waits in the outbox)."""
     from storage.store.errors import StoreError
 
+    accepted = store.clock()  # the server has answered: an acceptance counts as sent as of now
     if isinstance(outcome, MailUncertain):
         raise MailUncertain(f"{outcome}. mishap will not send it again, nor record it as sent: ask "
                             f"{queued.audience_name} whether it arrived (the outbox notes it)")
@@ -133,12 +134,13 @@ def settle(store, queued: Queued, outcome: Delivered | MailError) -> "ClientUpda
             pass  # it stays "sending" and is noted as unconfirmed later: never sent twice either way
         raise outcome
     try:
-        return store.change(queued.number, lambda inc, now, by: inc.record_email(queued.message_id, now, by))
+        return store.change(queued.number,
+                            lambda inc, now, by: inc.record_email(queued.message_id, now, by, accepted))
     except (ValidationError, StoreError, OSError) as exc:
         why = " ".join(str(exc).split())
         try:
             store.change(queued.number,
-                         lambda inc, now, by: inc.mark_email_accepted(queued.message_id, now, by, why))
+                         lambda inc, now, by: inc.mark_email_accepted(queued.message_id, now, by, why, accepted))
         except (ValidationError, StoreError, OSError):
             # The store cannot take even that (a full disk, a database gone): this machine keeps
             # it, and the next mishap here marks it accepted in the outbox and records it.
