@@ -174,3 +174,36 @@ async def test_a_text_field_styles_itself_when_its_css_changes_not_at_each_blink
             area.render_lines(lines)
             assert area in styled, f"not styled again after a {change}"
             drawn_as_textual_would()
+
+
+async def test_a_fields_cursor_blinks_after_activity_then_rests_shown_until_the_next_key(store, make_app):
+    from tui.widgets.text_field import BLINK_PHASES, LineField, TextField
+
+    store.create("Wrong invoice run", "Acme", 1)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_composer(app, pilot)
+        composer = app.screen
+        await pilot.pause()
+        area = composer.focused
+        assert isinstance(area, TextField)
+        line = composer.query(LineField).first()
+        for field, toggle, timer in ((area, "_toggle_cursor_blink_visible", "blink_timer"),
+                                     (line, "_toggle_cursor", "_blink_timer")):
+            field.focus()
+            await pilot.pause()
+            getattr(field, timer).pause()  # the phases below are the test's own, not the timer's (real time)
+            field._restart_blink()  # as a key, a click or focus does
+            seen = []
+            for _ in range(BLINK_PHASES + 4):
+                getattr(field, toggle)()
+                seen.append(field._cursor_visible)
+            # It blinks for BLINK_PHASES phases, then rests with the cursor shown, its timer stopped.
+            assert seen[:BLINK_PHASES] == [i % 2 == 1 for i in range(BLINK_PHASES)], (type(field).__name__, seen)
+            assert seen[BLINK_PHASES:] == [True] * 4, (type(field).__name__, seen)
+            assert not getattr(field, timer)._active.is_set(), "the resting cursor's timer still runs"
+            await pilot.press("end")  # a key: it blinks again
+            assert getattr(field, timer)._active.is_set()
+            getattr(field, timer).pause()
+            getattr(field, toggle)()
+            assert field._cursor_visible is False, type(field).__name__

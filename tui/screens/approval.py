@@ -27,6 +27,7 @@ from storage.domain.model import Incident
 from ..commands import bindings
 from ..messages import StoreChanged, Tick
 from ..text import clip, literal
+from ..widgets.text_field import LineField
 from .modals import MODALS_CSS
 
 
@@ -106,9 +107,9 @@ class ApprovalScreen(ModalScreen[bool]):
             with VerticalScroll(id="approval-text"):
                 yield Static(Text(literal(request.summary)))
             yield Label("", id="delay-label", classes="field-label")
-            yield Input(id="delay")
+            yield LineField(id="delay")
             yield Label("Reason (to reject)", classes="field-label")
-            yield Input(id="reason")
+            yield LineField(id="reason")
             yield Label("", id="form-error", classes="form-error")
             keys = ("ctrl+t withdraw it (it is yours) · escape close" if self.own else
                     "ctrl+s approve and send · ctrl+r reject with the reason · escape close")

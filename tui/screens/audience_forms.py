@@ -20,6 +20,7 @@ from storage.domain.deadlines import DeadlineRule, check_tag
 from storage.domain.model import Incident
 from storage.domain.intent import Unchanged
 
+from ..widgets.text_field import LineField
 from .modals import FormModal, _labelled
 
 KIND_WORDS = {"management": "management (ours, internal)", "regulator": "regulator",
@@ -44,15 +45,15 @@ class AudienceForm(FormModal):
     TITLE_TEXT = "Owe word to another party"
 
     def fields(self) -> ComposeResult:
-        yield _labelled("Name (Tom Reed (MD), ICO, Marlow's finance team)", Input(id="name"))
+        yield _labelled("Name (Tom Reed (MD), ICO, Marlow's finance team)", LineField(id="name"))
         with Horizontal(classes="field-row"):
             yield _labelled("Kind", Select([(KIND_WORDS[k], k) for k in AUDIENCE_KINDS if k != "client"]
                                            + [(KIND_WORDS["client"], "client")],
                                            value="management", allow_blank=False, id="kind"))
-            yield _labelled("Cadence (4h, morning, none)", Input("none", id="cadence"))
+            yield _labelled("Cadence (4h, morning, none)", LineField("none", id="cadence"))
         with Horizontal(classes="field-row"):
-            yield _labelled("Email (optional)", Input(id="email", placeholder="name@example.com"))
-            yield _labelled("Channel (optional)", Input(id="channel", placeholder="email, phone, portal"))
+            yield _labelled("Email (optional)", LineField(id="email", placeholder="name@example.com"))
+            yield _labelled("Channel (optional)", LineField(id="channel", placeholder="email, phone, portal"))
         yield Checkbox("Internal: ours, never in what the client sees (management always is)", id="internal")
 
     def collect(self) -> tuple:
@@ -84,9 +85,9 @@ class TagsForm(FormModal):
 
     def fields(self) -> ComposeResult:
         offered = f" (the playbook's: {self.hint})" if self.hint else ""
-        yield _labelled(f"Tags, separated by spaces{offered}", Input(" ".join(self.shown), id="tags"))
+        yield _labelled(f"Tags, separated by spaces{offered}", LineField(" ".join(self.shown), id="tags"))
         yield _labelled("Reason, to remove a tag with deadlines (its open deadlines are released, never erased)",
-                        Input(id="reason"))
+                        LineField(id="reason"))
 
     def collect(self) -> tuple:
         wanted = [check_tag(t) for t in self.value("tags").split()]

@@ -24,6 +24,7 @@ from ..commands import bindings
 from ..widgets.banner import OverdueBanner
 from ..widgets.preview import BoardPreview
 from ..widgets.row_table import Column, RowTable
+from ..widgets.text_field import LineField
 from .approval import BoardApproves
 from .board_row import GAP, approval_mark, beside, board_columns, due_words, others_mark, owed_words, row_title
 
@@ -357,7 +358,7 @@ class BoardScreen(BoardApproves, Screen):
         boxes = self.query("#filter").results(Input)
         box = next(boxes, None)
         if box is None:  # made on first use: most sessions never filter, and every start-up would pay for it
-            box = Input(placeholder=FILTER_HINT, id="filter")
+            box = LineField(placeholder=FILTER_HINT, id="filter")
             await self.mount(box, before="#empty")
         box.display = True
         box.focus()

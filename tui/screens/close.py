@@ -29,7 +29,7 @@ from storage.domain.parts import Cost, PreventionAction
 
 from ..commands import bindings
 from ..text import clip, literal
-from ..widgets.text_field import TextField
+from ..widgets.text_field import LineField, TextField
 from .modals import MODALS_CSS, FormModal
 
 PREVENTION_ROWS = 3  # blank rows offered when nothing is recorded yet
@@ -99,29 +99,29 @@ class CloseForm(FormModal):
             action = inc.prevention[i] if i < len(inc.prevention) else PreventionAction("")
             with Horizontal(classes="prevention-row"):
                 example = "Four-eyes check before sending" if i == 0 else "another prevention action (optional)"
-                yield Input(self.stored(f"prev-text-{i}", action.text), id=f"prev-text-{i}", placeholder=example,
+                yield LineField(self.stored(f"prev-text-{i}", action.text), id=f"prev-text-{i}", placeholder=example,
                             compact=True, classes="prev-text")
-                yield Input(self.stored(f"prev-owner-{i}", action.owner), id=f"prev-owner-{i}", placeholder="owner",
+                yield LineField(self.stored(f"prev-owner-{i}", action.owner), id=f"prev-owner-{i}", placeholder="owner",
                             compact=True, classes="prev-owner")
-                yield Input(due_text(action.due), id=f"prev-due-{i}", placeholder="due", compact=True,
+                yield LineField(due_text(action.due), id=f"prev-due-{i}", placeholder="due", compact=True,
                             classes="prev-due")
         yield Checkbox("Client debrief done: they confirmed everything works again",
                        inc.client_confirmed_at is not None, id="debrief")
         recorded = inc.cost.recorded_at is not None
         with Horizontal(classes="cost-row"):
             yield Label(Text("Cost"), classes="cost-label")
-            yield Input(f"{inc.cost.unbilled_hours:g}" if recorded else "", id="cost-hours",
+            yield LineField(f"{inc.cost.unbilled_hours:g}" if recorded else "", id="cost-hours",
                         placeholder="unbilled hours", compact=True)
-            yield Input(f"{inc.cost.credits:g}" if recorded else "", id="cost-credits",
+            yield LineField(f"{inc.cost.credits:g}" if recorded else "", id="cost-credits",
                         placeholder="credits given", compact=True)
-            yield Input(f"{inc.cost.our_share_percent:g}" if recorded else "", id="cost-share",
+            yield LineField(f"{inc.cost.our_share_percent:g}" if recorded else "", id="cost-share",
                         placeholder="our share % (100)", compact=True)
         yield Label(Text("Lessons learned"), classes="field-label")
         yield TextField(self.stored("lessons", inc.lessons, multiline=True), id="lessons", soft_wrap=True,
                        classes="closeout-text")
         yield Label(Text("Reason to close with something missing (the record keeps it)"),
                     classes="field-label reason")
-        yield Input(id="reason", placeholder="e.g. the client ended the contract; no debrief possible",
+        yield LineField(id="reason", placeholder="e.g. the client ended the contract; no debrief possible",
                     compact=True, classes="reason")
 
     def on_mount(self) -> None:

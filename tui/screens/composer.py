@@ -32,7 +32,7 @@ from ..commands import bindings
 from ..text import clip, literal
 from ..widgets.focus import FocusInView
 from ..widgets.repaint import RepaintsWhatChanged
-from ..widgets.text_field import TextField
+from ..widgets.text_field import LineField, TextField
 from .composer_mail import EmailsTheUpdate
 from .modals import CHANNELS, MODALS_CSS
 
@@ -115,11 +115,11 @@ class ComposerScreen(EmailsTheUpdate, RepaintsWhatChanged, FocusInView, ModalScr
                                  id="channel")
                 with Vertical(classes="field"):
                     yield Label("Next update (30m, 2h, 17:30, morning, none)", classes="field-label")
-                    yield Input(id="next")
+                    yield LineField(id="next")
             yield Label("", id="next-hint", classes="field-hint")
             with VerticalScroll(id="sections"):
                 yield Label("Greeting", classes="field-label")
-                yield Input(id="greeting")
+                yield LineField(id="greeting")
                 for key, heading in self.headings:
                     yield Label(heading, classes="field-label")
                     yield TextField(id=f"section-{key}", soft_wrap=True, classes="section")
@@ -129,7 +129,7 @@ class ComposerScreen(EmailsTheUpdate, RepaintsWhatChanged, FocusInView, ModalScr
             yield Static("", id="apology-check")
             with Horizontal(classes="field-row"):
                 yield Label("Save to file", classes="field-label file-label")
-                yield Input(id="file")
+                yield LineField(id="file")
             yield Label("", id="form-error", classes="form-error")
             keys = ("ctrl+s ask for approval · f4 ask to email it" if self.needs_approval else
                     "ctrl+s mark sent · f4 email it")

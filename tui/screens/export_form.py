@@ -12,6 +12,7 @@ from textual.widgets import Input, Select
 from storage.readers.report import AUDIENCES
 from storage.store import inside_store
 
+from ..widgets.text_field import LineField
 from .modals import FormModal, _labelled
 
 AUDIENCE_CHOICES = [
@@ -45,7 +46,7 @@ class ExportForm(FormModal):
     def fields(self) -> ComposeResult:
         yield _labelled("For whom", Select(AUDIENCE_CHOICES, value="internal", allow_blank=False, id="audience"))
         yield _labelled(f"File (relative to {self.base()})",
-                        Input(default_name(self.incident_id, "internal"), id="path"))
+                        LineField(default_name(self.incident_id, "internal"), id="path"))
 
     def base(self) -> Path:
         """The folder a relative file name is in: the current folder."""

@@ -33,7 +33,7 @@ from ..store_access import WriteResult
 from ..text import kept, literal
 from ..widgets.focus import FocusInView
 from ..widgets.repaint import RepaintsWhatChanged
-from ..widgets.text_field import TextField
+from ..widgets.text_field import LineField, TextField
 
 MODALS_CSS = Path(__file__).with_name("modals.tcss")  # absolute: subclasses live in other modules
 CHANNELS = ("email", "phone", "video call", "meeting", "chat", "other")
@@ -173,16 +173,16 @@ class NewIncidentForm(FormModal):
     TITLE_TEXT = "New incident"
 
     def fields(self) -> ComposeResult:
-        yield _labelled("What went wrong (title)", Input(id="title", placeholder="Payroll file sent with last month's rates"))
+        yield _labelled("What went wrong (title)", LineField(id="title", placeholder="Payroll file sent with last month's rates"))
         with Horizontal(classes="field-row"):
-            yield _labelled("Client organisation", Input(id="client", placeholder="Acme Ltd"))
-            yield _labelled("Client contact", Input(id="contact", placeholder="Dana Reyes"))
+            yield _labelled("Client organisation", LineField(id="client", placeholder="Acme Ltd"))
+            yield _labelled("Client contact", LineField(id="contact", placeholder="Dana Reyes"))
         with Horizontal(classes="field-row"):
-            yield _labelled("Severity 1-4 (1 = critical)", Input("2", id="severity"))
+            yield _labelled("Severity 1-4 (1 = critical)", LineField("2", id="severity"))
             yield _labelled("Who found it first", Select(
                 [("We did", "us"), ("The client told us", "client")], value="us", allow_blank=False,
                 id="learned"))
-            yield _labelled("Client's time zone (optional)", Input(id="zone", placeholder="America/New_York"))
+            yield _labelled("Client's time zone (optional)", LineField(id="zone", placeholder="America/New_York"))
 
     def collect(self) -> tuple:
         title, client = self.value("title"), self.value("client")
@@ -206,21 +206,21 @@ class DamageForm(FormModal):
         self.item = item or DamageItem("")
 
     def fields(self) -> ComposeResult:
-        yield _labelled("What the mistake reached", Input(self.stored("what", self.item.what), id="what",
+        yield _labelled("What the mistake reached", LineField(self.stored("what", self.item.what), id="what",
                                                           placeholder="March invoices for 212 customers"))
-        yield _labelled("Impact", Input(self.stored("impact", self.item.impact), id="impact",
+        yield _labelled("Impact", LineField(self.stored("impact", self.item.impact), id="impact",
                                         placeholder="customers billed twice"))
         with Horizontal(classes="field-row"):
-            yield _labelled("Severity 1-4", Input(str(self.item.severity), id="severity"))
+            yield _labelled("Severity 1-4", LineField(str(self.item.severity), id="severity"))
             yield _labelled("State", Select([(s, s) for s in DAMAGE_STATES], value=self.item.state,
                                             allow_blank=False, id="state"))
         # What a regulator asks for (a personal-data breach): optional, blank when not known.
         with Horizontal(classes="field-row"):
-            yield _labelled("People affected", Input(_count_text(self.item.people), id="people",
+            yield _labelled("People affected", LineField(_count_text(self.item.people), id="people",
                                                      placeholder="unknown"))
-            yield _labelled("Records affected", Input(_count_text(self.item.records), id="records",
+            yield _labelled("Records affected", LineField(_count_text(self.item.records), id="records",
                                                       placeholder="unknown"))
-        yield _labelled("Category of data or people", Input(self.stored("category", self.item.category),
+        yield _labelled("Category of data or people", LineField(self.stored("category", self.item.category),
                                                             id="category", placeholder="employees' salaries"))
 
     def collect(self) -> tuple:
@@ -257,10 +257,10 @@ class QuestionForm(FormModal):
 
     def fields(self) -> ComposeResult:
         if self.question is None:
-            yield _labelled("What we still have to verify", Input(id="text", placeholder="Did the file reach their bank?"))
+            yield _labelled("What we still have to verify", LineField(id="text", placeholder="Did the file reach their bank?"))
         else:
             yield Label(Text(literal(self.question.text)), classes="field-label")
-            yield _labelled("What we found", Input(self.stored("answer", self.question.answer), id="answer"))
+            yield _labelled("What we found", LineField(self.stored("answer", self.question.answer), id="answer"))
 
     def collect(self) -> tuple:
         field = "text" if self.question is None else "answer"
@@ -284,7 +284,7 @@ class TextForm(FormModal):
 
     def fields(self) -> ComposeResult:
         shown = self.stored("text", self.initial, multiline=self.multiline)
-        widget = TextField(shown, id="text", soft_wrap=True) if self.multiline else Input(shown, id="text")
+        widget = TextField(shown, id="text", soft_wrap=True) if self.multiline else LineField(shown, id="text")
         yield _labelled(self.label, widget)
 
     def collect(self) -> tuple:

@@ -11,6 +11,7 @@ from textual.widgets import Input
 from storage.domain.clock import parse_when
 from storage.domain.ledger import NEXT_MORNING, cadence_phrase
 
+from ..widgets.text_field import LineField
 from .modals import FormModal, PickerModal, _labelled
 
 CADENCES = [(15, "every 15 min"), (30, "every 30 min"), (60, "every hour"), (120, "every 2 h"),
@@ -27,8 +28,8 @@ class PromiseForm(FormModal):
         self.now = now
 
     def fields(self) -> ComposeResult:
-        yield _labelled("What we promised", Input(id="what", placeholder="Credit note for the double charge"))
-        yield _labelled("By when (2h, 1h30m, 17:30, morning, 2026-11-27T17:00)", Input(id="due"))
+        yield _labelled("What we promised", LineField(id="what", placeholder="Credit note for the double charge"))
+        yield _labelled("By when (2h, 1h30m, 17:30, morning, 2026-11-27T17:00)", LineField(id="due"))
 
     def collect(self) -> tuple:
         what, due = self.value("what"), self.value("due")
@@ -50,9 +51,9 @@ class RenegotiateForm(FormModal):
         self.what = what
 
     def fields(self) -> ComposeResult:
-        yield _labelled("Promise", Input(self.stored("what", self.what), id="what", disabled=True))
-        yield _labelled("New time (2h, 1h30m, 17:30, morning, an ISO time)", Input(id="due"))
-        yield _labelled("Reason (the client agreed to ...)", Input(id="reason"))
+        yield _labelled("Promise", LineField(self.stored("what", self.what), id="what", disabled=True))
+        yield _labelled("New time (2h, 1h30m, 17:30, morning, an ISO time)", LineField(id="due"))
+        yield _labelled("Reason (the client agreed to ...)", LineField(id="reason"))
 
     def collect(self) -> tuple:
         due, reason = self.value("due"), self.value("reason")

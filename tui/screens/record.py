@@ -15,6 +15,7 @@ from storage.domain.ledger import SNOOZE_MINUTES
 
 from ..presence import open_composer
 from ..widgets.promises import PromisesPane
+from ..widgets.text_field import LineField
 from .changes import call
 from .modals import FormModal, PickerModal, TextForm, _labelled
 
@@ -38,8 +39,8 @@ class CorrectionForm(FormModal):
         yield _labelled("What to correct", Select([(words, what) for what, (_, words) in CORRECTABLE.items()],
                                                   value="happened", allow_blank=False, id="what"))
         yield _labelled("When it really was (2026-11-20 14:05, your time; or with an offset)",
-                        Input(self._recorded("happened"), id="when"))
-        yield _labelled("Reason (the timeline keeps it, with the old value)", Input(id="reason"))
+                        LineField(self._recorded("happened"), id="when"))
+        yield _labelled("Reason (the timeline keeps it, with the old value)", LineField(id="reason"))
 
     def _recorded(self, what: str) -> str:
         instant = getattr(self.incident, CORRECTABLE[what][0])

@@ -32,6 +32,7 @@ from ..messages import StoreChanged
 from ..commands import bindings
 from ..text import literal
 from ..widgets.row_table import Column, RowTable
+from ..widgets.text_field import LineField
 
 FLAG = "⚑"
 LEGEND = (f"{FLAG} client: we hurt this client more than once · {FLAG} title: the same kind of mistake again "
@@ -99,9 +100,9 @@ class ReviewScreen(Screen):
         yield Header()
         with Horizontal(id="review-filter"):
             yield Label(Text("Filter"), classes="filter-label")
-            yield Input(placeholder="text: id, title, client, root cause", id="filter-text", compact=True)
-            yield Input(placeholder="client", id="filter-client", compact=True)
-            yield Input(placeholder="severity: 1,2 or 1-2", id="filter-sev", compact=True)
+            yield LineField(placeholder="text: id, title, client, root cause", id="filter-text", compact=True)
+            yield LineField(placeholder="client", id="filter-client", compact=True)
+            yield LineField(placeholder="severity: 1,2 or 1-2", id="filter-sev", compact=True)
         yield Label("", id="review-summary")
         yield Label("", id="review-problem")
         yield RowTable(self._all_columns, row_key=lambda row: row.number, id="review-table")
