@@ -17,6 +17,7 @@ from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.screen import Screen
+from textual.widgets._toast import ToastRack  # each screen's toasts (Textual's own widget)
 
 from storage.readers.alerts import REMIND_EVERY, OverdueWatch, overdue_text
 from storage.domain.clock import Clock, system_clock
@@ -216,6 +217,12 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
             for notification in self._overdue_toasts:
                 # Textual's own way to drop a toast (what a click on it or its timeout calls).
                 self._unnotify(notification)
+            if self._overdue_toasts:
+                # The screens below drop theirs now, while the dialog's opening redraws anyway: left
+                # to its own timer, a hidden toast would redraw the whole screen seconds later.
+                for below in self.screen_stack[:-1]:
+                    for rack in below.query(ToastRack):
+                        rack.show(self._notifications)
             self._overdue_toasts = []
             return
         unsaid, self._overdue_unsaid = self._overdue_unsaid, set()

@@ -9,6 +9,7 @@ top of the screen, clear of the key line at the dialog's bottom.
 from __future__ import annotations
 
 import pytest
+from textual.widgets._toast import Toast
 
 from tui.screens.board import BoardScreen
 from tui.screens.composer import ComposerScreen
@@ -57,6 +58,10 @@ async def test_the_overdue_toast_of_start_up_is_taken_back_when_a_dialog_opens(s
         assert COMPOSER_KEYS in shown  # the key line whole, and the field above it
         assert f"{late.id}-update-1.txt" in shown
         assert "Client update overdue" not in shown
+        # Gone from the board below too, not left for its timer to take away (a full redraw then).
+        board = app.screen_stack[-2]
+        assert isinstance(board, BoardScreen)
+        assert [t for t in board.query(Toast) if "overdue" in str(t.render()).lower()] == []
         await pilot.press("escape")
         await pilot.pause()
         shown = screen_text(app)
