@@ -67,7 +67,9 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
         self.access: StoreAccess | None = None
         self._open_problem = "the store was not opened"
         self.watch_overdue = OverdueWatch()
-        self._ring_check_at = None  # the next instant an overdue alert can be due (None: look now)
+        # The next instants an overdue alert can be due, and the desktop reach wants a look (None:
+        # at the next tick); a tick before the sooner of the two costs a comparison.
+        self._ring_at = self._ring_check_at = None
         self.reach: DeskReach | None = None  # notifications, the window title, the banner's list
         self.presence = None  # who else is here, once the store is open (tui.presence.PresenceWatch)
         self.calendar = ConsoleCalendar(self)  # the user's calendar file, if their config names one
@@ -275,10 +277,14 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
             if not free:
                 return
             incidents = self.store.open_incidents()
-        for incident in self.watch_overdue.crossed(incidents, now):
-            self.remind(incident, now)
+        if self._ring_at is None or now >= self._ring_at:
+            # Not on every look of the reach: around a deadline the banner's words change each
+            # second, and this reads every incident's countdown.
+            for incident in self.watch_overdue.crossed(incidents, now):
+                self.remind(incident, now)
+            self._ring_at = next_ring(self.watch_overdue, incidents, now)
         self.reach.look(incidents, now)
-        self._ring_check_at = min(next_ring(self.watch_overdue, incidents, now), self.reach.next_look)
+        self._ring_check_at = min(self._ring_at, self.reach.next_look)
 
     @work(exclusive=True, group=WATCH_GROUP)
     async def watch_store(self) -> None:
@@ -294,7 +300,7 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
 
     def store_changed(self, number: int | None = None) -> None:
         """Tell the screens on view that the store changed (``number``: the incident we wrote)."""
-        self._ring_check_at = None  # a promise may have been made or kept: look at the next tick
+        self._ring_at = self._ring_check_at = None  # a promise made or kept: look at the next tick
         self._show_store_warnings()
         self.show_connection()
         self.tell_screens(StoreChanged(number))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import tui.app as app_module
 import tui.reminders
 import tui.screens.board
 from tui.reminders import DeskReach
@@ -181,3 +182,38 @@ async def test_the_banner_under_a_dialog_waits_for_it_while_the_bell_does_not(st
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, ComposerScreen), "the composer closed")
         await until(pilot, lambda: "11m late" in str(banner.content), "the banner caught up once on top again")
+
+
+async def test_around_a_deadline_the_reach_looks_each_second_and_the_overdue_watch_does_not(
+        store, make_app, folder, clock, counted, monkeypatch):
+    """In the minute either side of a deadline the title and the banner read in seconds, so the reach
+    looks at every tick; the overdue watch reads every incident only when a promise can go late."""
+    configure(folder, "bell")
+    start = clock()
+    store.create("Wrong invoice run", "Acme", 1)  # first contact due in 15 min
+    for i in range(20):
+        store.create(f"Calm {i}", "Acme", 3)
+    due = start.add(minutes=15)
+    watched: list = []
+    real = app_module.OverdueWatch.crossed
+    monkeypatch.setattr(app_module.OverdueWatch, "crossed", lambda watch, incidents, now: watched.append(now)
+                        or real(watch, incidents, now))
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await tick_at(app, pilot, due.subtract(minutes=4))  # the 5-minute warning rings here
+        rung = len(notices(app))
+        watched.clear()
+        looks = len(counted["looks"])
+        for second in range(-30, 31):
+            await tick_at(app, pilot, due.add(seconds=second))
+            if second == 1:
+                await until(pilot, lambda: len(notices(app)) == rung + 1, "the bell at the tick M-1 went late")
+                await settle(pilot)  # the promise recorded broken: a change of the store
+        assert len(counted["looks"]) - looks == 61  # the title's seconds: "in 30s" ... "30s late"
+        assert title_of(app) == b"\x1b]0;mishap \xe2\x80\xbc M-1 30s late\x07"
+        # The deadline itself, the tick it went late, and the tick after the write that marked it
+        # broken: not 61 readings of every incident.
+        assert len(watched) <= 4, watched
+        assert due.add(seconds=1) in watched
+        assert notices(app)[rung:] == [b"\x07"]  # rung once; the next reminder is 10 minutes on
