@@ -366,6 +366,8 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
             if tick and screen is not visible[0]:
                 self._missed_ticks.add(screen)
                 continue
+            if tick and not hasattr(screen, Tick.handler_name):
+                continue  # it shows no time (a form, the help): not woken each second for nothing
             screen.post_message(message)
 
     def redraw(self, screen: Screen, reload: Callable[[], None]) -> None:

@@ -8,6 +8,7 @@ import pytest
 import tui.app as app_module
 import tui.reminders
 import tui.screens.board
+from tui.messages import Tick
 from tui.reminders import DeskReach
 from tui.screens.composer import ComposerScreen
 from tui.widgets.banner import OverdueBanner
@@ -217,3 +218,28 @@ async def test_around_a_deadline_the_reach_looks_each_second_and_the_overdue_wat
         assert len(watched) <= 4, watched
         assert due.add(seconds=1) in watched
         assert notices(app)[rung:] == [b"\x07"]  # rung once; the next reminder is 10 minutes on
+
+
+async def test_a_dialog_that_shows_no_time_is_not_woken_by_the_tick(store, make_app, clock, monkeypatch):
+    """The composer shows no clock: a tick under it posts it nothing (each post wakes its message
+    loop), while the bell and the overdue watch still work at their instant."""
+    start = clock()
+    store.create("Wrong invoice run", "Acme", 1)  # first contact due in 15 min
+    posted: list = []
+    real = ComposerScreen.post_message
+    monkeypatch.setattr(ComposerScreen, "post_message", lambda screen, message: posted.append(message)
+                        or real(screen, message))
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "u")
+        await until(pilot, lambda: isinstance(app.screen, ComposerScreen), "the composer open")
+        await settle(pilot)
+        for second in range(1, 31):
+            await tick_at(app, pilot, start.add(seconds=second))
+        assert [m for m in posted if isinstance(m, Tick)] == []
+        await tick_at(app, pilot, start.add(minutes=15, seconds=1))  # gone late under the dialog
+        await until(pilot, lambda: app.reach.overdue, "the reach saw the promise late")
+        await pilot.press("escape")
+        await until(pilot, lambda: "1 s late  ·  due" in screen_text(app),
+                    "the workspace's countdown, on top again, drawn for the instant")
