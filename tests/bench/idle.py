@@ -126,12 +126,13 @@ def idle_share(command: str, marker: str, seconds: float, keys: list[tuple[str, 
     session = f"idle{os.getpid()}{time.monotonic_ns() % 10**6}"
     for attempt in range(3):  # "server exited unexpectedly": another tmux client was starting the server
         started = subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "140", "-y", "40",
-                                  f"exec {command}"], env=dict(os.environ, PYTHONPATH=str(ROOT)))
+                                  f"exec {command}"], env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                                 capture_output=True, text=True)
         if started.returncode == 0:
             break
         time.sleep(0.5)
     else:
-        raise SystemExit(f"tmux could not start a session for: {command}")
+        raise SystemExit(f"tmux could not start a session for: {command}\n{started.stderr}")
     try:
         wait_for(session, marker)
         for key, shows in keys:
