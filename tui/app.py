@@ -67,9 +67,9 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
         self.access: StoreAccess | None = None
         self._open_problem = "the store was not opened"
         self.watch_overdue = OverdueWatch()
-        # The next instants an overdue alert can be due, and the desktop reach wants a look (None:
-        # at the next tick); a tick before the sooner of the two costs a comparison.
-        self._ring_at = self._ring_check_at = None
+        # The next instant an overdue alert can be due (None: at the next tick); with the desk reach's
+        # own next look, a tick before the sooner of the two costs a comparison.
+        self._ring_at = None
         self.reach: DeskReach | None = None  # notifications, the window title, the banner's list
         self.presence = None  # who else is here, once the store is open (tui.presence.PresenceWatch)
         self.calendar = ConsoleCalendar(self)  # the user's calendar file, if their config names one
@@ -271,7 +271,7 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
             self._retry_upkeep()
         self._show_store_warnings()
         self.show_connection()
-        if self._ring_check_at is not None and now < self._ring_check_at:
+        if self._ring_at is not None and now < min(self._ring_at, self.reach.next_look):
             return  # nothing can go overdue, nor be due a reminder, before then: a tick costs nothing
         with self.access.if_free() as free:  # a write of ours is on its way to disk: ring next tick
             if not free:
@@ -284,7 +284,6 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
                 self.remind(incident, now)
             self._ring_at = next_ring(self.watch_overdue, incidents, now)
         self.reach.look(incidents, now)
-        self._ring_check_at = min(self._ring_at, self.reach.next_look)
 
     @work(exclusive=True, group=WATCH_GROUP)
     async def watch_store(self) -> None:
@@ -300,7 +299,7 @@ class MishapApp(FitsTerminal, ThemeMemory, WritePath, App):
 
     def store_changed(self, number: int | None = None) -> None:
         """Tell the screens on view that the store changed (``number``: the incident we wrote)."""
-        self._ring_at = self._ring_check_at = None  # a promise made or kept: look at the next tick
+        self._ring_at = None  # a promise may have been made or kept: look at the next tick
         self._show_store_warnings()
         self.show_connection()
         self.tell_screens(StoreChanged(number))
